@@ -1,0 +1,38 @@
+"""Readers for Norwegian source files: numbers, CSV, SSB JSON-stat/CSV and identity numbers.
+
+Every reader raises :class:`ReaderError` with a machine-readable ``rule``
+and English/Norwegian messages naming the file, line and column.
+"""
+
+from pipelines.readers.identity import find_identity_numbers, is_valid_identity_number
+from pipelines.readers.norwegian import (
+    SSB_SYMBOLS,
+    ReaderError,
+    format_norwegian_number,
+    parse_norwegian_number,
+    read_norwegian_csv,
+    read_text_detect_encoding,
+)
+from pipelines.readers.ssb import (
+    MUNICIPALITY_CODES,
+    jsonstat_to_frame,
+    normalize_municipality,
+    read_ssb_csv,
+    read_ssb_jsonstat,
+)
+
+__all__ = [
+    "ReaderError",
+    "SSB_SYMBOLS",
+    "MUNICIPALITY_CODES",
+    "parse_norwegian_number",
+    "format_norwegian_number",
+    "read_text_detect_encoding",
+    "read_norwegian_csv",
+    "read_ssb_jsonstat",
+    "jsonstat_to_frame",
+    "read_ssb_csv",
+    "normalize_municipality",
+    "find_identity_numbers",
+    "is_valid_identity_number",
+]

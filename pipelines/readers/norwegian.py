@@ -1,0 +1,496 @@
+"""Parsing of Norwegian-formatted numbers and encoding-aware CSV reading.
+
+Norwegian statistics (SSB, municipal spreadsheets, exports from case
+management systems) use a decimal comma, a space or no-break space as
+thousands separator, ``;`` as CSV separator and are often saved as
+Windows-1252 instead of UTF-8. SSB also marks missing or suppressed values
+with a small set of symbols (see :data:`SSB_SYMBOLS`).
+
+Every failure is raised as :class:`ReaderError`, which carries a machine
+readable ``rule`` and both an English and a Norwegian (bokmål) message that
+name the file, line and column, so the message can be shown as-is to the
+person who delivered the file.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+__all__ = [
+    "ReaderError",
+    "SSB_SYMBOLS",
+    "parse_norwegian_number",
+    "format_norwegian_number",
+    "read_text_detect_encoding",
+    "read_norwegian_csv",
+]
+
+#: SSB's standard symbols for cells without an ordinary number.
+SSB_SYMBOLS: dict[str, str] = {
+    ".": "not_applicable",  # Lovlig null / ikke mulig å oppgi tall
+    "..": "missing",  # Tallgrunnlag mangler
+    "...": "not_yet_available",  # Tall kan ikke offentliggjøres ennå
+    ":": "confidential",  # Vises ikke av konfidensialitetshensyn
+    "-": "zero",  # Null
+}
+
+# Short Norwegian descriptions of the rules, used in ``message_nb`` when the
+# raising code does not provide its own Norwegian text.
+_RULE_TEXT_NB: dict[str, str] = {
+    "encoding": "Fila har en tegnkoding som ikke støttes",
+    "empty_file": "Fila er tom",
+    "header_only": "Fila har overskriftsrad, men ingen datarader",
+    "missing_column": "Påkrevd kolonne mangler",
+    "ragged_row": "Raden har feil antall felt",
+    "duplicate_column": "Kolonnenavnet finnes flere ganger",
+    "bad_number": "Verdien er ikke et gyldig tall",
+    "invalid_json": "Fila er ikke gyldig JSON",
+    "jsonstat_version": "JSON-stat-versjonen støttes ikke",
+    "jsonstat_size_mismatch": "Antall verdier stemmer ikke med dimensjonene",
+    "jsonstat_structure": "JSON-stat-strukturen er ugyldig",
+}
+
+
+def _display_path(path: str | os.PathLike[str] | None) -> str | None:
+    return None if path is None else os.fspath(path)
+
+
+class ReaderError(Exception):
+    """A file could not be read; explains where and why.
+
+    Attributes:
+        path: The file that failed (``None`` when reading from memory).
+        row: 1-based line number in the file (header is line 1), or ``None``.
+        column: Column name involved, or ``None``.
+        rule: Machine-readable rule code, e.g. ``"encoding"`` or ``"bad_number"``.
+        message: English message naming file, line, column and rule (``str(err)``).
+        message_nb: The same in Norwegian bokmål, for the people who deliver data.
+        detail: The English message without the location prefix.
+    """
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        rule: str,
+        path: str | os.PathLike[str] | None = None,
+        row: int | None = None,
+        column: str | None = None,
+        detail_nb: str | None = None,
+    ) -> None:
+        self.path: str | None = _display_path(path)
+        self.row = row
+        self.column = column
+        self.rule = rule
+        self.detail = detail
+        self.detail_nb = detail_nb or _RULE_TEXT_NB.get(rule, "Fila kunne ikke leses")
+        self.message = self._compose_en()
+        self.message_nb = self._compose_nb()
+        super().__init__(self.message)
+
+    def _compose_en(self) -> str:
+        where = []
+        if self.path is not None:
+            where.append(f"file '{self.path}'")
+        if self.row is not None:
+            where.append(f"line {self.row}")
+        if self.column is not None:
+            where.append(f"column '{self.column}'")
+        prefix = (", ".join(where) + ": ") if where else ""
+        return f"{prefix}{self.detail} [rule: {self.rule}]"
+
+    def _compose_nb(self) -> str:
+        where = []
+        if self.path is not None:
+            where.append(f"fil «{self.path}»")
+        if self.row is not None:
+            where.append(f"linje {self.row}")
+        if self.column is not None:
+            where.append(f"kolonne «{self.column}»")
+        prefix = (", ".join(where) + ": ") if where else ""
+        prefix = prefix[:1].upper() + prefix[1:]
+        return f"{prefix}{self.detail_nb} (regel: {self.rule})"
+
+    def __str__(self) -> str:  # pragma: no cover - trivial
+        return self.message
+
+    def __reduce__(self):  # keep picklable (Dagster may ship errors between processes)
+        return (
+            _rebuild_reader_error,
+            (self.detail, self.rule, self.path, self.row, self.column, self.detail_nb),
+        )
+
+
+def _rebuild_reader_error(detail, rule, path, row, column, detail_nb) -> ReaderError:
+    return ReaderError(
+        detail, rule=rule, path=path, row=row, column=column, detail_nb=detail_nb
+    )
+
+
+# ---------------------------------------------------------------------------
+# Numbers
+# ---------------------------------------------------------------------------
+
+_SPACE_SEPARATORS = (" ", "\u00a0", "\u202f")
+_MINUS_SIGNS = ("-", "\u2212")  # hyphen-minus and the typographic minus sign
+_PLAIN = re.compile(r"\d+(?:,\d+)?")
+_SPACE_GROUPED = re.compile(r"\d{1,3}(?: \d{3})+(?:,\d+)?")
+# "1.234.567" (two or more dots) or "1.234,5" / "1.234.567,89" (dots and a comma).
+_DOT_GROUPED = re.compile(r"\d{1,3}(?:\.\d{3}){2,}(?:,\d+)?|\d{1,3}\.\d{3},\d+")
+_DECIMAL_POINT = re.compile(r"\d+\.\d+")
+
+
+def parse_norwegian_number(
+    text: str | None, *, allow_decimal_point: bool = False
+) -> tuple[float | None, str | None]:
+    """Parse a Norwegian-formatted number or SSB symbol.
+
+    Returns ``(value, symbol)``:
+
+    * ``"1 234,5"`` -> ``(1234.5, None)``; ``"-3,25"`` -> ``(-3.25, None)``
+    * ``"-"`` (SSB "zero") -> ``(0.0, "-")``
+    * ``"."``, ``".."``, ``"..."``, ``":"`` -> ``(None, symbol)``
+    * ``""``, whitespace or ``None`` -> ``(None, None)``
+
+    Thousands separators may be a space, U+00A0 or U+202F (in correct groups
+    of three digits) or ``"."`` when the grouping is unambiguous
+    (``"1.234.567"``, ``"1.234,5"``). ``"1.234"`` and ``"12.5"`` are
+    ambiguous and rejected unless ``allow_decimal_point=True`` (for files
+    that use ``,`` as field separator and therefore a decimal point).
+
+    Raises:
+        ValueError: the text is not a number in one of these forms.
+    """
+    if text is None:
+        return None, None
+    if not isinstance(text, str):
+        raise TypeError(f"expected str or None, got {type(text).__name__}")
+    stripped = text.strip().strip("".join(_SPACE_SEPARATORS))
+    if stripped == "":
+        return None, None
+    if stripped in SSB_SYMBOLS:
+        return (0.0, "-") if stripped == "-" else (None, stripped)
+
+    sign = 1.0
+    body = stripped
+    if body[0] in _MINUS_SIGNS:
+        sign, body = -1.0, body[1:]
+    elif body[0] == "+":
+        body = body[1:]
+    for sep in _SPACE_SEPARATORS[1:]:
+        body = body.replace(sep, " ")
+
+    if _PLAIN.fullmatch(body) or _SPACE_GROUPED.fullmatch(body):
+        digits = body.replace(" ", "")
+    elif _DOT_GROUPED.fullmatch(body):
+        digits = body.replace(".", "")
+    elif allow_decimal_point and _DECIMAL_POINT.fullmatch(body):
+        return sign * float(body), None
+    else:
+        hint = ""
+        if _DECIMAL_POINT.fullmatch(body):
+            hint = (
+                " (a single '.' is ambiguous: use decimal comma, e.g. '12,5', "
+                "or full thousands grouping such as '1.234.567')"
+            )
+        raise ValueError(f"not a Norwegian number or SSB symbol: {text!r}{hint}")
+    return sign * float(digits.replace(",", ".")), None
+
+
+def format_norwegian_number(value: float, decimals: int) -> str:
+    """Format ``value`` with ``decimals`` decimals and a decimal comma.
+
+    No thousands separator; ``"-"`` prefix for negatives (never ``"-0,0"``).
+    The output always parses back with :func:`parse_norwegian_number`.
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"expected a number, got {type(value).__name__}")
+    if not math.isfinite(value):
+        raise ValueError(f"cannot format non-finite number {value!r}")
+    if not isinstance(decimals, int) or decimals < 0:
+        raise ValueError(f"decimals must be a non-negative int, got {decimals!r}")
+    text = f"{abs(float(value)):.{decimals}f}"
+    negative = value < 0 and any(ch not in "0." for ch in text)
+    return ("-" if negative else "") + text.replace(".", ",")
+
+
+# ---------------------------------------------------------------------------
+# Text and encodings
+# ---------------------------------------------------------------------------
+
+_UTF8_BOM = b"\xef\xbb\xbf"
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+
+def _line_of_offset(data: bytes, offset: int) -> int:
+    return data.count(b"\n", 0, offset) + 1
+
+
+def read_text_detect_encoding(path: str | os.PathLike[str]) -> tuple[str, str]:
+    """Read a text file as UTF-8 (with or without BOM) or Windows-1252.
+
+    Returns ``(text, encoding)`` where ``encoding`` is ``"utf-8-sig"``,
+    ``"utf-8"`` or ``"cp1252"``; the BOM is not part of ``text``.
+
+    Raises:
+        ReaderError: rule ``"empty_file"`` for a 0-byte or whitespace-only
+            file; rule ``"encoding"`` for UTF-16/32 files (BOM or NUL bytes)
+            and for bytes that are neither UTF-8 nor Windows-1252.
+    """
+    p = Path(path)
+    data = p.read_bytes()
+    if not data:
+        raise ReaderError(
+            "the file is empty (0 bytes)",
+            rule="empty_file",
+            path=path,
+            detail_nb="Fila er tom (0 byte)",
+        )
+    if data.startswith(_UTF16_BOMS) or b"\x00" in data:
+        raise ReaderError(
+            "the file looks like UTF-16/UTF-32 (byte order mark or NUL bytes); "
+            "save it as UTF-8 (or Windows-1252)",
+            rule="encoding",
+            path=path,
+            detail_nb=(
+                "Fila ser ut til å være lagret som UTF-16 (byte order mark eller "
+                "NUL-tegn). Lagre fila som UTF-8 (eller Windows-1252)"
+            ),
+        )
+    if data.startswith(_UTF8_BOM):
+        try:
+            text, encoding = data[len(_UTF8_BOM):].decode("utf-8"), "utf-8-sig"
+        except UnicodeDecodeError as exc:
+            offset = exc.start + len(_UTF8_BOM)
+            raise ReaderError(
+                f"the file starts with a UTF-8 byte order mark but byte "
+                f"0x{data[offset]:02X} at offset {offset} is not valid UTF-8",
+                rule="encoding",
+                path=path,
+                row=_line_of_offset(data, offset),
+                detail_nb=(
+                    f"Fila starter med UTF-8-merke (BOM), men byte 0x{data[offset]:02X} "
+                    f"(posisjon {offset}) er ikke gyldig UTF-8"
+                ),
+            ) from exc
+    else:
+        try:
+            text, encoding = data.decode("utf-8"), "utf-8"
+        except UnicodeDecodeError:
+            try:
+                text, encoding = data.decode("cp1252"), "cp1252"
+            except UnicodeDecodeError as exc:
+                raise ReaderError(
+                    f"the file is neither UTF-8 nor Windows-1252: byte "
+                    f"0x{data[exc.start]:02X} at offset {exc.start} is undefined "
+                    f"in Windows-1252; save the file as UTF-8",
+                    rule="encoding",
+                    path=path,
+                    row=_line_of_offset(data, exc.start),
+                    detail_nb=(
+                        f"Fila er verken UTF-8 eller Windows-1252: byte "
+                        f"0x{data[exc.start]:02X} (posisjon {exc.start}) er ikke "
+                        f"definert i Windows-1252. Lagre fila som UTF-8"
+                    ),
+                ) from exc
+    text = text.lstrip("\ufeff")
+    if not text.strip():
+        raise ReaderError(
+            "the file contains only whitespace",
+            rule="empty_file",
+            path=path,
+            detail_nb="Fila inneholder bare blanke tegn",
+        )
+    return text, encoding
+
+
+# ---------------------------------------------------------------------------
+# CSV
+# ---------------------------------------------------------------------------
+
+ROW_COLUMN = "_row"
+
+
+@dataclass
+class _Table:
+    header: list[str]
+    rows: list[list[str]]
+    lines: list[int]
+    separator: str
+    encoding: str
+
+
+def _clean_header_name(name: str, position: int) -> str:
+    cleaned = name.replace("\ufeff", "").strip()
+    while len(cleaned) >= 2 and cleaned[0] == cleaned[-1] and cleaned[0] in "\"'":
+        cleaned = cleaned[1:-1].strip()
+    cleaned = cleaned.strip("\"'").strip()
+    return cleaned or f"column_{position}"
+
+
+def _detect_separator(header_line: str) -> str:
+    if ";" in header_line:
+        return ";"
+    if "," in header_line:
+        return ","
+    if "\t" in header_line:
+        return "\t"
+    return ";"
+
+
+def _parse_delimited(
+    text: str,
+    path: str | os.PathLike[str],
+    *,
+    encoding: str,
+    first_line: int = 1,
+) -> _Table:
+    """Split ``text`` into header and rows, starting at 1-based ``first_line``.
+
+    Blank lines are skipped; line numbers refer to the whole file.
+    """
+    # Split exactly like the csv module will (\n, \r\n, \r) so line numbers agree.
+    source_lines = io.StringIO(text, newline="").readlines()
+    # Skip leading blank lines before the header.
+    start = first_line - 1
+    while start < len(source_lines) and not source_lines[start].strip():
+        start += 1
+    if start >= len(source_lines):
+        raise ReaderError(
+            "the file has no header line", rule="empty_file", path=path,
+            detail_nb="Fila mangler overskriftsrad",
+        )
+    separator = _detect_separator(source_lines[start])
+    reader = csv.reader(
+        io.StringIO("".join(source_lines[start:]), newline=""),
+        delimiter=separator,
+        quotechar='"',
+        doublequote=True,
+        skipinitialspace=False,
+        strict=False,
+    )
+    header: list[str] | None = None
+    header_line = start + 1
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    previous = 0
+    try:
+        for record in reader:
+            line_no = start + previous + 1
+            previous = reader.line_num
+            if not record or all(not field.strip() for field in record):
+                continue
+            if header is None:
+                header = [_clean_header_name(f, i + 1) for i, f in enumerate(record)]
+                header_line = line_no
+                continue
+            rows.append(record)
+            lines.append(line_no)
+    except csv.Error as exc:  # pragma: no cover - csv with strict=False rarely raises
+        raise ReaderError(
+            f"malformed CSV: {exc}", rule="ragged_row", path=path,
+            row=start + reader.line_num,
+            detail_nb=f"Ugyldig CSV: {exc}",
+        ) from exc
+    assert header is not None  # guaranteed: start points at a non-blank line
+
+    seen: set[str] = set()
+    for name in header:
+        if name in seen or name == ROW_COLUMN:
+            raise ReaderError(
+                f"column name '{name}' occurs more than once (or is reserved)",
+                rule="duplicate_column", path=path, row=header_line, column=name,
+                detail_nb=f"Kolonnenavnet «{name}» finnes flere ganger (eller er reservert)",
+            )
+        seen.add(name)
+
+    # Tolerate a trailing separator on every line ("a;b;") -> drop the empty column.
+    if (
+        len(header) > 1
+        and header[-1] == f"column_{len(header)}"
+        and rows
+        and all(len(r) == len(header) and not r[-1].strip() for r in rows)
+    ):
+        header = header[:-1]
+        rows = [r[:-1] for r in rows]
+
+    for record, line_no in zip(rows, lines):
+        if len(record) != len(header):
+            raise ReaderError(
+                f"line {line_no} has {len(record)} fields but the header "
+                f"(line {header_line}) has {len(header)}",
+                rule="ragged_row", path=path, row=line_no,
+                detail_nb=(
+                    f"Linje {line_no} har {len(record)} felt, men overskriftsraden "
+                    f"(linje {header_line}) har {len(header)}"
+                ),
+            )
+    if not rows:
+        raise ReaderError(
+            "the file has a header line but no data rows",
+            rule="header_only", path=path, row=header_line,
+            detail_nb="Fila har overskriftsrad, men ingen datarader",
+        )
+    return _Table(header, rows, lines, separator, encoding)
+
+
+def _check_required(
+    header: list[str], required: list[str] | None, path: str | os.PathLike[str]
+) -> None:
+    if not required:
+        return
+    missing = [c for c in required if c not in header]
+    if missing:
+        names = ", ".join(f"'{c}'" for c in missing)
+        names_nb = ", ".join(f"«{c}»" for c in missing)
+        available = ", ".join(f"'{c}'" for c in header)
+        raise ReaderError(
+            f"missing required column(s) {names}; the file has {available}",
+            rule="missing_column", path=path, row=1, column=", ".join(missing),
+            detail_nb=f"Påkrevd(e) kolonne(r) mangler: {names_nb}. Fila har: {available}",
+        )
+
+
+def _table_to_frame(table: _Table) -> pl.DataFrame:
+    columns: dict[str, list[str | None]] = {name: [] for name in table.header}
+    for record in table.rows:
+        for name, field in zip(table.header, record):
+            columns[name].append(field if field.strip() else None)
+    frame = pl.DataFrame(
+        {name: pl.Series(name, values, dtype=pl.String) for name, values in columns.items()}
+    )
+    return frame.with_columns(pl.Series(ROW_COLUMN, table.lines, dtype=pl.Int64))
+
+
+def read_norwegian_csv(
+    path: str | os.PathLike[str], *, required_columns: list[str] | None = None
+) -> pl.DataFrame:
+    """Read a Norwegian CSV file into a DataFrame of String columns.
+
+    * Encoding: UTF-8 with/without BOM or Windows-1252 (see
+      :func:`read_text_detect_encoding`).
+    * Separator ``;``; ``,`` (or tab) only if the header line has no ``;``.
+      Quoted fields (with ``""`` escapes and embedded newlines) are supported.
+    * Header names are stripped of BOM, quotes and whitespace; an empty name
+      becomes ``column_<n>``. A trailing empty column produced by a trailing
+      separator on every line is dropped.
+    * Blank lines are skipped. Empty/whitespace-only fields become null.
+    * Adds ``_row`` (Int64): the 1-based line in the file where each data row
+      starts (the header is line 1).
+
+    Raises:
+        ReaderError: rules ``empty_file``, ``encoding``, ``header_only``,
+            ``ragged_row``, ``duplicate_column`` and ``missing_column``.
+    """
+    text, encoding = read_text_detect_encoding(path)
+    table = _parse_delimited(text, path, encoding=encoding)
+    _check_required(table.header, required_columns, path)
+    return _table_to_frame(table)

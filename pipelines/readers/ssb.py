@@ -1,0 +1,643 @@
+"""Readers for Statistics Norway (SSB) data: JSON-stat 2.0 and PxWeb CSV.
+
+Both readers return *long* polars DataFrames with the category codes and
+labels of every dimension, a Float64 ``value``, the SSB ``status`` symbol
+(see :data:`~pipelines.readers.norwegian.SSB_SYMBOLS`) and two derived keys
+that the pipeline joins on: ``year`` (Int64) and ``municipality`` (a stable
+key that survives the municipal reforms of 2020 and 2024, see
+:func:`normalize_municipality`).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import os
+import re
+from typing import Any
+
+import polars as pl
+
+from pipelines.readers.norwegian import (
+    ROW_COLUMN,
+    SSB_SYMBOLS,
+    ReaderError,
+    _parse_delimited,
+    parse_norwegian_number,
+    read_text_detect_encoding,
+)
+
+__all__ = [
+    "MUNICIPALITY_CODES",
+    "normalize_municipality",
+    "read_ssb_jsonstat",
+    "jsonstat_to_frame",
+    "read_ssb_csv",
+]
+
+# ---------------------------------------------------------------------------
+# Municipalities
+# ---------------------------------------------------------------------------
+
+#: Municipality codes per stable key with their validity (first year, last year).
+#: ``None`` means open-ended. Source: SSB Klass, municipal reforms 2020 and 2024.
+MUNICIPALITY_CODES: dict[str, dict[str, tuple[int | None, int | None]]] = {
+    "baerum": {"0219": (None, 2019), "3024": (2020, 2023), "3201": (2024, None)},
+    "asker": {"0220": (None, 2019), "3025": (2020, 2023), "3203": (2024, None)},
+}
+
+NATIONAL_KEY = "norge"
+
+_CODE_TO_KEY: dict[str, str] = {
+    code: key for key, codes in MUNICIPALITY_CODES.items() for code in codes
+}
+_NATIONAL_CODES = {"0", "EAK"}
+_NAME_TO_KEY: dict[str, str] = {
+    "baerum": "baerum",
+    "asker": "asker",
+    "hele landet": NATIONAL_KEY,
+    "landet": NATIONAL_KEY,
+    "norge": NATIONAL_KEY,
+}
+_REGION_PREFIX = re.compile(r"^[Kk][-_]")
+_TRAILING_PARENS = re.compile(r"\s*\([^()]*\)\s*$")
+
+
+def _fold_name(name: str) -> str:
+    folded = name.casefold().strip()
+    for src, dst in (("æ", "ae"), ("ø", "o"), ("å", "a")):
+        folded = folded.replace(src, dst)
+    folded = _TRAILING_PARENS.sub("", folded)
+    folded = re.sub(r"\s+kommune$", "", folded)
+    return re.sub(r"\s+", " ", folded).strip()
+
+
+def normalize_municipality(code_or_label: str | None) -> str | None:
+    """Return a stable series key for a municipality code or label.
+
+    * Bærum (0219, 3024, 3201) -> ``"baerum"``; Asker (0220, 3025, 3203) -> ``"asker"``
+    * any other 4-digit code -> the code itself (``"0301"`` -> ``"0301"``)
+    * ``"0"``, ``"EAK"``, ``"Hele landet"`` -> ``"norge"``
+    * accepts ``"K-3024"``, ``"3024 Bærum"``, ``"K-0219 Bærum (-2019)"``,
+      ``"Bærum (-2019)"``, ``"Bærum"``
+    * anything else (county codes, unknown names, empty) -> ``None``
+    """
+    if code_or_label is None:
+        return None
+    text = str(code_or_label).strip().strip('"').strip()
+    if not text:
+        return None
+    parts = text.split(None, 1)
+    token = parts[0]
+    has_prefix = bool(_REGION_PREFIX.match(token))
+    if has_prefix:
+        token = token[2:]
+    if token.upper() in _NATIONAL_CODES:
+        return NATIONAL_KEY
+    if re.fullmatch(r"\d{4}", token):
+        return _CODE_TO_KEY.get(token, token)
+    if has_prefix or token.isdigit():
+        return None  # a code, but not a municipality code (e.g. county "30")
+    return _NAME_TO_KEY.get(_fold_name(text))
+
+
+# ---------------------------------------------------------------------------
+# JSON-stat 2.0
+# ---------------------------------------------------------------------------
+
+_TIME_NAMES = {"tid", "år", "aar", "year", "time"}
+_GEO_NAMES = {"region", "kommune", "kommunenr", "kommunenummer"}
+_YEAR_PREFIX = re.compile(r"^(\d{4})")
+
+
+def _year_of(code: str | None) -> int | None:
+    if code is None:
+        return None
+    match = _YEAR_PREFIX.match(code.strip())
+    return int(match.group(1)) if match else None
+
+
+def _structure(path: Any, detail: str, detail_nb: str, rule: str = "jsonstat_structure") -> ReaderError:
+    return ReaderError(detail, rule=rule, path=path, detail_nb=detail_nb)
+
+
+def _check_version(doc: Any, path: Any) -> None:
+    if not isinstance(doc, dict):
+        raise _structure(
+            path,
+            f"the top level must be a JSON object (a JSON-stat dataset), got {type(doc).__name__}",
+            "Toppnivået må være et JSON-objekt (et JSON-stat-datasett)",
+        )
+    version = doc.get("version")
+    cls = doc.get("class")
+    if version is None:
+        looks_like_v1_bundle = (
+            cls is None
+            and len(doc) > 0
+            and all(isinstance(v, dict) and "dimension" in v for v in doc.values())
+        )
+        kind = (
+            "a JSON-stat 1.x bundle (top-level keys are dataset names)"
+            if looks_like_v1_bundle
+            else "no 'version' property (JSON-stat 1.x)"
+        )
+        raise ReaderError(
+            f"unsupported JSON-stat version: {kind}; request JSON-stat 2.0 "
+            f"(SSB PxWebApi: format 'json-stat2')",
+            rule="jsonstat_version",
+            path=path,
+            detail_nb=(
+                "JSON-stat-versjonen støttes ikke: fila mangler 'version' og ser ut "
+                "som JSON-stat 1.x. Hent data som JSON-stat 2.0 (SSB: format 'json-stat2')"
+            ),
+        )
+    if not str(version).startswith("2"):
+        raise ReaderError(
+            f"unsupported JSON-stat version {version!r}; only 2.x is supported",
+            rule="jsonstat_version",
+            path=path,
+            detail_nb=f"JSON-stat-versjon {version!r} støttes ikke; bare 2.x støttes",
+        )
+    if cls == "bundle":
+        raise ReaderError(
+            "unsupported JSON-stat version/layout: class 'bundle' is not supported; "
+            "request a single dataset",
+            rule="jsonstat_version",
+            path=path,
+            detail_nb="JSON-stat-klassen 'bundle' støttes ikke; hent ett enkelt datasett",
+        )
+    if cls != "dataset":
+        raise _structure(
+            path,
+            f"expected JSON-stat class 'dataset', got {cls!r}",
+            f"Forventet JSON-stat-klasse 'dataset', fikk {cls!r}",
+        )
+
+
+def _category_codes(
+    dim_id: str, dim: Any, expected: int, path: Any
+) -> tuple[list[str], dict[str, str]]:
+    if not isinstance(dim, dict) or not isinstance(dim.get("category"), dict):
+        raise _structure(
+            path,
+            f"dimension '{dim_id}' has no 'category' object",
+            f"Dimensjonen «{dim_id}» mangler 'category'",
+        )
+    category = dim["category"]
+    labels = category.get("label") or {}
+    if not isinstance(labels, dict):
+        raise _structure(
+            path,
+            f"dimension '{dim_id}': category.label must be an object",
+            f"Dimensjonen «{dim_id}»: category.label må være et objekt",
+        )
+    index = category.get("index")
+    if index is None:
+        if len(labels) != 1:
+            raise _structure(
+                path,
+                f"dimension '{dim_id}' has no category.index (allowed only for a single category)",
+                f"Dimensjonen «{dim_id}» mangler category.index (lov bare med én kategori)",
+            )
+        codes = [str(next(iter(labels)))]
+    elif isinstance(index, list):
+        codes = [str(c) for c in index]
+        if len(set(codes)) != len(codes):
+            raise _structure(
+                path,
+                f"dimension '{dim_id}' has duplicate category codes",
+                f"Dimensjonen «{dim_id}» har like kategorikoder flere ganger",
+            )
+    elif isinstance(index, dict):
+        positions = list(index.values())
+        if sorted(positions) != list(range(len(positions))) or not all(
+            isinstance(p, int) and not isinstance(p, bool) for p in positions
+        ):
+            raise _structure(
+                path,
+                f"dimension '{dim_id}': category.index positions must be 0..{len(positions) - 1}",
+                f"Dimensjonen «{dim_id}»: posisjonene i category.index må være 0..{len(positions) - 1}",
+            )
+        codes = [str(code) for code, _ in sorted(index.items(), key=lambda kv: kv[1])]
+    else:
+        raise _structure(
+            path,
+            f"dimension '{dim_id}': category.index must be an array or an object",
+            f"Dimensjonen «{dim_id}»: category.index må være en liste eller et objekt",
+        )
+    if len(codes) != expected:
+        raise _structure(
+            path,
+            f"dimension '{dim_id}' has {len(codes)} categories but size says {expected}",
+            f"Dimensjonen «{dim_id}» har {len(codes)} kategorier, men 'size' sier {expected}",
+        )
+    label_map = {code: str(labels.get(code, code)) for code in codes}
+    return codes, label_map
+
+
+def _expand_sparse(raw: Any, n: int, what: str, path: Any) -> list[Any]:
+    """Turn an array (length n or 1), object {"idx": x}, scalar or None into n cells."""
+    if raw is None:
+        return [None] * n
+    if isinstance(raw, list):
+        if len(raw) == n:
+            return list(raw)
+        if what == "status" and len(raw) == 1:
+            return raw * n
+        raise ReaderError(
+            f"'{what}' has {len(raw)} entries but the dimension sizes imply {n} cells",
+            rule="jsonstat_size_mismatch",
+            path=path,
+            column=what,
+            detail_nb=f"'{what}' har {len(raw)} elementer, men dimensjonene gir {n} celler",
+        )
+    if isinstance(raw, dict):
+        cells: list[Any] = [None] * n
+        for key, item in raw.items():
+            try:
+                position = int(key)
+            except (TypeError, ValueError):
+                position = -1
+            if not 0 <= position < n:
+                raise _structure(
+                    path,
+                    f"'{what}' key {key!r} is not a cell index in 0..{n - 1}",
+                    f"'{what}': nøkkelen {key!r} er ikke en celleindeks i 0..{n - 1}",
+                )
+            cells[position] = item
+        return cells
+    if what == "status" and isinstance(raw, str):
+        return [raw] * n
+    raise _structure(
+        path,
+        f"'{what}' must be an array or an object",
+        f"'{what}' må være en liste eller et objekt",
+    )
+
+
+def _cell_value(raw: Any, position: int, path: Any) -> tuple[float | None, str | None]:
+    if raw is None:
+        return None, None
+    if isinstance(raw, bool):
+        raise _structure(
+            path, f"value at cell {position} is a boolean", f"Verdien i celle {position} er boolsk"
+        )
+    if isinstance(raw, (int, float)):
+        value = float(raw)
+        return (value, None) if math.isfinite(value) else (None, None)
+    if isinstance(raw, str):
+        try:
+            return parse_norwegian_number(raw, allow_decimal_point=True)
+        except ValueError:
+            pass
+    raise ReaderError(
+        f"value at cell {position} is not a number: {raw!r}",
+        rule="bad_number",
+        path=path,
+        column="value",
+        detail_nb=f"Verdien i celle {position} er ikke et tall: {raw!r}",
+    )
+
+
+def _pick_dimension(ids: list[str], role: Any, role_name: str, fallback: set[str]) -> str | None:
+    if isinstance(role, dict):
+        declared = role.get(role_name)
+        if isinstance(declared, str):
+            declared = [declared]
+        if isinstance(declared, list):
+            for dim_id in declared:
+                if dim_id in ids:
+                    return dim_id
+    for dim_id in ids:
+        if dim_id.casefold() in fallback:
+            return dim_id
+    return None
+
+
+def jsonstat_to_frame(doc: Any, path: str | os.PathLike[str] | None = None) -> pl.DataFrame:
+    """Convert an already parsed JSON-stat 2.0 dataset (e.g. an API response).
+
+    See :func:`read_ssb_jsonstat` for the output layout; ``path`` is only
+    used in error messages.
+    """
+    _check_version(doc, path)
+    ids, sizes, dimensions = doc.get("id"), doc.get("size"), doc.get("dimension")
+    if not isinstance(ids, list) or not isinstance(sizes, list) or not isinstance(dimensions, dict):
+        raise _structure(
+            path,
+            "a dataset needs 'id' (array), 'size' (array) and 'dimension' (object)",
+            "Et datasett må ha 'id' (liste), 'size' (liste) og 'dimension' (objekt)",
+        )
+    if len(ids) != len(sizes):
+        raise _structure(
+            path,
+            f"'id' lists {len(ids)} dimensions but 'size' has {len(sizes)} entries",
+            f"'id' har {len(ids)} dimensjoner, men 'size' har {len(sizes)} elementer",
+        )
+    ids = [str(d) for d in ids]
+    if len(set(ids)) != len(ids):
+        raise _structure(path, "'id' contains duplicates", "'id' inneholder duplikater")
+    for dim_id, size in zip(ids, sizes):
+        if isinstance(size, bool) or not isinstance(size, int) or size < 0:
+            raise _structure(
+                path,
+                f"size of dimension '{dim_id}' must be a non-negative integer, got {size!r}",
+                f"Størrelsen til dimensjonen «{dim_id}» må være et ikke-negativt heltall",
+            )
+        if dim_id not in dimensions:
+            raise _structure(
+                path,
+                f"dimension '{dim_id}' is listed in 'id' but missing from 'dimension'",
+                f"Dimensjonen «{dim_id}» står i 'id', men mangler i 'dimension'",
+            )
+    n = math.prod(sizes)
+
+    raw_values = doc.get("value")
+    if raw_values is None:
+        raise _structure(path, "the dataset has no 'value'", "Datasettet mangler 'value'")
+    values_raw = _expand_sparse(raw_values, n, "value", path)
+    statuses_raw = _expand_sparse(doc.get("status"), n, "status", path)
+
+    values: list[float | None] = []
+    statuses: list[str | None] = []
+    for position, (raw, status) in enumerate(zip(values_raw, statuses_raw)):
+        value, symbol = _cell_value(raw, position, path)
+        if status is not None and not isinstance(status, str):
+            raise _structure(
+                path,
+                f"status at cell {position} must be a string, got {status!r}",
+                f"Status i celle {position} må være tekst",
+            )
+        status = (status or "").strip() or symbol
+        if value is None and status == "-":
+            value = 0.0  # SSB "-" means a true zero
+        values.append(value)
+        statuses.append(status)
+
+    role = doc.get("role")
+    time_dim = _pick_dimension(ids, role, "time", _TIME_NAMES)
+    geo_dim = _pick_dimension(ids, role, "geo", _GEO_NAMES)
+
+    columns: dict[str, pl.Series] = {}
+    reserved = {"value", "status", "year", "municipality"}
+    stride = n
+    codes_by_dim: dict[str, list[str]] = {}
+    for dim_id, size in zip(ids, sizes):
+        codes, labels = _category_codes(dim_id, dimensions[dim_id], size, path)
+        for name in (dim_id, f"{dim_id}_label"):
+            if name in reserved or name in columns:
+                raise _structure(
+                    path,
+                    f"dimension '{dim_id}' clashes with output column '{name}'",
+                    f"Dimensjonen «{dim_id}» kolliderer med utdatakolonnen «{name}»",
+                )
+        stride = stride // size if size else 0
+        repeats = n // (size * stride) if size and stride else 0
+        cell_codes = [code for code in codes for _ in range(stride)] * repeats
+        codes_by_dim[dim_id] = cell_codes
+        columns[dim_id] = pl.Series(dim_id, cell_codes, dtype=pl.String)
+        columns[f"{dim_id}_label"] = pl.Series(
+            f"{dim_id}_label", [labels[c] for c in cell_codes], dtype=pl.String
+        )
+
+    columns["value"] = pl.Series("value", values, dtype=pl.Float64)
+    columns["status"] = pl.Series("status", statuses, dtype=pl.String)
+    years = [_year_of(c) for c in codes_by_dim[time_dim]] if time_dim else [None] * n
+    columns["year"] = pl.Series("year", years, dtype=pl.Int64)
+    municipalities = (
+        [normalize_municipality(c) for c in codes_by_dim[geo_dim]] if geo_dim else [None] * n
+    )
+    columns["municipality"] = pl.Series("municipality", municipalities, dtype=pl.String)
+    return pl.DataFrame(list(columns.values()))
+
+
+def read_ssb_jsonstat(path: str | os.PathLike[str]) -> pl.DataFrame:
+    """Read a JSON-stat 2.0 dataset (SSB PxWebApi v0 ``json-stat2`` / v2 default).
+
+    Output, one row per cell in JSON-stat order (row-major, last dimension
+    fastest):
+
+    * per dimension ``<id>`` (String, category code) and ``<id>_label``
+      (String, category label, the code when there is no label);
+    * ``value`` (Float64, null when missing; SSB ``"-"`` becomes 0.0);
+    * ``status`` (String, the SSB symbol/flag of the cell, else null);
+    * ``year`` (Int64, from the leading 4 digits of the time dimension code:
+      ``role.time``, else a dimension named Tid/år/year; null otherwise);
+    * ``municipality`` (String, :func:`normalize_municipality` of the geo
+      dimension code: ``role.geo``, else a dimension named Region/Kommune;
+      null otherwise).
+
+    Raises:
+        ReaderError: rules ``invalid_json``, ``jsonstat_version``,
+            ``jsonstat_size_mismatch``, ``jsonstat_structure``, ``bad_number``,
+            plus ``encoding``/``empty_file`` from reading the file.
+    """
+    text, _ = read_text_detect_encoding(path)
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ReaderError(
+            f"invalid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}",
+            rule="invalid_json",
+            path=path,
+            row=exc.lineno,
+            detail_nb=f"Ugyldig JSON: {exc.msg} på linje {exc.lineno}, tegn {exc.colno}",
+        ) from exc
+    return jsonstat_to_frame(doc, path)
+
+
+# ---------------------------------------------------------------------------
+# SSB CSV (PxWeb "semikolonseparert")
+# ---------------------------------------------------------------------------
+
+_KNOWN_DIMENSIONS = {
+    "region", "kommune", "kommunenr", "kommunenummer", "fylke", "bydel",
+    "år", "aar", "year", "tid", "time", "kvartal", "måned", "maaned", "skoleår", "skoleaar",
+    "alder", "age", "kjønn", "kjonn", "sex", "statistikkvariabel", "contents", "contentscode",
+    "statistikkmål", "enhet", "trinn", "klassetrinn", "tiltak", "grunnlag",
+}
+_CODE_LIKE_LEADING_ZERO = re.compile(r"0\d+")
+_HEADER_YEAR = re.compile(r"(?<!\d)(1[89]\d\d|2[01]\d\d)(?!\d)")
+_RESERVED_CSV = {"variable", "value", "status", "year", "municipality", ROW_COLUMN}
+
+
+def _split_code_label(text: str | None) -> tuple[str | None, str | None]:
+    if text is None or not text.strip():
+        return None, None
+    cleaned = text.strip()
+    parts = cleaned.split(None, 1)
+    if len(parts) == 2:
+        token = parts[0]
+        if (
+            any(ch.isdigit() for ch in token)
+            or re.match(r"^[KkFf]-", token)
+            or token.upper() == "EAK"
+        ):
+            return token, parts[1].strip()
+    return cleaned, cleaned
+
+
+def _ssb_header_line(text: str) -> int:
+    """1-based line of the header, skipping an SSB title block ("med overskrift")."""
+    lines = io.StringIO(text, newline="").readlines()
+    first = 0
+    while first < len(lines) and not lines[first].strip():
+        first += 1
+    blank = first
+    while blank < len(lines) and lines[blank].strip():
+        blank += 1
+    if blank >= len(lines) or blank - first > 3:
+        return first + 1
+    block_is_title = all(
+        len(next(csv.reader([line], delimiter=";"), [])) == 1 for line in lines[first:blank]
+    )
+    after = blank
+    while after < len(lines) and not lines[after].strip():
+        after += 1
+    if block_is_title and after < len(lines):
+        return after + 1
+    return first + 1
+
+
+def _is_value_column(name: str, cells: list[str], allow_point: bool) -> bool:
+    if name.casefold() in _KNOWN_DIMENSIONS:
+        return False
+    nonempty = [c.strip() for c in cells if c and c.strip()]
+    if not nonempty:
+        return True
+    if any(_CODE_LIKE_LEADING_ZERO.fullmatch(c) for c in nonempty):
+        return False  # "0219", "015": codes, not numbers
+    parsed = 0
+    for cell in nonempty:
+        try:
+            parse_norwegian_number(cell, allow_decimal_point=allow_point)
+            parsed += 1
+        except ValueError:
+            pass
+    # Mostly numbers/symbols: a value column; stray bad cells raise bad_number later.
+    return parsed * 2 > len(nonempty)
+
+
+def read_ssb_csv(path: str | os.PathLike[str]) -> pl.DataFrame:
+    """Read an SSB PxWeb CSV export into long format.
+
+    The file is ``;``-separated with decimal comma (``,``-separated files
+    with decimal point are accepted too), UTF-8 with BOM or Windows-1252,
+    optionally preceded by an SSB title line and a blank line. The trailing
+    columns whose cells are (mostly) numbers or SSB symbols and whose header
+    is not a known dimension name are value columns; all columns before them
+    are dimensions.
+
+    Output columns, one row per data row and value column:
+
+    * per dimension ``X``: ``X`` (code: the first word when it looks like a
+      code, i.e. contains a digit or is ``K-``/``F-`` prefixed, else the whole
+      text) and ``X_label`` (the rest, else the whole text);
+    * ``variable`` (value column header), ``value`` (Float64, ``"-"`` -> 0.0),
+      ``status`` (SSB symbol or null);
+    * ``year`` (Int64: from a dimension named år/year/tid, else a 4-digit year
+      in the value column header, else null);
+    * ``municipality`` (:func:`normalize_municipality` of a column named
+      region/kommune, else null);
+    * ``_row`` (Int64, 1-based line number in the file).
+
+    A dimension whose name clashes with one of these output names gets the
+    suffix ``_dim``.
+
+    Raises:
+        ReaderError: rule ``bad_number`` (with row and column) for a value
+            cell that is neither a number nor an SSB symbol, plus the rules of
+            :func:`~pipelines.readers.norwegian.read_norwegian_csv`.
+    """
+    text, encoding = read_text_detect_encoding(path)
+    table = _parse_delimited(text, path, encoding=encoding, first_line=_ssb_header_line(text))
+    header = table.header
+    allow_point = table.separator != ";"
+    by_column = list(zip(*table.rows))
+
+    n_values = 0
+    for position in range(len(header) - 1, -1, -1):
+        if not _is_value_column(header[position], list(by_column[position]), allow_point):
+            break
+        n_values += 1
+    n_values = max(n_values, 1)
+    dim_names = header[: len(header) - n_values]
+    value_names = header[len(header) - n_values:]
+
+    time_dim = next((d for d in dim_names if d.casefold() in _TIME_NAMES), None)
+    geo_dim = next((d for d in dim_names if d.casefold() in _GEO_NAMES), None)
+    header_years = {v: _header_year(v) for v in value_names}
+
+    out_names: dict[str, str] = {}
+    for name in dim_names:
+        out = name
+        if out in _RESERVED_CSV or f"{out}_label" in _RESERVED_CSV or f"{out}_label" in header:
+            out = f"{name}_dim"
+        out_names[name] = out
+
+    dim_codes: dict[str, list[str | None]] = {d: [] for d in dim_names}
+    dim_labels: dict[str, list[str | None]] = {d: [] for d in dim_names}
+    variables: list[str] = []
+    values: list[float | None] = []
+    statuses: list[str | None] = []
+    years: list[int | None] = []
+    municipalities: list[str | None] = []
+    row_numbers: list[int] = []
+
+    n_dims = len(dim_names)
+    for record, line_no in zip(table.rows, table.lines):
+        split = [_split_code_label(record[i]) for i in range(n_dims)]
+        row_year = None
+        if time_dim is not None:
+            row_year = _year_of(split[dim_names.index(time_dim)][0])
+        municipality = (
+            normalize_municipality(record[dim_names.index(geo_dim)]) if geo_dim else None
+        )
+        for offset, variable in enumerate(value_names):
+            cell = record[n_dims + offset]
+            try:
+                value, symbol = parse_norwegian_number(cell, allow_decimal_point=allow_point)
+            except ValueError as exc:
+                raise ReaderError(
+                    f"{cell.strip()!r} is not a number or SSB symbol ({exc})",
+                    rule="bad_number",
+                    path=path,
+                    row=line_no,
+                    column=variable,
+                    detail_nb=(
+                        f"«{cell.strip()}» er ikke et tall eller et SSB-symbol "
+                        f"(bruk desimalkomma, f.eks. 12,5, eller ett av "
+                        f"{', '.join(SSB_SYMBOLS)})"
+                    ),
+                ) from exc
+            for (code, label), name in zip(split, dim_names):
+                dim_codes[name].append(code)
+                dim_labels[name].append(label)
+            variables.append(variable)
+            values.append(value)
+            statuses.append(symbol)
+            years.append(row_year if time_dim is not None else header_years[variable])
+            municipalities.append(municipality)
+            row_numbers.append(line_no)
+
+    series: list[pl.Series] = []
+    for name in dim_names:
+        out = out_names[name]
+        series.append(pl.Series(out, dim_codes[name], dtype=pl.String))
+        series.append(pl.Series(f"{out}_label", dim_labels[name], dtype=pl.String))
+    series += [
+        pl.Series("variable", variables, dtype=pl.String),
+        pl.Series("value", values, dtype=pl.Float64),
+        pl.Series("status", statuses, dtype=pl.String),
+        pl.Series("year", years, dtype=pl.Int64),
+        pl.Series("municipality", municipalities, dtype=pl.String),
+        pl.Series(ROW_COLUMN, row_numbers, dtype=pl.Int64),
+    ]
+    return pl.DataFrame(series)
+
+
+def _header_year(header: str) -> int | None:
+    match = _HEADER_YEAR.search(header)
+    return int(match.group(1)) if match else None
