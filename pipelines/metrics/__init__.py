@@ -1,0 +1,1 @@
+"""Metric computations for the scorecard: statistics, status classes and small-cell suppression."""
