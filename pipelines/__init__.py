@@ -1,0 +1,1 @@
+"""Dagster code location for following up 'Sammen for barn og unge'."""

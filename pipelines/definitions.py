@@ -1,0 +1,7 @@
+"""The Dagster code location: every ``defs`` object under ``pipelines/defs/``, merged."""
+
+from pathlib import Path
+
+import dagster as dg
+
+defs = dg.load_from_defs_folder(path_within_project=Path(__file__).parent / "defs")

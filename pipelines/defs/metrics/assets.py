@@ -1,0 +1,57 @@
+"""The plan's metrics per area and period, and the scorecard (0-punkt, Mål, Status, Forbedring)."""
+
+
+import dagster as dg
+import polars as pl
+from dagster_duckdb import DuckDBResource
+
+from pipelines.catalogue import load_catalogue, load_targets
+from pipelines.ingest.contracts import contract_sources
+from pipelines.metrics import engine
+from pipelines.settings import get_settings
+
+METRICS_GROUP = "metrics"
+
+
+@dg.asset(group_name=METRICS_GROUP, kinds={"duckdb", "polars"},
+          deps=[*contract_sources(), "areas", "metric_catalogue"])
+def metric_values(warehouse: DuckDBResource) -> dg.MaterializeResult:
+    """Every catalogue metric per area (Bærum, Østre/Vestre, school/team), survey group and period,
+    with primary and complementary suppression applied in the data (sql/metrics/<id>.sql)."""
+    settings = get_settings()
+    catalogue = load_catalogue()
+    with warehouse.get_connection() as con:
+        engine.build_metric_base(con, catalogue)
+        values = engine.metric_values(con, catalogue, min_count=settings.min_count,
+                                      min_n=settings.min_respondents)
+    reasons = values.group_by("suppression_reason").len().drop_nulls()
+    return dg.MaterializeResult(metadata={
+        "rows": values.height,
+        "metrics": values["metric_id"].n_unique(),
+        "areas": values["area_code"].n_unique(),
+        "years": values["year"].n_unique(),
+        "suppressed_cells": int(values["suppressed"].sum()),
+        **{f"suppressed_{r}": n for r, n in reasons.iter_rows()},
+    })
+
+
+@dg.asset(group_name=METRICS_GROUP, kinds={"duckdb", "polars"}, deps=[metric_values, "targets"])
+def scorecard(warehouse: DuckDBResource) -> dg.MaterializeResult:
+    """The plan's table per metric, area and survey group: 0-punkt, Mål (with the target version
+    used), Status, Forbedring and the status class."""
+    settings = get_settings()
+    catalogue = load_catalogue()
+    with warehouse.get_connection() as con:
+        card = engine.build_scorecard(con, catalogue, load_targets(catalogue=catalogue), settings.as_of)
+    headline = card.filter((pl.col("school_level") == "alle") & (pl.col("gender") == "alle"))
+    classes = headline.filter(pl.col("area_code") == "baerum").group_by("status_class").len()
+    return dg.MaterializeResult(metadata={
+        "rows": card.height,
+        "metrics": card["metric_id"].n_unique(),
+        **{f"baerum_{c}": n for c, n in classes.iter_rows()},
+    })
+
+
+@dg.definitions
+def defs() -> dg.Definitions:
+    return dg.Definitions(assets=[metric_values, scorecard])

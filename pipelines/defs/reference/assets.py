@@ -1,0 +1,76 @@
+"""Reference data: the area hierarchy, the metric catalogue and the steering group's targets."""
+
+
+import dagster as dg
+import polars as pl
+import yaml
+from dagster_duckdb import DuckDBResource
+
+from pipelines.catalogue import load_catalogue, load_targets
+from pipelines.settings import REPO_ROOT
+from pipelines.warehouse import build_table, query, replace_table
+
+REFERENCE_GROUP = "reference"
+AREAS_FILE = REPO_ROOT / "catalogue" / "areas.yaml"
+
+
+@dg.asset(group_name=REFERENCE_GROUP, kinds={"duckdb"}, deps=["school_register"])
+def areas(warehouse: DuckDBResource) -> dg.MaterializeResult:
+    """Areas (Bærum, Østre/Vestre Bærum, teams from catalogue/areas.yaml; schools from the school
+    register) with their parent, and every area's ancestors for rolling metrics up."""
+    fixed = pl.DataFrame(yaml.safe_load(AREAS_FILE.read_text(encoding="utf-8"))["areas"]).rename(
+        {"code": "area_code", "name": "area_name", "level": "area_level", "parent": "parent_code"})
+    with warehouse.get_connection() as con:
+        schools = query(con, "SELECT area_code, area_name, 'skole' AS area_level, parent_code "
+                             "FROM staging.stg_school_register ORDER BY area_code")
+        table = pl.concat([fixed.select(schools.columns).cast(pl.Utf8), schools.cast(pl.Utf8)])
+        replace_table(con, "marts.areas", table)
+        links = build_table(con, "marts", "area_ancestors")
+    counts = table.group_by("area_level").len().sort("area_level")
+    return dg.MaterializeResult(metadata={"rows": table.height, "ancestor_links": links,
+                                          **{f"areas_{lvl}": n for lvl, n in counts.iter_rows()}})
+
+
+@dg.asset(group_name=REFERENCE_GROUP, kinds={"duckdb"})
+def metric_catalogue(warehouse: DuckDBResource) -> dg.MaterializeResult:
+    """The plan's metrics from catalogue/metrics.yaml, one row per metric."""
+    cat = load_catalogue()
+    area_label = {s.id: s.label for s in cat.satsingsomrader}
+    rows = [{
+        "metric_id": m.id, "label": m.label, "definition": m.definition,
+        "numerator_text": m.numerator, "denominator_text": m.denominator, "unit": m.unit,
+        "direction": m.direction, "owners": "; ".join(m.owners), "source": m.source,
+        "period_type": m.period_type, "cadence_years": m.cadence_years, "lowest_level": m.lowest_level,
+        "satsingsomrade": m.satsingsomrade, "satsingsomrade_label": area_label[m.satsingsomrade],
+        "baseline_year": m.baseline_year, "baseline_note": m.baseline_note, "plan_baseline": m.plan_baseline,
+        "kind": m.kind, "sort_order": i,
+    } for i, m in enumerate(cat.metrics)]
+    order = [{"satsingsomrade": s.id, "label": s.label, "sort_order": i} for i, s in enumerate(cat.satsingsomrader)]
+    with warehouse.get_connection() as con:
+        replace_table(con, "marts.metric_catalogue", pl.DataFrame(rows, infer_schema_length=None))
+        replace_table(con, "marts.satsingsomrader", pl.DataFrame(order))
+    return dg.MaterializeResult(metadata={"metrics": len(rows),
+                                          "target_metrics": sum(r["kind"] == "target" for r in rows)})
+
+
+@dg.asset(group_name=REFERENCE_GROUP, kinds={"duckdb"})
+def targets(warehouse: DuckDBResource) -> dg.MaterializeResult:
+    """Every version of every target from catalogue/targets.yaml (who, when, decision, old value).
+    Changing a target re-runs only this asset and the scorecard."""
+    history = load_targets()
+    rows = []
+    for metric_id, t in history.items():
+        for v in t.versions:
+            rows.append({"metric_id": metric_id, "version": v.version, "kind": v.kind, "value": v.value,
+                         "target_year": v.target_year, "decided_by": v.decided_by, "decided_at": v.decided_at,
+                         "decision_ref": v.decision_ref, "note": v.note,
+                         "is_current": v.version == t.current.version})
+    with warehouse.get_connection() as con:
+        replace_table(con, "marts.target_history", pl.DataFrame(rows, infer_schema_length=None))
+    return dg.MaterializeResult(metadata={"versions": len(rows),
+                                          "changed_metrics": sum(len(t.versions) > 1 for t in history.values())})
+
+
+@dg.definitions
+def defs() -> dg.Definitions:
+    return dg.Definitions(assets=[areas, metric_catalogue, targets])

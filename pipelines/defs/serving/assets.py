@@ -1,0 +1,67 @@
+"""Publishing: the dashboard never opens the warehouse the pipeline writes.
+
+At the end of a successful run the suppressed marts are copied into a fresh DuckDB file beside
+the published one, which then replaces it atomically (``os.replace``). A dashboard that is
+reading keeps its open file; a failed run never reaches this asset, so the last good snapshot
+stays served. Only suppressed, aggregated tables are published: no raw or staging data.
+"""
+
+
+import datetime as dt
+import os
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+
+from pipelines.settings import get_settings
+
+SERVING_GROUP = "serving"
+
+PUBLISHED_TABLES = {
+    "metric_values": "SELECT * EXCLUDE (parent_code) FROM marts.metric_values",
+    "scorecard": "SELECT * FROM marts.scorecard",
+    "metric_catalogue": "SELECT * FROM marts.metric_catalogue",
+    "satsingsomrader": "SELECT * FROM marts.satsingsomrader",
+    "areas": "SELECT * FROM marts.areas",
+    "target_history": "SELECT * FROM marts.target_history",
+    "file_loads": "SELECT * FROM meta.file_loads ORDER BY processed_at, source, file_name",
+    # Provenance: which delivered files each metric's values come from.
+    "metric_provenance": """
+        SELECT c.metric_id, f.source, f.table_name, f.file_name, f.file_hash, f.rows, f.processed_at AS loaded_at,
+               f.contract_version
+        FROM marts.metric_catalogue c JOIN meta.file_loads f ON f.source = c.source AND f.status = 'loaded'
+        ORDER BY c.metric_id, f.file_name""",
+}
+
+
+@dg.asset(group_name=SERVING_GROUP, kinds={"duckdb"}, deps=["scorecard", "metric_values", "targets",
+                                                            "metric_catalogue", "areas"])
+def published_snapshot(context: dg.AssetExecutionContext, warehouse: DuckDBResource) -> dg.MaterializeResult:
+    """A read-only copy of the suppressed marts for the dashboard, swapped in atomically."""
+    settings = get_settings()
+    target = settings.published_path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    tmp.unlink(missing_ok=True)
+    published_at = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+    counts = {}
+    with warehouse.get_connection() as con:
+        con.execute(f"ATTACH '{tmp}' AS pub")
+        try:
+            for name, select in PUBLISHED_TABLES.items():
+                con.execute(f"CREATE TABLE pub.main.{name} AS {select}")
+                counts[name] = con.execute(f"SELECT COUNT(*) FROM pub.main.{name}").fetchall()[0][0]
+            con.execute(
+                "CREATE TABLE pub.main.snapshot AS SELECT ?::TIMESTAMP AS published_at, ?::DATE AS as_of, "
+                "?::BOOLEAN AS demo_data, ? AS run_id",
+                [published_at, settings.as_of, settings.demo_data, context.run_id])
+        finally:
+            con.execute("DETACH pub")
+    os.replace(tmp, target)
+    return dg.MaterializeResult(metadata={"path": str(target), "published_at": published_at.isoformat(),
+                                          **{f"rows_{k}": v for k, v in counts.items()}})
+
+
+@dg.definitions
+def defs() -> dg.Definitions:
+    return dg.Definitions(assets=[published_snapshot])

@@ -1,0 +1,195 @@
+"""Data contracts (``data_contracts/<source>.yaml``, ODCS v3 shape) and the rules they imply.
+
+A contract lists, per table: the delivered column (``physicalName``) and the DuckDB column
+(``name``), its logical type, whether it is required or part of the primary key, its range
+(``logicalTypeOptions``), allowed values (``quality: [{type: library, rule: validValues}]``) and
+table-level SQL rules (``quality: [{type: sql, query: "SELECT COUNT(*) FROM {object} WHERE …",
+mustBe: 0}]``). :func:`rules_for` turns that into a flat list of named :class:`Rule` objects;
+the same list drives the per-file validation and the Dagster asset checks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field
+
+from pipelines.settings import get_settings
+
+LogicalType = Literal["string", "integer", "number", "boolean", "date"]
+Format = Literal["norwegian_csv", "ssb_csv", "ssb_jsonstat", "xlsx"]
+
+
+class CustomProperty(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    property: str
+    value: Any
+
+
+class Quality(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    type: Literal["library", "sql"]
+    name: str | None = None
+    description: str | None = None
+    rule: str | None = None
+    validValues: list[Any] | None = None
+    query: str | None = None
+    mustBe: int | None = None
+
+
+class LogicalTypeOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    minimum: float | None = None
+    maximum: float | None = None
+    pattern: str | None = None
+
+
+class Property(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str
+    physicalName: str
+    logicalType: LogicalType
+    required: bool = False
+    primaryKey: bool = False
+    primaryKeyPosition: int | None = None
+    description: str | None = None
+    logicalTypeOptions: LogicalTypeOptions = Field(default_factory=LogicalTypeOptions)
+    quality: list[Quality] = Field(default_factory=list)
+    customProperties: list[CustomProperty] = Field(default_factory=list)
+
+    @property
+    def unit(self) -> str | None:
+        return next((c.value for c in self.customProperties if c.property == "unit"), None)
+
+    @property
+    def valid_values(self) -> list[Any] | None:
+        for q in self.quality:
+            if q.type == "library" and q.rule == "validValues":
+                return q.validValues
+        return None
+
+
+class TableSchema(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str
+    physicalName: str
+    description: str | None = None
+    properties: list[Property]
+    quality: list[Quality] = Field(default_factory=list)
+    customProperties: list[CustomProperty] = Field(default_factory=list)
+
+    def _custom(self, key: str, default: Any = None) -> Any:
+        return next((c.value for c in self.customProperties if c.property == key), default)
+
+    @property
+    def file_pattern(self) -> str:
+        return self._custom("filePattern", "*")
+
+    @property
+    def format(self) -> Format:
+        return self._custom("format")
+
+    @property
+    def slice_by(self) -> list[str]:
+        return list(self._custom("sliceBy", []))
+
+    @property
+    def year_from_file_name(self) -> str | None:
+        return self._custom("yearFromFileName")
+
+    @property
+    def primary_key(self) -> list[str]:
+        keyed = [p for p in self.properties if p.primaryKey]
+        return [p.name for p in sorted(keyed, key=lambda p: p.primaryKeyPosition or 0)]
+
+
+class Description(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    purpose: str | None = None
+    usage: str | None = None
+    limitations: str | None = None
+
+
+class Contract(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    apiVersion: str
+    kind: Literal["DataContract"]
+    id: str
+    name: str
+    version: str
+    status: str
+    domain: str | None = None
+    description: Description | None = None
+    schema_: list[TableSchema] = Field(alias="schema", min_length=1)
+
+    @property
+    def tables(self) -> list[TableSchema]:
+        return self.schema_
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One named contract rule. ``kind`` is the machine-readable rule code."""
+
+    table: str
+    name: str  # unique within the source, used as the Dagster check name
+    kind: str  # missing_column | bad_type | required | minimum | maximum | pattern | valid_values | duplicate_key | sql
+    column: str | None
+    description_nb: str
+    params: tuple = ()
+
+
+def load_contract(source: str, contracts_dir: Path | None = None) -> Contract:
+    path = Path(contracts_dir or get_settings().contracts_dir) / f"{source}.yaml"
+    return Contract.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+
+
+@lru_cache(maxsize=None)
+def contract_sources(contracts_dir: Path | None = None) -> tuple[str, ...]:
+    folder = Path(contracts_dir or get_settings().contracts_dir)
+    return tuple(sorted(p.stem for p in folder.glob("*.yaml")))
+
+
+def rules_for(table: TableSchema) -> list[Rule]:
+    """Every rule the table's contract implies, in a stable order."""
+    t = table.name
+    rules: list[Rule] = [
+        Rule(t, f"{t}__columns_present", "missing_column", None,
+             "Alle kolonnene i kontrakten finnes i filen"),
+    ]
+    for p in table.properties:
+        if p.logicalType != "string":
+            rules.append(Rule(t, f"{t}__{p.name}__type", "bad_type", p.name,
+                              f"«{p.physicalName}» er et gyldig {_TYPE_NB[p.logicalType]}"))
+        if p.required:
+            rules.append(Rule(t, f"{t}__{p.name}__required", "required", p.name,
+                              f"«{p.physicalName}» er fylt ut på alle rader"))
+        opts = p.logicalTypeOptions
+        if opts.minimum is not None:
+            rules.append(Rule(t, f"{t}__{p.name}__minimum", "minimum", p.name,
+                              f"«{p.physicalName}» er minst {opts.minimum:g}", (opts.minimum,)))
+        if opts.maximum is not None:
+            rules.append(Rule(t, f"{t}__{p.name}__maximum", "maximum", p.name,
+                              f"«{p.physicalName}» er høyst {opts.maximum:g}", (opts.maximum,)))
+        if opts.pattern:
+            rules.append(Rule(t, f"{t}__{p.name}__pattern", "pattern", p.name,
+                              f"«{p.physicalName}» har formatet {opts.pattern}", (opts.pattern,)))
+        if p.valid_values is not None:
+            rules.append(Rule(t, f"{t}__{p.name}__valid_values", "valid_values", p.name,
+                              f"«{p.physicalName}» har en kjent kode", tuple(p.valid_values)))
+    if table.primary_key:
+        rules.append(Rule(t, f"{t}__primary_key_unique", "duplicate_key", None,
+                          "Ingen rader har samme nøkkel (" + ", ".join(table.primary_key) + ")",
+                          tuple(table.primary_key)))
+    for i, q in enumerate(table.quality):
+        if q.type == "sql":
+            name = q.name or f"sql_{i + 1}"
+            rules.append(Rule(t, f"{t}__{name}", "sql", None, q.description or name, (q.query, q.mustBe or 0)))
+    return rules
+
+
+_TYPE_NB = {"integer": "heltall", "number": "tall", "boolean": "ja/nei-verdi", "date": "dato", "string": "tekst"}

@@ -1,0 +1,211 @@
+"""Load a source's landing files into DuckDB: content hashes, slices, quarantine, provenance.
+
+- Every file is identified by its SHA-256. A file whose hash is already loaded is a no-op.
+- A valid file replaces the slice it covers (the contract's ``sliceBy`` values, e.g. its years)
+  in one transaction, and ``meta.file_loads`` records what it replaced (previous hash).
+- A file that breaks its contract, cannot be decoded or holds an identity number is moved to
+  ``<quarantine>/<source>/`` with a machine-readable ``.reason.json`` and a Norwegian
+  ``.reason.txt``; nothing from it enters DuckDB and the data already loaded stays.
+- Every loaded row carries its file, hash, row number, load time and contract version.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fnmatch
+import hashlib
+import json
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from pipelines.ingest.contracts import Contract, TableSchema, load_contract
+from pipelines.ingest.validate import ROW, Violation, validate_file, violation
+
+PROVENANCE = ["_source_file", "_file_hash", "_row", "_loaded_at", "_contract_version"]
+
+META_DDL = """
+CREATE SCHEMA IF NOT EXISTS raw;
+CREATE SCHEMA IF NOT EXISTS meta;
+CREATE TABLE IF NOT EXISTS meta.file_loads (
+    source VARCHAR NOT NULL,
+    table_name VARCHAR,
+    file_name VARCHAR NOT NULL,
+    file_hash VARCHAR NOT NULL,
+    status VARCHAR NOT NULL,          -- loaded | replaced | quarantined
+    rows BIGINT,
+    slice VARCHAR,                    -- JSON list of the slice values the file covers
+    replaced_hashes VARCHAR,          -- JSON list of hashes this file replaced
+    contract_version VARCHAR,
+    processed_at TIMESTAMP NOT NULL,
+    reason_code VARCHAR,
+    reason_nb VARCHAR
+);
+"""
+
+
+@dataclass
+class IngestReport:
+    source: str
+    loaded: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    quarantined: dict[str, list[Violation]] = field(default_factory=dict)
+    rows: dict[str, int] = field(default_factory=dict)  # rows now in each raw table
+
+    def summary(self) -> dict[str, object]:
+        return {
+            "files_loaded": len(self.loaded),
+            "files_unchanged": len(self.unchanged),
+            "files_quarantined": len(self.quarantined),
+            **{f"rows_{t}": n for t, n in self.rows.items()},
+        }
+
+
+def sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def ensure_meta(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(META_DDL)
+
+
+def _table_for(path: Path, contract: Contract) -> TableSchema | None:
+    for table in contract.tables:
+        if fnmatch.fnmatch(path.name, table.file_pattern):
+            return table
+    return None
+
+
+def _known_hashes(con: duckdb.DuckDBPyConnection, source: str) -> set[str]:
+    rows = con.execute(
+        "SELECT file_hash FROM meta.file_loads WHERE source = ? AND status IN ('loaded', 'replaced')", [source]
+    ).fetchall()
+    return {r[0] for r in rows}
+
+
+def _raw_columns(table: TableSchema) -> str:
+    types = {"string": "VARCHAR", "integer": "BIGINT", "number": "DOUBLE", "boolean": "BOOLEAN", "date": "DATE"}
+    cols = [f'"{p.name}" {types[p.logicalType]}' for p in table.properties]
+    cols += ["_source_file VARCHAR", "_file_hash VARCHAR", "_row BIGINT", "_loaded_at TIMESTAMP",
+             "_contract_version VARCHAR"]
+    return ", ".join(cols)
+
+
+def _quarantine(path: Path, source: str, file_hash: str, problems: list[Violation], quarantine_dir: Path,
+                now: dt.datetime) -> Path:
+    target_dir = quarantine_dir / source
+    target_dir.mkdir(parents=True, exist_ok=True)
+    target = target_dir / f"{file_hash[:12]}__{path.name}"
+    shutil.move(str(path), target)
+    reason = {
+        "source": source,
+        "file": path.name,
+        "sha256": file_hash,
+        "quarantined_at": now.isoformat(timespec="seconds"),
+        "violations": [p.as_dict() for p in problems],
+    }
+    target.with_name(target.name + ".reason.json").write_text(
+        json.dumps(reason, ensure_ascii=False, indent=2), encoding="utf-8")
+    lines = [f"Filen «{path.name}» ({source}) ble avvist {now:%d.%m.%Y %H:%M} og er ikke lastet inn.",
+             "Dataene som allerede var lastet inn, vises fortsatt. Rett feilene og legg filen inn på nytt.", ""]
+    lines += [f"- {p.message_nb}" for p in problems]
+    target.with_name(target.name + ".reason.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return target
+
+
+def ingest_source(con: duckdb.DuckDBPyConnection, source: str, landing_dir: Path, quarantine_dir: Path,
+                  *, contract: Contract | None = None, now: dt.datetime | None = None) -> IngestReport:
+    """Bring ``raw.<table>`` for every table of ``source`` up to date with its landing folder."""
+    contract = contract or load_contract(source)
+    now = (now or dt.datetime.now(dt.UTC)).replace(tzinfo=None, microsecond=0)
+    report = IngestReport(source)
+    ensure_meta(con)
+    for table in contract.tables:
+        con.execute(f"CREATE TABLE IF NOT EXISTS raw.{table.name} ({_raw_columns(table)})")
+
+    folder = landing_dir / source
+    files = sorted((p for p in folder.glob("*") if p.is_file()), key=lambda p: (p.stat().st_mtime_ns, p.name)) \
+        if folder.exists() else []
+    known = _known_hashes(con, source)
+    for path in files:
+        file_hash = sha256(path)
+        if file_hash in known:
+            report.unchanged.append(path.name)
+            continue
+        table = _table_for(path, contract)
+        if table is None:
+            problems = [violation(path.name, "unknown_file",
+                                  detail_nb="filen passer ikke med noe filnavnmønster i kontrakten ("
+                                  + ", ".join(t.file_pattern for t in contract.tables) + ")")]
+        else:
+            typed, problems = validate_file(path, table)
+        if problems:
+            _quarantine(path, source, file_hash, problems, quarantine_dir, now)
+            con.execute(
+                "INSERT INTO meta.file_loads VALUES (?, ?, ?, ?, 'quarantined', NULL, NULL, NULL, ?, ?, ?, ?)",
+                [source, table.name if table else None, path.name, file_hash, contract.version, now,
+                 problems[0].rule, "\n".join(p.message_nb for p in problems)],
+            )
+            report.quarantined[path.name] = problems
+            continue
+        _load_slice(con, source, table, typed, path.name, file_hash, contract.version, now)
+        known.add(file_hash)
+        report.loaded.append(path.name)
+
+    for table in contract.tables:
+        report.rows[table.name] = con.execute(f"SELECT COUNT(*) FROM raw.{table.name}").fetchall()[0][0]
+    return report
+
+
+def _load_slice(con: duckdb.DuckDBPyConnection, source: str, table: TableSchema, typed: pl.DataFrame,
+                file_name: str, file_hash: str, version: str, now: dt.datetime) -> None:
+    frame = typed.with_columns(
+        pl.lit(file_name).alias("_source_file"),
+        pl.lit(file_hash).alias("_file_hash"),
+        pl.lit(now).alias("_loaded_at"),
+        pl.lit(version).alias("_contract_version"),
+    )
+    names = [p.name for p in table.properties] + PROVENANCE
+    frame = frame.select(names)
+    slice_cols = table.slice_by
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.register("incoming", frame.to_arrow())
+        if slice_cols:
+            keys = ", ".join(f'"{c}"' for c in slice_cols)
+            condition = f"({keys}) IN (SELECT DISTINCT {keys} FROM incoming)" if len(slice_cols) > 1 \
+                else f"{keys} IN (SELECT DISTINCT {keys} FROM incoming)"
+            replaced = [r[0] for r in con.execute(
+                f"SELECT DISTINCT _file_hash FROM raw.{table.name} WHERE {condition}").fetchall()]
+            slice_values = [list(r) if len(r) > 1 else r[0] for r in con.execute(
+                f"SELECT DISTINCT {keys} FROM incoming ORDER BY ALL").fetchall()]
+            con.execute(f"DELETE FROM raw.{table.name} WHERE {condition}")
+        else:
+            replaced = [r[0] for r in con.execute(f"SELECT DISTINCT _file_hash FROM raw.{table.name}").fetchall()]
+            slice_values = ["*"]
+            con.execute(f"DELETE FROM raw.{table.name}")
+        cols = ", ".join(f'"{c}"' for c in names)
+        con.execute(f"INSERT INTO raw.{table.name} ({cols}) SELECT {cols} FROM incoming ORDER BY {ROW}")
+        con.unregister("incoming")
+        # A previous file is "replaced" once none of its rows remain.
+        for old in replaced:
+            left = con.execute(f"SELECT COUNT(*) FROM raw.{table.name} WHERE _file_hash = ?", [old]).fetchall()[0][0]
+            if left == 0:
+                con.execute("UPDATE meta.file_loads SET status = 'replaced' WHERE file_hash = ? AND status = 'loaded'",
+                            [old])
+        con.execute(
+            "INSERT INTO meta.file_loads VALUES (?, ?, ?, ?, 'loaded', ?, ?, ?, ?, ?, NULL, NULL)",
+            [source, table.name, file_name, file_hash, frame.height, json.dumps(slice_values, default=str),
+             json.dumps(replaced), version, now],
+        )
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise

@@ -1,0 +1,309 @@
+"""Read one delivered file and hold it against its contract.
+
+Every contract rule is a SQL predicate over the typed table (:func:`rule_failures_sql`). The
+same predicates run on a single file before it is loaded (rows that break them are named in the
+quarantine reason) and on the loaded DuckDB table as Dagster asset checks.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from pipelines.ingest.contracts import Property, Rule, TableSchema, rules_for
+from pipelines.readers import (
+    ReaderError,
+    find_identity_numbers,
+    parse_norwegian_number,
+    read_norwegian_csv,
+    read_ssb_csv,
+    read_ssb_jsonstat,
+    read_text_detect_encoding,
+)
+
+ROW = "_row"
+MAX_ROWS_NAMED = 20  # a reason names at most this many offending rows per rule
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One broken rule in one file: what a person needs to find and fix it."""
+
+    file: str
+    rule: str  # machine-readable rule code (see contracts.Rule.kind and the reader rules)
+    check: str | None  # the contract rule's name (the Dagster check name), when a contract rule
+    row: int | None  # 1-based line in the file (header = 1) or spreadsheet row
+    column: str | None  # the column header as delivered
+    value: str | None
+    message_nb: str
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+_RULE_NB = {
+    "missing_column": "kolonnen mangler",
+    "bad_type": "verdien er ikke et gyldig tall",
+    "required": "verdien mangler",
+    "minimum": "verdien er under tillatt minimum",
+    "maximum": "verdien er over tillatt maksimum",
+    "pattern": "verdien har feil format",
+    "valid_values": "ukjent kode",
+    "duplicate_key": "samme nøkkel finnes på flere rader",
+    "sql": "raden bryter en regel for sammenheng mellom kolonner",
+    "identity_number": "filen inneholder noe som ser ut som et fødselsnummer eller D-nummer",
+    "unknown_file": "filen passer ikke med noen tabell i kontrakten",
+}
+
+
+def _where(file: str, row: int | None, column: str | None) -> str:
+    parts = [f"Fil «{file}»"]
+    if row is not None:
+        parts.append(f"rad {row}")
+    if column is not None:
+        parts.append(f"kolonne «{column}»")
+    return ", ".join(parts)
+
+
+def violation(file: str, rule: str, *, check: str | None = None, row: int | None = None,
+              column: str | None = None, value: object = None, detail_nb: str | None = None) -> Violation:
+    text = detail_nb or _RULE_NB.get(rule, rule)
+    shown = None if value is None else str(value)
+    msg = f"{_where(file, row, column)}: {text}" + (f" (verdi: «{shown}»)" if shown is not None else "")
+    return Violation(file, rule, check, row, column, shown, msg + f" [regel: {check or rule}]")
+
+
+# -- reading ----------------------------------------------------------------------------------
+
+def read_raw(path: Path, table: TableSchema) -> pl.DataFrame:
+    """Read a file in the table's format to a frame with the delivered headers and ``_row``."""
+    fmt = table.format
+    if fmt == "norwegian_csv":
+        df = read_norwegian_csv(path)
+    elif fmt == "ssb_csv":
+        df = read_ssb_csv(path)
+    elif fmt == "ssb_jsonstat":
+        df = read_ssb_jsonstat(path)
+        if ROW not in df.columns:
+            df = df.with_row_index(ROW, offset=1).with_columns(pl.col(ROW).cast(pl.Int64))
+    elif fmt == "xlsx":
+        df = _read_xlsx(path)
+    else:  # pragma: no cover - the contract model restricts formats
+        raise ValueError(f"unknown format {fmt!r}")
+    if table.year_from_file_name:
+        m = re.search(table.year_from_file_name, path.name)
+        df = df.with_columns(pl.lit(m.group("year") if m else None, dtype=pl.Utf8).alias("_file_year"))
+    return df
+
+
+def _read_xlsx(path: Path) -> pl.DataFrame:
+    if path.stat().st_size == 0:
+        raise ReaderError("the file is empty", rule="empty_file", path=path, detail_nb="Fila er tom")
+    try:
+        df = pl.read_excel(path, engine="calamine", infer_schema_length=0)
+    except Exception as exc:  # calamine raises its own error types
+        raise ReaderError(f"not a readable xlsx workbook ({exc.__class__.__name__}: {exc})",
+                          rule="xlsx_unreadable", path=path,
+                          detail_nb="Fila kan ikke åpnes som et Excel-ark (xlsx)") from exc
+    if df.height == 0:
+        raise ReaderError("the sheet has a header but no data rows", rule="header_only", path=path,
+                          detail_nb="Arket har overskrifter, men ingen datarader")
+    # Spreadsheet row numbers as Excel shows them: the header is row 1.
+    return df.with_row_index(ROW, offset=2).with_columns(pl.col(ROW).cast(pl.Int64))
+
+
+def scan_identity_numbers(path: Path, raw: pl.DataFrame, table: TableSchema) -> list[Violation]:
+    """Anything that looks like a fødselsnummer/D-number anywhere in the file rejects it whole."""
+    found: list[Violation] = []
+    text_cols = [c for c, t in raw.schema.items() if t == pl.Utf8]
+    for col in text_cols:
+        for row, cell in raw.select(ROW, col).iter_rows():
+            if cell and find_identity_numbers(cell):
+                found.append(violation(path.name, "identity_number", row=row, column=col,
+                                       detail_nb=_RULE_NB["identity_number"]))
+                if len(found) >= MAX_ROWS_NAMED:
+                    return found
+    if table.format in ("norwegian_csv", "ssb_csv", "ssb_jsonstat") and not found:
+        text, _ = read_text_detect_encoding(path)
+        if find_identity_numbers(text):
+            found.append(violation(path.name, "identity_number", detail_nb=_RULE_NB["identity_number"]))
+    return found
+
+
+# -- typing -----------------------------------------------------------------------------------
+
+_POLARS_TYPE = {"string": pl.Utf8, "integer": pl.Int64, "number": pl.Float64, "boolean": pl.Boolean,
+                "date": pl.Date}
+
+
+def _parse_cell(cell: str | None, prop: Property) -> tuple[object, bool]:
+    """Returns (typed value, ok)."""
+    if cell is None or cell.strip() == "":
+        return None, True
+    if prop.logicalType in ("integer", "number"):
+        try:
+            value, _symbol = parse_norwegian_number(cell)
+        except ValueError:
+            # Spreadsheets read as text give "12.0" / "12.5" with a decimal point.
+            try:
+                value = float(cell)
+            except ValueError:
+                return None, False
+        if value is None:
+            return None, True
+        if prop.logicalType == "integer":
+            if value != int(value):
+                return None, False
+            return int(value), True
+        return float(value), True
+    return cell, True
+
+
+def type_frame(raw: pl.DataFrame, table: TableSchema, file: str) -> tuple[pl.DataFrame, list[Violation]]:
+    """Select and rename the contract's columns and cast them; name every cell that fails."""
+    problems: list[Violation] = []
+    missing = [p.physicalName for p in table.properties if p.physicalName not in raw.columns]
+    check = f"{table.name}__columns_present"
+    for col in missing:
+        problems.append(violation(file, "missing_column", check=check, column=col,
+                                  detail_nb=f"kolonnen «{col}» mangler (fant: {', '.join(c for c in raw.columns if c != ROW)})"))
+    if missing:
+        return pl.DataFrame(), problems
+    columns: dict[str, pl.Series] = {ROW: raw[ROW]}
+    for prop in table.properties:
+        series = raw[prop.physicalName]
+        target = _POLARS_TYPE[prop.logicalType]
+        if series.dtype == target or (series.dtype.is_numeric() and target == pl.Float64):
+            columns[prop.name] = series.cast(target).rename(prop.name)
+            continue
+        if series.dtype.is_numeric() and target == pl.Int64:
+            bad = series.is_not_null() & (series != series.round(0))
+            for row, value in raw.filter(bad).select(ROW, prop.physicalName).iter_rows():
+                problems.append(violation(file, "bad_type", check=f"{table.name}__{prop.name}__type", row=row,
+                                          column=prop.physicalName, value=value,
+                                          detail_nb="verdien er ikke et heltall"))
+            columns[prop.name] = series.cast(pl.Float64).round(0).cast(pl.Int64).rename(prop.name)
+            continue
+        values = []
+        text = series.cast(pl.Utf8)
+        for row, cell in zip(raw[ROW].to_list(), text.to_list()):
+            value, ok = _parse_cell(cell, prop)
+            if not ok:
+                problems.append(violation(file, "bad_type", check=f"{table.name}__{prop.name}__type", row=row,
+                                          column=prop.physicalName, value=cell,
+                                          detail_nb=f"verdien er ikke et gyldig {_TYPE_NB[prop.logicalType]}"))
+            values.append(value)
+        columns[prop.name] = pl.Series(prop.name, values, dtype=target)
+    return pl.DataFrame(columns), problems
+
+
+_TYPE_NB = {"integer": "heltall", "number": "tall", "boolean": "ja/nei-verdi", "date": "dato", "string": "tekst"}
+
+
+# -- rules as SQL -----------------------------------------------------------------------------
+
+def _quote(value: object) -> str:
+    if isinstance(value, (int, float)):
+        return repr(value)
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def rule_failures_sql(rule: Rule, relation: str) -> str | None:
+    """SQL selecting (_row, offending value) for every row that breaks ``rule``; None if n/a.
+
+    ``relation`` is the table or view the rule runs on (a registered frame or ``raw.<table>``).
+    """
+    col = f'"{rule.column}"' if rule.column else None
+    if rule.kind == "required":
+        return f"SELECT {ROW}, NULL AS value FROM {relation} WHERE {col} IS NULL"
+    if rule.kind == "minimum":
+        return f"SELECT {ROW}, {col} AS value FROM {relation} WHERE {col} < {rule.params[0]!r}"
+    if rule.kind == "maximum":
+        return f"SELECT {ROW}, {col} AS value FROM {relation} WHERE {col} > {rule.params[0]!r}"
+    if rule.kind == "pattern":
+        return (f"SELECT {ROW}, {col} AS value FROM {relation} "
+                f"WHERE {col} IS NOT NULL AND NOT regexp_full_match({col}, {_quote(rule.params[0])})")
+    if rule.kind == "valid_values":
+        allowed = ", ".join(_quote(v) for v in rule.params)
+        return (f"SELECT {ROW}, {col} AS value FROM {relation} "
+                f"WHERE {col} IS NOT NULL AND CAST({col} AS VARCHAR) NOT IN ({allowed})")
+    if rule.kind == "duplicate_key":
+        keys = ", ".join(f'"{k}"' for k in rule.params)
+        return (f"SELECT {ROW}, concat_ws(' / ', {keys}) AS value FROM ("
+                f"SELECT *, COUNT(*) OVER (PARTITION BY {keys}) AS _n, "
+                f"ROW_NUMBER() OVER (PARTITION BY {keys} ORDER BY {ROW}) AS _k FROM {relation}) "
+                f"WHERE _n > 1 AND _k > 1")
+    if rule.kind == "sql":
+        query = rule.params[0].replace("{object}", relation)
+        m = re.match(r"\s*SELECT\s+COUNT\(\*\)\s+FROM\s+" + re.escape(relation) + r"(?:\s+(?:AS\s+)?(\w+))?",
+                     query, flags=re.IGNORECASE)
+        if not m:
+            return None
+        alias = m.group(1)
+        prefix = f"{alias}." if alias and alias.upper() not in ("WHERE", "JOIN", "LEFT", "INNER", "GROUP") else ""
+        return re.sub(r"^\s*SELECT\s+COUNT\(\*\)", f"SELECT {prefix}{ROW}, NULL AS value", query,
+                      count=1, flags=re.IGNORECASE)
+    return None
+
+
+def sql_rule_count(rule: Rule, relation: str) -> str:
+    """The ODCS query as written (a count that must equal ``mustBe``)."""
+    return rule.params[0].replace("{object}", relation)
+
+
+def check_rules(typed: pl.DataFrame, table: TableSchema, file: str) -> list[Violation]:
+    """Run every row-level contract rule on one file's typed frame."""
+    con = duckdb.connect()
+    try:
+        con.register("delivered", typed.to_arrow())
+        props = {p.name: p for p in table.properties}
+        problems: list[Violation] = []
+        for rule in rules_for(table):
+            sql = rule_failures_sql(rule, "delivered")
+            if sql is None:
+                continue
+            rows = con.execute(sql + f" ORDER BY 1 LIMIT {MAX_ROWS_NAMED}").fetchall()
+            column = props[rule.column].physicalName if rule.column else None
+            for row, value in rows:
+                problems.append(violation(file, rule.kind if rule.kind != "sql" else "sql", check=rule.name,
+                                          row=row, column=column, value=value,
+                                          detail_nb=_rule_text(rule, props)))
+        return problems
+    finally:
+        con.close()
+
+
+def _rule_text(rule: Rule, props: dict[str, Property]) -> str:
+    if rule.kind == "minimum":
+        return f"verdien er under minimum {rule.params[0]:g}"
+    if rule.kind == "maximum":
+        return f"verdien er over maksimum {rule.params[0]:g}"
+    if rule.kind == "valid_values":
+        shown = ", ".join(map(str, rule.params[:8])) + (" …" if len(rule.params) > 8 else "")
+        return f"ukjent kode; tillatt er {shown}"
+    if rule.kind == "duplicate_key":
+        return "samme nøkkel (" + ", ".join(props[k].physicalName for k in rule.params) + ") finnes på en tidligere rad"
+    if rule.kind == "sql":
+        return f"regelen «{rule.description_nb}» er brutt"
+    return _RULE_NB.get(rule.kind, rule.kind)
+
+
+def validate_file(path: Path, table: TableSchema) -> tuple[pl.DataFrame | None, list[Violation]]:
+    """Read, scan, type and check one file. Returns (typed frame, []) or (None, violations)."""
+    try:
+        raw = read_raw(path, table)
+    except ReaderError as err:
+        return None, [Violation(path.name, err.rule, None, err.row, err.column, None,
+                                err.message_nb.replace(str(path), path.name))]
+    ids = scan_identity_numbers(path, raw, table)
+    if ids:
+        return None, ids
+    typed, problems = type_frame(raw, table, path.name)
+    if problems:
+        return None, problems
+    problems = check_rules(typed, table, path.name)
+    return (None, problems) if problems else (typed, [])

@@ -1,0 +1,225 @@
+"""From staging tables to published metric values and the plan's scorecard.
+
+1. :func:`build_metric_base` runs ``sql/metrics/<id>.sql`` for every catalogue metric: the
+   additive base cells (numerator, denominator) at the finest area the source has.
+2. ``sql/marts/metric_cells.sql`` sums them up the area hierarchy and over survey groups.
+3. :func:`suppress` applies primary and complementary suppression to those cells; what is
+   suppressed loses its value, numerator and denominator here, before anything is published.
+4. :func:`build_scorecard` derives 0-punkt, Mål, Status, Forbedring and the status class.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import duckdb
+import polars as pl
+
+from pipelines.catalogue import LEVEL_RANK, Catalogue, Metric, MetricTargets
+from pipelines.metrics import stats, suppression
+from pipelines.metrics.status import Observation, assess
+from pipelines.warehouse import query, read_sql, replace_table
+
+BASE_COLUMNS = ["area_code", "year", "school_level", "gender", "numerator", "denominator"]
+CELL_KEY = ["area_code", "school_level", "gender"]
+
+
+def build_metric_base(con: duckdb.DuckDBPyConnection, catalogue: Catalogue) -> pl.DataFrame:
+    frames = []
+    for metric in catalogue.metrics:
+        sql = read_sql("metrics", metric.id)
+        frame = query(con, sql)
+        missing = [c for c in BASE_COLUMNS if c not in frame.columns]
+        if missing:
+            raise ValueError(f"sql/metrics/{metric.id}.sql does not return {missing}")
+        frames.append(frame.select(
+            pl.lit(metric.id).alias("metric_id"),
+            pl.col("area_code").cast(pl.Utf8),
+            pl.col("year").cast(pl.Int64),
+            pl.col("school_level").cast(pl.Utf8),
+            pl.col("gender").cast(pl.Utf8),
+            pl.col("numerator").cast(pl.Float64),
+            pl.col("denominator").cast(pl.Float64),
+        ))
+    base = pl.concat(frames)
+    replace_table(con, "marts.metric_base", base)
+    return base
+
+
+def _primary(cells: pl.DataFrame, unit: str, min_count: int, min_n: int) -> pl.Series:
+    if unit == "count":
+        return suppression.primary_suppression(cells, count_col="numerator", n_col=None,
+                                               min_count=min_count, min_n=min_n)
+    if unit == "percent":
+        return suppression.primary_suppression(cells, count_col=None, n_col="denominator",
+                                               min_count=min_count, min_n=min_n)
+    if unit == "years":  # a mean over few children: the count behind it is what is protected
+        return suppression.primary_suppression(cells, count_col="denominator", n_col=None,
+                                               min_count=min_count, min_n=min_n)
+    # per_1000: the events counted are the small number
+    return suppression.primary_suppression(cells, count_col="numerator", n_col=None,
+                                           min_count=min_count, min_n=min_n)
+
+
+def suppress(cells: pl.DataFrame, catalogue: Catalogue, parent_of: dict[str, str | None], *,
+             min_count: int, min_n: int) -> pl.DataFrame:
+    """Primary then complementary suppression per metric and year; blank what is suppressed.
+
+    Linked relations: the area hierarchy (parent = sum of children) for every survey group, and
+    for survey metrics the groups themselves (alle = jenter + gutter, alle = ungdomsskole +
+    videregående) in every area.
+    """
+    out = []
+    for metric in catalogue.metrics:
+        m_cells = cells.filter(pl.col("metric_id") == metric.id)
+        if m_cells.is_empty():
+            continue
+        m_cells = m_cells.with_columns(_primary(m_cells, metric.unit, min_count, min_n))
+        size = "numerator" if metric.unit in ("count", "per_1000") else "denominator"
+        for (year,), year_cells in m_cells.group_by(["year"], maintain_order=True):
+            year_cells = year_cells.with_columns(pl.col(size).fill_null(0).alias("_size"))
+            constraints = suppression.hierarchy_constraints(
+                year_cells, area_col="area_code", parent_of=parent_of,
+                other_key_cols=["school_level", "gender"], key_order=CELL_KEY)
+            if year_cells["gender"].n_unique() > 1:
+                constraints += suppression.category_constraints(
+                    year_cells, category_col="gender", total_category="alle",
+                    other_key_cols=["area_code", "school_level"], key_order=CELL_KEY)
+            if year_cells["school_level"].n_unique() > 1:
+                constraints += suppression.category_constraints(
+                    year_cells, category_col="school_level", total_category="alle",
+                    other_key_cols=["area_code", "gender"], key_order=CELL_KEY)
+            if constraints:
+                year_cells = suppression.complementary_suppression(
+                    year_cells, key_cols=CELL_KEY, size_col="_size", reason_col="suppression_reason",
+                    constraints=constraints)
+            out.append(year_cells.drop("_size"))
+    result = pl.concat(out)
+    hidden = pl.col("suppression_reason").is_not_null()
+    return result.with_columns(
+        hidden.alias("suppressed"),
+        *[pl.when(hidden).then(None).otherwise(pl.col(c)).alias(c) for c in ("numerator", "denominator", "value")],
+    )
+
+
+def with_intervals(values: pl.DataFrame) -> pl.DataFrame:
+    """95 % intervals: Wilson for shares with a denominator, exact Poisson for counts."""
+    lows, highs = [], []
+    for unit, num, den in values.select("unit", "numerator", "denominator").iter_rows():
+        lo = hi = None
+        if num is not None:
+            if unit == "percent" and den:
+                lo, hi = stats.wilson_interval(num, den)
+            elif unit == "count" and float(num).is_integer():
+                lo, hi = stats.poisson_interval(num)
+        lows.append(None if lo is None or math.isnan(lo) else lo)
+        highs.append(None if hi is None or math.isnan(hi) else hi)
+    return values.with_columns(pl.Series("ci_low", lows, dtype=pl.Float64),
+                               pl.Series("ci_high", highs, dtype=pl.Float64))
+
+
+def metric_values(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, *, min_count: int,
+                  min_n: int) -> pl.DataFrame:
+    """Build ``marts.metric_values``: every metric per area, survey group and period, suppressed."""
+    cells = query(con, read_sql("marts", "metric_cells"))
+    lowest = {m.id: LEVEL_RANK[m.lowest_level] for m in catalogue.metrics}
+    cells = cells.filter(
+        pl.col("area_level").replace_strict(LEVEL_RANK, return_dtype=pl.Int64)
+        <= pl.col("metric_id").replace_strict(lowest, return_dtype=pl.Int64)
+    )
+    parents = dict(query(con, "SELECT area_code, parent_code FROM marts.areas").iter_rows())
+    values = with_intervals(suppress(cells, catalogue, parents, min_count=min_count, min_n=min_n))
+    values = values.sort(["metric_id", "area_code", "school_level", "gender", "year"])
+    replace_table(con, "marts.metric_values", values)
+    return values
+
+
+# -- scorecard --------------------------------------------------------------------------------
+
+def stale_after_year(metric: Metric, as_of: dt.date) -> int:
+    """The oldest period year that is still current on ``as_of``.
+
+    Figures for year Y are published during Y+1 (KOSTRA: preliminary in March, final in June), a
+    survey every ``cadence_years``. A latest value older than that is "foreldet".
+    """
+    return as_of.year - 1 - (metric.cadence_years - 1)
+
+
+def build_scorecard(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, targets: dict[str, MetricTargets],
+                    as_of: dt.date) -> pl.DataFrame:
+    values = query(con, "SELECT * FROM marts.metric_values")
+    # The latest period a source has delivered at all: a metric without a value then "mangler data".
+    source_of = {m.id: m.source for m in catalogue.metrics}
+    latest_by_source = (
+        values.filter(pl.col("value").is_not_null() | pl.col("suppressed"))
+        .with_columns(pl.col("metric_id").replace_strict(source_of).alias("source"))
+        .group_by("source").agg(pl.col("year").max().alias("latest")).to_dicts()
+    )
+    latest_by_source = {r["source"]: r["latest"] for r in latest_by_source}
+
+    rows = []
+    for metric in catalogue.metrics:
+        target = targets[metric.id].current
+        m_vals = values.filter(pl.col("metric_id") == metric.id)
+        for (area, level, gender), cell in m_vals.group_by(CELL_KEY, maintain_order=True):
+            shown = cell.filter(pl.col("value").is_not_null()).sort("year")
+            base_row = None
+            exact = shown.filter(pl.col("year") == metric.baseline_year)
+            if exact.height:
+                base_row = exact.row(0, named=True)
+            elif shown.height:
+                base_row = shown.row(0, named=True)
+            status_row = shown.row(-1, named=True) if shown.height else None
+            baseline = _obs(base_row)
+            status = _obs(status_row)
+            a = assess(
+                unit=metric.unit, direction=metric.direction, baseline=baseline, status=status,
+                target_kind=target.kind, target_value=target.value, target_year=target.target_year,
+                latest_expected_year=latest_by_source.get(metric.source, as_of.year),
+                stale_after_year=stale_after_year(metric, as_of),
+            )
+            first = cell.row(0, named=True)
+            rows.append({
+                "metric_id": metric.id,
+                "area_code": area,
+                "area_name": first["area_name"],
+                "area_level": first["area_level"],
+                "school_level": level,
+                "gender": gender,
+                "period_type": metric.period_type,
+                "baseline_year": base_row["year"] if base_row else None,
+                "baseline_period": base_row["period"] if base_row else None,
+                "baseline_value": base_row["value"] if base_row else None,
+                "baseline_is_first_year": bool(base_row and base_row["year"] != metric.baseline_year),
+                "target_kind": target.kind,
+                "target_value": target.value,
+                "target_year": target.target_year,
+                "target_version": target.version,
+                "target_decided_at": target.decided_at,
+                "target_decision_ref": target.decision_ref,
+                "status_year": status_row["year"] if status_row else None,
+                "status_period": status_row["period"] if status_row else None,
+                "status_value": status_row["value"] if status_row else None,
+                "status_ci_low": a.interval[0] if a.interval else None,
+                "status_ci_high": a.interval[1] if a.interval else None,
+                "expected_value": a.expected_value,
+                "improvement": a.improvement,
+                "improvement_pp": a.improvement_pp,
+                "p_value": a.p_value,
+                "status_class": a.status_class,
+                "stale": a.stale,
+                "explanation": a.explanation_nb,
+                "suppressed_years": int(cell["suppressed"].sum()),
+                "as_of": as_of,
+            })
+    scorecard = pl.DataFrame(rows, infer_schema_length=None)
+    replace_table(con, "marts.scorecard", scorecard)
+    return scorecard
+
+
+def _obs(row: dict | None) -> Observation | None:
+    if row is None:
+        return None
+    return Observation(year=row["year"], value=row["value"], numerator=row["numerator"],
+                       denominator=row["denominator"])

@@ -1,0 +1,56 @@
+"""The one settings object: every path and threshold the project uses.
+
+All paths come from environment variables with defaults under ``./data``.
+``SBU_DATA_DIR`` moves the whole data folder; the individual ``SBU_*`` variables
+override single paths.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SBU_", extra="ignore")
+
+    data_dir: Path = Field(default=Path("data"), description="Root of all data folders.")
+    landing_dir: Path | None = Field(default=None, description="Where source files are dropped.")
+    quarantine_dir: Path | None = Field(default=None, description="Rejected files and reasons.")
+    warehouse_path: Path | None = Field(default=None, description="DuckDB file the pipeline writes.")
+    published_path: Path | None = Field(default=None, description="Read-only snapshot the dashboard reads.")
+    reports_dir: Path | None = Field(default=None, description="Generated documents (status reports).")
+
+    catalogue_path: Path = Field(default=REPO_ROOT / "catalogue" / "metrics.yaml")
+    targets_path: Path = Field(default=REPO_ROOT / "catalogue" / "targets.yaml")
+    contracts_dir: Path = Field(default=REPO_ROOT / "data_contracts")
+    sql_dir: Path = Field(default=REPO_ROOT / "sql")
+
+    as_of: dt.date = Field(default_factory=dt.date.today,
+                           description="The day the scorecard is computed for (decides what is 'foreldet').")
+    demo_data: bool = Field(default=True, description="The landing data are the synthetic demo set; the UI says so.")
+
+    # Small-number rules (DOMAIN.md, "Privacy"): one place for the thresholds.
+    min_count: int = Field(default=5, description="Counts below this are suppressed.")
+    min_respondents: int = Field(default=10, description="Shares with fewer respondents/denominator are suppressed.")
+
+    @model_validator(mode="after")
+    def _derive_paths(self) -> "Settings":
+        base = self.data_dir
+        self.landing_dir = self.landing_dir or base / "landing"
+        self.quarantine_dir = self.quarantine_dir or base / "quarantine"
+        self.warehouse_path = self.warehouse_path or base / "warehouse" / "sbu.duckdb"
+        self.published_path = self.published_path or base / "published" / "sbu.duckdb"
+        self.reports_dir = self.reports_dir or base / "reports"
+        return self
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

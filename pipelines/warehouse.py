@@ -1,0 +1,51 @@
+"""Running the project's SQL files against the DuckDB warehouse.
+
+Every SQL file under ``sql/`` is a single SELECT named after the table it makes; this module
+wraps it in ``CREATE OR REPLACE TABLE <schema>.<name> AS``. One place, so a reader can find how
+``sql/staging``, ``sql/metrics`` and ``sql/marts`` become tables.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from pipelines.settings import get_settings
+
+
+def sql_path(layer: str, name: str) -> Path:
+    return Path(get_settings().sql_dir) / layer / f"{name}.sql"
+
+
+def read_sql(layer: str, name: str) -> str:
+    return sql_path(layer, name).read_text(encoding="utf-8").strip().rstrip(";")
+
+
+def build_table(con: duckdb.DuckDBPyConnection, layer: str, name: str, schema: str | None = None) -> int:
+    """CREATE OR REPLACE ``<schema>.<name>`` from ``sql/<layer>/<name>.sql``; returns its row count."""
+    schema = schema or layer
+    con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+    con.execute(f"CREATE OR REPLACE TABLE {schema}.{name} AS {read_sql(layer, name)}")
+    return count(con, f"{schema}.{name}")
+
+
+def query(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> pl.DataFrame:
+    return con.sql(sql, params=params).pl() if params else con.sql(sql).pl()
+
+
+def count(con: duckdb.DuckDBPyConnection, table: str) -> int:
+    return con.execute(f"SELECT COUNT(*) FROM {table}").fetchall()[0][0]
+
+
+def replace_table(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> int:
+    """Write a Polars frame as ``table`` (schema-qualified), replacing what was there."""
+    schema = table.split(".")[0]
+    con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+    con.register("_frame", frame.to_arrow())
+    try:
+        con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM _frame")
+    finally:
+        con.unregister("_frame")
+    return frame.height
