@@ -137,85 +137,93 @@ def metric_values(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, *, min_c
 
 # -- scorecard --------------------------------------------------------------------------------
 
-def stale_after_year(metric: Metric, as_of: dt.date) -> int:
-    """The oldest period year that is still current on ``as_of``.
+def stale_after_year(metric: Metric, report_year: int) -> int:
+    """The oldest period that is still current in the report for ``report_year``.
 
-    Figures for year Y are published during Y+1 (KOSTRA: preliminary in March, final in June), a
-    survey every ``cadence_years``. A latest value older than that is "foreldet".
+    The report for year Y is made in Y+1, when Y's figures are in (KOSTRA: preliminary in March,
+    final in June). A yearly source must then have Y; a survey run every three years must have
+    Y-2 or later. A latest value older than that is "foreldet".
     """
-    return as_of.year - 1 - (metric.cadence_years - 1)
+    return report_year - metric.cadence_years + 1
 
 
 def build_scorecard(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, targets: dict[str, MetricTargets],
                     as_of: dt.date) -> pl.DataFrame:
     values = query(con, "SELECT * FROM marts.metric_values")
-    # The latest period a source has delivered at all: a metric without a value then "mangler data".
+    # The periods each source has delivered: a metric without a value for its source's latest
+    # period (up to the report year) "mangler data".
     source_of = {m.id: m.source for m in catalogue.metrics}
-    latest_by_source = (
+    delivered = (
         values.filter(pl.col("value").is_not_null() | pl.col("suppressed"))
         .with_columns(pl.col("metric_id").replace_strict(source_of).alias("source"))
-        .group_by("source").agg(pl.col("year").max().alias("latest")).to_dicts()
+        .group_by("source").agg(pl.col("year").unique().sort())
     )
-    latest_by_source = {r["source"]: r["latest"] for r in latest_by_source}
+    delivered = {r["source"]: r["year"] for r in delivered.to_dicts()}
 
+    def latest_expected(source: str, report_year: int) -> int:
+        years = [y for y in delivered.get(source, []) if y <= report_year]
+        return max(years) if years else report_year
+
+    report_years = sorted(values["year"].unique().to_list())
     rows = []
     for metric in catalogue.metrics:
         target = targets[metric.id].current
         m_vals = values.filter(pl.col("metric_id") == metric.id)
         for (area, level, gender), cell in m_vals.group_by(CELL_KEY, maintain_order=True):
             shown = cell.filter(pl.col("value").is_not_null()).sort("year")
-            base_row = None
-            exact = shown.filter(pl.col("year") == metric.baseline_year)
-            if exact.height:
-                base_row = exact.row(0, named=True)
-            elif shown.height:
-                base_row = shown.row(0, named=True)
-            status_row = shown.row(-1, named=True) if shown.height else None
-            baseline = _obs(base_row)
-            status = _obs(status_row)
-            a = assess(
-                unit=metric.unit, direction=metric.direction, baseline=baseline, status=status,
-                target_kind=target.kind, target_value=target.value, target_year=target.target_year,
-                latest_expected_year=latest_by_source.get(metric.source, as_of.year),
-                stale_after_year=stale_after_year(metric, as_of),
-            )
             first = cell.row(0, named=True)
-            rows.append({
-                "metric_id": metric.id,
-                "area_code": area,
-                "area_name": first["area_name"],
-                "area_level": first["area_level"],
-                "school_level": level,
-                "gender": gender,
-                "period_type": metric.period_type,
-                "baseline_year": base_row["year"] if base_row else None,
-                "baseline_period": base_row["period"] if base_row else None,
-                "baseline_value": base_row["value"] if base_row else None,
-                "baseline_is_first_year": bool(base_row and base_row["year"] != metric.baseline_year),
-                "target_kind": target.kind,
-                "target_value": target.value,
-                "target_year": target.target_year,
-                "target_version": target.version,
-                "target_decided_at": target.decided_at,
-                "target_decision_ref": target.decision_ref,
-                "status_year": status_row["year"] if status_row else None,
-                "status_period": status_row["period"] if status_row else None,
-                "status_value": status_row["value"] if status_row else None,
-                "status_ci_low": a.interval[0] if a.interval else None,
-                "status_ci_high": a.interval[1] if a.interval else None,
-                "expected_value": a.expected_value,
-                "improvement": a.improvement,
-                "improvement_pp": a.improvement_pp,
-                "p_value": a.p_value,
-                "status_class": a.status_class,
-                "stale": a.stale,
-                "explanation": a.explanation_nb,
-                "suppressed_years": int(cell["suppressed"].sum()),
-                "as_of": as_of,
-            })
+            for report_year in report_years:
+                rows.append(_scorecard_row(metric, target, first, shown.filter(pl.col("year") <= report_year),
+                                           report_year, latest_expected(metric.source, report_year), as_of))
     scorecard = pl.DataFrame(rows, infer_schema_length=None)
     replace_table(con, "marts.scorecard", scorecard)
     return scorecard
+
+
+def _scorecard_row(metric: Metric, target, first: dict, shown: pl.DataFrame, report_year: int,
+                   latest_expected_year: int, as_of: dt.date) -> dict:
+    """One scorecard row: the metric as it stood in ``report_year`` (latest value up to then)."""
+    exact = shown.filter(pl.col("year") == metric.baseline_year)
+    base_row = exact.row(0, named=True) if exact.height else (shown.row(0, named=True) if shown.height else None)
+    status_row = shown.row(-1, named=True) if shown.height else None
+    a = assess(
+        unit=metric.unit, direction=metric.direction, baseline=_obs(base_row), status=_obs(status_row),
+        target_kind=target.kind, target_value=target.value, target_year=target.target_year,
+        latest_expected_year=latest_expected_year, stale_after_year=stale_after_year(metric, report_year),
+    )
+    return {
+        "metric_id": metric.id,
+        "report_year": report_year,
+        "area_code": first["area_code"],
+        "area_name": first["area_name"],
+        "area_level": first["area_level"],
+        "school_level": first["school_level"],
+        "gender": first["gender"],
+        "period_type": metric.period_type,
+        "baseline_year": base_row["year"] if base_row else None,
+        "baseline_period": base_row["period"] if base_row else None,
+        "baseline_value": base_row["value"] if base_row else None,
+        "baseline_is_first_year": bool(base_row and base_row["year"] != metric.baseline_year),
+        "target_kind": target.kind,
+        "target_value": target.value,
+        "target_year": target.target_year,
+        "target_version": target.version,
+        "target_decided_at": target.decided_at,
+        "target_decision_ref": target.decision_ref,
+        "status_year": status_row["year"] if status_row else None,
+        "status_period": status_row["period"] if status_row else None,
+        "status_value": status_row["value"] if status_row else None,
+        "status_ci_low": a.interval[0] if a.interval else None,
+        "status_ci_high": a.interval[1] if a.interval else None,
+        "expected_value": a.expected_value,
+        "improvement": a.improvement,
+        "improvement_pp": a.improvement_pp,
+        "p_value": a.p_value,
+        "status_class": a.status_class,
+        "stale": a.stale,
+        "explanation": a.explanation_nb,
+        "as_of": as_of,
+    }
 
 
 def _obs(row: dict | None) -> Observation | None:
