@@ -54,7 +54,7 @@ def published_snapshot(context: dg.AssetExecutionContext, warehouse: DuckDBResou
             con.execute(
                 "CREATE TABLE pub.main.snapshot AS SELECT ?::TIMESTAMP AS published_at, ?::DATE AS as_of, "
                 "?::BOOLEAN AS demo_data, ? AS run_id",
-                [published_at, settings.as_of, settings.demo_data, context.run_id])
+                [published_at, settings.as_of, settings.demo_data, context.run.run_id])
         finally:
             con.execute("DETACH pub")
     os.replace(tmp, target)

@@ -1,0 +1,70 @@
+"""Shared fixtures: one real pipeline run on freshly generated demo data per test session.
+
+The whole asset graph is materialized with Dagster into a DuckDB file under a temporary data
+folder (``SBU_DATA_DIR``), exactly as ``make run`` does, and its published snapshot is what the
+dashboard tests read.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dagster as dg
+import pytest
+from dagster_duckdb import DuckDBResource
+
+from pipelines.settings import get_settings
+
+
+def use_data_dir(path: Path) -> None:
+    """Point every setting at ``path`` (the settings object is cached per process)."""
+    os.environ["SBU_DATA_DIR"] = str(path)
+    get_settings.cache_clear()
+
+
+def materialize_all(data_dir: Path, instance: dg.DagsterInstance | None = None) -> dg.ExecuteInJobResult:
+    """Materialize every asset of the code location against ``data_dir`` (in process)."""
+    use_data_dir(data_dir)
+    from pipelines.definitions import defs
+
+    settings = get_settings()
+    settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
+    assets = list(defs.assets or [])
+    return dg.materialize(
+        assets,
+        resources={"warehouse": DuckDBResource(database=str(settings.warehouse_path))},
+        instance=instance or dg.DagsterInstance.ephemeral(),
+        raise_on_error=False,
+    )
+
+
+@pytest.fixture(scope="session")
+def demo_data_dir(tmp_path_factory) -> Path:
+    """A data folder holding freshly generated demo landing files (nothing loaded yet)."""
+    from pipelines.demo import generate
+
+    data_dir = tmp_path_factory.mktemp("sbu_data")
+    generate(data_dir / "landing")
+    return data_dir
+
+
+@pytest.fixture(scope="session")
+def pipeline_result(demo_data_dir: Path) -> dg.ExecuteInJobResult:
+    result = materialize_all(demo_data_dir)
+    assert result.success, "the demo pipeline run failed"
+    return result
+
+
+@pytest.fixture(scope="session")
+def published_snapshot(pipeline_result, demo_data_dir: Path) -> Path:
+    """Path of the published DuckDB snapshot of a real pipeline run on the demo data."""
+    use_data_dir(demo_data_dir)
+    path = get_settings().published_path
+    assert path.exists()
+    return path
+
+
+@pytest.fixture(scope="session")
+def landing_dir(demo_data_dir: Path) -> Path:
+    return demo_data_dir / "landing"
