@@ -1,6 +1,6 @@
 """Load a source's landing files into DuckDB: content hashes, slices, quarantine, provenance.
 
-- Every file is identified by its SHA-256. A file whose hash is already loaded is a no-op.
+- Every file is identified by its SHA-256 (and name). The same file again is a no-op.
 - A valid file replaces the slice it covers (the contract's ``sliceBy`` values, e.g. its years)
   in one transaction, and ``meta.file_loads`` records what it replaced (previous hash).
 - A file that breaks its contract, cannot be decoded or holds an identity number is moved to
@@ -83,11 +83,15 @@ def _table_for(path: Path, contract: Contract) -> TableSchema | None:
     return None
 
 
-def _known_hashes(con: duckdb.DuckDBPyConnection, source: str) -> set[str]:
+def _known_files(con: duckdb.DuckDBPyConnection, source: str) -> set[tuple[str, str]]:
+    """(file name, content hash) of every file already loaded. The name counts too: some exports
+    carry their period only in the name (tjenestetall_2025.xlsx), so equal bytes under another
+    name are another delivery."""
     rows = con.execute(
-        "SELECT file_hash FROM meta.file_loads WHERE source = ? AND status IN ('loaded', 'replaced')", [source]
+        "SELECT file_name, file_hash FROM meta.file_loads WHERE source = ? AND status IN ('loaded', 'replaced')",
+        [source],
     ).fetchall()
-    return {r[0] for r in rows}
+    return {(name, h) for name, h in rows}
 
 
 def _raw_columns(table: TableSchema) -> str:
@@ -133,10 +137,10 @@ def ingest_source(con: duckdb.DuckDBPyConnection, source: str, landing_dir: Path
     folder = landing_dir / source
     files = sorted((p for p in folder.glob("*") if p.is_file()), key=lambda p: (p.stat().st_mtime_ns, p.name)) \
         if folder.exists() else []
-    known = _known_hashes(con, source)
+    known = _known_files(con, source)
     for path in files:
         file_hash = sha256(path)
-        if file_hash in known:
+        if (path.name, file_hash) in known:
             report.unchanged.append(path.name)
             continue
         table = _table_for(path, contract)
@@ -156,7 +160,7 @@ def ingest_source(con: duckdb.DuckDBPyConnection, source: str, landing_dir: Path
             report.quarantined[path.name] = problems
             continue
         _load_slice(con, source, table, typed, path.name, file_hash, contract.version, now)
-        known.add(file_hash)
+        known.add((path.name, file_hash))
         report.loaded.append(path.name)
 
     for table in contract.tables:
