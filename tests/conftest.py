@@ -17,9 +17,13 @@ from dagster_duckdb import DuckDBResource
 from pipelines.settings import get_settings
 
 
-def use_data_dir(path: Path) -> None:
-    """Point every setting at ``path`` (the settings object is cached per process)."""
+def use_data_dir(path: Path, **overrides: str) -> None:
+    """Point every setting at ``path`` (the settings object is cached per process); other
+    ``SBU_*`` variables are reset unless given in ``overrides``."""
+    for key in [k for k in os.environ if k.startswith("SBU_")]:
+        del os.environ[key]
     os.environ["SBU_DATA_DIR"] = str(path)
+    os.environ.update(overrides)
     get_settings.cache_clear()
 
 

@@ -1,0 +1,61 @@
+"""The landing-folder sensor: new or changed files in ``<landing>/<source>/`` launch a run for
+that source and everything downstream of it (metrics, scorecard, published snapshot), together
+with the cheap reference assets (catalogue, targets, areas) so a fresh warehouse is complete.
+An edited ``catalogue/targets.yaml`` re-derives only the targets, the scorecard and the snapshot.
+
+The cursor holds a fingerprint (name, size, mtime) of each source's folder, so an unchanged
+folder launches nothing; the ingestion itself deduplicates by content hash, so a touched but
+identical file loads nothing either.
+"""
+
+import hashlib
+import json
+
+import dagster as dg
+
+from pipelines.defs.jobs import refresh_all
+from pipelines.ingest.contracts import contract_sources
+from pipelines.settings import get_settings
+
+
+def folder_fingerprint(source: str) -> str:
+    folder = get_settings().landing_dir / source
+    entries = sorted(
+        (p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in folder.glob("*") if p.is_file()
+    ) if folder.exists() else []
+    return hashlib.sha256(json.dumps(entries).encode()).hexdigest()
+
+
+def file_fingerprint(path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else ""
+
+
+TARGETS_KEY = "catalogue/targets.yaml"
+
+
+@dg.sensor(job=refresh_all, minimum_interval_seconds=30, default_status=dg.DefaultSensorStatus.RUNNING,
+           description="Starter innlasting når nye filer legges i landingsmappen til en kilde.")
+def landing_files(context: dg.SensorEvaluationContext):
+    previous = json.loads(context.cursor) if context.cursor else {}
+    current = {source: folder_fingerprint(source) for source in contract_sources()}
+    current[TARGETS_KEY] = file_fingerprint(get_settings().targets_path)
+    changed = sorted(s for s in current if previous.get(s) != current[s])
+    context.update_cursor(json.dumps(current, sort_keys=True))
+    if not changed:
+        return dg.SkipReason("Ingen nye eller endrede filer i landingsmappene.")
+    sources = [s for s in changed if s != TARGETS_KEY]
+    if sources:
+        selection = dg.AssetSelection.assets(*sources).downstream() | dg.AssetSelection.groups("reference")
+    else:  # only the steering group's targets changed: re-derive the scorecard, not the sources
+        selection = dg.AssetSelection.assets("targets").downstream()
+    keys = sorted(selection.resolve(context.repository_def.asset_graph), key=lambda k: k.to_user_string())
+    return dg.RunRequest(
+        run_key=hashlib.sha256(json.dumps(current, sort_keys=True).encode()).hexdigest()[:16],
+        asset_selection=keys,
+        tags={"sbu/changed_sources": ",".join(changed)},
+    )
+
+
+@dg.definitions
+def defs() -> dg.Definitions:
+    return dg.Definitions(sensors=[landing_files])

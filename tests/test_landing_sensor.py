@@ -1,0 +1,68 @@
+"""The landing sensor: a real sensor evaluation, then the run it asks for, executed for real."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+
+from pipelines.settings import get_settings
+from tests.conftest import use_data_dir
+
+
+def _evaluate(defs, instance, cursor):
+    sensor = defs.resolve_sensor_def("landing_files")
+    context = dg.build_sensor_context(instance=instance, cursor=cursor, definitions=defs)
+    result = sensor.evaluate_tick(context)
+    return result, context.cursor
+
+
+def test_new_file_launches_its_source_and_downstream(tmp_path: Path, demo_data_dir: Path):
+    data = tmp_path / "data"
+    shutil.copytree(demo_data_dir / "landing", data / "landing")
+    use_data_dir(data)
+    from pipelines.definitions import defs
+
+    with dg.DagsterInstance.ephemeral() as instance:
+        first, cursor = _evaluate(defs, instance, None)
+        assert len(first.run_requests) == 1  # the first tick sees every folder as new
+        keys = {k.to_user_string() for k in first.run_requests[0].asset_selection}
+        assert {"ungdata", "services", "metric_values", "scorecard", "published_snapshot"} <= keys
+
+        # Run exactly what the sensor asked for, as the daemon would.
+        job = defs.resolve_job_def("refresh_all")
+        run = job.execute_in_process(instance=instance, asset_selection=first.run_requests[0].asset_selection)
+        assert run.success
+
+        # Nothing changed: the next tick skips.
+        again, cursor = _evaluate(defs, instance, cursor)
+        assert again.run_requests == [] and again.skip_message
+
+        # A services file for a new year lands: only services and what depends on it run.
+        services = data / "landing" / "services"
+        shutil.copy(services / "tjenestetall_2024.xlsx", services / "tjenestetall_2025.xlsx")
+        third, cursor = _evaluate(defs, instance, cursor)
+        assert len(third.run_requests) == 1
+        keys = {k.to_user_string() for k in third.run_requests[0].asset_selection}
+        assert keys == {"services", "metric_values", "scorecard", "published_snapshot",
+                        "areas", "metric_catalogue", "targets"}
+        assert third.run_requests[0].tags["sbu/changed_sources"] == "services"
+        run = job.execute_in_process(instance=instance, asset_selection=third.run_requests[0].asset_selection)
+        assert run.success
+
+        con = duckdb.connect(str(data / "published" / "sbu.duckdb"), read_only=True)
+        years = con.execute("SELECT max(year) FROM metric_values WHERE metric_id = 'youth_homeless'").fetchall()
+        con.close()
+        assert years == [(2025,)]
+
+        # The steering group edits a target: only the targets, the scorecard and the snapshot run.
+        targets = tmp_path / "targets.yaml"
+        targets.write_text(get_settings().targets_path.read_text(encoding="utf-8").replace(
+            "note: \"Planens måltall\"", "note: \"Planens måltall (omtalt på nytt)\"", 1), encoding="utf-8")
+        use_data_dir(data, SBU_TARGETS_PATH=str(targets))
+        fourth, cursor = _evaluate(defs, instance, cursor)
+        keys = {k.to_user_string() for k in fourth.run_requests[0].asset_selection}
+        assert keys == {"targets", "scorecard", "published_snapshot"}
+    use_data_dir(demo_data_dir)
