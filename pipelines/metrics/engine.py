@@ -135,6 +135,41 @@ def metric_values(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, *, min_c
     return values
 
 
+def reports_by_reporter(con: duckdb.DuckDBPyConnection, *, min_count: int) -> pl.DataFrame:
+    """Child-welfare reports per reporting source for Bærum, suppressed as a linked table.
+
+    The categories add up to the total ("I alt"), so a small category is suppressed together
+    with its smallest sibling (singleton elimination over the category constraint per year). A
+    cell SSB itself withheld (":") stays withheld with the reason "kilde_skjermet".
+    """
+    cells = query(con, """
+        SELECT year, reporter_code, reporter_label, reports, reports_status
+        FROM staging.stg_child_welfare_reports WHERE municipality = 'baerum'
+        ORDER BY year, reporter_code""")
+    reasons = suppression.primary_suppression(cells, count_col="reports", n_col=None,
+                                              min_count=min_count, min_n=0)
+    cells = cells.with_columns(
+        pl.when(pl.col("reports").is_null()).then(pl.lit("kilde_skjermet")).otherwise(reasons)
+        .alias("suppression_reason"),
+        pl.col("reports").fill_null(0).alias("_size"),
+    )
+    constraints = suppression.category_constraints(
+        cells, category_col="reporter_code", total_category="00", other_key_cols=["year"],
+        key_order=["reporter_code", "year"])
+    cells = suppression.complementary_suppression(
+        cells, key_cols=["reporter_code", "year"], size_col="_size", reason_col="suppression_reason",
+        constraints=constraints)
+    hidden = pl.col("suppression_reason").is_not_null()
+    out = cells.select(
+        "year", "reporter_code", "reporter_label",
+        pl.when(hidden).then(None).otherwise(pl.col("reports")).alias("reports"),
+        (pl.col("reporter_code").is_in(["04", "05", "06", "07"])).alias("is_early"),
+        "suppression_reason", hidden.alias("suppressed"),
+    )
+    replace_table(con, "marts.cw_reports_by_reporter", out)
+    return out
+
+
 # -- scorecard --------------------------------------------------------------------------------
 
 def stale_after_year(metric: Metric, report_year: int) -> int:

@@ -35,6 +35,15 @@ def metric_values(warehouse: DuckDBResource) -> dg.MaterializeResult:
     })
 
 
+@dg.asset(group_name=METRICS_GROUP, kinds={"duckdb", "polars"}, deps=["child_welfare"])
+def cw_reports_by_reporter(warehouse: DuckDBResource) -> dg.MaterializeResult:
+    """Reports to child welfare in Bærum per reporting source and year (the breakdown behind
+    cw_reports_early_share), with small categories and their complements suppressed."""
+    with warehouse.get_connection() as con:
+        table = engine.reports_by_reporter(con, min_count=get_settings().min_count)
+    return dg.MaterializeResult(metadata={"rows": table.height, "suppressed_cells": int(table["suppressed"].sum())})
+
+
 @dg.asset(group_name=METRICS_GROUP, kinds={"duckdb", "polars"}, deps=[metric_values, "targets"])
 def scorecard(warehouse: DuckDBResource) -> dg.MaterializeResult:
     """The plan's table per metric, area and survey group: 0-punkt, Mål (with the target version
@@ -54,4 +63,4 @@ def scorecard(warehouse: DuckDBResource) -> dg.MaterializeResult:
 
 @dg.definitions
 def defs() -> dg.Definitions:
-    return dg.Definitions(assets=[metric_values, scorecard])
+    return dg.Definitions(assets=[metric_values, cw_reports_by_reporter, scorecard])

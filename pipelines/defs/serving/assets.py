@@ -20,6 +20,7 @@ SERVING_GROUP = "serving"
 PUBLISHED_TABLES = {
     "metric_values": "SELECT * EXCLUDE (parent_code) FROM marts.metric_values",
     "scorecard": "SELECT * FROM marts.scorecard",
+    "cw_reports_by_reporter": "SELECT * FROM marts.cw_reports_by_reporter",
     "metric_catalogue": "SELECT * FROM marts.metric_catalogue",
     "satsingsomrader": "SELECT * FROM marts.satsingsomrader",
     "areas": "SELECT * FROM marts.areas",
@@ -35,7 +36,7 @@ PUBLISHED_TABLES = {
 
 
 @dg.asset(group_name=SERVING_GROUP, kinds={"duckdb"}, deps=["scorecard", "metric_values", "targets",
-                                                            "metric_catalogue", "areas"])
+                                                            "metric_catalogue", "areas", "cw_reports_by_reporter"])
 def published_snapshot(context: dg.AssetExecutionContext, warehouse: DuckDBResource) -> dg.MaterializeResult:
     """A read-only copy of the suppressed marts for the dashboard, swapped in atomically."""
     settings = get_settings()
