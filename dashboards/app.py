@@ -1,0 +1,52 @@
+"""Entry point: ``streamlit run dashboards/app.py``.
+
+Builds the navigation (one ``st.Page`` per user question), shows the demo-data banner on every
+page when the snapshot holds synthetic data, and a clear message when nothing is published yet.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # `streamlit run` puts only dashboards/ on the path
+    sys.path.insert(0, str(ROOT))
+
+import streamlit as st  # noqa: E402
+
+from dashboards import data, ui  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+
+st.set_page_config(page_title="Sammen for barn og unge – oppfølging", page_icon=":material/monitoring:",
+                   layout="wide")
+
+PAGES = [
+    st.Page(HERE / "pages" / "oversikt.py", title="Styringsgruppen – oversikt", icon=":material/dashboard:",
+            url_path="oversikt", default=True),
+    st.Page(HERE / "pages" / "indikator.py", title="Indikator", icon=":material/show_chart:", url_path="indikator"),
+    st.Page(HERE / "pages" / "resultatavtale.py", title="Resultatavtale", icon=":material/assignment:",
+            url_path="resultatavtale"),
+    st.Page(HERE / "pages" / "omrader.py", title="Områder", icon=":material/map:", url_path="omrader"),
+    st.Page(HERE / "pages" / "datakvalitet.py", title="Datakvalitet", icon=":material/fact_check:",
+            url_path="datakvalitet"),
+]
+
+page = st.navigation(PAGES)
+
+with st.sidebar:
+    st.caption("Sammen for barn og unge 2015–2019 · Bærum kommune")
+
+info = data.snapshot_info()
+if info is None:
+    st.title(page.title)
+    ui.missing_snapshot(data.published_path())
+    st.stop()
+
+if info.demo_data:
+    ui.demo_banner()
+with st.sidebar:
+    st.caption(ui.snapshot_caption(info))
+
+page.run()

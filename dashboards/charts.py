@@ -1,0 +1,194 @@
+"""Every Plotly figure of the dashboard (the only module that builds figures).
+
+Norwegian titles and axis labels, decimal comma (``separators``), the Okabe–Ito palette, and
+line styles/markers in addition to colour so that no series is told apart by colour alone.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import plotly.graph_objects as go
+import polars as pl
+
+from dashboards import formatting as fmt
+
+OKABE_ITO = {
+    "blue": "#0072B2", "orange": "#E69F00", "green": "#009E73", "pink": "#CC79A7",
+    "sky": "#56B4E9", "vermillion": "#D55E00", "yellow": "#F0E442", "black": "#000000", "grey": "#6B6B6B",
+}
+SERIES_STYLES = [
+    (OKABE_ITO["blue"], "solid", "circle"),
+    (OKABE_ITO["vermillion"], "dash", "square"),
+    (OKABE_ITO["green"], "dot", "diamond"),
+    (OKABE_ITO["pink"], "dashdot", "triangle-up"),
+    (OKABE_ITO["orange"], "longdash", "x"),
+]
+
+Y_TITLE = {"percent": "Andel (%)", "count": "Antall", "years": "Alder (år)", "per_1000": "Per 1 000 innbyggere",
+           "nok": "Kroner"}
+X_TITLE = {"kalenderår": "År", "skoleår": "Skoleår", "undersøkelsesår": "Undersøkelsesår"}
+
+_FONT = dict(family="Source Sans Pro, DejaVu Sans, Arial, sans-serif", size=14, color="#262730")
+
+
+def _base_layout(fig: go.Figure, title: str, *, x_title: str, y_title: str, height: int = 440) -> go.Figure:
+    fig.update_layout(
+        title=dict(text=title, x=0, xanchor="left", font=dict(size=17)),
+        separators=", ",  # decimal comma, space as thousands separator
+        font=_FONT,
+        height=height,
+        margin=dict(l=10, r=10, t=70, b=10),
+        plot_bgcolor="white",
+        paper_bgcolor="white",
+        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0, title_text=""),
+        hoverlabel=dict(font_size=13),
+    )
+    fig.update_xaxes(title_text=x_title, showgrid=False, linecolor="#888", ticks="outside")
+    fig.update_yaxes(title_text=y_title, gridcolor="#E5E5E5", zeroline=False, linecolor="#888")
+    return fig
+
+
+def _period_ticks(values: pl.DataFrame) -> dict[str, Any]:
+    pairs = sorted({(int(y), str(p)) for y, p in zip(values["year"].to_list(), values["period"].to_list())})
+    return dict(tickmode="array", tickvals=[y for y, _ in pairs], ticktext=[p for _, p in pairs])
+
+
+def trend_figure(
+    values: pl.DataFrame,
+    *,
+    label: str,
+    area_name: str,
+    unit: str,
+    direction: str,
+    period_type: str,
+    scorecard_row: dict | None = None,
+    show_interval: bool = True,
+    subtitle: str | None = None,
+) -> go.Figure:
+    """Yearly trend with the 0-punkt, the Mål, the straight path to it and a 95 % band for shares."""
+    fig = go.Figure()
+    values = values.sort("year")
+    shown = values.filter(~pl.col("suppressed") & pl.col("value").is_not_null())
+    years = shown["year"].to_list()
+
+    if show_interval and unit == "percent" and shown.height and shown["ci_low"].null_count() < shown.height:
+        band = shown.filter(pl.col("ci_low").is_not_null() & pl.col("ci_high").is_not_null())
+        fig.add_trace(go.Scatter(x=band["year"].to_list(), y=band["ci_high"].to_list(), mode="lines",
+                                 line=dict(width=0), hoverinfo="skip", showlegend=False))
+        fig.add_trace(go.Scatter(
+            x=band["year"].to_list(), y=band["ci_low"].to_list(), mode="lines", line=dict(width=0),
+            fill="tonexty", fillcolor="rgba(86,180,233,0.25)", name="95 %-intervall", hoverinfo="skip"))
+
+    hover = [
+        f"{p}: {fmt.value_text(v, unit)}"
+        + (f"<br>95 %-intervall {fmt.value_text(lo, unit)}–{fmt.value_text(hi, unit)}" if lo is not None and hi is not None else "")
+        + (f"<br>n = {fmt.format_number_nb(d, 0)}" if d is not None and unit == "percent" else "")
+        for p, v, lo, hi, d in zip(shown["period"].to_list(), shown["value"].to_list(), shown["ci_low"].to_list(),
+                                   shown["ci_high"].to_list(), shown["denominator"].to_list())
+    ]
+    fig.add_trace(go.Scatter(
+        x=years, y=shown["value"].to_list(), mode="lines+markers", name=label if len(label) < 40 else "Verdi",
+        line=dict(color=OKABE_ITO["blue"], width=3), marker=dict(size=8, symbol="circle"),
+        customdata=hover, hovertemplate="%{customdata}<extra></extra>"))
+
+    notes: list[str] = []
+    if scorecard_row is not None:
+        b_val, b_year = scorecard_row.get("baseline_value"), scorecard_row.get("baseline_year")
+        t_kind, t_val, t_year = (scorecard_row.get("target_kind"), scorecard_row.get("target_value"),
+                                 scorecard_row.get("target_year"))
+        if not fmt.is_missing(b_val):
+            fig.add_hline(y=b_val, line=dict(color=OKABE_ITO["grey"], dash="dash", width=2),
+                          annotation_text=f"0-punkt {scorecard_row.get('baseline_period')}: {fmt.value_text(b_val, unit)}",
+                          annotation_position="top left", annotation_font=dict(color="#444", size=13))
+        if t_kind == "numeric" and not fmt.is_missing(t_val) and not fmt.is_missing(t_year):
+            if not fmt.is_missing(b_val) and not fmt.is_missing(b_year):
+                fig.add_trace(go.Scatter(
+                    x=[b_year, t_year], y=[b_val, t_val], mode="lines", name="Rett linje fra 0-punkt til Mål",
+                    line=dict(color=OKABE_ITO["vermillion"], dash="dot", width=2), hoverinfo="skip"))
+            fig.add_trace(go.Scatter(
+                x=[t_year], y=[t_val], mode="markers+text", name=f"Mål {t_year}",
+                marker=dict(symbol="star", size=16, color=OKABE_ITO["vermillion"], line=dict(color="black", width=1)),
+                text=[f"Mål {fmt.value_text(t_val, unit)}"], textposition="top center",
+                hovertemplate=f"Mål {t_year}: {fmt.value_text(t_val, unit)}<extra></extra>"))
+        elif t_kind == "direction":
+            word = {"lower": "lavere enn 0-punkt", "higher": "høyere enn 0-punkt"}.get(direction, "mot målverdien")
+            notes.append(f"Mål: {word}" + (f" innen {int(t_year)}" if not fmt.is_missing(t_year) else ""))
+        else:
+            notes.append("Ingen mål: følges som kontekst")
+
+    suppressed = values.filter(pl.col("suppressed"))
+    for row in suppressed.iter_rows(named=True):
+        fig.add_annotation(x=row["year"], y=0, yref="paper", yanchor="bottom", showarrow=False,
+                           text=f"skjermet<br>({fmt.SUPPRESSION_REASON.get(row['suppression_reason'], '')})",
+                           font=dict(size=11, color="#444"), bgcolor="rgba(255,255,255,0.8)")
+    if notes:
+        fig.add_annotation(xref="paper", yref="paper", x=1, y=1.0, xanchor="right", yanchor="bottom",
+                           showarrow=False, text=" · ".join(notes), font=dict(size=13, color="#444"))
+
+    title = f"{label} – {area_name}"
+    if subtitle:
+        title += f"<br><sup>{subtitle}</sup>"
+    _base_layout(fig, title, x_title=X_TITLE.get(period_type, "År"), y_title=Y_TITLE.get(unit, "Verdi"))
+    if values.height:
+        fig.update_xaxes(**_period_ticks(values))
+    if unit == "percent":
+        fig.update_yaxes(ticksuffix=" %")
+    return fig
+
+
+def area_comparison_figure(values: pl.DataFrame, *, label: str, unit: str, period_type: str,
+                           area_order: list[str] | None = None) -> go.Figure:
+    """One line per area (Bærum, Østre, Vestre): colour, dash style and marker differ."""
+    fig = go.Figure()
+    names = area_order or sorted(set(values["area_name"].to_list()))
+    for i, name in enumerate(names):
+        part = values.filter((pl.col("area_name") == name) & ~pl.col("suppressed")).sort("year")
+        if part.is_empty():
+            continue
+        color, dash, symbol = SERIES_STYLES[i % len(SERIES_STYLES)]
+        hover = [f"{name} {p}: {fmt.value_text(v, unit)}" for p, v in zip(part["period"].to_list(), part["value"].to_list())]
+        fig.add_trace(go.Scatter(x=part["year"].to_list(), y=part["value"].to_list(), mode="lines+markers", name=name,
+                                 line=dict(color=color, dash=dash, width=3), marker=dict(symbol=symbol, size=9),
+                                 customdata=hover, hovertemplate="%{customdata}<extra></extra>"))
+    _base_layout(fig, f"{label}: utvikling per område", x_title=X_TITLE.get(period_type, "År"),
+                 y_title=Y_TITLE.get(unit, "Verdi"), height=400)
+    if values.height:
+        fig.update_xaxes(**_period_ticks(values))
+    if unit == "percent":
+        fig.update_yaxes(ticksuffix=" %")
+    return fig
+
+
+def ranked_bar_figure(rows: pl.DataFrame, *, title: str, unit: str, reference: tuple[str, float] | None = None) -> go.Figure:
+    """Schools or teams ranked by value; suppressed units are listed as *skjermet*, never as 0.
+
+    ``rows``: ``area_name``, ``value``, ``suppressed``, ``suppression_reason``.
+    """
+    shown = rows.filter(~pl.col("suppressed") & pl.col("value").is_not_null()).sort("value", descending=False)
+    hidden = rows.filter(pl.col("suppressed") | pl.col("value").is_null()).sort("area_name", descending=True)
+    # Plotly draws the first category at the bottom: hidden units below, best-ranked on top.
+    categories = hidden["area_name"].to_list() + shown["area_name"].to_list()
+    fig = go.Figure()
+    fig.add_trace(go.Bar(
+        y=shown["area_name"].to_list(), x=shown["value"].to_list(), orientation="h", name="Verdi",
+        marker=dict(color=OKABE_ITO["blue"]), text=[fmt.value_text(v, unit) for v in shown["value"].to_list()],
+        textposition="outside", cliponaxis=False,
+        hovertemplate="%{y}: %{text}<extra></extra>"))
+    for row in hidden.iter_rows(named=True):
+        reason = fmt.SUPPRESSION_REASON.get(row["suppression_reason"] or "", "mangler data") if row["suppressed"] else "mangler data"
+        fig.add_annotation(y=row["area_name"], x=0, xref="x", xanchor="left", showarrow=False,
+                           text=f"<i>skjermet ({reason})</i>" if row["suppressed"] else "<i>mangler data</i>",
+                           font=dict(size=12, color="#444"))
+    if reference is not None and not fmt.is_missing(reference[1]):
+        fig.add_vline(x=reference[1], line=dict(color=OKABE_ITO["vermillion"], dash="dash", width=2),
+                      annotation_text=f"{reference[0]}: {fmt.value_text(reference[1], unit)}",
+                      annotation_position="top right", annotation_font=dict(size=12))
+    height = max(220, 90 + 28 * len(categories))
+    _base_layout(fig, title, x_title=Y_TITLE.get(unit, "Verdi"), y_title="", height=height)
+    fig.update_layout(showlegend=False, margin=dict(l=10, r=60, t=60, b=10))
+    fig.update_yaxes(categoryorder="array", categoryarray=categories, automargin=True, gridcolor="rgba(0,0,0,0)")
+    fig.update_xaxes(rangemode="tozero", gridcolor="#E5E5E5", showgrid=True)
+    if unit == "percent":
+        fig.update_xaxes(ticksuffix=" %")
+    return fig

@@ -1,0 +1,117 @@
+"""Datakvalitet: what was loaded when, what is in quarantine and why, and when new data are due."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+import streamlit as st
+
+from dashboards import data, ui
+from dashboards import formatting as fmt
+
+st.title("Datakvalitet")
+info = data.snapshot_info()
+
+c1, c2, c3 = st.columns(3)
+c1.metric("Publisert", info.published_at.strftime("%d.%m.%Y %H:%M") if info.published_at else "ukjent", border=True,
+          help="Når pipelinen sist publiserte et øyeblikksbilde (UTC).")
+c2.metric("Data per", info.as_of.strftime("%d.%m.%Y") if info.as_of else "ukjent", border=True,
+          help="Dagen scorecardet er beregnet for (avgjør hva som er foreldet).")
+c3.metric("Datagrunnlag", "Syntetiske demodata" if info.demo_data else "Reelle data", border=True)
+st.caption(f"Kjøring {info.run_id} · fil `{info.path}`")
+
+loads = data.file_loads()
+as_of = info.as_of or dt.date.today()
+
+st.subheader("Siste innlesing per kilde")
+per_source = (
+    loads.group_by("source")
+    .agg(
+        pl.col("processed_at").max().alias("last"),
+        (pl.col("status") == "loaded").sum().alias("loaded"),
+        (pl.col("status") == "quarantined").sum().alias("quarantined"),
+        (pl.col("status") == "replaced").sum().alias("replaced"),
+        pl.col("contract_version").filter(pl.col("status") == "loaded").max().alias("contract"),
+        pl.col("file_name").sort_by(["processed_at", "file_name"]).last().alias("last_file"),
+    )
+    .sort("source")
+)
+due = data.data_years_per_source()
+due_by_source = {r["source"]: r for r in due.iter_rows(named=True)}
+
+
+def next_due(source: str) -> tuple[str, str, str]:
+    """(latest period, next period expected, state) from the source's cadence."""
+    r = due_by_source.get(source)
+    if r is None or r["latest_year"] is None:
+        return "–", "–", "ingen indikator"
+    cadence = int(r["cadence_years"] or 1)
+    nxt = int(r["latest_year"]) + cadence
+    label = f"{nxt}/{str(nxt + 1)[-2:]}" if r["period_type"] == "skoleår" else str(nxt)
+    # Calendar- and school-year figures arrive the year after; survey results the same year.
+    expected_in = nxt if r["period_type"] == "undersøkelsesår" else nxt + 1
+    if as_of.year > expected_in:
+        state = f"forsinket (ventet i {expected_in})"
+    elif as_of.year == expected_in:
+        state = f"ventes i {expected_in}"
+    else:
+        state = f"ikke før {expected_in}"
+    return r["latest_period"] or str(r["latest_year"]), label, state
+
+
+rows = []
+for r in per_source.iter_rows(named=True):
+    latest, nxt, state = next_due(r["source"])
+    cadence = due_by_source.get(r["source"], {}).get("cadence_years")
+    rows.append({
+        "Kilde": fmt.SOURCE_LABEL.get(r["source"], r["source"]),
+        "Sist lest inn": r["last"].strftime("%d.%m.%Y %H:%M") if r["last"] else "–",
+        "Siste fil": r["last_file"] or "–",
+        "Filer lastet": str(r["loaded"]),
+        "Erstattet": str(r["replaced"]),
+        "I karantene": str(r["quarantined"]),
+        "Kontraktversjon": r["contract"] or "–",
+        "Siste periode": latest,
+        "Hyppighet": f"hvert {cadence}. år" if cadence and cadence > 1 else ("årlig" if cadence else "–"),
+        "Neste periode": nxt,
+        "Neste leveranse": state,
+    })
+sources_table = pl.DataFrame(rows) if rows else pl.DataFrame({"Kilde": []})
+st.dataframe(sources_table, hide_index=True, key="dq_sources")
+ui.download_buttons(sources_table, "datakvalitet-kilder", key="dq_sources_dl", title="Kilder")
+
+st.subheader("Filer i karantene")
+quarantined = loads.filter(pl.col("status") == "quarantined")
+if quarantined.is_empty():
+    st.success("Ingen filer i karantene.", icon=":material/check_circle:")
+else:
+    q_table = pl.DataFrame({
+        "Fil": quarantined["file_name"].to_list(),
+        "Kilde": [fmt.SOURCE_LABEL.get(s, s) for s in quarantined["source"].to_list()],
+        "Tidspunkt": [t.strftime("%d.%m.%Y %H:%M") if t else "" for t in quarantined["processed_at"].to_list()],
+        "Grunn": [(nb or code or "ukjent") for nb, code in zip(quarantined["reason_nb"].to_list(),
+                                                              quarantined["reason_code"].to_list())],
+        "Kode": [c or "" for c in quarantined["reason_code"].to_list()],
+    })
+    st.error(f"{q_table.height} fil(er) er avvist og holdt utenfor databasen. Rett filen og legg den i mottaket på nytt.",
+             icon=":material/block:")
+    st.dataframe(q_table, hide_index=True, key="dq_quarantine")
+    ui.download_buttons(q_table, "datakvalitet-karantene", key="dq_q_dl", title="Karantene")
+
+st.subheader("Alle innleste filer")
+all_table = pl.DataFrame({
+    "Fil": loads["file_name"].to_list(),
+    "Kilde": [fmt.SOURCE_LABEL.get(s, s) for s in loads["source"].to_list()],
+    "Tabell": loads["table_name"].to_list(),
+    "Status": [{"loaded": "lastet", "replaced": "erstattet", "quarantined": "karantene"}.get(s, s)
+               for s in loads["status"].to_list()],
+    "Rader": ["" if r is None else str(r) for r in loads["rows"].to_list()],
+    "Periode": [s or "" for s in loads["slice"].to_list()],
+    "Tidspunkt": [t.strftime("%d.%m.%Y %H:%M") if t else "" for t in loads["processed_at"].to_list()],
+    "Kontraktversjon": [c or "" for c in loads["contract_version"].to_list()],
+    "Innholdshash": [(h or "")[:12] for h in loads["file_hash"].to_list()],
+}) if loads.height else pl.DataFrame({"Fil": []})
+st.dataframe(all_table, hide_index=True, key="dq_all")
+ui.download_buttons(all_table, "datakvalitet-filer", key="dq_all_dl", title="Filer")
+st.caption("Resultatene av datakontrollene (asset checks) vises i Dagster-grensesnittet (`make dagster-ui`).")

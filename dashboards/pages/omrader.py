@@ -1,0 +1,116 @@
+"""Områder: Østre vs Vestre Bærum side by side, and each area's schools or teams ranked."""
+
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from dashboards import charts, data, ui, views
+from dashboards import formatting as fmt
+
+st.title("Områder")
+st.caption("Østre og Vestre Bærum side om side, og skolene eller teamene i hvert område rangert. "
+           "Små tall er skjermet i dataene før publisering og vises som «skjermet» med grunnen – aldri som 0.")
+
+catalogue = data.catalogue().filter(pl.col("lowest_level") != "kommune")
+labels = dict(zip(catalogue["metric_id"].to_list(), catalogue["label"].to_list()))
+areas = data.areas()
+area_names = dict(zip(areas["area_code"].to_list(), areas["area_name"].to_list()))
+
+c1, c2 = st.columns([3, 1])
+metric_id = ui.qp_select("Indikator (finnes for bydel eller lavere)", list(labels), param=ui.P_METRIC, key="om_metric",
+                         format_func=lambda m: labels.get(m, m), container=c1)
+meta = catalogue.filter(pl.col("metric_id") == metric_id).row(0, named=True)
+unit = meta["unit"]
+
+levels, genders = data.survey_groups(metric_id)
+school_level, gender = "alle", "alle"
+if len(levels) > 1 or len(genders) > 1:
+    c3, c4, _ = st.columns([2, 2, 2])
+    school_level = ui.qp_select("Trinn", levels, param=ui.P_LEVEL, key="om_level", default="alle",
+                                format_func=lambda v: fmt.SCHOOL_LEVEL_LABEL.get(v, v), container=c3)
+    gender = ui.qp_select("Kjønn", genders, param=ui.P_GENDER, key="om_gender", default="alle",
+                          format_func=lambda v: fmt.GENDER_LABEL.get(v, v), container=c4)
+
+series = data.metric_values(metric_id, ["baerum", "ostre", "vestre"], school_level, gender)
+periods = dict(zip(series["year"].to_list(), series["period"].to_list()))
+data_years = sorted(periods, reverse=True)
+year = ui.qp_select(f"Periode ({meta['period_type']})", data_years, param=ui.P_YEAR, key="om_year",
+                    default=data_years[0] if data_years else None, format_func=lambda y: periods.get(y, str(y)),
+                    container=c2)
+if year is None:
+    st.info("Ingen verdier for denne indikatoren og gruppen.")
+    st.stop()
+
+cells = data.values_for_year(metric_id, year, school_level, gender)
+by_code = {r["area_code"]: r for r in cells.iter_rows(named=True)}
+
+
+def cell_text(r: dict | None) -> str:
+    if r is None:
+        return fmt.MISSING
+    if r["suppressed"]:
+        return fmt.suppressed_text(r["suppression_reason"])
+    return fmt.value_text(r["value"], unit)
+
+
+group = "" if (school_level, gender) == ("alle", "alle") else \
+    f" · {fmt.SCHOOL_LEVEL_LABEL.get(school_level)}, {fmt.GENDER_LABEL.get(gender).lower()}"
+st.subheader(f"Østre og Vestre Bærum – {periods.get(year)}{group}")
+cols = st.columns(3)
+for col, code in zip(cols, ["ostre", "vestre", "baerum"]):
+    r = by_code.get(code)
+    with col:
+        st.metric(area_names.get(code, code), cell_text(r), border=True)
+        if r is not None and not r["suppressed"]:
+            details = []
+            if not fmt.is_missing(r["denominator"]) and unit == "percent":
+                details.append(f"n = {fmt.format_number_nb(r['denominator'], 0)}")
+            if not fmt.is_missing(r["ci_low"]) and not fmt.is_missing(r["ci_high"]):
+                details.append(f"95 %-intervall {fmt.value_text(r['ci_low'], unit)}–{fmt.value_text(r['ci_high'], unit)}")
+            st.caption(" · ".join(details))
+        elif r is not None:
+            st.caption("Skjermet for å beskytte små grupper.")
+
+st.plotly_chart(
+    charts.area_comparison_figure(series, label=meta["label"], unit=unit, period_type=meta["period_type"],
+                                  area_order=[area_names["baerum"], area_names["ostre"], area_names["vestre"]]),
+    key="om_compare_chart", config={"displaylogo": False})
+
+lower = meta["lowest_level"]
+units = cells.filter(pl.col("area_level").is_in(["skole", "team"]))
+if lower == "bydel" or units.is_empty():
+    st.info(f"Indikatoren finnes ikke for skoler eller team (laveste nivå: {lower}).")
+else:
+    noun = "skolene" if lower == "skole" else "teamene"
+    st.subheader(f"{noun.capitalize()} rangert – {periods.get(year)}")
+    groups = [("ostre", "Østre Bærum"), ("vestre", "Vestre Bærum")]
+    if units.filter(pl.col("parent_code") == "baerum").height:
+        groups.append(("baerum", "Hele kommunen"))
+    chart_cols = st.columns(len(groups))
+    for col, (parent, name) in zip(chart_cols, groups):
+        part = units.filter(pl.col("parent_code") == parent)
+        ref = by_code.get(parent)
+        reference = (area_names.get(parent, name), ref["value"]) if ref is not None and not ref["suppressed"] else None
+        with col:
+            if part.is_empty():
+                st.caption(f"Ingen {noun} i {name}.")
+                continue
+            fig = charts.ranked_bar_figure(part, title=f"{name}: {noun}", unit=unit, reference=reference)
+            st.plotly_chart(fig, key=f"om_rank_{parent}", config={"displaylogo": False})
+    direction_hint = {"lower": "Lavere er bedre.", "higher": "Høyere er bedre."}.get(meta["direction"], "")
+    st.caption(f"{direction_hint} Den stiplede linjen er områdets egen verdi.".strip())
+
+st.markdown("##### Alle områder i perioden")
+order = {"kommune": 0, "bydel": 1, "skole": 2, "team": 2}
+cells_sorted = cells.with_columns(pl.col("area_level").replace_strict(order, default=3).alias("_o")).sort(
+    ["_o", "parent_code", "area_name"])
+table = pl.DataFrame({
+    "Område": cells_sorted["area_name"].to_list(),
+    "Nivå": cells_sorted["area_level"].to_list(),
+    "Tilhører": [area_names.get(p, "") if p else "" for p in cells_sorted["parent_code"].to_list()],
+}).hstack(views.values_table(cells_sorted, unit).drop("Periode")) if cells_sorted.height else views.values_table(cells_sorted, unit)
+st.dataframe(table, hide_index=True, key="om_table")
+ui.download_buttons(table, f"omrader-{metric_id}-{year}-{school_level}-{gender}", key="om_dl", title="Områder",
+                    notes=[meta["label"], f"Periode: {periods.get(year)}",
+                           f"Gruppe: {fmt.SCHOOL_LEVEL_LABEL.get(school_level)}, {fmt.GENDER_LABEL.get(gender)}"])

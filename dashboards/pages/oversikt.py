@@ -1,0 +1,113 @@
+"""Styringsgruppen – oversikt: every target metric, grouped by the plan's seven satsingsområder."""
+
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from dashboards import data, ui, views
+from dashboards import formatting as fmt
+
+st.title("Styringsgruppen – oversikt")
+st.caption("Planens egen tabell for hvert mål: **Hva · 0-punkt · Mål · Status · Forbedring**. "
+           "Forbedring er endringen fra 0-punkt, regnet slik at positivt alltid er bedre "
+           "(prosentpoeng, pp, for andeler). Vurderingen sammenligner status med den rette linjen fra 0-punkt "
+           "til Mål; forskjeller innenfor den statistiske usikkerheten regnes ikke som endring.")
+
+main_areas = data.areas().filter(pl.col("area_level").is_in(["kommune", "bydel"]))
+area_names = dict(zip(main_areas["area_code"].to_list(), main_areas["area_name"].to_list()))
+area_levels = dict(zip(main_areas["area_code"].to_list(), main_areas["area_level"].to_list()))
+area_codes = sorted(area_names, key=lambda c: (fmt.LEVEL_RANK[area_levels[c]], area_names[c]))
+years = data.report_years()
+
+c1, c2, _ = st.columns([2, 1, 2])
+area = ui.qp_select("Område", area_codes, param=ui.P_AREA, key="ov_area", default="baerum",
+                    format_func=lambda c: area_names.get(c, c), container=c1)
+year = ui.qp_select("Rapportår", years, param=ui.P_YEAR, key="ov_year", default=years[0] if years else None,
+                    container=c2, help="Scorecardet slik det sto dette året (status = siste tall som fantes da).")
+
+catalogue = data.catalogue()
+sc = data.scorecard(year, area)
+series = data.sparkline_values(area, year)
+level = area_levels.get(area, "kommune")
+table = views.scorecard_table(catalogue, sc, series, area_level=level, kind="target")
+context = views.scorecard_table(catalogue, sc, series, area_level=level, kind="context")
+
+# --- summary: how many target metrics in each status class (icon + text + number)
+classes = [r.split(" ", 1)[1] if " " in r else r for r in table.frame["Vurdering"].to_list() if r != "–"]
+summary = " · ".join(f"{fmt.STATUS_ICON[c]} **{c}**: {classes.count(c)}"
+                     for c in ("på sporet", "ikke på sporet", "usikkert", "mangler data", "ingen mål") if classes.count(c))
+not_here = sum(1 for r in table.frame["Vurdering"].to_list() if r == "–")
+st.markdown(f"**{area_names.get(area)} – rapportår {year}.** {len(table.metric_ids)} målindikatorer: {summary}"
+            + (f" · {not_here} ikke tilgjengelig for {fmt.LEVEL_LABEL[level]}" if not_here else ""))
+
+COLUMN_CONFIG = {
+    "Hva": st.column_config.TextColumn("Hva", width="large", pinned=True),
+    "0-punkt": st.column_config.TextColumn("0-punkt", help="Verdien i 0-punktåret (2014 for de fleste)."),
+    "Mål": st.column_config.TextColumn("Mål", help="Målverdi og målår, eller retning i forhold til 0-punkt."),
+    "Status": st.column_config.TextColumn("Status", help="Siste verdi med periode."),
+    "Forbedring": st.column_config.TextColumn("Forbedring", help="Endring fra 0-punkt; positivt = bedre."),
+    "Endring": st.column_config.TextColumn("Endring", help="Endring fra 0-punkt (ingen retning for kontekst)."),
+    "Vurdering": st.column_config.TextColumn("Vurdering", help=" · ".join(f"{fmt.STATUS_ICON[k]} {k}: {v}"
+                                                                          for k, v in fmt.STATUS_HELP.items())),
+    "Merknad": st.column_config.TextColumn("Merknad", width="medium"),
+    "Forklaring": st.column_config.TextColumn("Forklaring", width="large"),
+    views.SPARK: st.column_config.LineChartColumn("Utvikling", width="small",
+                                                  help="Alle år fram til rapportåret (skjermede år er utelatt)."),
+}
+
+
+def _open_metric_on_select(table_key: str, metric_ids: list[str]) -> None:
+    state = st.session_state.get(table_key)
+    rows = state.selection.rows if state is not None else []
+    if rows:
+        st.switch_page("pages/indikator.py", query_params={ui.P_METRIC: metric_ids[rows[0]], ui.P_AREA: area,
+                                                           ui.P_YEAR: str(year)})
+
+
+sections = data.satsingsomrader()
+frame = table.frame.with_columns(pl.Series("_metric", table.metric_ids), pl.Series("_group", table.satsingsomrader))
+for sec in sections.iter_rows(named=True):
+    st.subheader(sec["label"])
+    part = frame.filter(pl.col("_group") == sec["satsingsomrade"])
+    if part.is_empty():
+        has_context = sec["satsingsomrade"] in context.satsingsomrader
+        st.info("Ingen indikator ennå – tiltakene i dette satsingsområdet følges opp gjennom tiltaksoversikten."
+                + (" Se kontekstindikatorene nederst." if has_context else ""), icon=":material/info:")
+        continue
+    key = f"ov_table_{sec['satsingsomrade']}"
+    st.dataframe(part.drop("Satsingsområde", "_metric", "_group"), hide_index=True, column_config=COLUMN_CONFIG,
+                 key=key, on_select="rerun", selection_mode="single-row")
+    _open_metric_on_select(key, part["_metric"].to_list())
+
+st.caption("Velg en rad for å åpne indikatoren med graf, definisjon og kilder.")
+ui.download_buttons(table.export_frame(), f"scorecard-{area}-{year}", key="ov_dl",
+                    title=f"Scorecard {year}", notes=[f"Område: {area_names.get(area)}", f"Rapportår: {year}"])
+
+st.header("Kontekstindikatorer")
+st.caption("Indikatorer uten mål som følges ved siden av scorecardet (Ungdata). Endring er status minus 0-punkt.")
+if context.frame.is_empty():
+    st.info("Ingen kontekstindikatorer i katalogen.")
+else:
+    st.dataframe(context.frame, hide_index=True, column_config=COLUMN_CONFIG, key="ov_context",
+                 on_select="rerun", selection_mode="single-row")
+    _open_metric_on_select("ov_context", context.metric_ids)
+    ui.download_buttons(context.export_frame(), f"kontekst-{area}-{year}", key="ov_ctx_dl",
+                        title=f"Kontekst {year}", notes=[f"Område: {area_names.get(area)}", f"Rapportår: {year}"])
+
+st.header("Åpne en indikator")
+labels = dict(zip(catalogue["metric_id"].to_list(), catalogue["label"].to_list()))
+c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
+chosen = c1.selectbox("Indikator", list(labels), format_func=lambda m: labels[m], key="ov_open_metric")
+c2.page_link("pages/indikator.py", label="Vis indikatoren", icon=":material/show_chart:",
+             query_params={ui.P_METRIC: chosen, ui.P_AREA: area, ui.P_YEAR: str(year)})
+
+st.header("Årlig statusrapport")
+reports_dir = data.settings().reports_dir
+pdfs = sorted(reports_dir.glob(f"*{year}*.pdf")) if reports_dir and reports_dir.exists() else []
+if pdfs:
+    for pdf in pdfs:
+        st.download_button(f"Last ned {pdf.name}", pdf.read_bytes(), file_name=pdf.name, mime="application/pdf",
+                           key=f"ov_pdf_{pdf.name}", icon=":material/picture_as_pdf:", on_click="ignore")
+else:
+    st.caption(f"Statusrapporten for {year} er ikke laget ennå. Den lages av pipelinen (PDF i `{reports_dir}`).")

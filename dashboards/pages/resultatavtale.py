@@ -1,0 +1,102 @@
+"""Resultatavtale: a service's own metrics, in the plan's columns, for one year, with the leader's comment."""
+
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from dashboards import commentary, data, ui, views
+from dashboards import formatting as fmt
+
+SHARED = "Alle tjenester"
+
+st.title("Resultatavtale")
+st.caption("Tiltakene med måltall følges opp årlig i ledernes resultatavtaler. Velg tjeneste og år: "
+           "tabellen viser bare indikatorene tjenesten har hovedansvar for, i planens kolonner.")
+
+catalogue = data.catalogue()
+services = data.services()
+main_areas = data.areas().filter(pl.col("area_level").is_in(["kommune", "bydel"]))
+area_names = dict(zip(main_areas["area_code"].to_list(), main_areas["area_name"].to_list()))
+area_levels = dict(zip(main_areas["area_code"].to_list(), main_areas["area_level"].to_list()))
+area_codes = sorted(area_names, key=lambda c: (fmt.LEVEL_RANK[area_levels[c]], area_names[c]))
+years = data.report_years()
+
+c1, c2, c3 = st.columns([3, 1, 2])
+service = ui.qp_select("Tjeneste (hovedansvar)", services, param=ui.P_SERVICE, key="ra_service",
+                       default=services[0] if services else None, container=c1)
+year = ui.qp_select("År", years, param=ui.P_YEAR, key="ra_year", default=years[0] if years else None, container=c2)
+area = ui.qp_select("Område", area_codes, param=ui.P_AREA, key="ra_area", default="baerum",
+                    format_func=lambda c: area_names.get(c, c), container=c3)
+
+owned = [m for m, o in zip(catalogue["metric_id"].to_list(), catalogue["owners"].to_list())
+         if service in fmt.owners_list(o)]
+shared = [m for m, o in zip(catalogue["metric_id"].to_list(), catalogue["owners"].to_list())
+          if SHARED in fmt.owners_list(o) and m not in owned]
+
+sc = data.scorecard(year, area)
+series = data.sparkline_values(area, year)
+level = area_levels.get(area, "kommune")
+COLS = {
+    "Hva": st.column_config.TextColumn("Hva", width="large", pinned=True),
+    "Forklaring": st.column_config.TextColumn("Forklaring", width="large"),
+    views.SPARK: st.column_config.LineChartColumn("Utvikling", width="small"),
+}
+
+st.subheader(f"{service} – {area_names.get(area)}, {year}")
+own_targets = views.scorecard_table(catalogue, sc, series, area_level=level, kind="target", metric_ids=owned)
+own_context = views.scorecard_table(catalogue, sc, series, area_level=level, kind="context", metric_ids=owned)
+if own_targets.frame.is_empty() and own_context.frame.is_empty():
+    st.info("Tjenesten står ikke som hovedansvarlig for noen indikator i katalogen.")
+if not own_targets.frame.is_empty():
+    st.dataframe(own_targets.frame.drop("Satsingsområde"), hide_index=True, column_config=COLS, key="ra_table")
+    ui.download_buttons(own_targets.export_frame(), f"resultatavtale-{service}-{area}-{year}", key="ra_dl",
+                        title=f"Resultatavtale {year}",
+                        notes=[f"Tjeneste: {service}", f"Område: {area_names.get(area)}", f"År: {year}"])
+if not own_context.frame.is_empty():
+    st.markdown("##### Kontekstindikatorer (uten mål)")
+    st.dataframe(own_context.frame, hide_index=True, column_config=COLS, key="ra_context")
+    ui.download_buttons(own_context.export_frame(), f"resultatavtale-kontekst-{service}-{area}-{year}",
+                        key="ra_ctx_dl", title=f"Kontekst {year}",
+                        notes=[f"Tjeneste: {service}", f"Område: {area_names.get(area)}", f"År: {year}"])
+if shared and service != SHARED:
+    shared_targets = views.scorecard_table(catalogue, sc, series, area_level=level, kind="target", metric_ids=shared)
+    if not shared_targets.frame.is_empty():
+        with st.expander(f"Felles mål for alle tjenester ({shared_targets.frame.height})"):
+            st.dataframe(shared_targets.frame.drop("Satsingsområde"), hide_index=True, column_config=COLS,
+                         key="ra_shared")
+
+st.subheader("Lederens kommentar")
+st.caption(f"Kommentaren lagres med navn og tidspunkt og tas med i den årlige statusrapporten for {year}.")
+existing = commentary.load(service=service, report_year=year)
+default_author = ""
+try:
+    if st.user.get("is_logged_in"):
+        default_author = st.user.get("name") or st.user.get("email") or ""
+except Exception:  # noqa: BLE001 - st.user is unavailable without auth configured
+    default_author = ""
+
+with st.form("ra_comment_form", clear_on_submit=False):
+    author = st.text_input("Navn (leder)", value=default_author, key="ra_author", max_chars=200)
+    text = st.text_area("Kommentar til resultatene", value=existing[0]["text"] if existing else "", key=f"ra_text_{service}_{year}",
+                        max_chars=commentary.MAX_CHARS, height=140)
+    submitted = st.form_submit_button("Lagre kommentar", icon=":material/save:")
+if submitted:
+    try:
+        rec = commentary.save(service=service, report_year=year, author=author, text=text, area_code=area)
+    except ValueError as err:
+        st.error(str(err))
+    else:
+        st.success(f"Lagret av {rec['author']} {commentary.format_when(rec['saved_at'])}.", icon=":material/check:")
+        existing = commentary.load(service=service, report_year=year)
+
+if existing:
+    latest = existing[0]
+    st.markdown(f"**Gjeldende kommentar** – {latest['author']}, {commentary.format_when(latest['saved_at'])}:")
+    st.markdown(f"> {latest['text']}".replace("\n", "\n> "))
+    if len(existing) > 1:
+        with st.expander(f"Tidligere versjoner ({len(existing) - 1})"):
+            for rec in existing[1:]:
+                st.markdown(f"**{rec['author']}**, {commentary.format_when(rec['saved_at'])}: {rec['text']}")
+else:
+    st.caption("Ingen kommentar lagret for dette året ennå.")

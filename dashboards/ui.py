@@ -1,0 +1,91 @@
+"""Shared Streamlit pieces: banners, deep-linkable selectors, downloads."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import polars as pl
+import streamlit as st
+
+from dashboards import data, export
+
+DEMO_BANNER = "Syntetiske demodata – ikke Bærums tall"
+
+# Query parameter names (shared by all pages, so a link keeps its meaning across pages).
+P_METRIC, P_AREA, P_YEAR, P_SERVICE, P_LEVEL, P_GENDER = "indikator", "omrade", "aar", "tjeneste", "trinn", "kjonn"
+
+# Okabe–Ito: distinguishable with the common colour-vision deficiencies.
+OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
+
+
+def demo_banner() -> None:
+    st.warning(f"**{DEMO_BANNER}.** Alle tall i denne løsningen er genererte eksempeldata for utprøving.",
+               icon=":material/science:")
+
+
+def missing_snapshot(path: Any) -> None:
+    st.error(
+        "**Ingen publiserte data ennå.**\n\n"
+        f"Fant ikke øyeblikksbildet `{path}`. Kjør pipelinen først:\n\n"
+        "```bash\nmake run        # demodata, pipeline og dashbord\n# eller bare pipelinen:\nmake pipeline\n```\n\n"
+        "Dashbordet leser bare det publiserte øyeblikksbildet; last siden på nytt når pipelinen er ferdig.",
+        icon=":material/database_off:",
+    )
+
+
+def snapshot_caption(info: data.SnapshotInfo) -> str:
+    published = info.published_at.strftime("%d.%m.%Y kl. %H:%M") if info.published_at else "ukjent"
+    as_of = info.as_of.strftime("%d.%m.%Y") if info.as_of else "ukjent"
+    return f"Data per {as_of} · publisert {published} (UTC)"
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower().replace("æ", "ae").replace("ø", "o").replace("å", "a")).strip("-")
+
+
+def qp_select(label: str, options: Sequence[Any], *, param: str, key: str, default: Any = None,
+              format_func: Callable[[Any], str] = str, container: Any = None, help: str | None = None) -> Any:
+    """A selectbox whose value lives in the URL query parameter ``param`` (deep link).
+
+    On the first render in a session (or after a page switch) the value is restored from the URL
+    when it names a valid option; afterwards the URL follows the widget.
+    """
+    container = container or st
+    options = list(options)
+    if not options:
+        container.selectbox(label, ["–"], disabled=True, key=key + "_empty")
+        return None
+    codes = [str(o) for o in options]
+    fallback = default if default in options else options[0]
+    if key not in st.session_state:
+        raw = st.query_params.get(param)
+        st.session_state[key] = options[codes.index(raw)] if raw in codes else fallback
+    elif st.session_state[key] not in options:
+        st.session_state[key] = fallback
+    value = container.selectbox(label, options, key=key, format_func=format_func, help=help)
+    if st.query_params.get(param) != str(value):
+        st.query_params[param] = str(value)
+    return value
+
+
+def download_buttons(frame: pl.DataFrame, basename: str, *, key: str, title: str | None = None,
+                     notes: Sequence[str] = (), container: Any = None) -> None:
+    """CSV and Excel of exactly ``frame`` (the visible, suppressed table)."""
+    container = container or st
+    info = data.snapshot_info()
+    extra = list(notes)
+    if info is not None:
+        extra.append(snapshot_caption(info))
+        if info.demo_data:
+            extra.append(DEMO_BANNER + ".")
+    extra.append("Små tall er skjermet før publisering (færre enn 5, eller færre enn 10 svar).")
+    name = _slug(basename) or "tabell"
+    c1, c2, _ = container.columns([1, 1, 4])
+    c1.download_button("Last ned CSV", export.to_csv_bytes(frame), file_name=f"{name}.csv",
+                       mime="text/csv", key=f"{key}_csv", icon=":material/download:", on_click="ignore")
+    c2.download_button(
+        "Last ned Excel", export.to_xlsx_bytes(frame, sheet=(title or "Tabell")[:31], title=title, notes=extra),
+        file_name=f"{name}.xlsx", key=f"{key}_xlsx", icon=":material/download:", on_click="ignore",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
