@@ -27,9 +27,10 @@ def use_data_dir(path: Path, **overrides: str) -> None:
     get_settings.cache_clear()
 
 
-def materialize_all(data_dir: Path, instance: dg.DagsterInstance | None = None) -> dg.ExecuteInJobResult:
+def materialize_all(data_dir: Path, instance: dg.DagsterInstance | None = None,
+                    **overrides: str) -> dg.ExecuteInJobResult:
     """Materialize every asset of the code location against ``data_dir`` (in process)."""
-    use_data_dir(data_dir)
+    use_data_dir(data_dir, **overrides)
     from pipelines.definitions import defs
 
     settings = get_settings()

@@ -195,7 +195,7 @@ def test_definitions_validate_from_workspace_yaml(tmp_path):
 
 # -- a failed run leaves the last good snapshot served ----------------------------------------
 
-def test_failed_run_keeps_last_good_snapshot(tmp_path, demo_data_dir, monkeypatch):
+def test_failed_run_keeps_last_good_snapshot(tmp_path, demo_data_dir):
     from tests.conftest import materialize_all, use_data_dir
 
     data = tmp_path / "data"
@@ -208,8 +208,7 @@ def test_failed_run_keeps_last_good_snapshot(tmp_path, demo_data_dir, monkeypatc
     sql_dir = tmp_path / "sql"
     shutil.copytree(REPO / "sql", sql_dir)
     (sql_dir / "metrics" / "youth_homeless.sql").write_text("SELECT no_such_column FROM staging.stg_services")
-    monkeypatch.setenv("SBU_SQL_DIR", str(sql_dir))
-    result = materialize_all(data)
+    result = materialize_all(data, SBU_SQL_DIR=str(sql_dir))
     assert not result.success
     failed = {e.step_key for e in result.all_events if e.is_step_failure}
     assert failed == {"metric_values"}

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from functools import lru_cache
 
 import duckdb
 import polars as pl
 
 from pipelines.catalogue import LEVEL_RANK, Catalogue, Metric, MetricTargets
 from pipelines.metrics import stats, suppression
-from pipelines.metrics.status import Observation, assess
+from pipelines.metrics.status import Assessment, Observation, assess
 from pipelines.warehouse import query, read_sql, replace_table
 
 BASE_COLUMNS = ["area_code", "year", "school_level", "gender", "numerator", "denominator"]
@@ -204,24 +205,24 @@ def build_scorecard(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, target
     for metric in catalogue.metrics:
         target = targets[metric.id].current
         m_vals = values.filter(pl.col("metric_id") == metric.id)
-        for (area, level, gender), cell in m_vals.group_by(CELL_KEY, maintain_order=True):
-            shown = cell.filter(pl.col("value").is_not_null()).sort("year")
+        for _, cell in m_vals.group_by(CELL_KEY, maintain_order=True):
+            shown = cell.filter(pl.col("value").is_not_null()).sort("year").to_dicts()
             first = cell.row(0, named=True)
             for report_year in report_years:
-                rows.append(_scorecard_row(metric, target, first, shown.filter(pl.col("year") <= report_year),
+                rows.append(_scorecard_row(metric, target, first, [r for r in shown if r["year"] <= report_year],
                                            report_year, latest_expected(metric.source, report_year), as_of))
     scorecard = pl.DataFrame(rows, infer_schema_length=None)
     replace_table(con, "marts.scorecard", scorecard)
     return scorecard
 
 
-def _scorecard_row(metric: Metric, target, first: dict, shown: pl.DataFrame, report_year: int,
+def _scorecard_row(metric: Metric, target, first: dict, shown: list[dict], report_year: int,
                    latest_expected_year: int, as_of: dt.date) -> dict:
     """One scorecard row: the metric as it stood in ``report_year`` (latest value up to then)."""
-    exact = shown.filter(pl.col("year") == metric.baseline_year)
-    base_row = exact.row(0, named=True) if exact.height else (shown.row(0, named=True) if shown.height else None)
-    status_row = shown.row(-1, named=True) if shown.height else None
-    a = assess(
+    exact = [r for r in shown if r["year"] == metric.baseline_year]
+    base_row = exact[0] if exact else (shown[0] if shown else None)
+    status_row = shown[-1] if shown else None
+    a = _assess(
         unit=metric.unit, direction=metric.direction, baseline=_obs(base_row), status=_obs(status_row),
         target_kind=target.kind, target_value=target.value, target_year=target.target_year,
         latest_expected_year=latest_expected_year, stale_after_year=stale_after_year(metric, report_year),
@@ -259,6 +260,12 @@ def _scorecard_row(metric: Metric, target, first: dict, shown: pl.DataFrame, rep
         "explanation": a.explanation_nb,
         "as_of": as_of,
     }
+
+
+@lru_cache(maxsize=65536)
+def _assess(**kwargs) -> Assessment:
+    """``assess`` is pure; years without new data repeat the same question."""
+    return assess(**kwargs)
 
 
 def _obs(row: dict | None) -> Observation | None:
