@@ -33,10 +33,7 @@ PAGES = [
             url_path="datakvalitet"),
 ]
 
-page = st.navigation(PAGES)
-
-with st.sidebar:
-    st.caption("Sammen for barn og unge 2015–2019 · Bærum kommune")
+page = st.navigation(PAGES, position="top")  # top navigation leaves the full width to the tables
 
 info = data.snapshot_info()
 if info is None:
@@ -46,7 +43,6 @@ if info is None:
 
 if info.demo_data:
     ui.demo_banner()
-with st.sidebar:
-    st.caption(ui.snapshot_caption(info))
+st.caption(f"Sammen for barn og unge 2015–2019 · Bærum kommune · {ui.snapshot_caption(info)}")
 
 page.run()

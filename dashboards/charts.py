@@ -6,6 +6,7 @@ line styles/markers in addition to colour so that no series is told apart by col
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 import plotly.graph_objects as go
@@ -192,3 +193,25 @@ def ranked_bar_figure(rows: pl.DataFrame, *, title: str, unit: str, reference: t
     if unit == "percent":
         fig.update_xaxes(ticksuffix=" %")
     return fig
+
+
+def sparkline_svg(values: list[float], label: str, *, width: int = 80, height: int = 24) -> str:
+    """A tiny inline SVG line (no axes) with ``label`` as its text alternative."""
+    import html
+
+    if len(values) < 2:
+        return f'<span class="p" title="{html.escape(label)}">–</span>'
+    lo, hi = min(values), max(values)
+    span = (hi - lo) or 1.0
+    pad = 3
+    step = (width - 2 * pad) / (len(values) - 1)
+    pts = [(pad + i * step, pad + (height - 2 * pad) * (1 - (v - lo) / span)) for i, v in enumerate(values)]
+    path = " ".join(f"{x:.1f},{y:.1f}" for x, y in pts)
+    last_x, last_y = pts[-1]
+    svg = (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}">'
+           f'<polyline fill="none" stroke="{OKABE_ITO["blue"]}" stroke-width="1.8" stroke-linejoin="round" '
+           f'points="{path}"/><circle cx="{last_x:.1f}" cy="{last_y:.1f}" r="2.6" fill="{OKABE_ITO["blue"]}"/></svg>')
+    # As an <img> with a data URI: st.html sanitizes inline <svg>, and alt/title give the text alternative.
+    data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
+    return (f'<img src="data:image/svg+xml;base64,{data}" width="{width}" height="{height}" '
+            f'alt="{html.escape(label)}" title="{html.escape(label)}">')

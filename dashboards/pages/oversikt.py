@@ -41,46 +41,25 @@ not_here = sum(1 for r in table.frame["Vurdering"].to_list() if r == "–")
 st.markdown(f"**{area_names.get(area)} – rapportår {year}.** {len(table.metric_ids)} målindikatorer: {summary}"
             + (f" · {not_here} ikke tilgjengelig for {fmt.LEVEL_LABEL[level]}" if not_here else ""))
 
-COLUMN_CONFIG = {
-    "Hva": st.column_config.TextColumn("Hva", width="large", pinned=True),
-    "0-punkt": st.column_config.TextColumn("0-punkt", help="Verdien i 0-punktåret (2014 for de fleste)."),
-    "Mål": st.column_config.TextColumn("Mål", help="Målverdi og målår, eller retning i forhold til 0-punkt."),
-    "Status": st.column_config.TextColumn("Status", help="Siste verdi med periode."),
-    "Forbedring": st.column_config.TextColumn("Forbedring", help="Endring fra 0-punkt; positivt = bedre."),
-    "Endring": st.column_config.TextColumn("Endring", help="Endring fra 0-punkt (ingen retning for kontekst)."),
-    "Vurdering": st.column_config.TextColumn("Vurdering", help=" · ".join(f"{fmt.STATUS_ICON[k]} {k}: {v}"
-                                                                          for k, v in fmt.STATUS_HELP.items())),
-    "Merknad": st.column_config.TextColumn("Merknad", width="medium"),
-    "Forklaring": st.column_config.TextColumn("Forklaring", width="large"),
-    views.SPARK: st.column_config.LineChartColumn("Utvikling", width="small",
-                                                  help="Alle år fram til rapportåret (skjermede år er utelatt)."),
-}
+def _href(metric_id: str) -> str:
+    return f"indikator?{ui.P_METRIC}={metric_id}&{ui.P_AREA}={area}&{ui.P_YEAR}={year}"
 
 
-def _open_metric_on_select(table_key: str, metric_ids: list[str]) -> None:
-    state = st.session_state.get(table_key)
-    rows = state.selection.rows if state is not None else []
-    if rows:
-        st.switch_page("pages/indikator.py", query_params={ui.P_METRIC: metric_ids[rows[0]], ui.P_AREA: area,
-                                                           ui.P_YEAR: str(year)})
-
-
+hrefs = [_href(m) for m in table.metric_ids]
 sections = data.satsingsomrader()
-frame = table.frame.with_columns(pl.Series("_metric", table.metric_ids), pl.Series("_group", table.satsingsomrader))
 for sec in sections.iter_rows(named=True):
     st.subheader(sec["label"])
-    part = frame.filter(pl.col("_group") == sec["satsingsomrade"])
-    if part.is_empty():
+    idx = [i for i, g in enumerate(table.satsingsomrader) if g == sec["satsingsomrade"]]
+    if not idx:
         has_context = sec["satsingsomrade"] in context.satsingsomrader
         st.info("Ingen indikator ennå – tiltakene i dette satsingsområdet følges opp gjennom tiltaksoversikten."
                 + (" Se kontekstindikatorene nederst." if has_context else ""), icon=":material/info:")
         continue
-    key = f"ov_table_{sec['satsingsomrade']}"
-    st.dataframe(part.drop("Satsingsområde", "_metric", "_group"), hide_index=True, column_config=COLUMN_CONFIG,
-                 key=key, on_select="rerun", selection_mode="single-row")
-    _open_metric_on_select(key, part["_metric"].to_list())
+    st.html(views.scorecard_html(table, hrefs=hrefs, rows=idx,
+                                 caption=f"{sec['label']}: {area_names.get(area)}, rapportår {year}"))
 
-st.caption("Velg en rad for å åpne indikatoren med graf, definisjon og kilder.")
+st.caption("Klikk på en indikator for å se graf, definisjon, kilder og målhistorikk. "
+           "Pek på vurderingen for å se begrunnelsen.")
 ui.download_buttons(table.export_frame(), f"scorecard-{area}-{year}", key="ov_dl",
                     title=f"Scorecard {year}", notes=[f"Område: {area_names.get(area)}", f"Rapportår: {year}"])
 
@@ -89,9 +68,8 @@ st.caption("Indikatorer uten mål som følges ved siden av scorecardet (Ungdata)
 if context.frame.is_empty():
     st.info("Ingen kontekstindikatorer i katalogen.")
 else:
-    st.dataframe(context.frame, hide_index=True, column_config=COLUMN_CONFIG, key="ov_context",
-                 on_select="rerun", selection_mode="single-row")
-    _open_metric_on_select("ov_context", context.metric_ids)
+    st.html(views.scorecard_html(context, hrefs=[_href(m) for m in context.metric_ids],
+                                 caption=f"Kontekstindikatorer: {area_names.get(area)}, rapportår {year}"))
     ui.download_buttons(context.export_frame(), f"kontekst-{area}-{year}", key="ov_ctx_dl",
                         title=f"Kontekst {year}", notes=[f"Område: {area_names.get(area)}", f"Rapportår: {year}"])
 

@@ -37,11 +37,11 @@ shared = [m for m, o in zip(catalogue["metric_id"].to_list(), catalogue["owners"
 sc = data.scorecard(year, area)
 series = data.sparkline_values(area, year)
 level = area_levels.get(area, "kommune")
-COLS = {
-    "Hva": st.column_config.TextColumn("Hva", width="large", pinned=True),
-    "Forklaring": st.column_config.TextColumn("Forklaring", width="large"),
-    views.SPARK: st.column_config.LineChartColumn("Utvikling", width="small"),
-}
+
+
+def _href(metric_id: str) -> str:
+    return f"indikator?{ui.P_METRIC}={metric_id}&{ui.P_AREA}={area}&{ui.P_YEAR}={year}"
+
 
 st.subheader(f"{service} – {area_names.get(area)}, {year}")
 own_targets = views.scorecard_table(catalogue, sc, series, area_level=level, kind="target", metric_ids=owned)
@@ -49,13 +49,14 @@ own_context = views.scorecard_table(catalogue, sc, series, area_level=level, kin
 if own_targets.frame.is_empty() and own_context.frame.is_empty():
     st.info("Tjenesten står ikke som hovedansvarlig for noen indikator i katalogen.")
 if not own_targets.frame.is_empty():
-    st.dataframe(own_targets.frame.drop("Satsingsområde"), hide_index=True, column_config=COLS, key="ra_table")
+    st.html(views.scorecard_html(own_targets, hrefs=[_href(m) for m in own_targets.metric_ids],
+                                 caption=f"Resultatavtale {year}: {service}, {area_names.get(area)}"))
     ui.download_buttons(own_targets.export_frame(), f"resultatavtale-{service}-{area}-{year}", key="ra_dl",
                         title=f"Resultatavtale {year}",
                         notes=[f"Tjeneste: {service}", f"Område: {area_names.get(area)}", f"År: {year}"])
 if not own_context.frame.is_empty():
     st.markdown("##### Kontekstindikatorer (uten mål)")
-    st.dataframe(own_context.frame, hide_index=True, column_config=COLS, key="ra_context")
+    st.html(views.scorecard_html(own_context, hrefs=[_href(m) for m in own_context.metric_ids]))
     ui.download_buttons(own_context.export_frame(), f"resultatavtale-kontekst-{service}-{area}-{year}",
                         key="ra_ctx_dl", title=f"Kontekst {year}",
                         notes=[f"Tjeneste: {service}", f"Område: {area_names.get(area)}", f"År: {year}"])
@@ -63,8 +64,7 @@ if shared and service != SHARED:
     shared_targets = views.scorecard_table(catalogue, sc, series, area_level=level, kind="target", metric_ids=shared)
     if not shared_targets.frame.is_empty():
         with st.expander(f"Felles mål for alle tjenester ({shared_targets.frame.height})"):
-            st.dataframe(shared_targets.frame.drop("Satsingsområde"), hide_index=True, column_config=COLS,
-                         key="ra_shared")
+            st.html(views.scorecard_html(shared_targets, hrefs=[_href(m) for m in shared_targets.metric_ids]))
 
 st.subheader("Lederens kommentar")
 st.caption(f"Kommentaren lagres med navn og tidspunkt og tas med i den årlige statusrapporten for {year}.")
