@@ -422,15 +422,24 @@ def _parse_delimited(
         header = header[:-1]
         rows = [r[:-1] for r in rows]
 
-    for record, line_no in zip(rows, lines):
+    for position, (record, line_no) in enumerate(zip(rows, lines)):
         if len(record) != len(header):
+            # A last row that is short and has no line end: the file was cut off mid-row.
+            cut_off = (
+                position == len(rows) - 1
+                and len(record) < len(header)
+                and not text.endswith(("\n", "\r"))
+            )
             raise ReaderError(
                 f"line {line_no} has {len(record)} fields but the header "
-                f"(line {header_line}) has {len(header)}",
+                f"(line {header_line}) has {len(header)}"
+                + ("; the file seems to be cut off in the middle of this line" if cut_off else ""),
                 rule="ragged_row", path=path, row=line_no,
                 detail_nb=(
                     f"Linje {line_no} har {len(record)} felt, men overskriftsraden "
                     f"(linje {header_line}) har {len(header)}"
+                    + ("; fila ser ut til å være avkuttet midt i denne linjen" if cut_off
+                       else f" (et skilletegn «{separator}» for mye eller for lite?)")
                 ),
             )
     if not rows:

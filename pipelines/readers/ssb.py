@@ -297,7 +297,7 @@ def _cell_value(raw: Any, position: int, path: Any) -> tuple[float | None, str |
         rule="bad_number",
         path=path,
         column="value",
-        detail_nb=f"Verdien i celle {position} er ikke et tall: {raw!r}",
+        detail_nb=f"Verdien value[{position}] (celle {position + 1}) er ikke et tall: {raw!r}",
     )
 
 
@@ -438,12 +438,19 @@ def read_ssb_jsonstat(path: str | os.PathLike[str]) -> pl.DataFrame:
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
+        truncated = exc.pos >= len(text.rstrip())
         raise ReaderError(
-            f"invalid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}",
+            f"invalid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
+            + (" (the file ends before the JSON is complete: truncated?)" if truncated else ""),
             rule="invalid_json",
             path=path,
             row=exc.lineno,
-            detail_nb=f"Ugyldig JSON: {exc.msg} på linje {exc.lineno}, tegn {exc.colno}",
+            detail_nb=(
+                f"Ugyldig JSON: fila slutter før innholdet er avsluttet (linje {exc.lineno}); "
+                f"den er trolig avkuttet under nedlasting eller lagring. Last ned fila på nytt"
+                if truncated
+                else f"Ugyldig JSON: {exc.msg} på linje {exc.lineno}, tegn {exc.colno}"
+            ),
         ) from exc
     return jsonstat_to_frame(doc, path)
 
