@@ -7,6 +7,8 @@ quarantine reason) and on the loaded DuckDB table as Dagster asset checks.
 
 from __future__ import annotations
 
+import io
+import math
 import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -57,24 +59,35 @@ _RULE_NB = {
     "sql": "raden bryter en regel for sammenheng mellom kolonner",
     "identity_number": "filen inneholder noe som ser ut som et fødselsnummer eller D-nummer",
     "unknown_file": "filen passer ikke med noen tabell i kontrakten",
+    "file_name_year": "årstallet mangler i filnavnet",
 }
 
 
-def _where(file: str, row: int | None, column: str | None) -> str:
+def _where(file: str, row: int | None, column: str | None, row_word: str = "rad") -> str:
     parts = [f"Fil «{file}»"]
     if row is not None:
-        parts.append(f"rad {row}")
+        parts.append(f"{row_word} {row}")
     if column is not None:
         parts.append(f"kolonne «{column}»")
     return ", ".join(parts)
 
 
 def violation(file: str, rule: str, *, check: str | None = None, row: int | None = None,
-              column: str | None = None, value: object = None, detail_nb: str | None = None) -> Violation:
-    text = detail_nb or _RULE_NB.get(rule, rule)
-    shown = None if value is None else str(value)
-    msg = f"{_where(file, row, column)}: {text}" + (f" (verdi: «{shown}»)" if shown is not None else "")
+              column: str | None = None, value: object = None, detail_nb: str | None = None,
+              row_word: str = "rad") -> Violation:
+    """``row_word`` says what ``row`` counts: "rad" (data row / spreadsheet row, header = 1),
+    "linje" (line in a text file) or "celle" (JSON-stat cell, described by its dimensions)."""
+    text = _mask_identity_numbers(detail_nb or _RULE_NB.get(rule, rule))
+    shown = None if value is None else _mask_identity_numbers(str(value))
+    msg = f"{_where(file, row, column, row_word)}: {text}" + (f" (verdi: «{shown}»)" if shown is not None else "")
     return Violation(file, rule, check, row, column, shown, msg + f" [regel: {check or rule}]")
+
+
+def _mask_identity_numbers(text: str) -> str:
+    """A reason is stored in DuckDB and shown to people: it must never repeat an identity number."""
+    for found in find_identity_numbers(text):
+        text = text.replace(found, "*" * len(found))
+    return text
 
 
 # -- reading ----------------------------------------------------------------------------------
@@ -96,7 +109,15 @@ def read_raw(path: Path, table: TableSchema) -> pl.DataFrame:
         raise ValueError(f"unknown format {fmt!r}")
     if table.year_from_file_name:
         m = re.search(table.year_from_file_name, path.name)
-        df = df.with_columns(pl.lit(m.group("year") if m else None, dtype=pl.Utf8).alias("_file_year"))
+        if not m:
+            example = re.sub(r"\(\?P<year>[^)]*\)", "2016", table.year_from_file_name).strip("^$")
+            suffix = Path(table.file_pattern).suffix
+            raise ReaderError(
+                f"the file name has no year (expected a name like {example}{suffix})",
+                rule="file_name_year", path=path,
+                detail_nb=(f"årstallet mangler i filnavnet; filen må hete som i malen, "
+                           f"f.eks. «{example}{suffix}» (året i navnet er året tallene gjelder)"))
+        df = df.with_columns(pl.lit(m.group("year"), dtype=pl.Utf8).alias("_file_year"))
     return df
 
 
@@ -134,33 +155,64 @@ def scan_identity_numbers(path: Path, raw: pl.DataFrame, table: TableSchema) -> 
     return found
 
 
+def _identity_numbers_in_text(path: Path, table: TableSchema) -> list[Violation]:
+    """The identity-number scan for a text file the reader refused (lines, not cells)."""
+    if table.format == "xlsx":
+        return []
+    try:
+        text, _ = read_text_detect_encoding(path)
+    except ReaderError:
+        return []
+    found: list[Violation] = []
+    for line_no, line in enumerate(io.StringIO(text, newline="").readlines(), start=1):
+        if find_identity_numbers(line):
+            found.append(violation(path.name, "identity_number", row=line_no, row_word="linje",
+                                   detail_nb=_RULE_NB["identity_number"]))
+            if len(found) >= MAX_ROWS_NAMED:
+                break
+    return found
+
+
 # -- typing -----------------------------------------------------------------------------------
 
 _POLARS_TYPE = {"string": pl.Utf8, "integer": pl.Int64, "number": pl.Float64, "boolean": pl.Boolean,
                 "date": pl.Date}
 
 
-def _parse_cell(cell: str | None, prop: Property) -> tuple[object, bool]:
-    """Returns (typed value, ok)."""
+# How a spreadsheet cell read as text shows a number: "12", "12.5", "-3.0", "1.5E-05".
+_SPREADSHEET_NUMBER = re.compile(r"[+-]?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?")
+_DECIMAL_POINT = re.compile(r"[+-]?\d+\.\d+")
+
+
+def _parse_cell(cell: str | None, prop: Property, spreadsheet: bool = False) -> tuple[object, bool]:
+    """Returns (typed value, ok). Text files must use the Norwegian form (decimal comma, SSB
+    symbols); only spreadsheet cells may show a decimal point. Never NaN or infinity."""
     if cell is None or cell.strip() == "":
         return None, True
     if prop.logicalType in ("integer", "number"):
         try:
             value, _symbol = parse_norwegian_number(cell)
         except ValueError:
-            # Spreadsheets read as text give "12.0" / "12.5" with a decimal point.
-            try:
-                value = float(cell)
-            except ValueError:
+            if not (spreadsheet and _SPREADSHEET_NUMBER.fullmatch(cell.strip())):
                 return None, False
+            value = float(cell)
         if value is None:
             return None, True
+        if not math.isfinite(value):
+            return None, False
         if prop.logicalType == "integer":
-            if value != int(value):
+            if not float(value).is_integer():
                 return None, False
             return int(value), True
         return float(value), True
     return cell, True
+
+
+def _bad_type_text(cell: str | None, prop: Property, spreadsheet: bool) -> str:
+    text = f"verdien er ikke et gyldig {_TYPE_NB[prop.logicalType]}"
+    if cell is not None and not spreadsheet and _DECIMAL_POINT.fullmatch(cell.strip()):
+        return text + " (bruk desimalkomma, f.eks. 12,5; punktum er tvetydig)"
+    return text
 
 
 def type_frame(raw: pl.DataFrame, table: TableSchema, file: str) -> tuple[pl.DataFrame, list[Violation]]:
@@ -182,7 +234,7 @@ def type_frame(raw: pl.DataFrame, table: TableSchema, file: str) -> tuple[pl.Dat
             continue
         if series.dtype.is_numeric() and target == pl.Int64:
             bad = series.is_not_null() & (series != series.round(0))
-            for row, value in raw.filter(bad).select(ROW, prop.physicalName).iter_rows():
+            for row, value in raw.filter(bad).select(ROW, prop.physicalName).head(MAX_ROWS_NAMED).iter_rows():
                 problems.append(violation(file, "bad_type", check=f"{table.name}__{prop.name}__type", row=row,
                                           column=prop.physicalName, value=value,
                                           detail_nb="verdien er ikke et heltall"))
@@ -190,12 +242,15 @@ def type_frame(raw: pl.DataFrame, table: TableSchema, file: str) -> tuple[pl.Dat
             continue
         values = []
         text = series.cast(pl.Utf8)
+        spreadsheet = table.format == "xlsx"
+        named = 0
         for row, cell in zip(raw[ROW].to_list(), text.to_list()):
-            value, ok = _parse_cell(cell, prop)
-            if not ok:
+            value, ok = _parse_cell(cell, prop, spreadsheet)
+            if not ok and named < MAX_ROWS_NAMED:
+                named += 1
                 problems.append(violation(file, "bad_type", check=f"{table.name}__{prop.name}__type", row=row,
                                           column=prop.physicalName, value=cell,
-                                          detail_nb=f"verdien er ikke et gyldig {_TYPE_NB[prop.logicalType]}"))
+                                          detail_nb=_bad_type_text(cell, prop, spreadsheet)))
             values.append(value)
         columns[prop.name] = pl.Series(prop.name, values, dtype=target)
     return pl.DataFrame(columns), problems
@@ -297,13 +352,51 @@ def validate_file(path: Path, table: TableSchema) -> tuple[pl.DataFrame | None, 
     try:
         raw = read_raw(path, table)
     except ReaderError as err:
-        return None, [Violation(path.name, err.rule, None, err.row, err.column, None,
-                                err.message_nb.replace(str(path), path.name))]
+        # Readers count lines of a text file; a workbook has rows. An unreadable file may still
+        # hold an identity number: that is the first thing its owner must hear about.
+        problem = violation(path.name, err.rule, row=err.row, column=err.column, detail_nb=err.detail_nb,
+                            row_word="rad" if table.format == "xlsx" else "linje")
+        return None, _identity_numbers_in_text(path, table) + [problem]
     ids = scan_identity_numbers(path, raw, table)
     if ids:
-        return None, ids
+        return None, _located(ids, raw, table, path.name)
     typed, problems = type_frame(raw, table, path.name)
     if problems:
-        return None, problems
+        return None, _located(problems, raw, table, path.name)
     problems = check_rules(typed, table, path.name)
-    return (None, problems) if problems else (typed, [])
+    return (None, _located(problems, raw, table, path.name)) if problems else (typed, [])
+
+
+def _located(problems: list[Violation], raw: pl.DataFrame, table: TableSchema, file: str) -> list[Violation]:
+    """Say where a problem is in words the file's owner can find.
+
+    A JSON-stat file has no rows: ``_row`` counts its cells (1 = ``value[0]``), so the message names
+    the cell by its category codes. SSB CSV: the derived ``year`` is shown as the delivered time column.
+    """
+    if table.format == "ssb_jsonstat":
+        dims = [c for c in raw.columns if f"{c}_label" in raw.columns]
+        keys = {r[0]: ", ".join(f"{d}={v}" for d, v in zip(dims, r[1:]))
+                for r in raw.select(ROW, *dims).iter_rows()}
+        out = []
+        for p in problems:
+            if p.row in keys:
+                old = _where(file, p.row, p.column)
+                new = _where(file, p.row, p.column, row_word="celle").replace(
+                    f"celle {p.row}", f"celle {p.row} (value[{p.row - 1}]: {keys[p.row]})", 1)
+                p = Violation(p.file, p.rule, p.check, p.row, p.column, p.value,
+                              p.message_nb.replace(old, new, 1))
+            out.append(p)
+        return out
+    if table.format == "ssb_csv":
+        time_col = next((c for c in raw.columns if f"{c}_label" in raw.columns
+                         and c.removesuffix("_dim").casefold() in ("år", "aar", "year", "tid", "time")), None)
+        if time_col is None:
+            return problems
+        out = []
+        for p in problems:
+            if p.column == "year":
+                p = Violation(p.file, p.rule, p.check, p.row, time_col, p.value,
+                              p.message_nb.replace(_where(file, p.row, "year"), _where(file, p.row, time_col), 1))
+            out.append(p)
+        return out
+    return problems
