@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
+DAGSTER_PORT ?= 3000
 
 .PHONY: run test setup demo-data pipeline dashboard dagster-ui sensor-daemon benchmark clean
 
@@ -29,9 +30,9 @@ dashboard: setup
 ## The main job: demo data -> pipeline -> dashboard on localhost.
 run: demo-data pipeline dashboard
 
-## Dagster UI (asset graph, materialize, checks, sensors) against workspace.yaml.
+## Dagster UI + daemon (asset graph, materialize, checks, schedules, sensors) against workspace.yaml.
 dagster-ui: setup
-	DAGSTER_HOME=$${DAGSTER_HOME:-$(CURDIR)/.dagster_home} sh -c 'mkdir -p $$DAGSTER_HOME && $(VENV)/bin/dagster dev -w workspace.yaml'
+	$(PY) -m pipelines.ui --port $(DAGSTER_PORT)
 
 test: setup
 	bash scripts/install_browser.sh
@@ -41,4 +42,4 @@ benchmark: setup
 	$(PY) scripts/benchmark.py
 
 clean:
-	rm -rf data test-artifacts .dagster_home
+	rm -rf data test-artifacts

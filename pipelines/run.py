@@ -6,23 +6,18 @@ Uses the ``refresh_all`` job against a persistent Dagster instance (``DAGSTER_HO
 
 from __future__ import annotations
 
-import os
 import sys
 import time
 
 import dagster as dg
 
+from pipelines.instance import ensure_dagster_home
 from pipelines.settings import get_settings
 
 
 def main() -> int:
     settings = get_settings()
-    home = os.environ.setdefault("DAGSTER_HOME", str((settings.data_dir / "dagster_home").resolve()))
-    os.makedirs(home, exist_ok=True)
-    config = os.path.join(home, "dagster.yaml")
-    if not os.path.exists(config):
-        with open(config, "w", encoding="utf-8") as f:
-            f.write("telemetry:\n  enabled: false\n")
+    ensure_dagster_home()
     from pipelines.definitions import defs
 
     started = time.perf_counter()

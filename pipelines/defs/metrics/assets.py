@@ -7,13 +7,14 @@ from dagster_duckdb import DuckDBResource
 
 from pipelines.catalogue import load_catalogue, load_targets
 from pipelines.ingest.contracts import contract_sources
+from pipelines.instance import WAREHOUSE_POOL
 from pipelines.metrics import engine
 from pipelines.settings import get_settings
 
 METRICS_GROUP = "metrics"
 
 
-@dg.asset(group_name=METRICS_GROUP, kinds={"duckdb", "polars"},
+@dg.asset(pool=WAREHOUSE_POOL, group_name=METRICS_GROUP, kinds={"duckdb", "polars"},
           deps=[*contract_sources(), "areas", "metric_catalogue"])
 def metric_values(warehouse: DuckDBResource) -> dg.MaterializeResult:
     """Every catalogue metric per area (Bærum, Østre/Vestre, school/team), survey group and period,
@@ -35,7 +36,7 @@ def metric_values(warehouse: DuckDBResource) -> dg.MaterializeResult:
     })
 
 
-@dg.asset(group_name=METRICS_GROUP, kinds={"duckdb", "polars"}, deps=["child_welfare"])
+@dg.asset(pool=WAREHOUSE_POOL, group_name=METRICS_GROUP, kinds={"duckdb", "polars"}, deps=["child_welfare"])
 def cw_reports_by_reporter(warehouse: DuckDBResource) -> dg.MaterializeResult:
     """Reports to child welfare in Bærum per reporting source and year (the breakdown behind
     cw_reports_early_share), with small categories and their complements suppressed."""
@@ -44,7 +45,7 @@ def cw_reports_by_reporter(warehouse: DuckDBResource) -> dg.MaterializeResult:
     return dg.MaterializeResult(metadata={"rows": table.height, "suppressed_cells": int(table["suppressed"].sum())})
 
 
-@dg.asset(group_name=METRICS_GROUP, kinds={"duckdb", "polars"}, deps=[metric_values, "targets"])
+@dg.asset(pool=WAREHOUSE_POOL, group_name=METRICS_GROUP, kinds={"duckdb", "polars"}, deps=[metric_values, "targets"])
 def scorecard(warehouse: DuckDBResource) -> dg.MaterializeResult:
     """The plan's table per metric, area and survey group: 0-punkt, Mål (with the target version
     used), Status, Forbedring and the status class."""

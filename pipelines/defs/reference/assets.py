@@ -7,6 +7,7 @@ import yaml
 from dagster_duckdb import DuckDBResource
 
 from pipelines.catalogue import load_catalogue, load_targets
+from pipelines.instance import WAREHOUSE_POOL
 from pipelines.settings import REPO_ROOT
 from pipelines.warehouse import build_table, query, replace_table
 
@@ -14,7 +15,7 @@ REFERENCE_GROUP = "reference"
 AREAS_FILE = REPO_ROOT / "catalogue" / "areas.yaml"
 
 
-@dg.asset(group_name=REFERENCE_GROUP, kinds={"duckdb"}, deps=["school_register"])
+@dg.asset(pool=WAREHOUSE_POOL, group_name=REFERENCE_GROUP, kinds={"duckdb"}, deps=["school_register"])
 def areas(warehouse: DuckDBResource) -> dg.MaterializeResult:
     """Areas (Bærum, Østre/Vestre Bærum, teams from catalogue/areas.yaml; schools from the school
     register) with their parent, and every area's ancestors for rolling metrics up."""
@@ -31,7 +32,7 @@ def areas(warehouse: DuckDBResource) -> dg.MaterializeResult:
                                           **{f"areas_{lvl}": n for lvl, n in counts.iter_rows()}})
 
 
-@dg.asset(group_name=REFERENCE_GROUP, kinds={"duckdb"})
+@dg.asset(pool=WAREHOUSE_POOL, group_name=REFERENCE_GROUP, kinds={"duckdb"})
 def metric_catalogue(warehouse: DuckDBResource) -> dg.MaterializeResult:
     """The plan's metrics from catalogue/metrics.yaml, one row per metric."""
     cat = load_catalogue()
@@ -53,7 +54,7 @@ def metric_catalogue(warehouse: DuckDBResource) -> dg.MaterializeResult:
                                           "target_metrics": sum(r["kind"] == "target" for r in rows)})
 
 
-@dg.asset(group_name=REFERENCE_GROUP, kinds={"duckdb"})
+@dg.asset(pool=WAREHOUSE_POOL, group_name=REFERENCE_GROUP, kinds={"duckdb"})
 def targets(warehouse: DuckDBResource) -> dg.MaterializeResult:
     """Every version of every target from catalogue/targets.yaml (who, when, decision, old value).
     Changing a target re-runs only this asset and the scorecard."""

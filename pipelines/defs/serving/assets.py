@@ -13,6 +13,7 @@ import os
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
+from pipelines.instance import WAREHOUSE_POOL
 from pipelines.settings import get_settings
 
 SERVING_GROUP = "serving"
@@ -35,8 +36,8 @@ PUBLISHED_TABLES = {
 }
 
 
-@dg.asset(group_name=SERVING_GROUP, kinds={"duckdb"}, deps=["scorecard", "metric_values", "targets",
-                                                            "metric_catalogue", "areas", "cw_reports_by_reporter"])
+@dg.asset(pool=WAREHOUSE_POOL, group_name=SERVING_GROUP, kinds={"duckdb"},
+          deps=["scorecard", "metric_values", "targets", "metric_catalogue", "areas", "cw_reports_by_reporter"])
 def published_snapshot(context: dg.AssetExecutionContext, warehouse: DuckDBResource) -> dg.MaterializeResult:
     """A read-only copy of the suppressed marts for the dashboard, swapped in atomically."""
     settings = get_settings()

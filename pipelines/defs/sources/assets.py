@@ -12,6 +12,7 @@ from dagster_duckdb import DuckDBResource
 from pipelines.ingest.contracts import contract_sources, load_contract, rules_for
 from pipelines.ingest.landing import ingest_source
 from pipelines.ingest.validate import rule_failures_sql
+from pipelines.instance import WAREHOUSE_POOL
 from pipelines.settings import get_settings
 from pipelines.warehouse import build_table, count
 
@@ -29,6 +30,7 @@ def build_source_asset(source: str) -> dg.AssetsDefinition:
 
     @dg.asset(
         name=source,
+        pool=WAREHOUSE_POOL,
         group_name=SOURCES_GROUP,
         kinds={"duckdb", "polars"},
         description=f"{contract.name}: {description}",
