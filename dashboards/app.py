@@ -18,18 +18,21 @@ import streamlit as st  # noqa: E402
 from dashboards import data, ui  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
+# The pages live in app_pages/, not pages/: a folder named pages/ beside the entry script switches a fresh
+# server into the legacy multipage mode, where a deep link opened first (e.g. /indikator?...) would run the
+# page file directly – without this script's navigation and demo-data banner.
 
 st.set_page_config(page_title="Sammen for barn og unge – oppfølging", page_icon=":material/monitoring:",
                    layout="wide")
 
 PAGES = [
-    st.Page(HERE / "pages" / "oversikt.py", title="Styringsgruppen – oversikt", icon=":material/dashboard:",
+    st.Page(HERE / "app_pages" / "oversikt.py", title="Styringsgruppen – oversikt", icon=":material/dashboard:",
             url_path="oversikt", default=True),
-    st.Page(HERE / "pages" / "indikator.py", title="Indikator", icon=":material/show_chart:", url_path="indikator"),
-    st.Page(HERE / "pages" / "resultatavtale.py", title="Resultatavtale", icon=":material/assignment:",
+    st.Page(HERE / "app_pages" / "indikator.py", title="Indikator", icon=":material/show_chart:", url_path="indikator"),
+    st.Page(HERE / "app_pages" / "resultatavtale.py", title="Resultatavtale", icon=":material/assignment:",
             url_path="resultatavtale"),
-    st.Page(HERE / "pages" / "omrader.py", title="Områder", icon=":material/map:", url_path="omrader"),
-    st.Page(HERE / "pages" / "datakvalitet.py", title="Datakvalitet", icon=":material/fact_check:",
+    st.Page(HERE / "app_pages" / "omrader.py", title="Områder", icon=":material/map:", url_path="omrader"),
+    st.Page(HERE / "app_pages" / "datakvalitet.py", title="Datakvalitet", icon=":material/fact_check:",
             url_path="datakvalitet"),
 ]
 

@@ -39,10 +39,10 @@ def _base_layout(fig: go.Figure, title: str, *, x_title: str, y_title: str, heig
         separators=", ",  # decimal comma, space as thousands separator
         font=_FONT,
         height=height,
-        margin=dict(l=10, r=10, t=70, b=10),
+        margin=dict(l=10, r=10, t=60, b=10),
         plot_bgcolor="white",
         paper_bgcolor="white",
-        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0, title_text=""),
+        legend=dict(orientation="h", yanchor="top", y=-0.18, xanchor="left", x=0, title_text=""),
         hoverlabel=dict(font_size=13),
     )
     fig.update_xaxes(title_text=x_title, showgrid=False, linecolor="#888", ticks="outside")
@@ -101,7 +101,7 @@ def trend_figure(
         if not fmt.is_missing(b_val):
             fig.add_hline(y=b_val, line=dict(color=OKABE_ITO["grey"], dash="dash", width=2),
                           annotation_text=f"0-punkt {scorecard_row.get('baseline_period')}: {fmt.value_text(b_val, unit)}",
-                          annotation_position="top left", annotation_font=dict(color="#444", size=13))
+                          annotation_position="bottom left", annotation_font=dict(color="#444", size=13))
         if t_kind == "numeric" and not fmt.is_missing(t_val) and not fmt.is_missing(t_year):
             if not fmt.is_missing(b_val) and not fmt.is_missing(b_year):
                 fig.add_trace(go.Scatter(
@@ -127,10 +127,8 @@ def trend_figure(
         fig.add_annotation(xref="paper", yref="paper", x=1, y=1.0, xanchor="right", yanchor="bottom",
                            showarrow=False, text=" · ".join(notes), font=dict(size=13, color="#444"))
 
-    title = f"{label} – {area_name}"
-    if subtitle:
-        title += f"<br><sup>{subtitle}</sup>"
-    _base_layout(fig, title, x_title=X_TITLE.get(period_type, "År"), y_title=Y_TITLE.get(unit, "Verdi"))
+    title = f"{label} – {area_name}" + (f" ({subtitle})" if subtitle else "")
+    _base_layout(fig, title, x_title=X_TITLE.get(period_type, "År"), y_title=Y_TITLE.get(unit, "Verdi"), height=470)
     if values.height:
         fig.update_xaxes(**_period_ticks(values))
     if unit == "percent":
@@ -177,17 +175,17 @@ def ranked_bar_figure(rows: pl.DataFrame, *, title: str, unit: str, reference: t
         textposition="outside", cliponaxis=False,
         hovertemplate="%{y}: %{text}<extra></extra>"))
     for row in hidden.iter_rows(named=True):
-        reason = fmt.SUPPRESSION_REASON.get(row["suppression_reason"] or "", "mangler data") if row["suppressed"] else "mangler data"
+        text = fmt.suppressed_text(row["suppression_reason"]) if row["suppressed"] else fmt.MISSING
         fig.add_annotation(y=row["area_name"], x=0, xref="x", xanchor="left", showarrow=False,
-                           text=f"<i>skjermet ({reason})</i>" if row["suppressed"] else "<i>mangler data</i>",
-                           font=dict(size=12, color="#444"))
+                           text=f"<i>{text}</i>", font=dict(size=12, color="#444"))
     if reference is not None and not fmt.is_missing(reference[1]):
-        fig.add_vline(x=reference[1], line=dict(color=OKABE_ITO["vermillion"], dash="dash", width=2),
-                      annotation_text=f"{reference[0]}: {fmt.value_text(reference[1], unit)}",
-                      annotation_position="top right", annotation_font=dict(size=12))
-    height = max(220, 90 + 28 * len(categories))
+        fig.add_vline(x=reference[1], line=dict(color=OKABE_ITO["vermillion"], dash="dash", width=2))
+        title += (f"<br><sup>Stiplet linje: {reference[0]} {fmt.value_text(reference[1], unit)}."
+                  f" Skjermede enheter står nederst.</sup>" if hidden.height else
+                  f"<br><sup>Stiplet linje: {reference[0]} {fmt.value_text(reference[1], unit)}</sup>")
+    height = max(240, 110 + 28 * len(categories))
     _base_layout(fig, title, x_title=Y_TITLE.get(unit, "Verdi"), y_title="", height=height)
-    fig.update_layout(showlegend=False, margin=dict(l=10, r=60, t=60, b=10))
+    fig.update_layout(showlegend=False, margin=dict(l=10, r=60, t=75, b=10))
     fig.update_yaxes(categoryorder="array", categoryarray=categories, automargin=True, gridcolor="rgba(0,0,0,0)")
     fig.update_xaxes(rangemode="tozero", gridcolor="#E5E5E5", showgrid=True)
     if unit == "percent":

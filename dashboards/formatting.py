@@ -71,7 +71,10 @@ def status_text(status_class: str | None) -> str:
 
 
 def suppressed_text(reason: str | None) -> str:
-    why = SUPPRESSION_REASON.get(reason or "", "skjermet av personvernhensyn")
+    """'skjermet (færre enn 10 svar)'; never a number, never blank."""
+    why = SUPPRESSION_REASON.get(reason or "", "av personvernhensyn")
+    if why.startswith("skjermet "):
+        why = why[len("skjermet "):]
     return f"skjermet ({why})"
 
 

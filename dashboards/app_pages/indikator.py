@@ -53,31 +53,34 @@ row = next((r for r in rows.iter_rows(named=True) if r["report_year"] == year), 
 values = data.metric_values(metric_id, [area], school_level, gender)
 values_upto = values.filter(pl.col("year") <= year) if year else values
 
-# --- the plan's five columns, as figures
+# --- the plan's columns for this metric, area, group and report year
 if row is None:
     st.info(f"Ingen scorecard-rad for {area_names.get(area)} i {year} for denne gruppen.")
 else:
-    m1, m2, m3, m4, m5 = st.columns(5)
-    m1.metric("0-punkt", fmt.value_text(row["baseline_value"], unit), help=f"Periode {row['baseline_period']}",
-              border=True)
-    m1.caption(f"{row['baseline_period']}" + (" (første år med data)" if row["baseline_is_first_year"] else ""))
-    m2.metric("Mål", fmt.target_text(row["target_kind"], row["target_value"], row["target_year"], unit, direction),
-              border=True)
-    m2.caption(f"Versjon {row['target_version']} · vedtatt {row['target_decided_at']:%d.%m.%Y}"
-               if row["target_decided_at"] else "")
-    m3.metric("Status", fmt.value_text(row["status_value"], unit), border=True)
-    m3.caption(f"{row['status_period'] or ''}" + (
-        f" · 95 %-intervall {fmt.value_text(row['status_ci_low'], unit)}–{fmt.value_text(row['status_ci_high'], unit)}"
-        if not fmt.is_missing(row["status_ci_low"]) else ""))
-    m4.metric("Forbedring", fmt.improvement_text(row["improvement"], row["improvement_pp"], unit), border=True)
-    m4.caption("positivt = bedre" if direction != "context" else "endring (ingen retning)")
-    m5.metric("Vurdering", fmt.status_text(row["status_class"]), border=True)
+    one = views.scorecard_table(
+        catalogue, rows.filter(pl.col("report_year") == year),
+        values_upto.select("metric_id", "year", "period", "value", "suppressed", "suppression_reason"),
+        area_level=area_levels.get(area, "kommune"), kind=meta["kind"], metric_ids=[metric_id])
+    st.html(views.scorecard_html(one, caption=f"{meta['label']}: {area_names.get(area)}, rapportår {year}"))
+    details = [f"**Vurdering:** {fmt.status_text(row['status_class'])} – {row['explanation']}"]
+    if not fmt.is_missing(row["status_ci_low"]) and not fmt.is_missing(row["status_ci_high"]):
+        details.append(f"**Status {row['status_period']}:** 95 %-intervall "
+                       f"{fmt.value_text(row['status_ci_low'], unit)}–{fmt.value_text(row['status_ci_high'], unit)}"
+                       + (f", p = {fmt.format_number_nb(row['p_value'], 3)} mot 0-punkt"
+                          if not fmt.is_missing(row["p_value"]) and row["p_value"] >= 0.001 else
+                          (", p < 0,001 mot 0-punkt" if not fmt.is_missing(row["p_value"]) else "")))
     if not fmt.is_missing(row["expected_value"]):
-        m5.caption(f"forventet på veien mot målet: {fmt.value_text(row['expected_value'], unit)}")
+        details.append(f"**Forventet på den rette linjen mot målet ({row['status_year']}):** "
+                       f"{fmt.value_text(row['expected_value'], unit)}")
+    if row["baseline_is_first_year"]:
+        details.append(f"**0-punkt:** {row['baseline_period']} er første år med data.")
+    if row["target_decided_at"]:
+        details.append(f"**Mål:** versjon {row['target_version']}, vedtatt {row['target_decided_at']:%d.%m.%Y}"
+                       + (f" ({row['target_decision_ref']})" if row["target_decision_ref"] else ""))
+    st.markdown("\n".join(f"- {d}" for d in details))
     if row["stale"]:
         st.warning(f"**Foreldet:** siste tall er fra {row['status_period']}, og kilden skulle ha levert nyere tall "
                    f"(publiseres hvert {meta['cadence_years']}. år).", icon=":material/history:")
-    st.markdown(f"{fmt.status_text(row['status_class'])} – {row['explanation']}")
 
 group_text = None
 if school_level != "alle" or gender != "alle":

@@ -77,7 +77,7 @@ st.header("Åpne en indikator")
 labels = dict(zip(catalogue["metric_id"].to_list(), catalogue["label"].to_list()))
 c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
 chosen = c1.selectbox("Indikator", list(labels), format_func=lambda m: labels[m], key="ov_open_metric")
-c2.page_link("pages/indikator.py", label="Vis indikatoren", icon=":material/show_chart:",
+c2.page_link("app_pages/indikator.py", label="Vis indikatoren", icon=":material/show_chart:",
              query_params={ui.P_METRIC: chosen, ui.P_AREA: area, ui.P_YEAR: str(year)})
 
 st.header("Årlig statusrapport")

@@ -87,19 +87,18 @@ else:
     groups = [("ostre", "Østre Bærum"), ("vestre", "Vestre Bærum")]
     if units.filter(pl.col("parent_code") == "baerum").height:
         groups.append(("baerum", "Hele kommunen"))
-    chart_cols = st.columns(len(groups))
-    for col, (parent, name) in zip(chart_cols, groups):
+    direction_hint = {"lower": "Lavere er bedre.", "higher": "Høyere er bedre."}.get(meta["direction"], "")
+    st.caption(f"{direction_hint} Den stiplede linjen er områdets egen verdi. Skjermede enheter vises med grunnen, "
+               "uten stolpe.".strip())
+    for parent, name in groups:
         part = units.filter(pl.col("parent_code") == parent)
         ref = by_code.get(parent)
         reference = (area_names.get(parent, name), ref["value"]) if ref is not None and not ref["suppressed"] else None
-        with col:
-            if part.is_empty():
-                st.caption(f"Ingen {noun} i {name}.")
-                continue
-            fig = charts.ranked_bar_figure(part, title=f"{name}: {noun}", unit=unit, reference=reference)
-            st.plotly_chart(fig, key=f"om_rank_{parent}", config={"displaylogo": False})
-    direction_hint = {"lower": "Lavere er bedre.", "higher": "Høyere er bedre."}.get(meta["direction"], "")
-    st.caption(f"{direction_hint} Den stiplede linjen er områdets egen verdi.".strip())
+        if part.is_empty():
+            st.caption(f"Ingen {noun} i {name}.")
+            continue
+        fig = charts.ranked_bar_figure(part, title=f"{name}: {noun} rangert etter verdi", unit=unit, reference=reference)
+        st.plotly_chart(fig, key=f"om_rank_{parent}", config={"displaylogo": False})
 
 st.markdown("##### Alle områder i perioden")
 order = {"kommune": 0, "bydel": 1, "skole": 2, "team": 2}

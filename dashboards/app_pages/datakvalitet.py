@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import polars as pl
 import streamlit as st
@@ -60,26 +61,38 @@ def next_due(source: str) -> tuple[str, str, str]:
     return r["latest_period"] or str(r["latest_year"]), label, state
 
 
-rows = []
+rows, due_rows = [], []
 for r in per_source.iter_rows(named=True):
     latest, nxt, state = next_due(r["source"])
     cadence = due_by_source.get(r["source"], {}).get("cadence_years")
+    source = fmt.SOURCE_LABEL.get(r["source"], r["source"])
     rows.append({
-        "Kilde": fmt.SOURCE_LABEL.get(r["source"], r["source"]),
+        "Kilde": source,
         "Sist lest inn": r["last"].strftime("%d.%m.%Y %H:%M") if r["last"] else "–",
         "Siste fil": r["last_file"] or "–",
         "Filer lastet": str(r["loaded"]),
         "Erstattet": str(r["replaced"]),
         "I karantene": str(r["quarantined"]),
         "Kontraktversjon": r["contract"] or "–",
-        "Siste periode": latest,
-        "Hyppighet": f"hvert {cadence}. år" if cadence and cadence > 1 else ("årlig" if cadence else "–"),
-        "Neste periode": nxt,
-        "Neste leveranse": state,
     })
+    if r["source"] in due_by_source:
+        due_rows.append({
+            "Kilde": source,
+            "Siste periode med data": latest,
+            "Publiseres": f"hvert {cadence}. år" if cadence and cadence > 1 else ("årlig" if cadence else "–"),
+            "Neste periode": nxt,
+            "Neste leveranse": state,
+        })
 sources_table = pl.DataFrame(rows) if rows else pl.DataFrame({"Kilde": []})
 st.dataframe(sources_table, hide_index=True, key="dq_sources")
 ui.download_buttons(sources_table, "datakvalitet-kilder", key="dq_sources_dl", title="Kilder")
+
+st.subheader("Når kommer neste data?")
+st.caption("Beregnet fra siste periode med data og hvor ofte kilden publiserer. Kalender- og skoleårstall kommer "
+           "året etter; Ungdata-resultater samme år som undersøkelsen.")
+due_table = pl.DataFrame(due_rows) if due_rows else pl.DataFrame({"Kilde": []})
+st.dataframe(due_table, hide_index=True, key="dq_due")
+ui.download_buttons(due_table, "datakvalitet-neste-data", key="dq_due_dl", title="Neste data")
 
 st.subheader("Filer i karantene")
 quarantined = loads.filter(pl.col("status") == "quarantined")
@@ -99,6 +112,21 @@ else:
     st.dataframe(q_table, hide_index=True, key="dq_quarantine")
     ui.download_buttons(q_table, "datakvalitet-karantene", key="dq_q_dl", title="Karantene")
 
+
+
+def _slice_text(raw: str | None) -> str:
+    """'[2014, 2015, …, 2024]' -> '2014–2024'; '["*"]' -> 'alle'."""
+    try:
+        parts = [str(p) for p in json.loads(raw or "[]")]
+    except (TypeError, ValueError):
+        return raw or ""
+    if parts == ["*"]:
+        return "alle"
+    if not parts:
+        return ""
+    return parts[0] if len(parts) == 1 else f"{parts[0]}–{parts[-1]}"
+
+
 st.subheader("Alle innleste filer")
 all_table = pl.DataFrame({
     "Fil": loads["file_name"].to_list(),
@@ -107,7 +135,7 @@ all_table = pl.DataFrame({
     "Status": [{"loaded": "lastet", "replaced": "erstattet", "quarantined": "karantene"}.get(s, s)
                for s in loads["status"].to_list()],
     "Rader": ["" if r is None else str(r) for r in loads["rows"].to_list()],
-    "Periode": [s or "" for s in loads["slice"].to_list()],
+    "Periode": [_slice_text(s) for s in loads["slice"].to_list()],
     "Tidspunkt": [t.strftime("%d.%m.%Y %H:%M") if t else "" for t in loads["processed_at"].to_list()],
     "Kontraktversjon": [c or "" for c in loads["contract_version"].to_list()],
     "Innholdshash": [(h or "")[:12] for h in loads["file_hash"].to_list()],
