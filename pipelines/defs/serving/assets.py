@@ -27,6 +27,7 @@ PUBLISHED_TABLES = {
     "areas": "SELECT * FROM marts.areas",
     "target_history": "SELECT * FROM marts.target_history",
     "file_loads": "SELECT * FROM meta.file_loads ORDER BY processed_at, source, file_name",
+    "check_results": "SELECT * FROM meta.check_results ORDER BY source, check_name",
     # Provenance: which delivered files each metric's values come from.
     "metric_provenance": """
         SELECT c.metric_id, f.source, f.table_name, f.file_name, f.file_hash, f.rows, f.processed_at AS loaded_at,

@@ -6,6 +6,8 @@ contract rule is a blocking Dagster asset check, evaluated on the loaded table a
 """
 
 
+import datetime as dt
+
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
@@ -44,7 +46,8 @@ def build_source_asset(source: str) -> dg.AssetsDefinition:
             for name, problems in report.quarantined.items():
                 context.log.warning(f"{source}: {name} quarantined: " + "; ".join(p.message_nb for p in problems[:5]))
             staged = {f"staging.stg_{t.name}": build_table(con, "staging", f"stg_{t.name}") for t in contract.tables}
-            check_results = [_evaluate(con, rule) for rule in rules]
+            check_results = [_evaluate(con, rule, contract) for rule in rules]
+            _record_checks(con, source, check_results)
         return dg.MaterializeResult(
             metadata={**report.summary(), **{f"rows_{k}": v for k, v in staged.items()},
                       "quarantined_files": dg.MetadataValue.json(sorted(report.quarantined))},
@@ -54,11 +57,32 @@ def build_source_asset(source: str) -> dg.AssetsDefinition:
     return _source_asset
 
 
-def _evaluate(con, rule) -> dg.AssetCheckResult:
+_DUCKDB_TYPE = {"string": "VARCHAR", "integer": "BIGINT", "number": "DOUBLE", "boolean": "BOOLEAN", "date": "DATE"}
+
+
+def _schema_check(con, rule, contract) -> dg.AssetCheckResult:
+    """The loaded table has the contract's columns (columns_present) with its types (<col>__type);
+    fails on schema drift, e.g. a contract that gained a column after the table was created."""
+    table = next(t for t in contract.tables if t.name == rule.table)
+    actual = dict(con.execute(
+        "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = 'raw' AND table_name = ?",
+        [rule.table]).fetchall())
+    if rule.kind == "missing_column":
+        problems = [p.name for p in table.properties if p.name not in actual]
+    else:
+        prop = next(p for p in table.properties if p.name == rule.column)
+        problems = [] if actual.get(prop.name) == _DUCKDB_TYPE[prop.logicalType] else [
+            f"{prop.name}: {actual.get(prop.name)} != {_DUCKDB_TYPE[prop.logicalType]}"]
+    return dg.AssetCheckResult(check_name=rule.name, passed=not problems, severity=dg.AssetCheckSeverity.ERROR,
+                               description=rule.description_nb,
+                               metadata={"table": f"raw.{rule.table}", "failing_rows": len(problems),
+                                         "examples": dg.MetadataValue.json(problems)})
+
+
+def _evaluate(con, rule, contract) -> dg.AssetCheckResult:
     relation = f"raw.{rule.table}"
-    if rule.kind == "missing_column" or rule.kind == "bad_type":
-        # The loader only ever inserts typed rows in the contract's columns.
-        return dg.AssetCheckResult(check_name=rule.name, passed=True, metadata={"table": relation})
+    if rule.kind in ("missing_column", "bad_type"):
+        return _schema_check(con, rule, contract)
     sql = rule_failures_sql(rule, relation)
     failing = count(con, f"({sql})") if sql else 0
     rows = con.execute(f"SELECT _row, value FROM ({sql}) LIMIT 5").fetchall() if failing else []
@@ -70,6 +94,17 @@ def _evaluate(con, rule) -> dg.AssetCheckResult:
         metadata={"table": relation, "failing_rows": failing, "examples": dg.MetadataValue.json(
             [{"row": r, "value": str(v)} for r, v in rows])},
     )
+
+
+def _record_checks(con, source: str, results: list[dg.AssetCheckResult]) -> None:
+    """Keep the latest check results in meta.check_results, for the dashboard's data-quality page."""
+    con.execute("""CREATE TABLE IF NOT EXISTS meta.check_results (
+        source VARCHAR, check_name VARCHAR, passed BOOLEAN, failing_rows BIGINT, description VARCHAR,
+        evaluated_at TIMESTAMP)""")
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+    con.execute("DELETE FROM meta.check_results WHERE source = ?", [source])
+    con.executemany("INSERT INTO meta.check_results VALUES (?, ?, ?, ?, ?, ?)", [
+        [source, r.check_name, r.passed, r.metadata["failing_rows"].value, r.description, now] for r in results])
 
 
 SOURCE_ASSETS = [build_source_asset(s) for s in contract_sources()]

@@ -1,0 +1,60 @@
+"""Contract rules as Dagster asset checks on the loaded tables: they fail on bad loaded data or
+schema drift, and being blocking, a failed check stops the assets downstream."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+from dagster_duckdb import DuckDBResource
+
+from pipelines.ingest.contracts import load_contract, rules_for
+from pipelines.settings import get_settings
+from tests.conftest import use_data_dir
+
+
+def _run(defs, selection: list[str]) -> dg.ExecuteInJobResult:
+    return dg.materialize(list(defs.assets), selection=selection, raise_on_error=False,
+                          resources={"warehouse": DuckDBResource(database=str(get_settings().warehouse_path))},
+                          instance=dg.DagsterInstance.ephemeral())
+
+
+def test_every_contract_rule_is_a_blocking_check():
+    from pipelines.definitions import defs
+
+    specs = {(spec.asset_key.to_user_string(), spec.name): spec for a in defs.assets for spec in a.check_specs}
+    for source in ("ungdata", "absence", "services", "child_welfare"):
+        names = {r.name for t in load_contract(source).tables for r in rules_for(t)}
+        assert names and names == {name for (asset, name) in specs if asset == source}
+        assert all(specs[(source, n)].blocking for n in names)
+
+
+def test_failed_check_on_loaded_data_blocks_downstream(tmp_path: Path, demo_data_dir: Path):
+    data = tmp_path / "data"
+    shutil.copytree(demo_data_dir / "landing" / "school_register", data / "landing" / "school_register")
+    use_data_dir(data)
+    try:
+        from pipelines.definitions import defs
+
+        warehouse = get_settings().warehouse_path
+        warehouse.parent.mkdir(parents=True)
+        first = _run(defs, ["school_register", "areas"])
+        assert first.success
+        assert all(c.passed for c in first.get_asset_check_evaluations())
+
+        # Someone edits the loaded table by hand: an unknown district, and a dropped column.
+        con = duckdb.connect(str(warehouse))
+        con.execute("UPDATE raw.school_register SET district = 'Sentrum' WHERE school_number = '9101'")
+        con.execute("ALTER TABLE raw.school_register DROP COLUMN remark")
+        con.close()
+
+        second = _run(defs, ["school_register", "areas"])
+        failed = {c.check_name for c in second.get_asset_check_evaluations() if not c.passed}
+        assert failed == {"school_register__district__valid_values", "school_register__columns_present"}
+        ran = {e.asset_key.to_user_string() for e in second.get_asset_materialization_events()}
+        assert ran == {"school_register"}  # areas was not materialized: the checks are blocking
+        assert not second.success
+    finally:
+        use_data_dir(demo_data_dir)
