@@ -1,0 +1,400 @@
+"""Streamlit AppTest tests of every dashboard page against the real published snapshot of the demo data.
+
+Expected figures are read from the snapshot with this file's own SQL and formatted here (decimal
+comma), never through the dashboard's functions. The snapshot comes from the session fixture
+``published_snapshot`` (tests/conftest.py: one real pipeline run on freshly generated demo data).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+from streamlit.testing.v1 import AppTest
+
+APP = Path(__file__).resolve().parent.parent / "dashboards" / "app.py"
+PAGES = ["oversikt", "indikator", "resultatavtale", "omrader", "datakvalitet"]
+DEMO_BANNER = "Syntetiske demodata – ikke Bærums tall"
+TIMEOUT = 60
+
+
+# --------------------------------------------------------------------------- fixtures and helpers
+
+
+@pytest.fixture(scope="module")
+def snapshot(published_snapshot: Path, tmp_path_factory) -> Path:
+    """The published snapshot; the dashboard's own files (commentaries) go to a private data folder."""
+    data_dir = tmp_path_factory.mktemp("dashboard_data")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SBU_PUBLISHED_PATH", str(published_snapshot))
+        mp.setenv("SBU_DATA_DIR", str(data_dir))
+        yield published_snapshot
+
+
+def sql(path: Path, query: str, params: list | None = None) -> list[tuple]:
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return con.execute(query, params or []).fetchall()
+    finally:
+        con.close()
+
+
+def nb(x: float, decimals: int = 1) -> str:
+    """Norwegian number: decimal comma, space between thousands (written here, not imported)."""
+    text = f"{x:,.{decimals}f}".replace(",", " ").replace(".", ",")
+    return text
+
+
+def pct(x: float) -> str:
+    return f"{nb(x, 1)} %"
+
+
+def app(page: str | None = None, **params: str) -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    if page and page != "oversikt":
+        at.switch_page(f"app_pages/{page}.py")
+    for k, v in params.items():
+        at.query_params[k] = v
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def all_html(at: AppTest) -> str:
+    return "\n".join(h.value for h in at.html)
+
+
+def visible_text(fragment: str) -> str:
+    text = re.sub(r"<style.*?</style>", " ", fragment, flags=re.S)
+    text = re.sub(r"<[^>]+>", " ", text)
+    return re.sub(r"\s+", " ", html.unescape(text).replace("\u00a0", " ")).strip()
+
+
+def row_text(at: AppTest, label: str) -> str:
+    """Text of the scorecard row whose 'Hva' is ``label``."""
+    for table in at.html:
+        for row in re.findall(r"<tr>.*?</tr>", table.value, flags=re.S):
+            text = visible_text(row)
+            if text.startswith(label):
+                return text
+    raise AssertionError(f"no scorecard row for {label!r}")
+
+
+def latest_report_year(path: Path) -> int:
+    return sql(path, "SELECT MAX(report_year) FROM scorecard")[0][0]
+
+
+def label_of(path: Path, metric_id: str) -> str:
+    return sql(path, "SELECT label FROM metric_catalogue WHERE metric_id = ?", [metric_id])[0][0]
+
+
+def headline(path: Path, metric_id: str, area: str, year: int) -> dict:
+    cols = ["baseline_value", "baseline_period", "status_value", "status_period", "improvement_pp", "improvement",
+            "status_class"]
+    rows = sql(path, f"SELECT {', '.join(cols)} FROM scorecard WHERE metric_id = ? AND area_code = ? "
+                     "AND report_year = ? AND school_level = 'alle' AND gender = 'alle'", [metric_id, area, year])
+    assert rows, (metric_id, area, year)
+    return dict(zip(cols, rows[0]))
+
+
+# --------------------------------------------------------------------------- every page
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_renders_with_demo_banner(snapshot: Path, page: str) -> None:
+    at = app(page)
+    assert at.title, "page has no title"
+    assert any(DEMO_BANNER in w.value for w in at.warning), "demo-data banner missing"
+    assert sql(snapshot, "SELECT demo_data FROM snapshot")[0][0] is True
+
+
+# --------------------------------------------------------------------------- Styringsgruppen – oversikt
+
+
+def test_overview_lists_every_catalogue_metric_and_every_satsingsomrade(snapshot: Path) -> None:
+    at = app()
+    text = visible_text(all_html(at))
+    for (label,) in sql(snapshot, "SELECT label FROM metric_catalogue"):
+        assert label in text, f"{label!r} missing on the overview"
+    subheaders = [s.value for s in at.subheader]
+    for sid, label in sql(snapshot, "SELECT satsingsomrade, label FROM satsingsomrader ORDER BY sort_order"):
+        assert label in subheaders
+        if not sql(snapshot, "SELECT 1 FROM metric_catalogue WHERE satsingsomrade = ? AND kind = 'target'", [sid]):
+            # areas without a metric are shown and say so, never hidden
+            assert any("Ingen indikator ennå" in i.value for i in at.info)
+    for column in ["Hva", "0-punkt", "Mål", "Status", "Forbedring"]:
+        assert f">{column}</th>" in all_html(at)
+
+
+def test_overview_row_matches_the_scorecard(snapshot: Path) -> None:
+    year = latest_report_year(snapshot)
+    at = app()
+    assert at.selectbox(key="ov_area").value == "baerum"
+    assert at.selectbox(key="ov_year").value == year
+    h = headline(snapshot, "depressive_mood", "baerum", year)
+    text = row_text(at, label_of(snapshot, "depressive_mood"))
+    assert f"{pct(h['baseline_value'])} ({h['baseline_period']})" in text
+    assert f"{pct(h['status_value'])} ({h['status_period']})" in text
+    sign = "+" if h["improvement_pp"] > 0 else "−"
+    assert f"{sign}{nb(abs(h['improvement_pp']))} pp" in text
+    assert h["status_class"] in text
+    assert "lavere enn 0-punkt (2019)" in text
+
+    # a count: plain number, signed Forbedring in the unit
+    h = headline(snapshot, "youth_homeless", "baerum", year)
+    text = row_text(at, label_of(snapshot, "youth_homeless"))
+    assert f"{nb(h['baseline_value'], 0)} ({h['baseline_period']})" in text
+    assert f"{'+' if h['improvement'] > 0 else '−'}{nb(abs(h['improvement']), 0)}" in text
+
+    # a numeric target: the value and its year
+    value, target_year = sql(snapshot, "SELECT value, target_year FROM target_history WHERE metric_id = "
+                                       "'ti_parent_share' AND is_current")[0]
+    assert f"{pct(value)} ({target_year})" in row_text(at, label_of(snapshot, "ti_parent_share"))
+
+
+def test_changing_the_area_changes_the_numbers(snapshot: Path) -> None:
+    year = latest_report_year(snapshot)
+    label = label_of(snapshot, "ppt_first_age")
+    at = app()
+    before = row_text(at, label)
+    at.selectbox(key="ov_area").set_value("ostre").run()
+    assert not at.exception
+    after = row_text(at, label)
+    assert before != after
+    h = headline(snapshot, "ppt_first_age", "ostre", year)
+    assert f"{nb(h['status_value'])} år ({h['status_period']})" in after
+    assert at.query_params["omrade"] == "ostre"
+    # a metric that exists only for the whole municipality says so for a district
+    assert "ikke tilgjengelig for bydel" in row_text(at, label_of(snapshot, "youth_homeless"))
+
+
+def test_changing_the_report_year_shows_that_years_scorecard(snapshot: Path) -> None:
+    at = app()
+    at.selectbox(key="ov_year").set_value(2018).run()
+    h = headline(snapshot, "vgs_completion", "baerum", 2018)
+    text = row_text(at, label_of(snapshot, "vgs_completion"))
+    assert f"{pct(h['status_value'])} ({h['status_period']})" in text
+
+
+def test_overview_deep_link_restores_the_view(snapshot: Path) -> None:
+    at = app(omrade="vestre", aar="2019")
+    assert at.selectbox(key="ov_area").value == "vestre"
+    assert at.selectbox(key="ov_year").value == 2019
+    h = headline(snapshot, "spec_ed_young_share", "vestre", 2019)
+    text = row_text(at, label_of(snapshot, "spec_ed_young_share"))
+    assert f"{pct(h['status_value'])} ({h['status_period']})" in text
+    # an invalid parameter falls back to the default instead of failing
+    at = app(omrade="atlantis", aar="1066")
+    assert at.selectbox(key="ov_area").value == "baerum"
+    assert at.selectbox(key="ov_year").value == latest_report_year(snapshot)
+
+
+def test_overview_links_open_the_indicator_with_the_same_state(snapshot: Path) -> None:
+    at = app(omrade="ostre", aar="2020")
+    assert 'href="indikator?indikator=depressive_mood&amp;omrade=ostre&amp;aar=2020"' in all_html(at)
+
+
+# --------------------------------------------------------------------------- Indikator
+
+
+def test_indicator_deep_link_restores_metric_area_year_and_group(snapshot: Path) -> None:
+    at = app("indikator", indikator="depressive_mood", omrade="ostre", aar="2020", trinn="vgs", kjonn="jenter")
+    assert at.selectbox(key="ind_metric").value == "depressive_mood"
+    assert at.selectbox(key="ind_area").value == "ostre"
+    assert at.selectbox(key="ind_year").value == 2020
+    assert at.selectbox(key="ind_level").value == "vgs"
+    assert at.selectbox(key="ind_gender").value == "jenter"
+    rows = sql(snapshot, "SELECT period, value FROM metric_values WHERE metric_id = 'depressive_mood' "
+                         "AND area_code = 'ostre' AND school_level = 'vgs' AND gender = 'jenter' AND year <= 2020 "
+                         "ORDER BY year")
+    table = at.dataframe[0].value
+    assert list(table["Periode"]) == [p for p, _ in rows]
+    assert list(table["Verdi"]) == [pct(v) for _, v in rows]
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert "Andel med depressivt stemningsleie – Østre Bærum" in spec["layout"]["title"]["text"]
+    assert spec["layout"]["xaxis"]["title"]["text"] == "Undersøkelsesår"
+    assert spec["layout"]["yaxis"]["title"]["text"] == "Andel (%)"
+    assert any(t.get("name") == "95 %-intervall" for t in spec["data"])
+
+
+def test_indicator_chart_draws_baseline_target_and_path(snapshot: Path) -> None:
+    year = latest_report_year(snapshot)
+    at = app("indikator", indikator="ti_parent_share")
+    base, base_year, target, target_year = sql(
+        snapshot, "SELECT baseline_value, baseline_year, target_value, target_year FROM scorecard WHERE metric_id = "
+                  "'ti_parent_share' AND area_code = 'baerum' AND school_level = 'alle' AND gender = 'alle' "
+                  "AND report_year = ?", [year])[0]
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    hlines = [s for s in spec["layout"].get("shapes", []) if s.get("y0") == s.get("y1")]
+    assert any(abs(s["y0"] - base) < 1e-9 for s in hlines), "0-punkt line missing"
+    traces = {t.get("name"): t for t in spec["data"]}
+    assert traces[f"Mål {target_year}"]["y"] == [target]
+    path = traces["Rett linje fra 0-punkt til Mål"]
+    assert path["x"] == [base_year, target_year] and path["y"] == [base, target]
+    page = " ".join(m.value for m in at.markdown)
+    assert "Teller:" in page and "Nevner:" in page and "Kilde:" in page
+    files = [f for (f,) in sql(snapshot, "SELECT file_name FROM metric_provenance WHERE metric_id = 'ti_parent_share'")]
+    prov = at.dataframe[2].value
+    assert sorted(prov["Fil"]) == sorted(files)
+
+
+def test_indicator_suppressed_value_renders_skjermet(snapshot: Path) -> None:
+    rows = sql(snapshot, "SELECT area_code, school_level, gender, period, suppression_reason FROM metric_values "
+                         "WHERE metric_id = 'ungdata_cw_help' AND suppressed AND area_level = 'bydel' LIMIT 1")
+    assert rows, "the demo data should hold a suppressed district cell"
+    area, level, gender, period, reason = rows[0]
+    at = app("indikator", indikator="ungdata_cw_help", omrade=area, trinn=level, kjonn=gender)
+    table = at.dataframe[0].value
+    shown = table.loc[table["Periode"] == period, "Verdi"].item()
+    expected = {"liten_telling": "færre enn 5", "faa_svar": "færre enn 10 svar",
+                "komplementaer": "for å beskytte en annen celle"}[reason]
+    assert shown == f"skjermet ({expected})"
+    assert table.loc[table["Periode"] == period, "Teller"].item() == "skjermet"
+
+
+# --------------------------------------------------------------------------- Resultatavtale
+
+
+def test_results_agreement_shows_only_the_services_metrics_and_stores_a_comment(snapshot: Path) -> None:
+    service = "PP-tjenesten"
+    owned = [label for label, owners in sql(snapshot, "SELECT label, owners FROM metric_catalogue")
+             if service in [o.strip() for o in owners.split(";")]]
+    others = [label for label, owners in sql(snapshot, "SELECT label, owners FROM metric_catalogue WHERE kind='target'")
+              if service not in owners and "Alle tjenester" not in owners]
+    at = app("resultatavtale", tjeneste=service, aar="2019")
+    assert at.selectbox(key="ra_service").value == service
+    assert at.selectbox(key="ra_year").value == 2019
+    text = visible_text(all_html(at))
+    for label in owned:
+        assert label in text
+    for label in others:
+        assert label not in text
+    h = headline(snapshot, "assessed_before_school", "baerum", 2019)
+    assert f"{nb(h['status_value'], 0)} ({h['status_period']})" in row_text(at, label_of(snapshot, "assessed_before_school"))
+
+    at.text_input(key="ra_author").input("Kari Nordmann")
+    at.text_area(key=f"ra_text_{service}_2019").input("Flere barn utredes før skolestart.")
+    at.button[0].click().run()
+    assert not at.exception
+    assert any("Lagret av Kari Nordmann" in s.value for s in at.success)
+    stored = [json.loads(line) for line in
+              (Path(snapshot_data_dir()) / "commentary" / "kommentarer.jsonl").read_text("utf-8").splitlines()]
+    assert stored[-1]["author"] == "Kari Nordmann" and stored[-1]["service"] == service
+    assert stored[-1]["report_year"] == 2019 and stored[-1]["saved_at"]
+    again = app("resultatavtale", tjeneste=service, aar="2019")
+    assert any("Gjeldende kommentar" in m.value and "Kari Nordmann" in m.value for m in again.markdown)
+
+
+def snapshot_data_dir() -> str:
+    import os
+
+    return os.environ["SBU_DATA_DIR"]
+
+
+def test_results_agreement_deep_link_for_another_service(snapshot: Path) -> None:
+    at = app("resultatavtale", tjeneste="Barnevernstjenesten", omrade="baerum")
+    text = visible_text(all_html(at))
+    assert label_of(snapshot, "cw_reports_early_share") in text
+    assert label_of(snapshot, "ppt_first_age") not in text
+
+
+# --------------------------------------------------------------------------- Områder
+
+
+def test_areas_side_by_side_and_suppressed_schools_say_skjermet(snapshot: Path) -> None:
+    year, gender = sql(snapshot, "SELECT year, gender FROM metric_values WHERE metric_id = 'depressive_mood' "
+                                 "AND suppressed AND area_level = 'skole' AND school_level = 'alle' LIMIT 1")[0]
+    at = app("omrader", indikator="depressive_mood", aar=str(year), kjonn=gender)
+    assert at.selectbox(key="om_year").value == year
+    metrics = {m.label: m.value for m in at.metric}
+    for code in ("ostre", "vestre"):
+        name, value = sql(snapshot, "SELECT area_name, value FROM metric_values WHERE metric_id = 'depressive_mood' "
+                                    "AND area_code = ? AND year = ? AND school_level = 'alle' AND gender = ?",
+                          [code, year, gender])[0]
+        assert metrics[name] == pct(value)
+    table = at.dataframe[0].value
+    suppressed = sql(snapshot, "SELECT area_name, suppression_reason FROM metric_values WHERE metric_id = "
+                               "'depressive_mood' AND year = ? AND school_level = 'alle' AND gender = ? AND suppressed",
+                     [year, gender])
+    assert suppressed
+    words = {"liten_telling": "færre enn 5", "faa_svar": "færre enn 10 svar",
+             "komplementaer": "for å beskytte en annen celle"}
+    for name, reason in suppressed:
+        shown = table.loc[table["Område"] == name, "Verdi"].item()
+        assert shown == f"skjermet ({words[reason]})", (name, shown)
+    for name, value in sql(snapshot, "SELECT area_name, value FROM metric_values WHERE metric_id = 'depressive_mood' "
+                                     "AND year = ? AND school_level = 'alle' AND gender = ? AND NOT suppressed",
+                           [year, gender]):
+        assert table.loc[table["Område"] == name, "Verdi"].item() == pct(value)
+    charts = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    annotations = " ".join(a.get("text", "") for c in charts for a in c["layout"].get("annotations", []))
+    assert "skjermet" in annotations
+
+
+def test_areas_filter_changes_the_numbers(snapshot: Path) -> None:
+    at = app("omrader", indikator="depressive_mood")
+    before = {m.label: m.value for m in at.metric}
+    at.selectbox(key="om_gender").set_value("jenter").run()
+    after = {m.label: m.value for m in at.metric}
+    assert before != after
+    year = at.selectbox(key="om_year").value
+    value = sql(snapshot, "SELECT value FROM metric_values WHERE metric_id = 'depressive_mood' AND area_code = 'ostre' "
+                          "AND year = ? AND school_level = 'alle' AND gender = 'jenter'", [year])[0][0]
+    assert after["Østre Bærum"] == pct(value)
+
+
+# --------------------------------------------------------------------------- Datakvalitet
+
+
+def test_data_quality_lists_every_source_and_quarantine(snapshot: Path) -> None:
+    at = app("datakvalitet")
+    n_sources = sql(snapshot, "SELECT COUNT(DISTINCT source) FROM file_loads")[0][0]
+    assert len(at.dataframe[0].value) == n_sources
+    n_files = sql(snapshot, "SELECT COUNT(*) FROM file_loads")[0][0]
+    quarantined = sql(snapshot, "SELECT file_name, reason_nb FROM file_loads WHERE status = 'quarantined'")
+    if quarantined:
+        q = at.dataframe[2].value
+        assert sorted(q["Fil"]) == sorted(f for f, _ in quarantined)
+    else:
+        assert any("Ingen filer i karantene" in s.value for s in at.success)
+    assert len(at.dataframe[-1].value) == n_files
+    due = at.dataframe[1].value
+    ungdata = due.loc[due["Kilde"].str.startswith("Ungdata")].iloc[0]
+    latest = sql(snapshot, "SELECT MAX(year) FROM metric_values v JOIN metric_catalogue c USING (metric_id) "
+                           "WHERE c.source = 'ungdata'")[0][0]
+    cadence = sql(snapshot, "SELECT MIN(cadence_years) FROM metric_catalogue WHERE source = 'ungdata'")[0][0]
+    assert ungdata["Neste periode"] == str(latest + cadence)
+
+
+# --------------------------------------------------------------------------- serving behaviour
+
+
+def test_missing_snapshot_says_how_to_run_the_pipeline(snapshot: Path, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("SBU_PUBLISHED_PATH", str(tmp_path / "nothing" / "sbu.duckdb"))
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT).run()
+    assert not at.exception
+    assert any("make run" in e.value for e in at.error)
+
+
+def test_a_new_snapshot_invalidates_the_cache(snapshot: Path, tmp_path: Path, monkeypatch) -> None:
+    copy = tmp_path / "published" / "sbu.duckdb"
+    copy.parent.mkdir()
+    shutil.copy(snapshot, copy)
+    monkeypatch.setenv("SBU_PUBLISHED_PATH", str(copy))
+    at = app()
+    assert any(DEMO_BANNER in w.value for w in at.warning)
+    # publish a "new" snapshot the way the pipeline does: write a new file, swap it in atomically
+    new = tmp_path / "published" / ".sbu.duckdb.tmp"
+    shutil.copy(snapshot, new)
+    con = duckdb.connect(str(new))
+    con.execute("UPDATE snapshot SET demo_data = FALSE").fetchall()
+    con.close()
+    new.replace(copy)
+    at.run()
+    assert not at.exception
+    assert not any(DEMO_BANNER in w.value for w in at.warning), "stale cache served the old snapshot"
