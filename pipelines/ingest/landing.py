@@ -186,28 +186,33 @@ def _load_slice(con: duckdb.DuckDBPyConnection, source: str, table: TableSchema,
             keys = ", ".join(f'"{c}"' for c in slice_cols)
             condition = f"({keys}) IN (SELECT DISTINCT {keys} FROM incoming)" if len(slice_cols) > 1 \
                 else f"{keys} IN (SELECT DISTINCT {keys} FROM incoming)"
-            replaced = [r[0] for r in con.execute(
-                f"SELECT DISTINCT _file_hash FROM raw.{table.name} WHERE {condition}").fetchall()]
+            replaced = con.execute(
+                f"SELECT DISTINCT _source_file, _file_hash FROM raw.{table.name} WHERE {condition} "
+                f"ORDER BY ALL").fetchall()
             slice_values = [list(r) if len(r) > 1 else r[0] for r in con.execute(
                 f"SELECT DISTINCT {keys} FROM incoming ORDER BY ALL").fetchall()]
             con.execute(f"DELETE FROM raw.{table.name} WHERE {condition}")
         else:
-            replaced = [r[0] for r in con.execute(f"SELECT DISTINCT _file_hash FROM raw.{table.name}").fetchall()]
+            replaced = con.execute(
+                f"SELECT DISTINCT _source_file, _file_hash FROM raw.{table.name} ORDER BY ALL").fetchall()
             slice_values = ["*"]
             con.execute(f"DELETE FROM raw.{table.name}")
         cols = ", ".join(f'"{c}"' for c in names)
         con.execute(f"INSERT INTO raw.{table.name} ({cols}) SELECT {cols} FROM incoming ORDER BY {ROW}")
         con.unregister("incoming")
-        # A previous file is "replaced" once none of its rows remain.
-        for old in replaced:
-            left = con.execute(f"SELECT COUNT(*) FROM raw.{table.name} WHERE _file_hash = ?", [old]).fetchall()[0][0]
+        # A previous file is "replaced" once none of its rows remain. A delivery is its name and
+        # hash (equal bytes under another name are another delivery), so count by both.
+        for old_name, old_hash in replaced:
+            left = con.execute(f"SELECT COUNT(*) FROM raw.{table.name} WHERE _source_file = ? AND _file_hash = ?",
+                               [old_name, old_hash]).fetchall()[0][0]
             if left == 0:
-                con.execute("UPDATE meta.file_loads SET status = 'replaced' WHERE file_hash = ? AND status = 'loaded'",
-                            [old])
+                con.execute("UPDATE meta.file_loads SET status = 'replaced' WHERE source = ? AND table_name = ? "
+                            "AND file_name = ? AND file_hash = ? AND status = 'loaded'",
+                            [source, table.name, old_name, old_hash])
         con.execute(
             "INSERT INTO meta.file_loads VALUES (?, ?, ?, ?, 'loaded', ?, ?, ?, ?, ?, NULL, NULL)",
             [source, table.name, file_name, file_hash, frame.height, json.dumps(slice_values, default=str),
-             json.dumps(replaced), version, now],
+             json.dumps(sorted({h for _, h in replaced})), version, now],
         )
         con.execute("COMMIT")
     except Exception:
