@@ -117,7 +117,7 @@ def _quarantine(path: Path, source: str, file_hash: str, problems: list[Violatio
     }
     target.with_name(target.name + ".reason.json").write_text(
         json.dumps(reason, ensure_ascii=False, indent=2), encoding="utf-8")
-    lines = [f"Filen «{path.name}» ({source}) ble avvist {now:%d.%m.%Y %H:%M} og er ikke lastet inn.",
+    lines = [f"Filen «{path.name}» ({source}) ble avvist {now:%d.%m.%Y kl. %H:%M} (UTC) og er ikke lastet inn.",
              "Dataene som allerede var lastet inn, vises fortsatt. Rett feilene og legg filen inn på nytt.", ""]
     lines += [f"- {p.message_nb}" for p in problems]
     target.with_name(target.name + ".reason.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")

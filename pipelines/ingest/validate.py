@@ -80,9 +80,18 @@ def violation(file: str, rule: str, *, check: str | None = None, row: int | None
     """``row_word`` says what ``row`` counts: "rad" (data row / spreadsheet row, header = 1),
     "linje" (line in a text file) or "celle" (JSON-stat cell, described by its dimensions)."""
     text = _mask_identity_numbers(detail_nb or _RULE_NB.get(rule, rule))
-    shown = None if value is None else _mask_identity_numbers(str(value))
+    shown = None if value is None else _mask_identity_numbers(_shown_value(value))
     msg = f"{_where(file, row, column, row_word)}: {text}" + (f" (verdi: «{shown}»)" if shown is not None else "")
     return Violation(file, rule, check, row, column, shown, msg + f" [regel: {check or rule}]")
+
+
+def _shown_value(value: object) -> str:
+    """A value as the file's owner wrote it: 153 not 153.0, 7,3 not 7.3."""
+    if isinstance(value, float) and math.isfinite(value):
+        text = repr(value)
+        if "e" not in text:
+            return text.removesuffix(".0").replace(".", ",")
+    return str(value)
 
 
 def _mask_identity_numbers(text: str) -> str:
