@@ -1,0 +1,228 @@
+"""The bad-file corpus (tests/bad_files, manifest expected.yaml): every file is refused whole.
+
+Each case is dropped into a fresh landing folder next to the valid demo files of its source and
+``ingest_source`` runs on a fresh DuckDB file. The bad file must end up in quarantine with a
+machine-readable ``.reason.json`` and a Norwegian ``.reason.txt`` naming file, row, column and rule;
+nothing from it may reach ``raw.*``; the valid files load as if it were not there; and
+``meta.file_loads`` records it as quarantined. A bad file dropped after a good load leaves the
+loaded data exactly as it was.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import re
+import shutil
+from pathlib import Path
+
+import duckdb
+import openpyxl
+import pytest
+import yaml
+
+from pipelines.ingest.contracts import load_contract
+from pipelines.ingest.landing import ingest_source
+from pipelines.readers import find_identity_numbers
+
+BAD = Path(__file__).resolve().parent / "bad_files"
+MANIFEST = yaml.safe_load((BAD / "expected.yaml").read_text(encoding="utf-8"))
+CASES = MANIFEST["cases"]
+CORPUS_IDENTITY_NUMBERS = ("31123990008", "71123990182")
+NOW = dt.datetime(2025, 3, 1, 12, 0)  # one load time, so loads can be compared row for row
+
+
+def _case_id(case: dict) -> str:
+    return case["file"]
+
+
+# -- helpers ------------------------------------------------------------------------------------
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def write_case(case: dict, folder: Path) -> Path:
+    """Put the case's file into ``folder`` under its own name (xlsx built from the spec) and make
+    it the newest file there."""
+    name = Path(case["file"]).name
+    target = folder / name
+    if "xlsx" in case:
+        header, *rows = case["xlsx"]
+        book = openpyxl.Workbook()
+        sheet = book.active
+        sheet.title = "Ark1"
+        sheet.append(header)
+        for row in rows:
+            sheet.append(row)
+        book.save(target)
+    else:
+        shutil.copyfile(BAD / case["file"], target)
+    newest = max((p.stat().st_mtime for p in folder.iterdir() if p != target), default=0)
+    os.utime(target, (newest + 10, newest + 10))
+    return target
+
+
+def raw_tables(source: str) -> list[str]:
+    return [t.name for t in load_contract(source).tables]
+
+
+def table_dump(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple]:
+    return con.execute(f"SELECT * FROM {table} ORDER BY ALL").fetchall()
+
+
+def landing_with_demo(demo_data_dir: Path, source: str, root: Path) -> Path:
+    landing = root / "landing"
+    shutil.copytree(demo_data_dir / "landing" / source, landing / source)
+    return landing
+
+
+@pytest.fixture(scope="module")
+def reference(demo_data_dir: Path, tmp_path_factory) -> dict[str, dict]:
+    """Per source: what the valid demo files alone load (file names, rows per table)."""
+    out: dict[str, dict] = {}
+    for source in sorted({c["source"] for c in CASES}):
+        root = tmp_path_factory.mktemp(f"ref_{source}")
+        landing = landing_with_demo(demo_data_dir, source, root)
+        con = duckdb.connect(str(root / "w.duckdb"))
+        try:
+            report = ingest_source(con, source, landing, root / "quarantine", now=NOW)
+            assert not report.quarantined, f"demo files of {source} must be valid: {report.quarantined}"
+            out[source] = {
+                "files": sorted(report.loaded),
+                "rows": {t: table_dump(con, f"raw.{t}") for t in raw_tables(source)},
+            }
+        finally:
+            con.close()
+    return out
+
+
+# -- the manifest itself ------------------------------------------------------------------------
+
+def test_manifest_lists_every_corpus_file_and_enough_cases():
+    assert len(CASES) >= 30
+    listed = {c["file"] for c in CASES}
+    assert len(listed) == len(CASES), "a file is listed twice"
+    on_disk = {p.relative_to(BAD).as_posix() for p in BAD.glob("*/*") if p.is_file()}
+    committed = {c["file"] for c in CASES if "xlsx" not in c}
+    assert on_disk == committed, "every committed corpus file needs a manifest entry and vice versa"
+    for case in CASES:
+        assert case["file"].split("/")[0] == case["source"]
+        assert {"rule", "row", "column", "message"} <= set(case), case["file"]
+    required = {"encoding", "invalid_json", "jsonstat_size_mismatch", "jsonstat_version", "missing_column",
+                "valid_values", "duplicate_key", "minimum", "maximum", "sql", "identity_number",
+                "empty_file", "ragged_row", "header_only", "bad_type", "unknown_file"}
+    assert required <= {c["rule"] for c in CASES}
+
+
+# -- every corpus file --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("case", CASES, ids=_case_id)
+def test_bad_file_is_quarantined_and_nothing_of_it_is_loaded(case, demo_data_dir, reference, tmp_path):
+    source = case["source"]
+    landing = landing_with_demo(demo_data_dir, source, tmp_path)
+    bad = write_case(case, landing / source)
+    content = bad.read_bytes()
+    file_hash = sha256_bytes(content)
+    quarantine = tmp_path / "quarantine"
+
+    con = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
+    try:
+        report = ingest_source(con, source, landing, quarantine, now=NOW)
+
+        # Only the bad file is refused; the valid ones load exactly as without it.
+        assert list(report.quarantined) == [bad.name]
+        assert sorted(report.loaded) == reference[source]["files"]
+        for table in raw_tables(source):
+            assert table_dump(con, f"raw.{table}") == reference[source]["rows"][table], table
+            leaked = con.execute(f"SELECT COUNT(*) FROM raw.{table} WHERE _source_file = ? OR _file_hash = ?",
+                                 [bad.name, file_hash]).fetchall()[0][0]
+            assert leaked == 0, f"rows of the bad file reached raw.{table}"
+
+        # meta.file_loads: the bad file as quarantined with its first reason; the rest loaded.
+        loads = con.execute("SELECT file_name, file_hash, status, reason_code, reason_nb, rows "
+                            "FROM meta.file_loads ORDER BY file_name").fetchall()
+        refused = [r for r in loads if r[0] == bad.name]
+        assert [(r[1], r[2], r[3], r[5]) for r in refused] == [(file_hash, "quarantined", case["rule"], None)]
+        assert {r[0] for r in loads if r[2] == "loaded"} == set(reference[source]["files"])
+        stored_reason = refused[0][4]
+    finally:
+        con.close()
+
+    # The file itself moved, byte for byte, to <quarantine>/<source>/<hash12>__<name>.
+    assert not bad.exists()
+    moved = quarantine / source / f"{file_hash[:12]}__{bad.name}"
+    assert moved.read_bytes() == content
+
+    # Machine-readable reason: rule, row, column (and the contract check).
+    reason = json.loads(moved.with_name(moved.name + ".reason.json").read_text(encoding="utf-8"))
+    assert (reason["source"], reason["file"], reason["sha256"]) == (source, bad.name, file_hash)
+    wanted = (case["rule"], case["row"], case["column"])
+    found = [v for v in reason["violations"] if (v["rule"], v["row"], v["column"]) == wanted]
+    assert found, f"no violation {wanted} in {[(v['rule'], v['row'], v['column']) for v in reason['violations']]}"
+    first = found[0]
+    assert reason["violations"][0]["rule"] == case["rule"]
+    assert first["check"] == case.get("check")
+    assert case["message"] in first["message_nb"]
+
+    # Human-readable reason, in Norwegian: names the file, the row, the column and the rule.
+    text = moved.with_name(moved.name + ".reason.txt").read_text(encoding="utf-8")
+    assert f"Filen «{bad.name}» ({source}) ble avvist" in text
+    assert "ikke lastet inn" in text
+    assert first["message_nb"] in text
+    assert f"Fil «{bad.name}»" in first["message_nb"]
+    if case["row"] is not None:
+        assert re.search(rf"\b(rad|linje|celle) {case['row']}\b", first["message_nb"])
+    if case["column"] is not None:
+        assert f"kolonne «{case['column']}»" in first["message_nb"]
+    assert f"[regel: {case.get('check') or case['rule']}]" in first["message_nb"]
+
+    # No reason repeats an identity number (they are stored in DuckDB and shown to people).
+    for shown in (text, json.dumps(reason, ensure_ascii=False), stored_reason):
+        assert find_identity_numbers(shown) == []
+        assert not any(n in shown for n in CORPUS_IDENTITY_NUMBERS)
+
+
+# -- last good data stays -----------------------------------------------------------------------
+
+@pytest.mark.parametrize("bad_file", [
+    "ppt/ppt_2016_negativt_antall.csv",              # would replace the 2016 slice
+    "services/tjenestetall_2016_fnr_i_kommentar.xlsx",  # same year as a loaded file, holds an fnr
+    "school_register/skoler_dobbelt_skolenr.csv",    # would replace the whole register
+    "child_welfare/ssb_barnevern_nokkeltall_avkuttet.json",
+])
+def test_bad_file_after_a_good_load_leaves_the_loaded_data_alone(bad_file, demo_data_dir, tmp_path):
+    case = next(c for c in CASES if c["file"] == bad_file)
+    source = case["source"]
+    landing = landing_with_demo(demo_data_dir, source, tmp_path)
+    quarantine = tmp_path / "quarantine"
+    con = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
+    try:
+        first = ingest_source(con, source, landing, quarantine)
+        assert first.loaded and not first.quarantined
+        before = {t: table_dump(con, f"raw.{t}") for t in raw_tables(source)}
+        loads_before = con.execute("SELECT * FROM meta.file_loads ORDER BY ALL").fetchall()
+
+        bad = write_case(case, landing / source)
+        second = ingest_source(con, source, landing, quarantine)
+        assert list(second.quarantined) == [bad.name]
+        assert second.loaded == [] and sorted(second.unchanged) == sorted(first.loaded)
+
+        for table, rows in before.items():
+            assert table_dump(con, f"raw.{table}") == rows, f"raw.{table} changed"
+        loads_after = con.execute("SELECT * FROM meta.file_loads ORDER BY ALL").fetchall()
+        assert [r for r in loads_after if r not in loads_before] == [
+            r for r in loads_after if r[2] == bad.name and r[4] == "quarantined"]
+        assert len(loads_after) == len(loads_before) + 1
+
+        # Nothing of an identity number anywhere in the database.
+        for schema, table, column in con.execute(
+                "SELECT table_schema, table_name, column_name FROM information_schema.columns "
+                "WHERE data_type = 'VARCHAR'").fetchall():
+            hits = con.execute(f'SELECT COUNT(*) FROM "{schema}"."{table}" WHERE '
+                               f'regexp_matches("{column}", \'311239 ?90008|71123990182\')').fetchall()[0][0]
+            assert hits == 0, f"{schema}.{table}.{column}"
+    finally:
+        con.close()
