@@ -225,3 +225,24 @@ def services() -> list[str]:
     for owners in df["owners"].to_list():
         names.update(o.strip() for o in owners.split(";") if o.strip())
     return sorted(names, key=str.casefold)
+
+
+def has_table(name: str) -> bool:
+    """Does the snapshot hold ``main.<name>``? (Older snapshots may lack newer tables.)"""
+    df = query("SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_schema = 'main' AND table_name = ?",
+               (name,))
+    return bool(df["n"][0])
+
+
+def check_results() -> pl.DataFrame | None:
+    """Latest asset-check result per source and check, or ``None`` when the snapshot has none."""
+    if not has_table("check_results"):
+        return None
+    return query("SELECT * FROM main.check_results ORDER BY passed, source, check_name")
+
+
+def cw_reports_by_reporter(year: int) -> pl.DataFrame | None:
+    """Child-welfare reports per reporting source in one year (suppressed in the data), if published."""
+    if not has_table("cw_reports_by_reporter"):
+        return None
+    return query("SELECT * FROM main.cw_reports_by_reporter WHERE year = ? ORDER BY reporter_code", (int(year),))

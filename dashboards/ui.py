@@ -82,10 +82,10 @@ def download_buttons(frame: pl.DataFrame, basename: str, *, key: str, title: str
             extra.append(DEMO_BANNER + ".")
     extra.append("Små tall er skjermet før publisering (færre enn 5, eller færre enn 10 svar).")
     name = _slug(basename) or "tabell"
-    c1, c2, _ = container.columns([1, 1, 4])
-    c1.download_button("Last ned CSV", export.to_csv_bytes(frame), file_name=f"{name}.csv",
+    row = container.container(horizontal=True, gap="small")
+    row.download_button("Last ned CSV", export.to_csv_bytes(frame), file_name=f"{name}.csv",
                        mime="text/csv", key=f"{key}_csv", icon=":material/download:", on_click="ignore")
-    c2.download_button(
+    row.download_button(
         "Last ned Excel", export.to_xlsx_bytes(frame, sheet=(title or "Tabell")[:31], title=title, notes=extra),
         file_name=f"{name}.xlsx", key=f"{key}_xlsx", icon=":material/download:", on_click="ignore",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

@@ -363,6 +363,12 @@ def test_data_quality_lists_every_source_and_quarantine(snapshot: Path) -> None:
     else:
         assert any("Ingen filer i karantene" in s.value for s in at.success)
     assert len(at.dataframe[-1].value) == n_files
+    has_checks = sql(snapshot, "SELECT COUNT(*) FROM information_schema.tables WHERE table_name = 'check_results'")[0][0]
+    if has_checks:
+        n_checks, n_failed = sql(snapshot, "SELECT COUNT(*), COUNT(*) FILTER (WHERE NOT passed) FROM check_results")[0]
+        checks = next(d.value for d in at.dataframe if "Kontroll" in d.value.columns)
+        assert len(checks) == n_checks
+        assert (checks["Resultat"] == "✖ feilet").sum() == n_failed
     due = at.dataframe[1].value
     ungdata = due.loc[due["Kilde"].str.startswith("Ungdata")].iloc[0]
     latest = sql(snapshot, "SELECT MAX(year) FROM metric_values v JOIN metric_catalogue c USING (metric_id) "
@@ -398,3 +404,22 @@ def test_a_new_snapshot_invalidates_the_cache(snapshot: Path, tmp_path: Path, mo
     at.run()
     assert not at.exception
     assert not any(DEMO_BANNER in w.value for w in at.warning), "stale cache served the old snapshot"
+
+
+def test_quarantined_files_are_listed_with_their_reason(snapshot: Path, tmp_path: Path, monkeypatch) -> None:
+    copy = tmp_path / "sbu.duckdb"
+    shutil.copy(snapshot, copy)
+    con = duckdb.connect(str(copy))
+    con.execute("INSERT INTO file_loads (source, table_name, file_name, file_hash, status, rows, processed_at, "
+                "reason_code, reason_nb) VALUES ('ppt', 'ppt', 'ppt_2025.csv', 'abc123', 'quarantined', NULL, "
+                "TIMESTAMP '2026-01-05 08:00:00', 'identity_number', "
+                "'Filen inneholder noe som ligner et fødselsnummer (rad 4, kolonne «alder»).')").fetchall()
+    con.close()
+    monkeypatch.setenv("SBU_PUBLISHED_PATH", str(copy))
+    at = app("datakvalitet")
+    assert any("avvist og holdt utenfor databasen" in e.value for e in at.error)
+    table = next(d.value for d in at.dataframe if "Grunn" in d.value.columns)
+    row = table.loc[table["Fil"] == "ppt_2025.csv"].iloc[0]
+    assert row["Grunn"].startswith("Filen inneholder noe som ligner et fødselsnummer")
+    sources = at.dataframe[0].value
+    assert sources.loc[sources["Kilde"] == "PP-tjenesten", "I karantene"].item() == "1"

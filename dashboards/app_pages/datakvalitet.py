@@ -127,6 +127,29 @@ def _slice_text(raw: str | None) -> str:
     return parts[0] if len(parts) == 1 else f"{parts[0]}–{parts[-1]}"
 
 
+st.subheader("Datakontroller")
+checks = data.check_results()
+if checks is None:
+    st.caption("Øyeblikksbildet har ingen kontrollresultater; se Dagster-grensesnittet (`make dagster-ui`).")
+elif checks.is_empty():
+    st.caption("Ingen datakontroller er kjørt ennå.")
+else:
+    n_failed = int((~checks["passed"]).sum())
+    if n_failed:
+        st.error(f"{n_failed} av {checks.height} datakontroller feilet siste gang de ble kjørt.", icon=":material/error:")
+    else:
+        st.success(f"Alle {checks.height} datakontroller besto siste gang de ble kjørt.", icon=":material/check_circle:")
+    checks_table = pl.DataFrame({
+        "Kilde": [fmt.SOURCE_LABEL.get(s, s) for s in checks["source"].to_list()],
+        "Kontroll": checks["check_name"].to_list(),
+        "Resultat": ["✔ bestått" if p else "✖ feilet" for p in checks["passed"].to_list()],
+        "Feilende rader": ["" if n is None else str(n) for n in checks["failing_rows"].to_list()],
+        "Beskrivelse": [d or "" for d in checks["description"].to_list()],
+        "Kontrollert": [t.strftime("%d.%m.%Y %H:%M") if t else "" for t in checks["evaluated_at"].to_list()],
+    })
+    st.dataframe(checks_table, hide_index=True, key="dq_checks")
+    ui.download_buttons(checks_table, "datakvalitet-kontroller", key="dq_checks_dl", title="Datakontroller")
+
 st.subheader("Alle innleste filer")
 all_table = pl.DataFrame({
     "Fil": loads["file_name"].to_list(),
@@ -142,4 +165,3 @@ all_table = pl.DataFrame({
 }) if loads.height else pl.DataFrame({"Fil": []})
 st.dataframe(all_table, hide_index=True, key="dq_all")
 ui.download_buttons(all_table, "datakvalitet-filer", key="dq_all_dl", title="Filer")
-st.caption("Resultatene av datakontrollene (asset checks) vises i Dagster-grensesnittet (`make dagster-ui`).")

@@ -99,6 +99,22 @@ ui.download_buttons(table, f"{metric_id}-{area}-{school_level}-{gender}", key="i
                     notes=[meta["label"], f"Område: {area_names.get(area)}",
                            f"Gruppe: {fmt.SCHOOL_LEVEL_LABEL.get(school_level)}, {fmt.GENDER_LABEL.get(gender)}"])
 
+if metric_id.startswith("cw_reports") and row is not None and row["status_year"] is not None:
+    by_reporter = data.cw_reports_by_reporter(int(row["status_year"]))
+    if by_reporter is not None and not by_reporter.is_empty():
+        st.markdown(f"##### Meldinger til barnevernet etter melder, {row['status_year']}")
+        reporter_table = pl.DataFrame({
+            "Melder": by_reporter["reporter_label"].to_list(),
+            "Meldinger": [fmt.suppressed_text(r) if sup else fmt.value_text(v, "count") for v, sup, r in
+                          zip(by_reporter["reports"].to_list(), by_reporter["suppressed"].to_list(),
+                              by_reporter["suppression_reason"].to_list())],
+            "Tidlig innsats (helsestasjon, skolehelse, fastlege, barnehage, skole)":
+                ["ja" if e else "" for e in by_reporter["is_early"].to_list()],
+        })
+        st.dataframe(reporter_table, hide_index=True, key="ind_reporters")
+        ui.download_buttons(reporter_table, f"meldinger-etter-melder-{row['status_year']}", key="ind_rep_dl",
+                            title="Meldinger etter melder")
+
 left, right = st.columns(2)
 with left:
     st.markdown("##### Definisjon")
