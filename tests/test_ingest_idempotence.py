@@ -318,3 +318,28 @@ def test_every_metric_figure_traces_back_to_delivered_files(pipeline_result, pub
         pub.close()
     for (metric_id, year), files in traced.items():
         assert files <= provenance.get(metric_id, set()), f"{metric_id} {year}: {files - provenance.get(metric_id, set())}"
+
+
+def test_putting_back_an_older_version_loads_it_again(landing, tmp_path):
+    """ppt_2016.csv v1 -> v2 (corrected) -> v1 again: the warehouse follows the landing folder."""
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    try:
+        path = landing / "ppt" / "ppt_2016.csv"
+        original = path.read_bytes()
+        ingest_source(con, "ppt", landing, tmp_path / "q", now=NOW)
+        v1 = dump(con, "ppt", "year = 2016")
+        corrected = _correct_ppt(landing, "ppt_2016_tmp.csv").read_bytes()
+        (landing / "ppt" / "ppt_2016_tmp.csv").unlink()
+        path.write_bytes(corrected)
+        make_newest(path)
+        assert ingest_source(con, "ppt", landing, tmp_path / "q", now=LATER).loaded == ["ppt_2016.csv"]
+        assert dump(con, "ppt", "year = 2016") != v1
+        path.write_bytes(original)
+        make_newest(path)
+        report = ingest_source(con, "ppt", landing, tmp_path / "q", now=LATER)
+        assert report.loaded == ["ppt_2016.csv"]
+        assert [r[:-3] for r in dump(con, "ppt", "year = 2016")] == [r[:-3] for r in v1]
+        # A rerun is then a no-op again.
+        assert ingest_source(con, "ppt", landing, tmp_path / "q", now=LATER).loaded == []
+    finally:
+        con.close()

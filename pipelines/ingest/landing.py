@@ -84,11 +84,13 @@ def _table_for(path: Path, contract: Contract) -> TableSchema | None:
 
 
 def _known_files(con: duckdb.DuckDBPyConnection, source: str) -> set[tuple[str, str]]:
-    """(file name, content hash) of every file already loaded. The name counts too: some exports
-    carry their period only in the name (tjenestetall_2025.xlsx), so equal bytes under another
-    name are another delivery."""
+    """(file name, content hash) of the last version loaded under each name. The name counts too:
+    some exports carry their period only in the name (tjenestetall_2025.xlsx), so equal bytes
+    under another name are another delivery. Only the last version per name counts, so putting
+    back an older version of a file loads it again."""
     rows = con.execute(
-        "SELECT file_name, file_hash FROM meta.file_loads WHERE source = ? AND status IN ('loaded', 'replaced')",
+        "SELECT file_name, arg_max(file_hash, rowid) FROM meta.file_loads "
+        "WHERE source = ? AND status IN ('loaded', 'replaced') GROUP BY file_name",
         [source],
     ).fetchall()
     return {(name, h) for name, h in rows}
