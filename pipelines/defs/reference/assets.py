@@ -1,15 +1,18 @@
 """Reference data: the area hierarchy, the metric catalogue and the steering group's targets."""
 
 
+import re
+
 import dagster as dg
 import polars as pl
 import yaml
 from dagster_duckdb import DuckDBResource
 
 from pipelines.catalogue import load_catalogue, load_targets
+from pipelines.ingest.contracts import contract_sources, load_contract
 from pipelines.instance import WAREHOUSE_POOL
 from pipelines.settings import REPO_ROOT
-from pipelines.warehouse import build_table, query, replace_table
+from pipelines.warehouse import build_table, query, read_sql, replace_table
 
 REFERENCE_GROUP = "reference"
 AREAS_FILE = REPO_ROOT / "catalogue" / "areas.yaml"
@@ -50,8 +53,20 @@ def metric_catalogue(warehouse: DuckDBResource) -> dg.MaterializeResult:
     with warehouse.get_connection() as con:
         replace_table(con, "marts.metric_catalogue", pl.DataFrame(rows, infer_schema_length=None))
         replace_table(con, "marts.satsingsomrader", pl.DataFrame(order))
+        replace_table(con, "marts.metric_sources", metric_sources(cat))
     return dg.MaterializeResult(metadata={"metrics": len(rows),
                                           "target_metrics": sum(r["kind"] == "target" for r in rows)})
+
+
+def metric_sources(cat) -> pl.DataFrame:
+    """Which staged tables (and so which sources) each metric's SQL reads: the lineage behind
+    provenance. Read from ``sql/metrics/<id>.sql`` itself, so it cannot drift from the SQL."""
+    table_source = {t.name: s for s in contract_sources() for t in load_contract(s).tables}
+    rows = []
+    for m in cat.metrics:
+        tables = sorted(set(re.findall(r"staging\.stg_(\w+)", read_sql("metrics", m.id))))
+        rows += [{"metric_id": m.id, "source": table_source[t], "table_name": t} for t in tables]
+    return pl.DataFrame(rows)
 
 
 @dg.asset(pool=WAREHOUSE_POOL, group_name=REFERENCE_GROUP, kinds={"duckdb"})

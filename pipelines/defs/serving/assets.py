@@ -28,12 +28,14 @@ PUBLISHED_TABLES = {
     "target_history": "SELECT * FROM marts.target_history",
     "file_loads": "SELECT * FROM meta.file_loads ORDER BY processed_at, source, file_name",
     "check_results": "SELECT * FROM meta.check_results ORDER BY source, check_name",
-    # Provenance: which delivered files each metric's values come from.
+    # Provenance: which delivered files each metric's values come from (through the staged tables
+    # its SQL reads; see marts.metric_sources).
     "metric_provenance": """
-        SELECT c.metric_id, f.source, f.table_name, f.file_name, f.file_hash, f.rows, f.processed_at AS loaded_at,
+        SELECT ms.metric_id, f.source, f.table_name, f.file_name, f.file_hash, f.rows, f.processed_at AS loaded_at,
                f.contract_version
-        FROM marts.metric_catalogue c JOIN meta.file_loads f ON f.source = c.source AND f.status = 'loaded'
-        ORDER BY c.metric_id, f.file_name""",
+        FROM marts.metric_sources ms
+        JOIN meta.file_loads f ON f.source = ms.source AND f.table_name = ms.table_name AND f.status = 'loaded'
+        ORDER BY ms.metric_id, f.source, f.file_name""",
 }
 
 
