@@ -739,10 +739,6 @@ def test_scorecard_higher_is_better_directional_spec_ed_young_share(scorecard):
     assert row["status_class"] == "på sporet"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "engine bug: build_scorecard takes the first SHOWN year as 0-punkt when the baseline year's value is "
-    "suppressed, and flags it baseline_is_first_year although the source has data for 2014; the status is then "
-    "compared with itself (2015 vs 2015: Forbedring 0, 'usikkert', p = 1)"))
 def test_scorecard_suppressed_baseline_is_not_replaced_by_a_later_year(scorecard):
     """School 2199: absence 2014/15 (the catalogue's baseline year, and the source's first year) is
     suppressed (8 pupils); 2015/16 is shown (1 of 10 = 10 %). The 0-punkt is the 2014/15 value, which

@@ -318,3 +318,13 @@ def test_invalid_arguments_raise():
     with pytest.raises(ValueError):
         assess(unit="promille", direction="lower", target_kind="none", target_value=None, target_year=None,
                baseline=None, status=None, latest_expected_year=2023)
+
+
+def test_the_baseline_years_own_report_is_uncertain_whatever_the_unit():
+    """In the 0-punkt year the status is the 0-punkt: no change to judge, for shares and means alike."""
+    from pipelines.metrics.status import UNCERTAIN, Observation, assess
+
+    for unit, obs in (("percent", Observation(2014, 16.0, 16, 100)), ("years", Observation(2014, 8.3))):
+        a = assess(unit=unit, direction="lower", baseline=obs, status=obs, target_kind="direction",
+                   target_value=None, target_year=2019, latest_expected_year=2014)
+        assert a.status_class == UNCERTAIN and a.improvement == 0

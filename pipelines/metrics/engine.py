@@ -208,19 +208,23 @@ def build_scorecard(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, target
         for _, cell in m_vals.group_by(CELL_KEY, maintain_order=True):
             shown = cell.filter(pl.col("value").is_not_null()).sort("year").to_dicts()
             first = cell.row(0, named=True)
+            # The 0-punkt is the baseline year's value; only where the source starts later is it the
+            # first year with data. A suppressed value there leaves the 0-punkt empty.
+            years = cell["year"].to_list()
+            base_year = metric.baseline_year if metric.baseline_year in years else min(years)
             for report_year in report_years:
                 rows.append(_scorecard_row(metric, target, first, [r for r in shown if r["year"] <= report_year],
-                                           report_year, latest_expected(metric.source, report_year), as_of))
+                                           base_year, report_year, latest_expected(metric.source, report_year),
+                                           as_of))
     scorecard = pl.DataFrame(rows, infer_schema_length=None)
     replace_table(con, "marts.scorecard", scorecard)
     return scorecard
 
 
-def _scorecard_row(metric: Metric, target, first: dict, shown: list[dict], report_year: int,
+def _scorecard_row(metric: Metric, target, first: dict, shown: list[dict], base_year: int, report_year: int,
                    latest_expected_year: int, as_of: dt.date) -> dict:
     """One scorecard row: the metric as it stood in ``report_year`` (latest value up to then)."""
-    exact = [r for r in shown if r["year"] == metric.baseline_year]
-    base_row = exact[0] if exact else (shown[0] if shown else None)
+    base_row = next((r for r in shown if r["year"] == base_year), None)
     status_row = shown[-1] if shown else None
     a = _assess(
         unit=metric.unit, direction=metric.direction, baseline=_obs(base_row), status=_obs(status_row),
@@ -236,10 +240,10 @@ def _scorecard_row(metric: Metric, target, first: dict, shown: list[dict], repor
         "school_level": first["school_level"],
         "gender": first["gender"],
         "period_type": metric.period_type,
-        "baseline_year": base_row["year"] if base_row else None,
+        "baseline_year": base_year,
         "baseline_period": base_row["period"] if base_row else None,
         "baseline_value": base_row["value"] if base_row else None,
-        "baseline_is_first_year": bool(base_row and base_row["year"] != metric.baseline_year),
+        "baseline_is_first_year": base_year != metric.baseline_year,
         "target_kind": target.kind,
         "target_value": target.value,
         "target_year": target.target_year,

@@ -359,6 +359,11 @@ def assess(
             f"Ingen mål: indikatoren følges som kontekst; status {status_txt} mot 0-punkt {baseline_txt}.",
         )
 
+    # Rule 2b: the status is the 0-punkt itself (the baseline year's report): nothing has changed
+    # yet, so there is no progress to judge either way.
+    if status.year <= baseline.year:
+        return result(UNCERTAIN, f"Status er 0-punktet {baseline_txt}; ingen endring å vurdere ennå.")
+
     # Rule 3: numeric target on a straight path.
     if target_kind == "numeric":
         assert expected is not None
