@@ -28,6 +28,11 @@ SCREENSHOTS = REPO / "test-artifacts" / "screenshots"
 DOWNLOADS = REPO / "test-artifacts" / "downloads"
 
 
+def reports_dir(published_snapshot: Path) -> Path:
+    """Where the pipeline run behind ``published_snapshot`` writes its documents (``<data_dir>/reports``)."""
+    return published_snapshot.parent.parent / "reports"
+
+
 def _require_chromium() -> None:
     if Path(CHROMIUM).exists():
         return
@@ -64,8 +69,9 @@ def dashboard_url(published_snapshot: Path, tmp_path_factory) -> Iterator[str]:
     data_dir = tmp_path_factory.mktemp("e2e_dashboard_data")
     log = data_dir / "streamlit.log"
     port = _free_port()
+    # Commentaries go to a private data folder; status reports are read where the pipeline wrote them.
     env = {**os.environ, "SBU_PUBLISHED_PATH": str(published_snapshot), "SBU_DATA_DIR": str(data_dir),
-           "PYTHONUNBUFFERED": "1"}
+           "SBU_REPORTS_DIR": str(reports_dir(published_snapshot)), "PYTHONUNBUFFERED": "1"}
     cmd = [sys.executable, "-m", "streamlit", "run", str(APP), "--server.headless", "true",
            "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false",
            "--server.fileWatcherType", "none", "--client.toolbarMode", "viewer"]

@@ -16,6 +16,7 @@ from pathlib import Path
 import duckdb
 import openpyxl
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
@@ -70,8 +71,8 @@ def test_overview_first_load(page, dashboard_url: str, published_snapshot: Path,
     print("\n" + message)
     (screenshots / "timings.txt").write_text(message + "\n", encoding="utf-8")
 
-    assert page.get_by_role("heading", name="Styringsgruppen – oversikt").is_visible()
-    assert page.get_by_text(DEMO_BANNER).is_visible()
+    expect(page.get_by_role("heading", name="Styringsgruppen – oversikt")).to_be_visible()
+    expect(page.get_by_text(DEMO_BANNER)).to_be_visible()
     for (label,) in sql(published_snapshot, "SELECT label FROM metric_catalogue"):
         assert page.locator("table.sbu-sc").get_by_text(label, exact=True).count() == 1, label
     for column in ("Hva", "0-punkt", "Mål", "Status", "Forbedring"):
@@ -91,7 +92,7 @@ def test_overview_area_filter_and_tablet_width(page, dashboard_url: str, publish
     page.set_viewport_size({"width": 820, "height": 1180})  # tablet, portrait
     page.goto(dashboard_url + "/?omrade=ostre")
     wait_for_app(page, "table.sbu-sc")
-    assert page.get_by_text("Østre Bærum – rapportår").is_visible()
+    expect(page.get_by_text("Østre Bærum – rapportår")).to_be_visible()
     assert page.locator("table.sbu-sc td", has_text="ikke tilgjengelig for bydel").count() > 0
     # nothing wider than the screen except inside the tables' own scroll boxes
     overflow = page.evaluate("() => document.querySelector('[data-testid=stMainBlockContainer]').scrollWidth "
@@ -107,11 +108,11 @@ def test_indicator_page_via_link_from_overview(page, dashboard_url: str, screens
     page.wait_for_url("**/indikator?**")
     wait_for_app(page, ".js-plotly-plot")
     assert "indikator=ti_parent_share" in page.url and "omrade=ostre" in page.url
-    assert page.get_by_role("heading", name="Indikator", exact=True).is_visible()
+    expect(page.get_by_role("heading", name="Indikator", exact=True)).to_be_visible()
     chart = page.locator(".js-plotly-plot").first
     assert "Andel saker i Tidlig innsatsteam der foreldre deltok – Østre Bærum" in chart.inner_text()
     assert "Mål 2019" in chart.inner_text()
-    assert page.get_by_text("Proveniens – hvilke filer tallene kommer fra").is_visible()
+    expect(page.get_by_text("Proveniens – hvilke filer tallene kommer fra")).to_be_visible()
     full_screenshot(page, screenshots / "03-indikator.png")
 
 
@@ -128,7 +129,7 @@ def test_deep_link_opens_the_same_view(page, dashboard_url: str, screenshots: Pa
     assert "Jenter" in selects["Kjønn"]
     assert "Andel med depressivt stemningsleie – Østre Bærum (Videregående (1.–3.), jenter)" in \
         page.locator(".js-plotly-plot").first.inner_text()
-    assert page.get_by_text(DEMO_BANNER).is_visible()
+    expect(page.get_by_text(DEMO_BANNER)).to_be_visible()
     full_screenshot(page, screenshots / "04-indikator-dyplenke.png")
 
 
@@ -168,9 +169,9 @@ def test_areas_page_and_suppressed_cells_in_the_download(page, dashboard_url: st
                                            "AND suppressed AND area_level = 'skole' AND school_level = 'alle' LIMIT 1")[0]
     page.goto(dashboard_url + f"/omrader?indikator=depressive_mood&aar={year}&kjonn={gender}")
     wait_for_app(page, ".js-plotly-plot")
-    assert page.get_by_role("heading", name="Områder", exact=True).is_visible()
-    assert page.locator('[data-testid="stMetric"]', has_text="Østre Bærum").is_visible()
-    assert page.locator('[data-testid="stMetric"]', has_text="Vestre Bærum").is_visible()
+    expect(page.get_by_role("heading", name="Områder", exact=True)).to_be_visible()
+    expect(page.locator('[data-testid="stMetric"]', has_text="Østre Bærum")).to_be_visible()
+    expect(page.locator('[data-testid="stMetric"]', has_text="Vestre Bærum")).to_be_visible()
     assert page.locator(".js-plotly-plot", has_text="skjermet").count() >= 1
     with page.expect_download() as info:
         page.get_by_role("button", name="Last ned Excel").first.click()
@@ -189,27 +190,52 @@ def test_areas_page_and_suppressed_cells_in_the_download(page, dashboard_url: st
 def test_results_agreement_page(page, dashboard_url: str, screenshots: Path) -> None:
     page.goto(dashboard_url + "/resultatavtale?tjeneste=PP-tjenesten&aar=2024")
     wait_for_app(page, "table.sbu-sc")
-    assert page.get_by_role("heading", name="PP-tjenesten – Bærum kommune, 2024").is_visible()
+    expect(page.get_by_role("heading", name="PP-tjenesten – Bærum kommune, 2024")).to_be_visible()
     assert page.locator("table.sbu-sc", has_text="Barn ferdig utredet av PPT før skolestart").count() == 1
     assert page.locator("table.sbu-sc", has_text="Bostedsløse unge 18-25 år").count() == 0
     page.get_by_label("Navn (leder)").fill("Ola Nordmann")
     page.get_by_label("Kommentar til resultatene").fill("Utredning før skolestart er prioritert.")
     page.get_by_role("button", name="Lagre kommentar").click()
     page.get_by_text("Lagret av Ola Nordmann").wait_for()
-    assert page.get_by_text("Gjeldende kommentar").is_visible()
+    expect(page.get_by_text("Gjeldende kommentar")).to_be_visible()
     full_screenshot(page, screenshots / "06-resultatavtale.png")
 
 
 def test_data_quality_page(page, dashboard_url: str, published_snapshot: Path, screenshots: Path) -> None:
     page.goto(dashboard_url + "/datakvalitet")
     wait_for_app(page, '[data-testid="stDataFrame"]')
-    assert page.get_by_role("heading", name="Datakvalitet", exact=True).is_visible()
-    assert page.get_by_text("Siste innlesing per kilde").is_visible()
-    assert page.get_by_text("Når kommer neste data?").is_visible()
+    expect(page.get_by_role("heading", name="Datakvalitet", exact=True)).to_be_visible()
+    expect(page.get_by_text("Siste innlesing per kilde")).to_be_visible()
+    expect(page.get_by_text("Når kommer neste data?")).to_be_visible()
     quarantined = sql(published_snapshot, "SELECT COUNT(*) FROM file_loads WHERE status = 'quarantined'")[0][0]
     if quarantined:
-        assert page.get_by_text("er avvist og holdt utenfor databasen").is_visible()
+        expect(page.get_by_text("er avvist og holdt utenfor databasen")).to_be_visible()
     else:
-        assert page.get_by_text("Ingen filer i karantene").is_visible()
-    assert page.get_by_text("Syntetiske demodata", exact=True).is_visible()  # the Datagrunnlag card
+        expect(page.get_by_text("Ingen filer i karantene")).to_be_visible()
+    expect(page.get_by_text("Syntetiske demodata", exact=True)).to_be_visible()  # the Datagrunnlag card
     full_screenshot(page, screenshots / "07-datakvalitet.png")
+
+
+def test_status_report_pdf_download(page, dashboard_url: str, published_snapshot: Path, downloads: Path) -> None:
+    """The yearly status report (a PDF the pipeline produces) downloads from the overview and has every metric."""
+    import re
+
+    from tests.e2e.conftest import reports_dir
+
+    pdfs = sorted(reports_dir(published_snapshot).glob("*.pdf"))
+    years = [int(m.group(0)) for p in pdfs if (m := re.search(r"(19|20)\d\d", p.name))]
+    if not years:
+        pytest.skip("the pipeline run produced no status report PDF (no report asset in the job yet)")
+    year = max(years)
+    page.goto(dashboard_url + f"/?aar={year}")
+    wait_for_app(page, "table.sbu-sc")
+    with page.expect_download() as info:
+        page.get_by_role("button", name=re.compile(rf"Last ned .*{year}.*\.pdf")).first.click()
+    target = downloads / info.value.suggested_filename
+    info.value.save_as(target)
+    from pypdf import PdfReader
+
+    text = " ".join(page_.extract_text() or "" for page_ in PdfReader(target).pages)
+    text = re.sub(r"\s+", " ", text)
+    for (label,) in sql(published_snapshot, "SELECT label FROM metric_catalogue"):
+        assert re.sub(r"\s+", " ", label) in text, f"{label!r} missing in the PDF"
