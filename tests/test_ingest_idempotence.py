@@ -295,14 +295,19 @@ def test_every_metric_figure_traces_back_to_delivered_files(pipeline_result, pub
                               "WHERE value IS NOT NULL OR numerator IS NOT NULL").fetchall()
         assert len({m for m, _ in figures}) == len(sources)
         traced: dict[tuple[str, int], set[tuple[str, str]]] = {}
+        repo = Path(__file__).resolve().parent.parent
         for metric_id, year in figures:
             source = sources[metric_id]
+            sql = (repo / "sql" / "metrics" / f"{metric_id}.sql").read_text(encoding="utf-8")
+            # Every staged table the metric's SQL reads, from any source (rates use population too).
+            read = [(s, t) for s in contract_sources() for t in tables_of(s) if f"staging.stg_{t}" in sql]
+            assert any(s == source for s, _ in read), metric_id
             files = set()
-            for table in tables_of(source):
+            for _, table in read:
                 files |= set(con.execute(
                     f"SELECT DISTINCT _source_file, _file_hash FROM raw.{table} WHERE {PERIOD[table]} = ?",
                     [year]).fetchall())
-            assert files, f"{metric_id} {year}: no delivered file of {source} covers this period"
+            assert files, f"{metric_id} {year}: no delivered file covers this period"
             traced[(metric_id, year)] = files
     finally:
         con.close()
@@ -340,6 +345,25 @@ def test_putting_back_an_older_version_loads_it_again(landing, tmp_path):
         assert report.loaded == ["ppt_2016.csv"]
         assert [r[:-3] for r in dump(con, "ppt", "year = 2016")] == [r[:-3] for r in v1]
         # A rerun is then a no-op again.
+        assert ingest_source(con, "ppt", landing, tmp_path / "q", now=LATER).loaded == []
+    finally:
+        con.close()
+
+
+def test_a_contract_change_rebuilds_the_raw_table_from_the_landing_files(landing, tmp_path):
+    """raw.ppt built under an older contract (a column fewer): the next load rebuilds it from the
+    files instead of failing on INSERT, and the earlier loads are marked superseded."""
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    try:
+        ingest_source(con, "ppt", landing, tmp_path / "q", now=NOW)
+        rows = con.execute("SELECT COUNT(*) FROM raw.ppt").fetchall()[0][0]
+        con.execute("ALTER TABLE raw.ppt DROP COLUMN assessed_before_school")  # as an older contract made it
+        report = ingest_source(con, "ppt", landing, tmp_path / "q", now=LATER)
+        assert report.rebuilt == ["ppt"] and len(report.loaded) == 11
+        assert con.execute("SELECT COUNT(*), COUNT(assessed_before_school) FROM raw.ppt").fetchall()[0] == (rows, 22)
+        statuses = con.execute("SELECT status, COUNT(*) FROM meta.file_loads WHERE source = 'ppt' "
+                               "GROUP BY ALL ORDER BY ALL").fetchall()
+        assert statuses == [("loaded", 11), ("superseded", 11)]
         assert ingest_source(con, "ppt", landing, tmp_path / "q", now=LATER).loaded == []
     finally:
         con.close()

@@ -35,7 +35,7 @@ CREATE TABLE IF NOT EXISTS meta.file_loads (
     table_name VARCHAR,
     file_name VARCHAR NOT NULL,
     file_hash VARCHAR NOT NULL,
-    status VARCHAR NOT NULL,          -- loaded | replaced | quarantined
+    status VARCHAR NOT NULL,          -- loaded | replaced | quarantined | superseded (contract changed)
     rows BIGINT,
     slice VARCHAR,                    -- JSON list of the slice values the file covers
     replaced_hashes VARCHAR,          -- JSON list of hashes this file replaced
@@ -53,6 +53,7 @@ class IngestReport:
     loaded: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     quarantined: dict[str, list[Violation]] = field(default_factory=dict)
+    rebuilt: list[str] = field(default_factory=list)  # raw tables rebuilt after a contract change
     rows: dict[str, int] = field(default_factory=dict)  # rows now in each raw table
 
     def summary(self) -> dict[str, object]:
@@ -60,6 +61,7 @@ class IngestReport:
             "files_loaded": len(self.loaded),
             "files_unchanged": len(self.unchanged),
             "files_quarantined": len(self.quarantined),
+            "tables_rebuilt": len(self.rebuilt),
             **{f"rows_{t}": n for t, n in self.rows.items()},
         }
 
@@ -94,6 +96,15 @@ def _known_files(con: duckdb.DuckDBPyConnection, source: str) -> set[tuple[str, 
         [source],
     ).fetchall()
     return {(name, h) for name, h in rows}
+
+
+def _schema_changed(con: duckdb.DuckDBPyConnection, table: TableSchema) -> bool:
+    """True when raw.<table> exists with other columns or types than the contract now gives."""
+    existing = con.execute(
+        "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = 'raw' "
+        "AND table_name = ? ORDER BY ordinal_position", [table.name]).fetchall()
+    expected = [(c.split(" ", 1)[0].strip('"'), c.split(" ", 1)[1]) for c in _raw_columns(table).split(", ")]
+    return bool(existing) and existing != expected
 
 
 def _raw_columns(table: TableSchema) -> str:
@@ -134,6 +145,12 @@ def ingest_source(con: duckdb.DuckDBPyConnection, source: str, landing_dir: Path
     report = IngestReport(source)
     ensure_meta(con)
     for table in contract.tables:
+        if _schema_changed(con, table):
+            # The contract's columns changed: rebuild the table from the files in the landing folder.
+            con.execute(f"DROP TABLE raw.{table.name}")
+            con.execute("UPDATE meta.file_loads SET status = 'superseded' WHERE source = ? AND table_name = ? "
+                        "AND status IN ('loaded', 'replaced')", [source, table.name])
+            report.rebuilt.append(table.name)
         con.execute(f"CREATE TABLE IF NOT EXISTS raw.{table.name} ({_raw_columns(table)})")
 
     folder = landing_dir / source
