@@ -49,8 +49,10 @@ def qp_select(label: str, options: Sequence[Any], *, param: str, key: str, defau
               format_func: Callable[[Any], str] = str, container: Any = None, help: str | None = None) -> Any:
     """A selectbox whose value lives in the URL query parameter ``param`` (deep link).
 
-    On the first render in a session (or after a page switch) the value is restored from the URL
-    when it names a valid option; afterwards the URL follows the widget.
+    On the first render of the page in a session the value comes from the URL when it names a valid
+    option, else from the value last chosen for ``param`` on another page (so Østre Bærum stays
+    chosen when moving from the overview to an indicator), else ``default``. Afterwards the URL
+    follows the widget.
     """
     container = container or st
     options = list(options)
@@ -58,7 +60,11 @@ def qp_select(label: str, options: Sequence[Any], *, param: str, key: str, defau
         container.selectbox(label, ["–"], disabled=True, key=key + "_empty")
         return None
     codes = [str(o) for o in options]
+    shared_key = f"_shared_{param}"
+    remembered = st.session_state.get(shared_key)
     fallback = default if default in options else options[0]
+    if remembered in codes:
+        fallback = options[codes.index(remembered)]
     if key not in st.session_state:
         raw = st.query_params.get(param)
         st.session_state[key] = options[codes.index(raw)] if raw in codes else fallback
@@ -67,6 +73,7 @@ def qp_select(label: str, options: Sequence[Any], *, param: str, key: str, defau
     value = container.selectbox(label, options, key=key, format_func=format_func, help=help)
     if st.query_params.get(param) != str(value):
         st.query_params[param] = str(value)
+    st.session_state[shared_key] = str(value)
     return value
 
 

@@ -423,3 +423,28 @@ def test_quarantined_files_are_listed_with_their_reason(snapshot: Path, tmp_path
     assert row["Grunn"].startswith("Filen inneholder noe som ligner et fødselsnummer")
     sources = at.dataframe[0].value
     assert sources.loc[sources["Kilde"] == "PP-tjenesten", "I karantene"].item() == "1"
+
+
+def test_stale_status_is_marked_foreldet(snapshot: Path, tmp_path: Path, monkeypatch) -> None:
+    copy = tmp_path / "sbu.duckdb"
+    shutil.copy(snapshot, copy)
+    con = duckdb.connect(str(copy))
+    con.execute("UPDATE scorecard SET stale = TRUE WHERE metric_id = 'depressive_mood'").fetchall()
+    con.close()
+    monkeypatch.setenv("SBU_PUBLISHED_PATH", str(copy))
+    year = latest_report_year(copy)
+    period = headline(copy, "depressive_mood", "baerum", year)["status_period"]
+    at = app()
+    assert f"Foreldet: siste tall er fra {period}" in row_text(at, label_of(copy, "depressive_mood"))
+    at = app("indikator", indikator="depressive_mood")
+    assert any("Foreldet" in w.value for w in at.warning)
+
+
+def test_the_chosen_area_follows_the_user_to_the_next_page(snapshot: Path) -> None:
+    at = app()
+    at.selectbox(key="ov_area").set_value("vestre").run()
+    at.query_params.clear()  # as when the top navigation is used: no parameters in the new page's URL
+    at.switch_page("app_pages/indikator.py").run()
+    assert not at.exception
+    assert at.selectbox(key="ind_area").value == "vestre"
+    assert at.query_params["omrade"] == "vestre"

@@ -143,6 +143,8 @@ with right:
         "Gjeldende": ["ja" if c else "nei" for c in hist["is_current"].to_list()],
     }) if hist.height else pl.DataFrame({"Versjon": []})
     st.dataframe(hist_view, hide_index=True, key="ind_targets")
+    ui.download_buttons(hist_view, f"malhistorikk-{metric_id}", key="ind_targets_dl", title="Målhistorikk",
+                        notes=[meta["label"]])
 
 st.markdown("##### Proveniens – hvilke filer tallene kommer fra")
 prov = data.provenance(metric_id)
@@ -159,3 +161,5 @@ else:
         "Innholdshash": [(h or "")[:12] for h in prov["file_hash"].to_list()],
     })
     st.dataframe(prov_view, hide_index=True, key="ind_prov")
+    ui.download_buttons(prov_view, f"proveniens-{metric_id}", key="ind_prov_dl", title="Proveniens",
+                        notes=[meta["label"]])
