@@ -131,11 +131,5 @@ def target_text(target_kind: str | None, target_value: Any, target_year: Any, un
     return "–"
 
 
-def period_span(first: Any, last: Any) -> str:
-    if is_missing(first):
-        return ""
-    return f"{first}" if first == last else f"{first}–{last}"
-
-
 def owners_list(owners: str | None) -> list[str]:
     return [o.strip() for o in (owners or "").split(";") if o.strip()]

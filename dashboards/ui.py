@@ -16,9 +16,6 @@ DEMO_BANNER = "Syntetiske demodata – ikke Bærums tall"
 # Query parameter names (shared by all pages, so a link keeps its meaning across pages).
 P_METRIC, P_AREA, P_YEAR, P_SERVICE, P_LEVEL, P_GENDER = "indikator", "omrade", "aar", "tjeneste", "trinn", "kjonn"
 
-# Okabe–Ito: distinguishable with the common colour-vision deficiencies.
-OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
-
 
 def demo_banner() -> None:
     st.warning(f"**{DEMO_BANNER}.** Alle tall i denne løsningen er genererte eksempeldata for utprøving.",
@@ -97,25 +94,3 @@ def download_buttons(frame: pl.DataFrame, basename: str, *, key: str, title: str
         file_name=f"{name}.xlsx", key=f"{key}_xlsx", icon=":material/download:", on_click="ignore",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
-
-def scorecard_column_config() -> dict:
-    """Column widths and help texts of the plan's table (fits 1280 px without scrolling to Vurdering)."""
-    from dashboards import formatting as fmt
-    from dashboards.views import SPARK
-
-    return {
-        "Satsingsområde": st.column_config.TextColumn("Satsingsområde", width=190),
-        "Hva": st.column_config.TextColumn("Hva", width=340, pinned=True, help="Indikatoren (planens «Hva»)."),
-        "0-punkt": st.column_config.TextColumn("0-punkt", width=115, help="Verdien i 0-punktåret (2014 for de fleste)."),
-        "Mål": st.column_config.TextColumn("Mål", width=185, help="Målverdi og målår, eller retning i forhold til 0-punkt."),
-        "Status": st.column_config.TextColumn("Status", width=125, help="Siste verdi, med periode."),
-        "Forbedring": st.column_config.TextColumn("Forbedring", width=100,
-                                                  help="Endring fra 0-punkt; positivt = bedre. pp = prosentpoeng."),
-        "Endring": st.column_config.TextColumn("Endring", width=100, help="Status minus 0-punkt (ingen retning)."),
-        "Vurdering": st.column_config.TextColumn(
-            "Vurdering", width=140, help=" · ".join(f"{fmt.STATUS_ICON[k]} {k}: {v}" for k, v in fmt.STATUS_HELP.items())),
-        SPARK: st.column_config.LineChartColumn("Utvikling", width=90,
-                                                help="Alle år fram til rapportåret (skjermede år er utelatt)."),
-        "Merknad": st.column_config.TextColumn("Merknad", width="medium"),
-        "Forklaring": st.column_config.TextColumn("Forklaring", width="large"),
-    }

@@ -40,6 +40,9 @@ summary = " · ".join(f"{fmt.STATUS_ICON[c]} **{c}**: {classes.count(c)}"
 not_here = sum(1 for r in table.frame["Vurdering"].to_list() if r == "–")
 st.markdown(f"**{area_names.get(area)} – rapportår {year}.** {len(table.metric_ids)} målindikatorer: {summary}"
             + (f" · {not_here} ikke tilgjengelig for {fmt.LEVEL_LABEL[level]}" if not_here else ""))
+with st.expander("Hva betyr vurderingene?"):
+    st.markdown("\n".join(f"- **{fmt.STATUS_ICON[k]} {k}:** {v}" for k, v in fmt.STATUS_HELP.items())
+                + "\n- **Foreldet** (i merknaden): siste tall er eldre enn kilden skulle ha levert.")
 
 def _href(metric_id: str) -> str:
     return f"indikator?{ui.P_METRIC}={metric_id}&{ui.P_AREA}={area}&{ui.P_YEAR}={year}"
