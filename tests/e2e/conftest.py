@@ -63,9 +63,15 @@ def _wait_healthy(url: str, proc: subprocess.Popen, log: Path, timeout: float = 
 
 
 @pytest.fixture(scope="session")
-def dashboard_url(published_snapshot: Path, tmp_path_factory) -> Iterator[str]:
-    """Start the real dashboard on a free localhost port; always terminate it."""
+def chromium() -> str:
+    """Debian's chromium, checked before anything expensive (the pipeline run) starts."""
     _require_chromium()
+    return CHROMIUM
+
+
+@pytest.fixture(scope="session")
+def dashboard_url(chromium: str, published_snapshot: Path, tmp_path_factory) -> Iterator[str]:
+    """Start the real dashboard on a free localhost port; always terminate it."""
     data_dir = tmp_path_factory.mktemp("e2e_dashboard_data")
     log = data_dir / "streamlit.log"
     port = _free_port()
@@ -91,11 +97,11 @@ def dashboard_url(published_snapshot: Path, tmp_path_factory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def browser(dashboard_url: str):
+def browser(chromium: str, dashboard_url: str):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        b = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         try:
             yield b
         finally:
