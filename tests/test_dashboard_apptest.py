@@ -264,8 +264,9 @@ def test_results_agreement_shows_only_the_services_metrics_and_stores_a_comment(
     service = "PP-tjenesten"
     owned = [label for label, owners in sql(snapshot, "SELECT label, owners FROM metric_catalogue")
              if service in [o.strip() for o in owners.split(";")]]
-    others = [label for label, owners in sql(snapshot, "SELECT label, owners FROM metric_catalogue WHERE kind='target'")
-              if service not in owners and "Alle tjenester" not in owners]
+    rows = sql(snapshot, "SELECT label, owners FROM metric_catalogue WHERE kind = 'target'")
+    shared = [label for label, owners in rows if {"Alle", "Alle tjenester"} & {o.strip() for o in owners.split(";")}]
+    others = [label for label, owners in rows if service not in owners and label not in shared]
     at = app("resultatavtale", tjeneste=service, aar="2019")
     assert at.selectbox(key="ra_service").value == service
     assert at.selectbox(key="ra_year").value == 2019
@@ -274,6 +275,7 @@ def test_results_agreement_shows_only_the_services_metrics_and_stores_a_comment(
         assert label in text
     for label in others:
         assert label not in text
+    assert any("Felles mål for alle tjenester" in e.label for e in at.expander) == bool(shared)
     h = headline(snapshot, "assessed_before_school", "baerum", 2019)
     assert f"{nb(h['status_value'], 0)} ({h['status_period']})" in row_text(at, label_of(snapshot, "assessed_before_school"))
 

@@ -8,7 +8,7 @@ import streamlit as st
 from dashboards import commentary, data, ui, views
 from dashboards import formatting as fmt
 
-SHARED = "Alle tjenester"
+SHARED = ("Alle", "Alle tjenester")  # metrics every service answers for ("Alle" in the plan's Tiltaksoversikt)
 
 st.title("Resultatavtale")
 st.caption("Tiltakene med måltall følges opp årlig i ledernes resultatavtaler. Velg tjeneste og år: "
@@ -32,7 +32,7 @@ area = ui.qp_select("Område", area_codes, param=ui.P_AREA, key="ra_area", defau
 owned = [m for m, o in zip(catalogue["metric_id"].to_list(), catalogue["owners"].to_list())
          if service in fmt.owners_list(o)]
 shared = [m for m, o in zip(catalogue["metric_id"].to_list(), catalogue["owners"].to_list())
-          if SHARED in fmt.owners_list(o) and m not in owned]
+          if set(SHARED) & set(fmt.owners_list(o)) and m not in owned]
 
 sc = data.scorecard(year, area)
 series = data.sparkline_values(area, year)
@@ -60,7 +60,7 @@ if not own_context.frame.is_empty():
     ui.download_buttons(own_context.export_frame(), f"resultatavtale-kontekst-{service}-{area}-{year}",
                         key="ra_ctx_dl", title=f"Kontekst {year}",
                         notes=[f"Tjeneste: {service}", f"Område: {area_names.get(area)}", f"År: {year}"])
-if shared and service != SHARED:
+if shared and service not in SHARED:
     shared_targets = views.scorecard_table(catalogue, sc, series, area_level=level, kind="target", metric_ids=shared)
     if not shared_targets.frame.is_empty():
         with st.expander(f"Felles mål for alle tjenester ({shared_targets.frame.height})"):
