@@ -44,17 +44,34 @@ def test_failed_check_on_loaded_data_blocks_downstream(tmp_path: Path, demo_data
         assert first.success
         assert all(c.passed for c in first.get_asset_check_evaluations())
 
-        # Someone edits the loaded table by hand: an unknown district, and a dropped column.
+        # Someone edits the loaded table by hand: an unknown district.
         con = duckdb.connect(str(warehouse))
         con.execute("UPDATE raw.school_register SET district = 'Sentrum' WHERE school_number = '9101'")
-        con.execute("ALTER TABLE raw.school_register DROP COLUMN remark")
         con.close()
 
         second = _run(defs, ["school_register", "areas"])
         failed = {c.check_name for c in second.get_asset_check_evaluations() if not c.passed}
-        assert failed == {"school_register__district__valid_values", "school_register__columns_present"}
+        assert failed == {"school_register__district__valid_values"}
         ran = {e.asset_key.to_user_string() for e in second.get_asset_materialization_events()}
         assert ran == {"school_register"}  # areas was not materialized: the checks are blocking
         assert not second.success
     finally:
         use_data_dir(demo_data_dir)
+
+
+def test_schema_checks_fail_on_a_table_that_drifted_from_its_contract():
+    """The loader rebuilds a drifted table before checking (see test_ingest_idempotence); the
+    schema checks guard that invariant and fail when it does not hold."""
+    from pipelines.defs.sources.assets import _evaluate
+
+    contract = load_contract("absence")
+    rules = {r.name: r for r in rules_for(contract.tables[0])}
+    con = duckdb.connect()
+    con.execute("CREATE SCHEMA raw")
+    con.execute("CREATE TABLE raw.absence (school_year VARCHAR, school_number VARCHAR, pupils VARCHAR, _row BIGINT)")
+    columns = _evaluate(con, rules["absence__columns_present"], contract)
+    assert not columns.passed
+    assert columns.metadata["failing_rows"].value == 4  # school_name, district and the two absence counts
+    assert not _evaluate(con, rules["absence__pupils__type"], contract).passed  # VARCHAR, not BIGINT
+    con.execute("ALTER TABLE raw.absence ALTER pupils TYPE BIGINT")
+    assert _evaluate(con, rules["absence__pupils__type"], contract).passed
