@@ -25,7 +25,7 @@ pipeline: setup
 
 dashboard: setup
 	@echo "Dashboard: http://localhost:$(PORT)"
-	$(PY) -m streamlit run dashboards/app.py --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
+	$(PY) -m streamlit run dashboards/app.py --server.port $(PORT) --server.headless true --browser.gatherUsageStats false --client.toolbarMode viewer
 
 ## The main job: demo data -> pipeline -> dashboard on localhost.
 run: demo-data pipeline dashboard

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from pipelines.metrics.status import format_number_nb, format_value_nb
+from pipelines.metrics.formatting import format_number_nb, format_value_nb
 
 # Status classes: an icon *and* the text, never colour alone. The symbols are plain Unicode that
 # the DejaVu/Liberation fonts carry (no emoji font needed on the server or in the browser).
