@@ -42,7 +42,7 @@ import polars as pl
 from dashboards import formatting as fmt
 from dashboards import views
 from dashboards.charts import trend_figure
-from pipelines.metrics.status import format_number_nb
+from pipelines.metrics.formatting import format_number_nb
 
 HERE = Path(__file__).resolve().parent
 TEMPLATE_NAME = "template.html"
