@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8501
 DAGSTER_PORT ?= 3000
 
-.PHONY: run test setup demo-data pipeline dashboard dagster-ui sensor-daemon benchmark clean
+.PHONY: run test setup browser demo-data pipeline report dashboard dagster-ui benchmark clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,13 +15,21 @@ $(VENV)/.installed: pyproject.toml
 
 setup: $(VENV)/.installed
 
+## Debian's chromium: the status report's charts (kaleido) and the browser tests use it.
+browser:
+	bash scripts/install_browser.sh
+
 ## Generate the synthetic demo landing files (deterministic, fixed seed).
 demo-data: setup
 	$(PY) -m pipelines.demo
 
-## Materialize every asset once, in process, and publish the snapshot.
-pipeline: setup
+## Materialize every asset once, in process, publish the snapshot and the status report.
+pipeline: setup browser
 	$(PY) -m pipelines.run
+
+## Årlig statusrapport as PDF in data/reports/ (YEAR=2019; default: the latest report year).
+report: setup browser
+	$(PY) -m pipelines.report.build $(if $(YEAR),--year $(YEAR))
 
 dashboard: setup
 	@echo "Dashboard: http://localhost:$(PORT)"
@@ -34,11 +42,10 @@ run: demo-data pipeline dashboard
 dagster-ui: setup
 	$(PY) -m pipelines.ui --port $(DAGSTER_PORT)
 
-test: setup
-	bash scripts/install_browser.sh
+test: setup browser
 	$(PY) -m pytest
 
-benchmark: setup
+benchmark: setup browser
 	$(PY) scripts/benchmark.py
 
 clean:

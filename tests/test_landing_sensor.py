@@ -46,7 +46,7 @@ def test_new_file_launches_its_source_and_downstream(tmp_path: Path, demo_data_d
         third, cursor = _evaluate(defs, instance, cursor)
         assert len(third.run_requests) == 1
         keys = {k.to_user_string() for k in third.run_requests[0].asset_selection}
-        assert keys == {"services", "metric_values", "scorecard", "published_snapshot",
+        assert keys == {"services", "metric_values", "scorecard", "published_snapshot", "status_report",
                         "areas", "metric_catalogue", "targets"}
         assert third.run_requests[0].tags["sbu/changed_sources"] == "services"
         run = job.execute_in_process(instance=instance, asset_selection=third.run_requests[0].asset_selection)
@@ -64,5 +64,5 @@ def test_new_file_launches_its_source_and_downstream(tmp_path: Path, demo_data_d
         use_data_dir(data, SBU_TARGETS_PATH=str(targets))
         fourth, cursor = _evaluate(defs, instance, cursor)
         keys = {k.to_user_string() for k in fourth.run_requests[0].asset_selection}
-        assert keys == {"targets", "scorecard", "published_snapshot"}
+        assert keys == {"targets", "scorecard", "published_snapshot", "status_report"}
     use_data_dir(demo_data_dir)

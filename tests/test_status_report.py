@@ -2,7 +2,7 @@
 
 The ``status_report`` asset is materialized for real with Dagster (config ``report_year``) in a
 data folder holding a copy of the session's demo snapshot and a commentary file in which a leader
-has saved a commentary through the dashboard's own ``commentary.save``. The PDF's text is
+has saved a commentary through the shared store ``pipelines.commentary.save`` (as the dashboard does). The PDF's text is
 extracted with pypdf and checked against the snapshot: every catalogue metric, the plan's column
 words, all seven satsingsområder (two of them without a metric), the demo-data notice and the
 data-as-of date on the first page, the status figures of the chosen year, and the commentary.
@@ -65,7 +65,7 @@ def _rows(path: Path, sql: str, params: list | None = None) -> list[dict]:
 
 @pytest.fixture(scope="module")
 def report(published_snapshot: Path, demo_data_dir: Path, tmp_path_factory) -> Report:
-    from dashboards import commentary
+    from pipelines import commentary
     from pipelines.defs.serving.report import status_report
 
     data = tmp_path_factory.mktemp("statusrapport") / "data"
@@ -73,7 +73,7 @@ def report(published_snapshot: Path, demo_data_dir: Path, tmp_path_factory) -> R
     shutil.copy(published_snapshot, data / "published" / "sbu.duckdb")
     try:
         use_data_dir(data)
-        file = commentary.commentary_path()
+        file = commentary.commentary_path(data)
         assert file == data / "commentary" / "kommentarer.jsonl"
         file.parent.mkdir(parents=True, exist_ok=True)
         older = {"id": "a1", "service": SERVICE, "report_year": YEAR, "area_code": "baerum", "author": "Gammel Leder",
@@ -83,7 +83,7 @@ def report(published_snapshot: Path, demo_data_dir: Path, tmp_path_factory) -> R
                         + '{"torn line', encoding="utf-8")
         with file.open("a", encoding="utf-8") as f:
             f.write("\n")
-        commentary.save(service=SERVICE, report_year=YEAR, author="Kari Nordmann", text=NEW_TEXT)
+        commentary.save(data, service=SERVICE, report_year=YEAR, author="Kari Nordmann", text=NEW_TEXT)
 
         result = dg.materialize([status_report], instance=dg.DagsterInstance.ephemeral(),
                                 run_config={"ops": {"status_report": {"config": {"report_year": YEAR}}}})
@@ -192,5 +192,5 @@ def test_default_year_is_the_latest_and_unknown_years_are_refused(published_snap
     assert _read_snapshot(published_snapshot, None).year == years[-1]
     with pytest.raises(ReportError, match="tilgjengelige år"):
         build_report(published_snapshot, tmp_path / "x.pdf", report_year=1999,
-                     commentary_file=tmp_path / "ingen.jsonl")
+                     data_dir=tmp_path)
     assert not (tmp_path / "x.pdf").exists()

@@ -54,7 +54,7 @@ def test_changed_target_keeps_history_and_scorecard_names_new_version(tmp_path: 
         )
         assert result.success
         ran = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
-        assert ran == {"targets", "scorecard", "published_snapshot"}  # no source was reloaded
+        assert ran == {"targets", "scorecard", "published_snapshot", "status_report"}  # no source was reloaded
 
         con = duckdb.connect(str(get_settings().published_path), read_only=True)
         history = con.execute(

@@ -5,8 +5,9 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from dashboards import commentary, data, ui, views
+from dashboards import data, ui, views
 from dashboards import formatting as fmt
+from pipelines import commentary
 
 SHARED = ("Alle", "Alle tjenester")  # metrics every service answers for ("Alle" in the plan's Tiltaksoversikt)
 
@@ -68,7 +69,7 @@ if shared and service not in SHARED:
 
 st.subheader("Lederens kommentar")
 st.caption(f"Kommentaren lagres med navn og tidspunkt og tas med i den årlige statusrapporten for {year}.")
-existing = commentary.load(service=service, report_year=year)
+existing = commentary.load(data.settings().data_dir, service=service, report_year=year)
 default_author = ""
 try:
     if st.user.get("is_logged_in"):
@@ -83,12 +84,12 @@ with st.form("ra_comment_form", clear_on_submit=False):
     submitted = st.form_submit_button("Lagre kommentar", icon=":material/save:")
 if submitted:
     try:
-        rec = commentary.save(service=service, report_year=year, author=author, text=text, area_code=area)
+        rec = commentary.save(data.settings().data_dir, service=service, report_year=year, author=author, text=text, area_code=area)
     except ValueError as err:
         st.error(str(err))
     else:
         st.success(f"Lagret av {rec['author']} {commentary.format_when(rec['saved_at'])}.", icon=":material/check:")
-        existing = commentary.load(service=service, report_year=year)
+        existing = commentary.load(data.settings().data_dir, service=service, report_year=year)
 
 if existing:
     latest = existing[0]

@@ -42,14 +42,12 @@ import polars as pl
 from dashboards import formatting as fmt
 from dashboards import views
 from dashboards.charts import trend_figure
+from pipelines import commentary
 from pipelines.metrics.formatting import format_number_nb
 
 HERE = Path(__file__).resolve().parent
 TEMPLATE_NAME = "template.html"
 STYLESHEET = HERE / "report.css"
-# The same file dashboards/commentary.py appends to (that module imports Streamlit, so the
-# pipeline reads the file itself, with the same rule: the newest line per service and year).
-COMMENTARY_FILE = Path("commentary") / "kommentarer.jsonl"
 DEBIAN_CHROMIUM = Path("/usr/bin/chromium")
 
 AREA = "baerum"
@@ -108,24 +106,6 @@ def datetime_nb(value: dt.datetime | None) -> str:
     if value.tzinfo is None:
         value = value.replace(tzinfo=dt.UTC)
     return value.astimezone(_OSLO).strftime("%d.%m.%Y kl. %H:%M")
-
-
-def _when(saved_at: Any) -> str:
-    try:
-        return dt.datetime.fromisoformat(str(saved_at)).astimezone(_OSLO).strftime("%d.%m.%Y kl. %H:%M")
-    except (TypeError, ValueError):
-        return str(saved_at or "")
-
-
-def _saved_key(rec: dict) -> tuple[float, str]:
-    raw = str(rec.get("saved_at") or "")
-    try:
-        parsed = dt.datetime.fromisoformat(raw)
-        if parsed.tzinfo is None:
-            parsed = parsed.replace(tzinfo=_OSLO)
-        return parsed.timestamp(), raw
-    except ValueError:
-        return float("-inf"), raw
 
 
 def _slice_text(raw: Any) -> str:
@@ -203,38 +183,6 @@ def _read_snapshot(snapshot_path: Path, report_year: int | None) -> _Snapshot:
     finally:
         con.close()
     return snap
-
-
-def load_commentaries(path: Path, report_year: int) -> list[dict]:
-    """The current commentary of each service for ``report_year`` (newest ``saved_at`` wins),
-    read from the dashboard's JSON Lines file; torn or foreign lines are skipped."""
-    path = Path(path)
-    if not path.exists():
-        return []
-    current: dict[str, dict] = {}
-    with path.open(encoding="utf-8") as f:
-        for line in f:
-            line = line.strip()
-            if not line:
-                continue
-            try:
-                rec = json.loads(line)
-            except json.JSONDecodeError:
-                continue
-            if not isinstance(rec, dict):
-                continue
-            try:
-                if int(rec.get("report_year")) != int(report_year):
-                    continue
-            except (TypeError, ValueError):
-                continue
-            service = str(rec.get("service") or "").strip()
-            if not service or not str(rec.get("text") or "").strip():
-                continue
-            old = current.get(service)
-            if old is None or _saved_key(rec) >= _saved_key(old):
-                current[service] = rec
-    return sorted(current.values(), key=lambda r: str(r["service"]).casefold())
 
 
 # --------------------------------------------------------------------------- charts
@@ -531,7 +479,7 @@ def _build_view(snap: _Snapshot, commentaries: list[dict]) -> tuple[dict, list, 
             "title": SHARED_OWNER_TITLE if name == SHARED_OWNER else name,
             "metrics": services[name],
             "author": (c or {}).get("author") or "",
-            "when": _when((c or {}).get("saved_at")) if c else "",
+            "when": commentary.format_when(c.get("saved_at")) if c else "",
             "area": snap.area_names.get((c or {}).get("area_code") or AREA, (c or {}).get("area_code") or ""),
             "paragraphs": [p.strip() for p in str((c or {}).get("text") or "").split("\n") if p.strip()],
             "has_comment": c is not None,
@@ -612,14 +560,14 @@ def build_report(
     out_path: Path | None = None,
     *,
     report_year: int | None = None,
-    commentary_file: Path | None = None,
+    data_dir: Path | None = None,
     reports_dir: Path | None = None,
     keep_html: Path | None = None,
 ) -> ReportResult:
     """Build the status report for ``report_year`` (None: the latest report year in the snapshot).
 
     ``out_path`` defaults to ``<reports_dir>/statusrapport_<year>.pdf`` (``reports_dir`` defaults
-    to the settings' one); ``commentary_file`` to ``<data_dir>/commentary/kommentarer.jsonl``.
+    to the settings' one); the leaders' commentaries are read from ``data_dir`` (default: the settings').
     """
     from weasyprint import CSS, HTML
 
@@ -631,16 +579,16 @@ def build_report(
         timings[name] = round(now - since, 2)
         return now
 
-    if commentary_file is None or (out_path is None and reports_dir is None):
+    if data_dir is None or (out_path is None and reports_dir is None):
         from pipelines.settings import get_settings
 
         settings = get_settings()
-        commentary_file = commentary_file or Path(settings.data_dir) / COMMENTARY_FILE
+        data_dir = data_dir or settings.data_dir
         reports_dir = reports_dir or settings.reports_dir
 
     t = time.perf_counter()
     snap = _read_snapshot(Path(snapshot_path), report_year)  # an unknown year fails before the browser starts
-    commentaries = load_commentaries(Path(commentary_file), snap.year)
+    commentaries = commentary.current(Path(data_dir), snap.year)
     t = lap("les_data", t)
     with ChartExport(tabs=CHART_TABS) as charts:  # the browser boots while the figures are built
         view, figures, metrics = _build_view(snap, commentaries)

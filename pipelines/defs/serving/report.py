@@ -11,7 +11,7 @@ other year can be produced from the Dagster UI launchpad with ``report_year``.
 import dagster as dg
 
 from pipelines.defs.serving.assets import SERVING_GROUP
-from pipelines.report.build import COMMENTARY_FILE, ReportError, build_report
+from pipelines.report.build import ReportError, build_report
 from pipelines.settings import get_settings
 
 
@@ -27,7 +27,7 @@ def status_report(context: dg.AssetExecutionContext, config: StatusReportConfig)
     settings = get_settings()
     try:
         result = build_report(settings.published_path, report_year=config.report_year,
-                              commentary_file=settings.data_dir / COMMENTARY_FILE, reports_dir=settings.reports_dir)
+                              data_dir=settings.data_dir, reports_dir=settings.reports_dir)
     except ReportError as exc:
         raise dg.Failure(description=str(exc)) from exc
     context.log.info(f"Statusrapport {result.report_year}: {result.path} ({result.pages} sider) "
