@@ -51,6 +51,15 @@ class Metric(BaseModel):
     baseline_note: str | None = None
     plan_baseline: str | None = None
     kind: Literal["target", "context"]
+    # Sampling error: Wilson for shares of people, exact Poisson for counts of events; "none" for
+    # figures that are not counts of people or events (a share of kroner has no sampling error).
+    uncertainty: Literal["wilson", "poisson", "none"] | None = None
+
+    @property
+    def interval_method(self) -> str:
+        if self.uncertainty:
+            return self.uncertainty
+        return {"percent": "wilson", "count": "poisson"}.get(self.unit, "none")
 
 
 class TargetVersion(BaseModel):

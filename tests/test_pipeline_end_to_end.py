@@ -214,3 +214,19 @@ def test_failed_run_keeps_last_good_snapshot(tmp_path, demo_data_dir):
     assert failed == {"metric_values"}
     assert published.read_bytes() == before
     use_data_dir(demo_data_dir)
+
+
+def test_intervals_only_where_there_is_sampling_error(published_snapshot):
+    """Shares of people get a Wilson interval and counts a Poisson one; a share of kroner has none."""
+    def with_ci(metric_id):
+        return snapshot_rows(published_snapshot,
+                             "SELECT COUNT(*), COUNT(ci_low) FROM metric_values WHERE metric_id = ? AND value IS NOT NULL",
+                             [metric_id])[0]
+    n, ci = with_ci("depressive_mood")
+    assert n > 0 and ci == n
+    n, ci = with_ci("youth_homeless")
+    assert n > 0 and ci == n
+    n, ci = with_ci("resources_before_10")
+    assert n > 0 and ci == 0
+    assert snapshot_rows(published_snapshot, "SELECT COUNT(status_ci_low) FROM scorecard "
+                                             "WHERE metric_id = 'resources_before_10'") == [(0,)]

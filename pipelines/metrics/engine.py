@@ -104,15 +104,17 @@ def suppress(cells: pl.DataFrame, catalogue: Catalogue, parent_of: dict[str, str
     )
 
 
-def with_intervals(values: pl.DataFrame) -> pl.DataFrame:
-    """95 % intervals: Wilson for shares with a denominator, exact Poisson for counts."""
+def with_intervals(values: pl.DataFrame, catalogue: Catalogue) -> pl.DataFrame:
+    """95 % intervals by the metric's method: Wilson for shares of people, exact Poisson for
+    counts of events, none where the figure has no sampling error (catalogue ``uncertainty``)."""
+    method = {m.id: m.interval_method for m in catalogue.metrics}
     lows, highs = [], []
-    for unit, num, den in values.select("unit", "numerator", "denominator").iter_rows():
+    for metric_id, num, den in values.select("metric_id", "numerator", "denominator").iter_rows():
         lo = hi = None
         if num is not None:
-            if unit == "percent" and den:
+            if method[metric_id] == "wilson" and den:
                 lo, hi = stats.wilson_interval(num, den)
-            elif unit == "count" and float(num).is_integer():
+            elif method[metric_id] == "poisson" and float(num).is_integer():
                 lo, hi = stats.poisson_interval(num)
         lows.append(None if lo is None or math.isnan(lo) else lo)
         highs.append(None if hi is None or math.isnan(hi) else hi)
@@ -130,7 +132,7 @@ def metric_values(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, *, min_c
         <= pl.col("metric_id").replace_strict(lowest, return_dtype=pl.Int64)
     )
     parents = dict(query(con, "SELECT area_code, parent_code FROM marts.areas").iter_rows())
-    values = with_intervals(suppress(cells, catalogue, parents, min_count=min_count, min_n=min_n))
+    values = with_intervals(suppress(cells, catalogue, parents, min_count=min_count, min_n=min_n), catalogue)
     values = values.sort(["metric_id", "area_code", "school_level", "gender", "year"])
     replace_table(con, "marts.metric_values", values)
     return values
@@ -226,8 +228,10 @@ def _scorecard_row(metric: Metric, target, first: dict, shown: list[dict], base_
     """One scorecard row: the metric as it stood in ``report_year`` (latest value up to then)."""
     base_row = next((r for r in shown if r["year"] == base_year), None)
     status_row = shown[-1] if shown else None
+    counts = metric.interval_method != "none"  # without counts, assess draws no interval
     a = _assess(
-        unit=metric.unit, direction=metric.direction, baseline=_obs(base_row), status=_obs(status_row),
+        unit=metric.unit, direction=metric.direction, baseline=_obs(base_row, counts),
+        status=_obs(status_row, counts),
         target_kind=target.kind, target_value=target.value, target_year=target.target_year,
         latest_expected_year=latest_expected_year, stale_after_year=stale_after_year(metric, report_year),
     )
@@ -272,8 +276,10 @@ def _assess(**kwargs) -> Assessment:
     return assess(**kwargs)
 
 
-def _obs(row: dict | None) -> Observation | None:
+def _obs(row: dict | None, with_counts: bool = True) -> Observation | None:
     if row is None:
         return None
+    if not with_counts:
+        return Observation(year=row["year"], value=row["value"])
     return Observation(year=row["year"], value=row["value"], numerator=row["numerator"],
                        denominator=row["denominator"])
