@@ -17,6 +17,8 @@ import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.helpers import nb, sql
+
 APP = Path(__file__).resolve().parent.parent / "dashboards" / "app.py"
 PAGES = ["oversikt", "indikator", "resultatavtale", "omrader", "datakvalitet"]
 DEMO_BANNER = "Syntetiske demodata – ikke Bærums tall"
@@ -34,20 +36,6 @@ def snapshot(published_snapshot: Path, tmp_path_factory) -> Path:
         mp.setenv("SBU_PUBLISHED_PATH", str(published_snapshot))
         mp.setenv("SBU_DATA_DIR", str(data_dir))
         yield published_snapshot
-
-
-def sql(path: Path, query: str, params: list | None = None) -> list[tuple]:
-    con = duckdb.connect(str(path), read_only=True)
-    try:
-        return con.execute(query, params or []).fetchall()
-    finally:
-        con.close()
-
-
-def nb(x: float, decimals: int = 1) -> str:
-    """Norwegian number: decimal comma, space between thousands (written here, not imported)."""
-    text = f"{x:,.{decimals}f}".replace(",", " ").replace(".", ",")
-    return text
 
 
 def pct(x: float) -> str:

@@ -13,26 +13,18 @@ import subprocess
 import sys
 from pathlib import Path
 
-import duckdb
 import openpyxl
 import pytest
 
 from pipelines.catalogue import load_catalogue
+from tests.helpers import sql
 
 REPO = Path(__file__).resolve().parent.parent
 BAERUM_CODES = {"0219", "3024", "3201"}
 
 
-def snapshot_rows(path: Path, sql: str, params: list | None = None) -> list[tuple]:
-    con = duckdb.connect(str(path), read_only=True)
-    try:
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
-
-
 def headline(path: Path, metric_id: str, report_year: int = 2024) -> dict:
-    rows = snapshot_rows(
+    rows = sql(
         path,
         "SELECT baseline_year, baseline_value, status_year, status_value, improvement, status_class "
         "FROM scorecard WHERE metric_id = ? AND area_code = 'baerum' AND school_level = 'alle' "
@@ -62,7 +54,7 @@ def test_full_asset_graph_materializes_into_duckdb(pipeline_result, demo_data_di
 
     warehouse = demo_data_dir / "warehouse" / "sbu.duckdb"
     assert warehouse.exists() and warehouse.is_relative_to(demo_data_dir)
-    counts = dict(snapshot_rows(warehouse, "SELECT schema_name || '.' || table_name, estimated_size FROM duckdb_tables()"))
+    counts = dict(sql(warehouse, "SELECT schema_name || '.' || table_name, estimated_size FROM duckdb_tables()"))
     for table in ("raw.ungdata", "raw.absence", "raw.ppt", "raw.services", "raw.population",
                   "raw.child_welfare_reports", "staging.stg_ungdata", "marts.metric_values", "marts.scorecard"):
         assert counts.get(table, 0) > 0, table
@@ -71,19 +63,19 @@ def test_full_asset_graph_materializes_into_duckdb(pipeline_result, demo_data_di
 def test_every_catalogue_metric_is_computed_for_baerum(published_snapshot):
     ids = {m.id for m in load_catalogue().metrics}
     assert len(ids) == 26  # 20 plan metrics + 6 Ungdata context indicators
-    with_values = {r[0] for r in snapshot_rows(
+    with_values = {r[0] for r in sql(
         published_snapshot,
         "SELECT DISTINCT metric_id FROM metric_values WHERE area_code = 'baerum' AND value IS NOT NULL")}
     assert with_values == ids
-    on_card = {r[0] for r in snapshot_rows(published_snapshot, "SELECT DISTINCT metric_id FROM scorecard")}
+    on_card = {r[0] for r in sql(published_snapshot, "SELECT DISTINCT metric_id FROM scorecard")}
     assert on_card == ids
 
 
 def test_snapshot_holds_only_published_tables(published_snapshot):
-    tables = {r[0] for r in snapshot_rows(published_snapshot, "SELECT table_name FROM duckdb_tables()")}
+    tables = {r[0] for r in sql(published_snapshot, "SELECT table_name FROM duckdb_tables()")}
     assert "metric_values" in tables and "scorecard" in tables
     assert not any(t.startswith(("raw", "stg_")) for t in tables)
-    assert snapshot_rows(published_snapshot, "SELECT demo_data FROM snapshot") == [(True,)]
+    assert sql(published_snapshot, "SELECT demo_data FROM snapshot") == [(True,)]
 
 
 # -- hand-worked figures ----------------------------------------------------------------------
@@ -158,7 +150,7 @@ def test_count_scorecard_matches_hand_calculation(published_snapshot, landing_di
 
 
 def test_forbedring_is_positive_when_lower_is_better_went_down(published_snapshot):
-    rows = snapshot_rows(
+    rows = sql(
         published_snapshot,
         "SELECT s.metric_id, s.area_code, s.baseline_value, s.status_value, s.improvement "
         "FROM scorecard s JOIN metric_catalogue c USING (metric_id) "
@@ -172,7 +164,7 @@ def test_forbedring_is_positive_when_lower_is_better_went_down(published_snapsho
 
 def test_area_split_adds_up(published_snapshot):
     """Bærum = Østre + Vestre for the additive parts of a school-level metric."""
-    rows = snapshot_rows(
+    rows = sql(
         published_snapshot,
         "SELECT area_code, numerator, denominator FROM metric_values WHERE metric_id = 'absence_low_mastery' "
         "AND year = 2020 AND area_code IN ('baerum', 'ostre', 'vestre')")
@@ -219,7 +211,7 @@ def test_failed_run_keeps_last_good_snapshot(tmp_path, demo_data_dir):
 def test_intervals_only_where_there_is_sampling_error(published_snapshot):
     """Shares of people get a Wilson interval and counts a Poisson one; a share of kroner has none."""
     def with_ci(metric_id):
-        return snapshot_rows(published_snapshot,
+        return sql(published_snapshot,
                              "SELECT COUNT(*), COUNT(ci_low) FROM metric_values WHERE metric_id = ? AND value IS NOT NULL",
                              [metric_id])[0]
     n, ci = with_ci("depressive_mood")
@@ -228,5 +220,5 @@ def test_intervals_only_where_there_is_sampling_error(published_snapshot):
     assert n > 0 and ci == n
     n, ci = with_ci("resources_before_10")
     assert n > 0 and ci == 0
-    assert snapshot_rows(published_snapshot, "SELECT COUNT(status_ci_low) FROM scorecard "
+    assert sql(published_snapshot, "SELECT COUNT(status_ci_low) FROM scorecard "
                                              "WHERE metric_id = 'resources_before_10'") == [(0,)]

@@ -13,26 +13,15 @@ import io
 import time
 from pathlib import Path
 
-import duckdb
 import openpyxl
 import pytest
 from playwright.sync_api import expect
 
+from tests.helpers import nb, sql
+
 pytestmark = pytest.mark.browser
 
 DEMO_BANNER = "Syntetiske demodata – ikke Bærums tall"
-
-
-def sql(path: Path, query: str, params: list | None = None) -> list[tuple]:
-    con = duckdb.connect(str(path), read_only=True)
-    try:
-        return con.execute(query, params or []).fetchall()
-    finally:
-        con.close()
-
-
-def nb(x: float, decimals: int = 1) -> str:
-    return f"{x:,.{decimals}f}".replace(",", " ").replace(".", ",")
 
 
 def wait_for_app(page, selector: str) -> None:
