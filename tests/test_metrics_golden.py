@@ -749,3 +749,4 @@ def test_scorecard_suppressed_baseline_is_not_replaced_by_a_later_year(scorecard
     assert row["baseline_value"] is None
     assert row["baseline_is_first_year"] is False
     assert row["status_class"] == "mangler data"
+    assert "skjermet" in row["explanation"]

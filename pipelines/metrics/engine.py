@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from dataclasses import replace
 from functools import lru_cache
 
 import duckdb
@@ -19,7 +20,7 @@ import polars as pl
 
 from pipelines.catalogue import LEVEL_RANK, Catalogue, Metric, MetricTargets
 from pipelines.metrics import stats, suppression
-from pipelines.metrics.status import Assessment, Observation, assess
+from pipelines.metrics.status import NO_DATA, Assessment, Observation, assess
 from pipelines.warehouse import query, read_sql, replace_table
 
 BASE_COLUMNS = ["area_code", "year", "school_level", "gender", "numerator", "denominator"]
@@ -214,17 +215,18 @@ def build_scorecard(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, target
             # first year with data. A suppressed value there leaves the 0-punkt empty.
             years = cell["year"].to_list()
             base_year = metric.baseline_year if metric.baseline_year in years else min(years)
+            hidden = set(cell.filter(pl.col("suppressed"))["year"].to_list())
             for report_year in report_years:
                 rows.append(_scorecard_row(metric, target, first, [r for r in shown if r["year"] <= report_year],
                                            base_year, report_year, latest_expected(metric.source, report_year),
-                                           as_of))
+                                           as_of, hidden))
     scorecard = pl.DataFrame(rows, infer_schema_length=None)
     replace_table(con, "marts.scorecard", scorecard)
     return scorecard
 
 
 def _scorecard_row(metric: Metric, target, first: dict, shown: list[dict], base_year: int, report_year: int,
-                   latest_expected_year: int, as_of: dt.date) -> dict:
+                   latest_expected_year: int, as_of: dt.date, hidden: set[int]) -> dict:
     """One scorecard row: the metric as it stood in ``report_year`` (latest value up to then)."""
     base_row = next((r for r in shown if r["year"] == base_year), None)
     status_row = shown[-1] if shown else None
@@ -235,6 +237,13 @@ def _scorecard_row(metric: Metric, target, first: dict, shown: list[dict], base_
         target_kind=target.kind, target_value=target.value, target_year=target.target_year,
         latest_expected_year=latest_expected_year, stale_after_year=stale_after_year(metric, report_year),
     )
+    if a.status_class == NO_DATA:  # say so when the value exists but is suppressed
+        if base_row is None and base_year in hidden:
+            a = replace(a, explanation_nb=f"0-punktet ({base_year}) er skjermet fordi tallene er små, "
+                                          "og kan ikke vises.")
+        elif latest_expected_year in hidden and (status_row is None or status_row["year"] < latest_expected_year):
+            a = replace(a, explanation_nb=f"Verdien for {latest_expected_year} er skjermet fordi tallene er små, "
+                                          "og kan ikke vises.")
     return {
         "metric_id": metric.id,
         "report_year": report_year,
