@@ -1,0 +1,40 @@
+"""The code location's shape, written out: an accidental rename of an asset, job, schedule or
+sensor (which would orphan its history in the Dagster instance) shows up here in review."""
+
+from __future__ import annotations
+
+from pipelines.definitions import defs
+
+ASSETS = {
+    # sources (one per data contract)
+    "absence", "child_welfare", "population", "ppt", "school_register", "services", "ssb_outcomes", "ungdata",
+    # reference
+    "areas", "metric_catalogue", "targets",
+    # metrics
+    "metric_values", "cw_reports_by_reporter", "scorecard",
+    # serving
+    "published_snapshot", "status_report",
+}
+
+
+def test_asset_keys_and_groups():
+    graph = defs.resolve_asset_graph()
+    keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
+    assert keys == ASSETS
+    groups = {k.to_user_string(): graph.get(k).group_name for k in graph.get_all_asset_keys()}
+    assert {a for a, g in groups.items() if g == "sources"} == {
+        "absence", "child_welfare", "population", "ppt", "school_register", "services", "ssb_outcomes", "ungdata"}
+    assert groups["scorecard"] == "metrics" and groups["published_snapshot"] == "serving"
+
+
+def test_jobs_schedules_sensors():
+    assert defs.resolve_job_def("refresh_all").executor_def.name == "in_process"
+    assert [s.name for s in defs.schedules] == ["refresh_all_schedule"]
+    assert [s.cron_schedule for s in defs.schedules] == ["0 5 * * *"]
+    assert [s.name for s in defs.sensors] == ["landing_files"]
+
+
+def test_every_warehouse_writer_is_in_the_warehouse_pool():
+    pools = {spec.key.to_user_string(): a.op.pool for a in defs.assets for spec in a.specs}
+    writers = ASSETS - {"status_report"}  # the report only reads the published snapshot
+    assert {k for k, pool in pools.items() if pool == "warehouse"} == writers
