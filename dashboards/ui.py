@@ -10,6 +10,7 @@ import polars as pl
 import streamlit as st
 
 from dashboards import data, export
+from dashboards import formatting as fmt
 
 DEMO_BANNER = "Syntetiske demodata – ikke Bærums tall"
 
@@ -94,3 +95,29 @@ def download_buttons(frame: pl.DataFrame, basename: str, *, key: str, title: str
         file_name=f"{name}.xlsx", key=f"{key}_xlsx", icon=":material/download:", on_click="ignore",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
+
+
+def survey_group_select(metric_id: str, key_prefix: str) -> tuple[str, str]:
+    """School level and gender selectors for a survey metric (kept in the URL); ("alle", "alle")
+    and no selectors for other metrics, whose stale level/gender parameters are dropped."""
+    levels, genders = data.survey_groups(metric_id)
+    if len(levels) <= 1 and len(genders) <= 1:
+        for p in (P_LEVEL, P_GENDER):
+            if p in st.query_params:
+                del st.query_params[p]
+        return "alle", "alle"
+    c1, c2, _ = st.columns([2, 2, 2])
+    level = qp_select("Trinn", levels, param=P_LEVEL, key=f"{key_prefix}_level", default="alle",
+                      format_func=lambda v: fmt.SCHOOL_LEVEL_LABEL.get(v, v), container=c1)
+    gender = qp_select("Kjønn", genders, param=P_GENDER, key=f"{key_prefix}_gender", default="alle",
+                       format_func=lambda v: fmt.GENDER_LABEL.get(v, v), container=c2)
+    return level, gender
+
+
+def main_areas() -> tuple[list[str], dict[str, str], dict[str, str]]:
+    """Bærum, Østre and Vestre Bærum in display order: (codes, names by code, levels by code)."""
+    areas = data.areas().filter(pl.col("area_level").is_in(["kommune", "bydel"]))
+    names = dict(zip(areas["area_code"].to_list(), areas["area_name"].to_list()))
+    levels = dict(zip(areas["area_code"].to_list(), areas["area_level"].to_list()))
+    codes = sorted(names, key=lambda c: (fmt.LEVEL_RANK[levels[c]], names[c]))
+    return codes, names, levels

@@ -12,10 +12,7 @@ st.title("Indikator")
 
 catalogue = data.catalogue()
 labels = dict(zip(catalogue["metric_id"].to_list(), catalogue["label"].to_list()))
-main_areas = data.areas().filter(pl.col("area_level").is_in(["kommune", "bydel"]))
-area_names = dict(zip(main_areas["area_code"].to_list(), main_areas["area_name"].to_list()))
-area_levels = dict(zip(main_areas["area_code"].to_list(), main_areas["area_level"].to_list()))
-area_codes = sorted(area_names, key=lambda c: (fmt.LEVEL_RANK[area_levels[c]], area_names[c]))
+area_codes, area_names, area_levels = ui.main_areas()
 years = data.report_years()
 
 c1, c2, c3 = st.columns([3, 2, 1])
@@ -31,18 +28,7 @@ area = ui.qp_select("Område", available_areas, param=ui.P_AREA, key="ind_area",
 year = ui.qp_select("Rapportår", years, param=ui.P_YEAR, key="ind_year", default=years[0] if years else None,
                     container=c3)
 
-levels, genders = data.survey_groups(metric_id)
-school_level, gender = "alle", "alle"
-if len(levels) > 1 or len(genders) > 1:
-    c4, c5, _ = st.columns([2, 2, 2])
-    school_level = ui.qp_select("Trinn", levels, param=ui.P_LEVEL, key="ind_level", default="alle",
-                                format_func=lambda v: fmt.SCHOOL_LEVEL_LABEL.get(v, v), container=c4)
-    gender = ui.qp_select("Kjønn", genders, param=ui.P_GENDER, key="ind_gender", default="alle",
-                          format_func=lambda v: fmt.GENDER_LABEL.get(v, v), container=c5)
-else:
-    for p in (ui.P_LEVEL, ui.P_GENDER):
-        if p in st.query_params:
-            del st.query_params[p]
+school_level, gender = ui.survey_group_select(metric_id, "ind")
 
 st.subheader(meta["label"])
 st.caption(f"{meta['satsingsomrade_label']} · {fmt.DIRECTION_LABEL.get(direction, direction)} · "

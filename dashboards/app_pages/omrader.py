@@ -23,14 +23,7 @@ metric_id = ui.qp_select("Indikator (finnes for bydel eller lavere)", list(label
 meta = catalogue.filter(pl.col("metric_id") == metric_id).row(0, named=True)
 unit = meta["unit"]
 
-levels, genders = data.survey_groups(metric_id)
-school_level, gender = "alle", "alle"
-if len(levels) > 1 or len(genders) > 1:
-    c3, c4, _ = st.columns([2, 2, 2])
-    school_level = ui.qp_select("Trinn", levels, param=ui.P_LEVEL, key="om_level", default="alle",
-                                format_func=lambda v: fmt.SCHOOL_LEVEL_LABEL.get(v, v), container=c3)
-    gender = ui.qp_select("Kjønn", genders, param=ui.P_GENDER, key="om_gender", default="alle",
-                          format_func=lambda v: fmt.GENDER_LABEL.get(v, v), container=c4)
+school_level, gender = ui.survey_group_select(metric_id, "om")
 
 series = data.metric_values(metric_id, ["baerum", "ostre", "vestre"], school_level, gender)
 periods = dict(zip(series["year"].to_list(), series["period"].to_list()))

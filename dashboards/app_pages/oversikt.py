@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import polars as pl
 import streamlit as st
 
 from dashboards import data, ui, views
@@ -14,10 +13,7 @@ st.caption("Planens egen tabell for hvert mål: **Hva · 0-punkt · Mål · Stat
            "(prosentpoeng, pp, for andeler). Vurderingen sammenligner status med den rette linjen fra 0-punkt "
            "til Mål; forskjeller innenfor den statistiske usikkerheten regnes ikke som endring.")
 
-main_areas = data.areas().filter(pl.col("area_level").is_in(["kommune", "bydel"]))
-area_names = dict(zip(main_areas["area_code"].to_list(), main_areas["area_name"].to_list()))
-area_levels = dict(zip(main_areas["area_code"].to_list(), main_areas["area_level"].to_list()))
-area_codes = sorted(area_names, key=lambda c: (fmt.LEVEL_RANK[area_levels[c]], area_names[c]))
+area_codes, area_names, area_levels = ui.main_areas()
 years = data.report_years()
 
 c1, c2, _ = st.columns([2, 1, 2])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import polars as pl
 import streamlit as st
 
 from dashboards import data, ui, views
@@ -17,10 +16,7 @@ st.caption("Tiltakene med måltall følges opp årlig i ledernes resultatavtaler
 
 catalogue = data.catalogue()
 services = data.services()
-main_areas = data.areas().filter(pl.col("area_level").is_in(["kommune", "bydel"]))
-area_names = dict(zip(main_areas["area_code"].to_list(), main_areas["area_name"].to_list()))
-area_levels = dict(zip(main_areas["area_code"].to_list(), main_areas["area_level"].to_list()))
-area_codes = sorted(area_names, key=lambda c: (fmt.LEVEL_RANK[area_levels[c]], area_names[c]))
+area_codes, area_names, area_levels = ui.main_areas()
 years = data.report_years()
 
 c1, c2, c3 = st.columns([3, 1, 2])
