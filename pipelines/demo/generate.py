@@ -139,6 +139,10 @@ def _write_csv(df: pl.DataFrame, path: Path, *, encoding: str) -> None:
         path.write_bytes(text.encode(encoding))
 
 
+def _write_json(doc: dict, path: Path) -> None:
+    path.write_text(json.dumps(doc, ensure_ascii=False, indent=1), encoding="utf-8")
+
+
 def _write_xlsx(df: pl.DataFrame, path: Path, sheet: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     df.write_excel(path, worksheet=sheet, autofit=True)
@@ -316,8 +320,7 @@ class DemoGenerator:
             values, status, "07459: Befolkning, etter region, alder og år (SYNTETISK)",
             {"time": ["Tid"], "geo": ["Region"]}, "Statistisk sentralbyrå (syntetisk demo)",
         )
-        (self._dir("population") / "ssb_07459_befolkning.json").write_text(
-            json.dumps(doc, ensure_ascii=False, indent=1), encoding="utf-8")
+        _write_json(doc, self._dir("population") / "ssb_07459_befolkning.json")
         return children
 
     def child_welfare(self, children: dict[tuple[str, int], int]) -> None:
@@ -373,8 +376,7 @@ class DemoGenerator:
             {"time": ["Tid"], "geo": ["KOKkommuneregion0000"], "metric": ["ContentsCode"]},
             "Statistisk sentralbyrå (syntetisk demo)",
         )
-        (self._dir("child_welfare") / "ssb_barnevern_nokkeltall.json").write_text(
-            json.dumps(doc, ensure_ascii=False, indent=1), encoding="utf-8")
+        _write_json(doc, self._dir("child_welfare") / "ssb_barnevern_nokkeltall.json")
 
     def ssb_outcomes(self) -> None:
         rows = []
@@ -413,8 +415,7 @@ class DemoGenerator:
             {"time": ["Tid"], "geo": ["Region"], "metric": ["ContentsCode"]},
             "NAV/Statistisk sentralbyrå (syntetisk demo)",
         )
-        (self._dir("ssb_outcomes") / "nav_uforetrygd_18_29.json").write_text(
-            json.dumps(doc, ensure_ascii=False, indent=1), encoding="utf-8")
+        _write_json(doc, self._dir("ssb_outcomes") / "nav_uforetrygd_18_29.json")
 
     def services(self) -> None:
         for year in YEARS:
