@@ -1,0 +1,57 @@
+"""The demo data: deterministic, shaped like the real exports, labelled synthetic, anchored on the
+plan's own 2014 figures where the plan gives one."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import openpyxl
+
+from pipelines.demo import generate
+
+
+def _files(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_generator_is_deterministic_to_the_byte(tmp_path: Path):
+    first = _files(generate(tmp_path / "a"))
+    second = _files(generate(tmp_path / "b"))
+    assert len(first) == 44
+    assert first == second  # xlsx included: a rerun of `make run` is not a new delivery
+
+
+def test_shapes_and_labels(landing_dir: Path):
+    # Ungdata: UTF-8 with BOM, ';', decimal comma; one file per survey year.
+    raw = (landing_dir / "ungdata" / "ungdata_2014.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf") and b";" in raw.splitlines()[0]
+    assert sorted(p.name for p in (landing_dir / "ungdata").iterdir()) == [
+        "ungdata_2014.csv", "ungdata_2017.csv", "ungdata_2020.csv", "ungdata_2023.csv"]
+    # PPT: Windows-1252 (not valid UTF-8 because of æøå).
+    ppt = (landing_dir / "ppt" / "ppt_2014.csv").read_bytes()
+    assert "Bærum".encode("cp1252") in ppt
+    # Every yearly source covers 2014-2024.
+    assert len(list((landing_dir / "ppt").glob("ppt_*.csv"))) == 11
+    assert len(list((landing_dir / "absence").glob("fravaer_*.xlsx"))) == 11
+    assert len(list((landing_dir / "services").glob("tjenestetall_*.xlsx"))) == 11
+    # About a dozen fictional schools per part of the municipality, labelled as fictional.
+    with open(landing_dir / "school_register" / "skoler.csv", encoding="utf-8-sig", newline="") as f:
+        schools = list(csv.DictReader(f, delimiter=";"))
+    per_area = {a: sum(r["Bydel"] == a for r in schools) for a in ("Østre Bærum", "Vestre Bærum")}
+    assert 10 <= per_area["Østre Bærum"] <= 14 and 10 <= per_area["Vestre Bærum"] <= 14
+    assert all("Fiktiv" in r["Merknad"] for r in schools)
+    # SSB JSON-stat files say they are synthetic; the landing folder has a note.
+    doc = json.loads((landing_dir / "population" / "ssb_07459_befolkning.json").read_text(encoding="utf-8"))
+    assert doc["version"] == "2.0" and "SYNTETISK" in doc["label"]
+    assert "SYNTETISKE DEMODATA" in (landing_dir / "LES_MEG.txt").read_text(encoding="utf-8")
+
+
+def test_2014_anchored_on_the_plans_baselines(landing_dir: Path):
+    sheet = openpyxl.load_workbook(landing_dir / "services" / "tjenestetall_2014.xlsx", read_only=True).active
+    rows = list(sheet.iter_rows(values_only=True))
+    header = rows[0]
+    figures = {r[header.index("Indikator-id")]: r[header.index("Teller")] for r in rows[1:]}
+    assert figures["youth_homeless"] == 18  # "18 (Sept 2014; 23 in all)"
+    assert figures["youth_no_offer"] == 428  # "OT followed 428, 95 closely (2014)"
