@@ -496,8 +496,10 @@ DEMO_SOURCES = ["school_register", "ungdata", "absence", "ppt", "population", "c
                 "ssb_outcomes", "services"]
 
 
-def generate(landing: Path, *, clean: bool = True, seed: int = SEED) -> Path:
-    """Write the full demo landing folder. With ``clean`` the demo sources' folders are emptied first."""
+def generate(landing: Path, *, clean: bool = False, seed: int = SEED) -> Path:
+    """Write the demo files into the landing folder, overwriting files of the same name (with the
+    same bytes: the output is deterministic). Other files there are left alone; with ``clean``
+    the demo sources' folders are emptied first."""
     landing = Path(landing)
     if clean:
         for source in DEMO_SOURCES:
