@@ -7,7 +7,6 @@ versioned targets (Mål). Both are read here and nowhere else.
 from __future__ import annotations
 
 import datetime as dt
-from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
@@ -42,7 +41,6 @@ class Metric(BaseModel):
     direction: Direction
     owners: list[str] = Field(min_length=1)
     source: str
-    indicator: str | None = None
     period_type: PeriodType
     cadence_years: int = Field(ge=1)
     lowest_level: AreaLevel
@@ -117,11 +115,6 @@ class Catalogue(BaseModel):
                 raise ValueError(f"{m.id}: unknown satsingsomrade {m.satsingsomrade!r}")
         return self
 
-    def metric(self, metric_id: str) -> Metric:
-        for m in self.metrics:
-            if m.id == metric_id:
-                return m
-        raise KeyError(metric_id)
 
 
 def load_catalogue(path: Path | None = None) -> Catalogue:
@@ -145,8 +138,3 @@ def load_targets(path: Path | None = None, catalogue: Catalogue | None = None) -
     if missing:
         raise ValueError(f"{path}: no target entry for {sorted(missing)}")
     return by_id
-
-
-@lru_cache(maxsize=1)
-def default_catalogue() -> Catalogue:
-    return load_catalogue()

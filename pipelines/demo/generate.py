@@ -117,7 +117,6 @@ CW_REPORTERS = [  # (code, label, share of reports in 2014, trend per year in sh
     ("10", "Andre offentlige instanser", 0.17, -0.002),
     ("11", "Andre", 0.06, 0.0),
 ]
-CW_EARLY = {"04", "05", "06", "07"}
 
 PPT_GROUPS = [  # (label, mean age at first consultation, share of referrals, share of decisions)
     ("0-5 år (barnehage)", 3.9, 0.30, 0.18),

@@ -316,11 +316,6 @@ def rule_failures_sql(rule: Rule, relation: str) -> str | None:
     return None
 
 
-def sql_rule_count(rule: Rule, relation: str) -> str:
-    """The ODCS query as written (a count that must equal ``mustBe``)."""
-    return rule.params[0].replace("{object}", relation)
-
-
 _scratch_lock = threading.Lock()
 _scratch: tuple[int, duckdb.DuckDBPyConnection] | None = None
 
