@@ -43,6 +43,8 @@ class Metric(BaseModel):
     source: str
     period_type: PeriodType
     cadence_years: int = Field(ge=1)
+    # The month of the following year when a period's figures are out (KOSTRA: March, preliminary).
+    published_month: int = Field(default=6, ge=1, le=12)
     lowest_level: AreaLevel
     satsingsomrade: str
     baseline_year: int

@@ -176,14 +176,22 @@ def reports_by_reporter(con: duckdb.DuckDBPyConnection, *, min_count: int) -> pl
 
 # -- scorecard --------------------------------------------------------------------------------
 
-def stale_after_year(metric: Metric, report_year: int) -> int:
-    """The oldest period that is still current in the report for ``report_year``.
+def stale_after_year(metric: Metric, clock: dt.date) -> int:
+    """The oldest period that is still current on the date ``clock``.
 
-    The report for year Y is made in Y+1, when Y's figures are in (KOSTRA: preliminary in March,
-    final in June). A yearly source must then have Y; a survey run every three years must have
-    Y-2 or later. A latest value older than that is "foreldet".
+    Period Y's figures are out in ``published_month`` of Y+1 (KOSTRA: preliminary in March; a
+    school year 2024/25 counts as 2024). On ``clock`` the newest period out is therefore Y, and a
+    source publishing every ``cadence_years`` must have Y - cadence + 1 or later. A latest value
+    older than that is "foreldet".
     """
-    return report_year - metric.cadence_years + 1
+    newest_out = clock.year - 1 if clock.month >= metric.published_month else clock.year - 2
+    return newest_out - metric.cadence_years + 1
+
+
+def report_clock(report_year: int, latest_report_year: int, as_of: dt.date) -> dt.date:
+    """When the report for ``report_year`` is read: today for the latest one, the end of the
+    following year (when that year's report was made) for earlier ones."""
+    return as_of if report_year >= latest_report_year else dt.date(report_year + 1, 12, 31)
 
 
 def build_scorecard(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, targets: dict[str, MetricTargets],
@@ -219,14 +227,14 @@ def build_scorecard(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, target
             for report_year in report_years:
                 rows.append(_scorecard_row(metric, target, first, [r for r in shown if r["year"] <= report_year],
                                            base_year, report_year, latest_expected(metric.source, report_year),
-                                           as_of, hidden))
+                                           report_clock(report_year, report_years[-1], as_of), as_of, hidden))
     scorecard = pl.DataFrame(rows, infer_schema_length=None)
     replace_table(con, "marts.scorecard", scorecard)
     return scorecard
 
 
 def _scorecard_row(metric: Metric, target, first: dict, shown: list[dict], base_year: int, report_year: int,
-                   latest_expected_year: int, as_of: dt.date, hidden: set[int]) -> dict:
+                   latest_expected_year: int, clock: dt.date, as_of: dt.date, hidden: set[int]) -> dict:
     """One scorecard row: the metric as it stood in ``report_year`` (latest value up to then)."""
     base_row = next((r for r in shown if r["year"] == base_year), None)
     status_row = shown[-1] if shown else None
@@ -235,7 +243,7 @@ def _scorecard_row(metric: Metric, target, first: dict, shown: list[dict], base_
         unit=metric.unit, direction=metric.direction, baseline=_obs(base_row, counts),
         status=_obs(status_row, counts),
         target_kind=target.kind, target_value=target.value, target_year=target.target_year,
-        latest_expected_year=latest_expected_year, stale_after_year=stale_after_year(metric, report_year),
+        latest_expected_year=latest_expected_year, stale_after_year=stale_after_year(metric, clock),
     )
     if a.status_class == NO_DATA:  # say so when the value exists but is suppressed
         if base_row is None and base_year in hidden:

@@ -1,0 +1,48 @@
+"""'Foreldet': the latest value is older than the source's cadence allows on the day the report
+is read (KOSTRA's year Y is out in March of Y+1; Ungdata runs every three years)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from pipelines.catalogue import load_catalogue
+from pipelines.metrics.engine import report_clock, stale_after_year
+from tests.helpers import sql
+
+
+def test_kostra_year_is_due_in_march_and_a_survey_every_three_years():
+    cat = load_catalogue()
+    kostra = next(m for m in cat.metrics if m.id == "cw_reports_early_share")
+    survey = next(m for m in cat.metrics if m.id == "depressive_mood")
+    # Before March 2026 the newest KOSTRA year out is 2024; from 1 March it is 2025.
+    assert stale_after_year(kostra, dt.date(2026, 2, 28)) == 2024
+    assert stale_after_year(kostra, dt.date(2026, 3, 1)) == 2025
+    # Ungdata (results in September): in November 2026 the 2023 survey is current; by
+    # September 2027 the 2026 survey is due and 2023 is stale.
+    assert stale_after_year(survey, dt.date(2026, 11, 23)) == 2023
+    assert stale_after_year(survey, dt.date(2027, 9, 1)) == 2024
+
+
+def test_latest_report_is_read_today_earlier_ones_when_they_were_made():
+    today = dt.date(2026, 11, 23)
+    assert report_clock(2024, 2024, today) == today
+    assert report_clock(2019, 2024, today) == dt.date(2020, 12, 31)
+
+
+def test_snapshot_flags_what_is_overdue_on_its_as_of_date(published_snapshot: Path):
+    (as_of,) = sql(published_snapshot, "SELECT as_of FROM snapshot")[0]
+    rows = dict(sql(published_snapshot, """
+        SELECT metric_id, stale FROM scorecard
+        WHERE area_code = 'baerum' AND school_level = 'alle' AND gender = 'alle'
+          AND report_year = (SELECT max(report_year) FROM scorecard)"""))
+    # The demo's KOSTRA figures end in 2024: overdue once March of 2026 has come.
+    kostra_2025_due = as_of >= dt.date(2026, 3, 1)
+    assert rows["cw_reports_early_share"] is kostra_2025_due
+    # The demo's last Ungdata survey is 2023: overdue once the 2026 survey's results (Sept 2027) are due.
+    assert rows["depressive_mood"] is (as_of >= dt.date(2027, 9, 1))
+    # Earlier report years are judged when they were made: 2019's report had 2019's figures.
+    (stale_2019,) = sql(published_snapshot, """
+        SELECT bool_or(stale) FROM scorecard WHERE report_year = 2019 AND area_code = 'baerum'
+          AND metric_id = 'cw_reports_early_share'""")[0]
+    assert stale_2019 is False
