@@ -7,6 +7,8 @@ comma), never through the dashboard's functions. The snapshot comes from the ses
 
 from __future__ import annotations
 
+import datetime as dt
+
 import html
 import json
 import re
@@ -365,6 +367,15 @@ def test_data_quality_lists_every_source_and_quarantine(snapshot: Path) -> None:
                            "WHERE c.source = 'ungdata'")[0][0]
     cadence = sql(snapshot, "SELECT MIN(cadence_years) FROM metric_catalogue WHERE source = 'ungdata'")[0][0]
     assert ungdata["Neste periode"] == str(latest + cadence)
+    # KOSTRA year Y is out in March of Y+1 (catalogue published_month = 3): late once that has passed.
+    (as_of,) = sql(snapshot, "SELECT as_of FROM snapshot")[0]
+    cw_latest = sql(snapshot, "SELECT MAX(year) FROM metric_values v JOIN metric_catalogue c USING (metric_id) "
+                              "WHERE c.source = 'child_welfare'")[0][0]
+    due_date = dt.date(cw_latest + 2, 3, 1)
+    expected = "forsinket (ventet fra mars" if as_of >= due_date else ("ventes fra mars" if as_of.year == due_date.year
+                                                                      else "ikke før mars")
+    assert any(str(v).startswith(expected) for v in due.loc[due["Neste periode"] == str(cw_latest + 1),
+                                                               "Neste leveranse"])
 
 
 # --------------------------------------------------------------------------- serving behaviour

@@ -42,6 +42,10 @@ due = data.data_years_per_source()
 due_by_source = {r["source"]: r for r in due.iter_rows(named=True)}
 
 
+MONTHS_NB = ["januar", "februar", "mars", "april", "mai", "juni", "juli", "august", "september", "oktober",
+             "november", "desember"]
+
+
 def next_due(source: str) -> tuple[str, str, str]:
     """(latest period, next period expected, state) from the source's cadence."""
     r = due_by_source.get(source)
@@ -50,14 +54,15 @@ def next_due(source: str) -> tuple[str, str, str]:
     cadence = int(r["cadence_years"] or 1)
     nxt = int(r["latest_year"]) + cadence
     label = f"{nxt}/{str(nxt + 1)[-2:]}" if r["period_type"] == "skoleår" else str(nxt)
-    # Calendar- and school-year figures arrive the year after; survey results the same year.
-    expected_in = nxt if r["period_type"] == "undersøkelsesår" else nxt + 1
-    if as_of.year > expected_in:
-        state = f"forsinket (ventet i {expected_in})"
-    elif as_of.year == expected_in:
-        state = f"ventes i {expected_in}"
+    # Period Y is out in the catalogue's published_month of Y+1 (the same rule as "foreldet").
+    due = dt.date(nxt + 1, int(r["published_month"] or 6), 1)
+    when = f"{MONTHS_NB[due.month - 1]} {due.year}"
+    if as_of >= due:
+        state = f"forsinket (ventet fra {when})"
+    elif as_of.year == due.year:
+        state = f"ventes fra {when}"
     else:
-        state = f"ikke før {expected_in}"
+        state = f"ikke før {when}"
     return r["latest_period"] or str(r["latest_year"]), label, state
 
 
