@@ -8,7 +8,6 @@ comma), never through the dashboard's functions. The snapshot comes from the ses
 from __future__ import annotations
 
 import datetime as dt
-
 import html
 import json
 import re
