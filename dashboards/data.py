@@ -206,17 +206,9 @@ def file_loads() -> pl.DataFrame:
     return query("SELECT * FROM main.file_loads ORDER BY processed_at DESC, source, file_name")
 
 
-def data_years_per_source() -> pl.DataFrame:
-    """Latest period with data per source, and the source's publication cadence and month."""
-    return query(
-        """
-        SELECT c.source, MIN(c.cadence_years) AS cadence_years, ANY_VALUE(c.period_type) AS period_type,
-               MIN(c.published_month) AS published_month,
-               MAX(v.year) AS latest_year, ARG_MAX(v.period, v.year) AS latest_period
-        FROM main.metric_catalogue c LEFT JOIN main.metric_values v USING (metric_id)
-        GROUP BY c.source ORDER BY c.source
-        """
-    )
+def source_schedule() -> pl.DataFrame:
+    """Per source: latest period delivered, the next one, when it is due and whether it is late."""
+    return query("SELECT * FROM main.source_schedule ORDER BY source")
 
 
 def services() -> list[str]:

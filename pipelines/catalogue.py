@@ -43,8 +43,9 @@ class Metric(BaseModel):
     source: str
     period_type: PeriodType
     cadence_years: int = Field(ge=1)
-    # The month of the following year when a period's figures are out (KOSTRA: March, preliminary).
-    published_month: int = Field(default=6, ge=1, le=12)
+    # Months from the end of a period's year until its figures are out: KOSTRA 2 (1 March of Y+1,
+    # preliminary), Ungdata -4 (1 September of the survey year). A school year 2024/25 is Y = 2024.
+    publication_lag_months: int = Field(default=5, ge=-12, le=24)
     lowest_level: AreaLevel
     satsingsomrade: str
     baseline_year: int
@@ -54,6 +55,15 @@ class Metric(BaseModel):
     # Sampling error: Wilson for shares of people, exact Poisson for counts of events; "none" for
     # figures that are not counts of people or events (a share of kroner has no sampling error).
     uncertainty: Literal["wilson", "poisson", "none"] | None = None
+
+    def published_on(self, period_year: int) -> dt.date:
+        """The day period ``period_year``'s figures are due out."""
+        index = (period_year + 1) * 12 + self.publication_lag_months
+        return dt.date(index // 12, index % 12 + 1, 1)
+
+    def newest_period_out(self, on: dt.date) -> int:
+        """The newest period whose figures are due out by ``on``."""
+        return (on.year * 12 + on.month - 1 - self.publication_lag_months) // 12 - 1
 
     @property
     def interval_method(self) -> str:

@@ -366,7 +366,7 @@ def test_data_quality_lists_every_source_and_quarantine(snapshot: Path) -> None:
                            "WHERE c.source = 'ungdata'")[0][0]
     cadence = sql(snapshot, "SELECT MIN(cadence_years) FROM metric_catalogue WHERE source = 'ungdata'")[0][0]
     assert ungdata["Neste periode"] == str(latest + cadence)
-    # KOSTRA year Y is out in March of Y+1 (catalogue published_month = 3): late once that has passed.
+    # KOSTRA year Y is out in March of Y+1 (catalogue publication_lag_months = 2): late once that has passed.
     (as_of,) = sql(snapshot, "SELECT as_of FROM snapshot")[0]
     cw_latest = sql(snapshot, "SELECT MAX(year) FROM metric_values v JOIN metric_catalogue c USING (metric_id) "
                               "WHERE c.source = 'child_welfare'")[0][0]

@@ -1,5 +1,6 @@
 """'Foreldet': the latest value is older than the source's cadence allows on the day the report
-is read (KOSTRA's year Y is out in March of Y+1; Ungdata runs every three years)."""
+is read (KOSTRA's year Y is out in March of Y+1; Ungdata runs every three years, results in
+September of the survey year)."""
 
 from __future__ import annotations
 
@@ -18,10 +19,10 @@ def test_kostra_year_is_due_in_march_and_a_survey_every_three_years():
     # Before March 2026 the newest KOSTRA year out is 2024; from 1 March it is 2025.
     assert stale_after_year(kostra, dt.date(2026, 2, 28)) == 2024
     assert stale_after_year(kostra, dt.date(2026, 3, 1)) == 2025
-    # Ungdata (results in September): in November 2026 the 2023 survey is current; by
-    # September 2027 the 2026 survey is due and 2023 is stale.
-    assert stale_after_year(survey, dt.date(2026, 11, 23)) == 2023
-    assert stale_after_year(survey, dt.date(2027, 9, 1)) == 2024
+    # Ungdata (results in September of the survey year, every third year): in August 2026 the
+    # 2023 survey is current; from September 2026 the 2026 survey's results are due and 2023 is stale.
+    assert stale_after_year(survey, dt.date(2026, 8, 31)) == 2023
+    assert stale_after_year(survey, dt.date(2026, 9, 1)) == 2024
 
 
 def test_latest_report_is_read_today_earlier_ones_when_they_were_made():
@@ -39,10 +40,20 @@ def test_snapshot_flags_what_is_overdue_on_its_as_of_date(published_snapshot: Pa
     # The demo's KOSTRA figures end in 2024: overdue once March of 2026 has come.
     kostra_2025_due = as_of >= dt.date(2026, 3, 1)
     assert rows["cw_reports_early_share"] is kostra_2025_due
-    # The demo's last Ungdata survey is 2023: overdue once the 2026 survey's results (Sept 2027) are due.
-    assert rows["depressive_mood"] is (as_of >= dt.date(2027, 9, 1))
+    # The demo's last Ungdata survey is 2023: overdue once the 2026 survey's results (Sept 2026) are due.
+    assert rows["depressive_mood"] is (as_of >= dt.date(2026, 9, 1))
     # Earlier report years are judged when they were made: 2019's report had 2019's figures.
     (stale_2019,) = sql(published_snapshot, """
         SELECT bool_or(stale) FROM scorecard WHERE report_year = 2019 AND area_code = 'baerum'
           AND metric_id = 'cw_reports_early_share'""")[0]
     assert stale_2019 is False
+
+
+def test_published_schedule_names_the_next_delivery(published_snapshot: Path):
+    (as_of,) = sql(published_snapshot, "SELECT as_of FROM snapshot")[0]
+    schedule = {r[0]: r[1:] for r in sql(published_snapshot,
+                "SELECT source, latest_year, next_year, next_due, overdue FROM source_schedule")}
+    assert schedule["child_welfare"][:3] == (2024, 2025, dt.date(2026, 3, 1))
+    assert schedule["ungdata"][:3] == (2023, 2026, dt.date(2026, 9, 1))
+    assert schedule["absence"][:3] == (2024, 2025, dt.date(2026, 8, 1))  # school year 2025/26 ends in June 2026
+    assert schedule["child_welfare"][3] is (as_of >= dt.date(2026, 3, 1))

@@ -38,32 +38,26 @@ per_source = (
     )
     .sort("source")
 )
-due = data.data_years_per_source()
-due_by_source = {r["source"]: r for r in due.iter_rows(named=True)}
-
+due_by_source = {r["source"]: r for r in data.source_schedule().iter_rows(named=True)}
 
 MONTHS_NB = ["januar", "februar", "mars", "april", "mai", "juni", "juli", "august", "september", "oktober",
              "november", "desember"]
 
 
 def next_due(source: str) -> tuple[str, str, str]:
-    """(latest period, next period expected, state) from the source's cadence."""
+    """(latest period, next period, state), from the schedule the pipeline publishes."""
     r = due_by_source.get(source)
     if r is None or r["latest_year"] is None:
         return "–", "–", "ingen indikator"
-    cadence = int(r["cadence_years"] or 1)
-    nxt = int(r["latest_year"]) + cadence
-    label = f"{nxt}/{str(nxt + 1)[-2:]}" if r["period_type"] == "skoleår" else str(nxt)
-    # Period Y is out in the catalogue's published_month of Y+1 (the same rule as "foreldet").
-    due = dt.date(nxt + 1, int(r["published_month"] or 6), 1)
+    due = r["next_due"]
     when = f"{MONTHS_NB[due.month - 1]} {due.year}"
-    if as_of >= due:
+    if r["overdue"]:
         state = f"forsinket (ventet fra {when})"
     elif as_of.year == due.year:
         state = f"ventes fra {when}"
     else:
         state = f"ikke før {when}"
-    return r["latest_period"] or str(r["latest_year"]), label, state
+    return r["latest_period"], r["next_period"], state
 
 
 rows, due_rows = [], []
@@ -93,8 +87,8 @@ st.dataframe(sources_table, hide_index=True, key="dq_sources")
 ui.download_buttons(sources_table, "datakvalitet-kilder", key="dq_sources_dl", title="Kilder")
 
 st.subheader("Når kommer neste data?")
-st.caption("Beregnet fra siste periode med data og hvor ofte kilden publiserer. Kalender- og skoleårstall kommer "
-           "året etter; Ungdata-resultater samme år som undersøkelsen.")
+st.caption("Beregnet fra siste periode med data, hvor ofte kilden publiserer og når tallene kommer: KOSTRA i mars "
+           "året etter, Ungdata-resultater i september samme år som undersøkelsen.")
 due_table = pl.DataFrame(due_rows) if due_rows else pl.DataFrame({"Kilde": []})
 st.dataframe(due_table, hide_index=True, key="dq_due")
 ui.download_buttons(due_table, "datakvalitet-neste-data", key="dq_due_dl", title="Neste data")

@@ -177,15 +177,10 @@ def reports_by_reporter(con: duckdb.DuckDBPyConnection, *, min_count: int) -> pl
 # -- scorecard --------------------------------------------------------------------------------
 
 def stale_after_year(metric: Metric, clock: dt.date) -> int:
-    """The oldest period that is still current on the date ``clock``.
-
-    Period Y's figures are out in ``published_month`` of Y+1 (KOSTRA: preliminary in March; a
-    school year 2024/25 counts as 2024). On ``clock`` the newest period out is therefore Y, and a
-    source publishing every ``cadence_years`` must have Y - cadence + 1 or later. A latest value
-    older than that is "foreldet".
-    """
-    newest_out = clock.year - 1 if clock.month >= metric.published_month else clock.year - 2
-    return newest_out - metric.cadence_years + 1
+    """The oldest period that is still current on the date ``clock``: a source publishing every
+    ``cadence_years`` must have the newest period due out by then, or one up to cadence - 1 older.
+    A latest value older than that is "foreldet"."""
+    return metric.newest_period_out(clock) - metric.cadence_years + 1
 
 
 def report_clock(report_year: int, latest_report_year: int, as_of: dt.date) -> dt.date:
@@ -230,7 +225,32 @@ def build_scorecard(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, target
                                            report_clock(report_year, report_years[-1], as_of), as_of, hidden))
     scorecard = pl.DataFrame(rows, infer_schema_length=None)
     replace_table(con, "marts.scorecard", scorecard)
+    replace_table(con, "marts.source_schedule", source_schedule(values, catalogue, as_of))
     return scorecard
+
+
+def source_schedule(values: pl.DataFrame, catalogue: Catalogue, as_of: dt.date) -> pl.DataFrame:
+    """Per source: the latest period delivered, the next one and the day it is due, and whether
+    it is overdue on ``as_of`` (the same publication rule as "foreldet")."""
+    rows = []
+    for source in sorted({m.source for m in catalogue.metrics}):
+        metrics = [m for m in catalogue.metrics if m.source == source]
+        lead = min(metrics, key=lambda m: (m.cadence_years, m.publication_lag_months))
+        delivered = values.filter(pl.col("metric_id").is_in([m.id for m in metrics])
+                                  & (pl.col("value").is_not_null() | pl.col("suppressed")))
+        latest = delivered["year"].max() if delivered.height else None
+        next_year = None if latest is None else latest + lead.cadence_years
+        due = None if next_year is None else lead.published_on(next_year)
+        rows.append({
+            "source": source, "period_type": lead.period_type, "cadence_years": lead.cadence_years,
+            "latest_year": latest,
+            "latest_period": delivered.filter(pl.col("year") == latest)["period"][0] if latest is not None else None,
+            "next_year": next_year,
+            "next_period": None if next_year is None else (
+                f"{next_year}/{str(next_year + 1)[-2:]}" if lead.period_type == "skoleår" else str(next_year)),
+            "next_due": due, "overdue": bool(due and as_of >= due),
+        })
+    return pl.DataFrame(rows, infer_schema_length=None)
 
 
 def _scorecard_row(metric: Metric, target, first: dict, shown: list[dict], base_year: int, report_year: int,

@@ -44,7 +44,7 @@ def metric_catalogue(warehouse: DuckDBResource) -> dg.MaterializeResult:
         "metric_id": m.id, "label": m.label, "definition": m.definition,
         "numerator_text": m.numerator, "denominator_text": m.denominator, "unit": m.unit,
         "direction": m.direction, "owners": "; ".join(m.owners), "source": m.source,
-        "period_type": m.period_type, "cadence_years": m.cadence_years, "published_month": m.published_month, "lowest_level": m.lowest_level,
+        "period_type": m.period_type, "cadence_years": m.cadence_years, "publication_lag_months": m.publication_lag_months, "lowest_level": m.lowest_level,
         "satsingsomrade": m.satsingsomrade, "satsingsomrade_label": area_label[m.satsingsomrade],
         "baseline_year": m.baseline_year, "baseline_note": m.baseline_note, "plan_baseline": m.plan_baseline,
         "kind": m.kind, "sort_order": i,

@@ -21,6 +21,7 @@ SERVING_GROUP = "serving"
 PUBLISHED_TABLES = {
     "metric_values": "SELECT * EXCLUDE (parent_code) FROM marts.metric_values",
     "scorecard": "SELECT * FROM marts.scorecard",
+    "source_schedule": "SELECT * FROM marts.source_schedule",
     "cw_reports_by_reporter": "SELECT * FROM marts.cw_reports_by_reporter",
     "metric_catalogue": "SELECT * FROM marts.metric_catalogue",
     "satsingsomrader": "SELECT * FROM marts.satsingsomrader",
