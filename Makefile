@@ -33,7 +33,7 @@ report: setup browser
 
 dashboard: setup
 	@echo "Dashboard: http://localhost:$(PORT)"
-	$(PY) -m streamlit run dashboards/app.py --server.port $(PORT) --server.headless true --browser.gatherUsageStats false --client.toolbarMode viewer
+	$(PY) -m streamlit run dashboards/app.py --server.port $(PORT)
 
 ## The main job: demo data -> pipeline -> dashboard on localhost.
 run: demo-data pipeline dashboard

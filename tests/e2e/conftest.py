@@ -69,7 +69,7 @@ def chromium() -> str:
     return CHROMIUM
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")  # the server and the browser end with this package
 def dashboard_url(chromium: str, published_snapshot: Path, tmp_path_factory) -> Iterator[str]:
     """Start the real dashboard on a free localhost port; always terminate it."""
     data_dir = tmp_path_factory.mktemp("e2e_dashboard_data")
@@ -78,9 +78,9 @@ def dashboard_url(chromium: str, published_snapshot: Path, tmp_path_factory) -> 
     # Commentaries go to a private data folder; status reports are read where the pipeline wrote them.
     env = {**os.environ, "SBU_PUBLISHED_PATH": str(published_snapshot), "SBU_DATA_DIR": str(data_dir),
            "SBU_REPORTS_DIR": str(reports_dir(published_snapshot)), "PYTHONUNBUFFERED": "1"}
-    cmd = [sys.executable, "-m", "streamlit", "run", str(APP), "--server.headless", "true",
-           "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false",
-           "--server.fileWatcherType", "none", "--client.toolbarMode", "viewer"]
+    # Everything else comes from the repository's .streamlit/config.toml, as for `make dashboard`.
+    cmd = [sys.executable, "-m", "streamlit", "run", str(APP), "--server.address", "127.0.0.1",
+           "--server.port", str(port), "--server.fileWatcherType", "none"]
     with log.open("wb") as out:
         proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
@@ -96,7 +96,7 @@ def dashboard_url(chromium: str, published_snapshot: Path, tmp_path_factory) -> 
             proc.wait(timeout=10)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(chromium: str, dashboard_url: str):
     from playwright.sync_api import sync_playwright
 
