@@ -30,7 +30,7 @@ from pipelines.readers import find_identity_numbers
 BAD = Path(__file__).resolve().parent / "bad_files"
 MANIFEST = yaml.safe_load((BAD / "expected.yaml").read_text(encoding="utf-8"))
 CASES = MANIFEST["cases"]
-CORPUS_IDENTITY_NUMBERS = ("31123990008", "71123990182")
+CORPUS_IDENTITY_NUMBERS = ("31123990008", "71123990182", "1123990095")
 NOW = dt.datetime(2025, 3, 1, 12, 0)  # one load time, so loads can be compared row for row
 
 
@@ -222,7 +222,7 @@ def test_bad_file_after_a_good_load_leaves_the_loaded_data_alone(bad_file, demo_
                 "SELECT table_schema, table_name, column_name FROM information_schema.columns "
                 "WHERE data_type = 'VARCHAR'").fetchall():
             hits = con.execute(f'SELECT COUNT(*) FROM "{schema}"."{table}" WHERE '
-                               f'regexp_matches("{column}", \'311239 ?90008|71123990182\')').fetchall()[0][0]
+                               f'regexp_matches("{column}", \'311239 ?90008|71123990182|1123990095\')').fetchall()[0][0]
             assert hits == 0, f"{schema}.{table}.{column}"
     finally:
         con.close()

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipelines.readers import find_identity_numbers, is_valid_identity_number
+from pipelines.readers import find_identity_numbers, find_identity_numbers_in_cell, is_valid_identity_number
 
 # Weights for the control digits, written out from the specification:
 # k1 = 11 - ((3*d1 + 7*d2 + 6*m1 + 1*m2 + 8*y1 + 9*y2 + 4*i1 + 5*i2 + 2*i3) mod 11)
@@ -136,6 +136,33 @@ def test_find_ignores_longer_digit_runs_and_invalid_numbers() -> None:
 def test_find_adjacent_to_letters_and_punctuation() -> None:
     assert find_identity_numbers(f"fnr:{FNR_1990};") == [FNR_1990]
     assert find_identity_numbers(f"ID{FNR_2012}x") == [FNR_2012]
+
+
+# 1 January 1990 starts with a zero; as an Excel number cell it is the last ten digits.
+FNR_1990_AS_NUMBER = FNR_1990[1:]
+
+
+@pytest.mark.parametrize("cell", [FNR_1990_AS_NUMBER, f"{FNR_1990_AS_NUMBER}.0", f" {FNR_1990_AS_NUMBER} "])
+def test_a_number_cell_that_lost_its_leading_zero_is_found(cell: str) -> None:
+    assert len(FNR_1990_AS_NUMBER) == 10
+    assert find_identity_numbers_in_cell(cell) == [FNR_1990_AS_NUMBER]
+    # In running text ten digits are just ten digits: only a whole number cell loses a zero.
+    assert find_identity_numbers(cell) == []
+    assert find_identity_numbers_in_cell(f"sak {FNR_1990_AS_NUMBER}") == []
+
+
+def test_cells_are_also_searched_like_free_text() -> None:
+    assert find_identity_numbers_in_cell(f"Fulgt tett, se {FNR_2012}") == [FNR_2012]
+    assert find_identity_numbers_in_cell(FNR_2012) == [FNR_2012]
+
+
+def test_ten_digit_cells_that_are_no_identity_number_pass() -> None:
+    # A wrong check digit, and a number whose first digit is not a dropped zero.
+    wrong = FNR_1990_AS_NUMBER[:-1] + str((int(FNR_1990_AS_NUMBER[-1]) + 1) % 10)
+    assert find_identity_numbers_in_cell(wrong) == []
+    assert complete("012345678") != "01234567890"  # so a count like 1234567890 is no identity number
+    assert find_identity_numbers_in_cell("1234567890") == []
+    assert find_identity_numbers_in_cell("") == []
 
 
 @st.composite

@@ -22,6 +22,7 @@ from pipelines.ingest.contracts import Property, Rule, TableSchema, rules_for
 from pipelines.readers import (
     ReaderError,
     find_identity_numbers,
+    find_identity_numbers_in_cell,
     parse_norwegian_number,
     read_norwegian_csv,
     read_ssb_csv,
@@ -80,7 +81,7 @@ def violation(file: str, rule: str, *, check: str | None = None, row: int | None
     """``row_word`` says what ``row`` counts: "rad" (data row / spreadsheet row, header = 1),
     "linje" (line in a text file) or "celle" (JSON-stat cell, described by its dimensions)."""
     text = _mask_identity_numbers(detail_nb or _RULE_NB.get(rule, rule))
-    shown = None if value is None else _mask_identity_numbers(_shown_value(value))
+    shown = None if value is None else _mask_identity_numbers(_shown_value(value), cell=True)
     msg = f"{_where(file, row, column, row_word)}: {text}" + (f" (verdi: «{shown}»)" if shown is not None else "")
     return Violation(file, rule, check, row, column, shown, msg + f" [regel: {check or rule}]")
 
@@ -94,9 +95,10 @@ def _shown_value(value: object) -> str:
     return str(value)
 
 
-def _mask_identity_numbers(text: str) -> str:
-    """A reason is stored in DuckDB and shown to people: it must never repeat an identity number."""
-    for found in find_identity_numbers(text):
+def _mask_identity_numbers(text: str, cell: bool = False) -> str:
+    """A reason is stored in DuckDB and shown to people: it must never repeat an identity number.
+    ``cell``: ``text`` is one cell's value (where a number cell may have lost its leading zero)."""
+    for found in (find_identity_numbers_in_cell if cell else find_identity_numbers)(text):
         text = text.replace(found, "*" * len(found))
     return text
 
@@ -154,7 +156,7 @@ def scan_identity_numbers(path: Path, raw: pl.DataFrame, table: TableSchema) -> 
     text_cols = [c for c, t in raw.schema.items() if t == pl.Utf8]
     for col in text_cols:
         for row, cell in raw.select(ROW, col).iter_rows():
-            if cell and find_identity_numbers(cell):
+            if cell and find_identity_numbers_in_cell(cell):
                 found.append(violation(path.name, "identity_number", row=row, column=col,
                                        detail_nb=_RULE_NB["identity_number"]))
                 if len(found) >= MAX_ROWS_NAMED:

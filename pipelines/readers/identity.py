@@ -16,13 +16,15 @@ from __future__ import annotations
 import datetime as _dt
 import re
 
-__all__ = ["find_identity_numbers", "is_valid_identity_number"]
+__all__ = ["find_identity_numbers", "find_identity_numbers_in_cell", "is_valid_identity_number"]
 
 _WEIGHTS_K1 = (3, 7, 6, 1, 8, 9, 4, 5, 2)
 _WEIGHTS_K2 = (5, 4, 3, 2, 7, 6, 5, 4, 3, 2)
 
 # 11 digits not part of a longer digit run, optionally written "DDMMYY IIIKK".
 _CANDIDATE = re.compile(r"(?<!\d)(\d{6}) ?(\d{5})(?!\d)")
+# A whole cell of 10 digits: an identity number that a spreadsheet stored as a number.
+_NUMBER_CELL = re.compile(r"\s*(\d{10})(?:\.0*)?\s*")
 
 
 def _control_digit(digits: list[int], weights: tuple[int, ...]) -> int | None:
@@ -99,3 +101,19 @@ def find_identity_numbers(text: str) -> list[str]:
         if is_valid_identity_number(match.group(1) + match.group(2)):
             found.append(match.group(0))
     return found
+
+
+def find_identity_numbers_in_cell(cell: str) -> list[str]:
+    """Find valid identity numbers in one cell of a table.
+
+    As :func:`find_identity_numbers`, and also a cell that is nothing but 10 digits, checked with
+    a leading zero put back: Excel turns a pasted identity number into a number, so everyone born
+    on the 1st to the 9th of a month loses the first digit (and a CSV saved from that sheet keeps
+    the 10 digits). Each item is the text as it occurs in ``cell``.
+    """
+    if not cell:
+        return []
+    number = _NUMBER_CELL.fullmatch(cell)
+    if number and is_valid_identity_number("0" + number.group(1)):
+        return [number.group(1)]
+    return find_identity_numbers(cell)
