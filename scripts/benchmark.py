@@ -10,7 +10,6 @@ step times from Dagster's own events, plus the sizes of what was produced.
 from __future__ import annotations
 
 import os
-import statistics
 import sys
 import tempfile
 import time

@@ -12,7 +12,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipelines.readers import find_identity_numbers, find_identity_numbers_in_cell, is_valid_identity_number
+from pipelines.readers import (
+    find_identity_numbers,
+    find_identity_numbers_in_cell,
+    is_valid_identity_number,
+)
 
 # Weights for the control digits, written out from the specification:
 # k1 = 11 - ((3*d1 + 7*d2 + 6*m1 + 1*m2 + 8*y1 + 9*y2 + 4*i1 + 5*i2 + 2*i3) mod 11)

@@ -4,7 +4,11 @@ Every reader raises :class:`ReaderError` with a machine-readable ``rule``
 and English/Norwegian messages naming the file, line and column.
 """
 
-from pipelines.readers.identity import find_identity_numbers, find_identity_numbers_in_cell, is_valid_identity_number
+from pipelines.readers.identity import (
+    find_identity_numbers,
+    find_identity_numbers_in_cell,
+    is_valid_identity_number,
+)
 from pipelines.readers.norwegian import (
     SSB_SYMBOLS,
     ReaderError,
