@@ -266,6 +266,34 @@ def test_a_failing_replacement_is_rolled_back_whole(landing, tmp_path, monkeypat
         con.close()
 
 
+def test_a_quarantine_that_cannot_be_recorded_leaves_the_file_in_landing(landing, tmp_path):
+    """The file leaves the landing folder only once its quarantine is on disk and in meta.file_loads."""
+    bad_source = Path(__file__).parent / "bad_files" / "ppt" / "ppt_2016_negativt_antall.csv"
+    bad = landing / "ppt" / bad_source.name
+    shutil.copyfile(bad_source, bad)
+    quarantine = tmp_path / "q"
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    try:
+        # A meta table that refuses quarantine rows, as a full disk or a lost connection would.
+        con.execute("CREATE SCHEMA meta")
+        con.execute(landing_module.META_DDL.replace("status VARCHAR NOT NULL,",
+                                                    "status VARCHAR NOT NULL CHECK (status <> 'quarantined'),"))
+        with pytest.raises(duckdb.ConstraintException):
+            ingest_source(con, "ppt", landing, quarantine, now=NOW)
+        assert bad.exists()
+
+        con.execute("DROP SCHEMA meta CASCADE")
+        report = ingest_source(con, "ppt", landing, quarantine, now=LATER)
+        assert list(report.quarantined) == [bad.name]
+        assert not bad.exists()
+        kept = [p.name for p in (quarantine / "ppt").iterdir() if not p.name.endswith((".json", ".txt"))]
+        assert kept == [f"{sha256(bad_source)[:12]}__{bad.name}"]
+        assert (quarantine / "ppt" / kept[0]).read_bytes() == bad_source.read_bytes()
+        assert con.execute("SELECT COUNT(*) FROM meta.file_loads WHERE status = 'quarantined'").fetchall() == [(1,)]
+    finally:
+        con.close()
+
+
 # -- provenance ---------------------------------------------------------------------------------
 
 def test_every_metric_figure_traces_back_to_delivered_files(pipeline_result, published_snapshot, demo_data_dir):

@@ -115,12 +115,16 @@ def _raw_columns(table: TableSchema) -> str:
     return ", ".join(cols)
 
 
-def _quarantine(path: Path, source: str, file_hash: str, problems: list[Violation], quarantine_dir: Path,
+def _quarantine(con: duckdb.DuckDBPyConnection, path: Path, source: str, table: TableSchema | None,
+                file_hash: str, problems: list[Violation], quarantine_dir: Path, version: str,
                 now: dt.datetime) -> Path:
+    """Copy the file and its reasons into quarantine, record it, and only then take it out of the
+    landing folder: if the process dies on the way, the file is still in one of the two places and
+    the next run quarantines it again."""
     target_dir = quarantine_dir / source
     target_dir.mkdir(parents=True, exist_ok=True)
     target = target_dir / f"{file_hash[:12]}__{path.name}"
-    shutil.move(str(path), target)
+    shutil.copy2(path, target)
     reason = {
         "source": source,
         "file": path.name,
@@ -134,6 +138,12 @@ def _quarantine(path: Path, source: str, file_hash: str, problems: list[Violatio
              "Dataene som allerede var lastet inn, vises fortsatt. Rett feilene og legg filen inn på nytt.", ""]
     lines += [f"- {p.message_nb}" for p in problems]
     target.with_name(target.name + ".reason.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    con.execute(
+        "INSERT INTO meta.file_loads VALUES (?, ?, ?, ?, 'quarantined', NULL, NULL, NULL, ?, ?, ?, ?)",
+        [source, table.name if table else None, path.name, file_hash, version, now,
+         problems[0].rule, "\n".join(p.message_nb for p in problems)],
+    )
+    path.unlink()
     return target
 
 
@@ -170,12 +180,7 @@ def ingest_source(con: duckdb.DuckDBPyConnection, source: str, landing_dir: Path
         else:
             typed, problems = validate_file(path, table)
         if problems:
-            _quarantine(path, source, file_hash, problems, quarantine_dir, now)
-            con.execute(
-                "INSERT INTO meta.file_loads VALUES (?, ?, ?, ?, 'quarantined', NULL, NULL, NULL, ?, ?, ?, ?)",
-                [source, table.name if table else None, path.name, file_hash, contract.version, now,
-                 problems[0].rule, "\n".join(p.message_nb for p in problems)],
-            )
+            _quarantine(con, path, source, table, file_hash, problems, quarantine_dir, contract.version, now)
             report.quarantined[path.name] = problems
             continue
         _load_slice(con, source, table, typed, path.name, file_hash, contract.version, now)
