@@ -6,6 +6,7 @@ dashboard, the explanations and the report agree on decimal comma and units.
 
 from __future__ import annotations
 
+import json
 import math
 from typing import Any
 
@@ -133,3 +134,23 @@ def target_text(target_kind: str | None, target_value: Any, target_year: Any, un
 
 def owners_list(owners: str | None) -> list[str]:
     return [o.strip() for o in (owners or "").split(";") if o.strip()]
+
+
+def slice_periods(slice_json: str | None) -> list[int | str]:
+    """The periods a delivered file covers, from ``meta.file_loads.slice`` (a JSON list of years,
+    school years like "2016/17", or ``["*"]`` for a file that is the whole table)."""
+    return json.loads(slice_json) if slice_json else []
+
+
+def periods_text(slice_json: str | None) -> str:
+    """"2014–2024" for a run of years, "2016/17" for a school year, "hele registeret" for a file
+    that is the whole table."""
+    periods = slice_periods(slice_json)
+    if periods == ["*"]:
+        return "hele registeret"
+    if periods and all(isinstance(p, int) for p in periods):
+        years = sorted(periods)
+        if len(years) > 1 and years == list(range(years[0], years[-1] + 1)):
+            return f"{years[0]}–{years[-1]}"
+        periods = years
+    return ", ".join(str(p) for p in periods)

@@ -230,6 +230,9 @@ def test_indicator_chart_draws_baseline_target_and_path(snapshot: Path) -> None:
     files = [f for (f,) in sql(snapshot, "SELECT file_name FROM metric_provenance WHERE metric_id = 'ti_parent_share'")]
     prov = at.dataframe[2].value
     assert sorted(prov["Fil"]) == sorted(files)
+    # Each yearly services file (tjenestetall_<year>.xlsx) covers the year in its name.
+    for name, covers in zip(prov["Fil"], prov["Gjelder"]):
+        assert covers == re.fullmatch(r"tjenestetall_(\d{4})\.xlsx", name).group(1)
 
 
 def test_indicator_suppressed_value_renders_skjermet(snapshot: Path) -> None:

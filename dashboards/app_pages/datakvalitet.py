@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 
 import polars as pl
 import streamlit as st
@@ -112,20 +111,6 @@ else:
     ui.download_buttons(q_table, "datakvalitet-karantene", key="dq_q_dl", title="Karantene")
 
 
-
-def _slice_text(raw: str | None) -> str:
-    """'[2014, 2015, …, 2024]' -> '2014–2024'; '["*"]' -> 'alle'."""
-    try:
-        parts = [str(p) for p in json.loads(raw or "[]")]
-    except (TypeError, ValueError):
-        return raw or ""
-    if parts == ["*"]:
-        return "alle"
-    if not parts:
-        return ""
-    return parts[0] if len(parts) == 1 else f"{parts[0]}–{parts[-1]}"
-
-
 st.subheader("Datakontroller")
 checks = data.check_results()
 if checks is None:
@@ -157,7 +142,7 @@ all_table = pl.DataFrame({
     "Status": [{"loaded": "lastet", "replaced": "erstattet", "quarantined": "karantene"}.get(s, s)
                for s in loads["status"].to_list()],
     "Rader": ["" if r is None else str(r) for r in loads["rows"].to_list()],
-    "Periode": [_slice_text(s) for s in loads["slice"].to_list()],
+    "Periode": [fmt.periods_text(s) for s in loads["slice"].to_list()],
     "Tidspunkt": [t.strftime("%d.%m.%Y %H:%M") if t else "" for t in loads["processed_at"].to_list()],
     "Kontraktversjon": [c or "" for c in loads["contract_version"].to_list()],
     "Innholdshash": [(h or "")[:12] for h in loads["file_hash"].to_list()],

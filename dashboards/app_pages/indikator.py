@@ -139,6 +139,7 @@ if prov.is_empty():
 else:
     prov_view = pl.DataFrame({
         "Fil": prov["file_name"].to_list(),
+        "Gjelder": [fmt.periods_text(p) for p in prov["periods"].to_list()],
         "Kilde": [fmt.SOURCE_LABEL.get(s, s) for s in prov["source"].to_list()],
         "Tabell": prov["table_name"].to_list(),
         "Rader": [str(r) for r in prov["rows"].to_list()],

@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
-import json
 import logging
 import math
 import os
@@ -106,16 +105,6 @@ def datetime_nb(value: dt.datetime | None) -> str:
     if value.tzinfo is None:
         value = value.replace(tzinfo=dt.UTC)
     return value.astimezone(_OSLO).strftime("%d.%m.%Y kl. %H:%M")
-
-
-def _slice_text(raw: Any) -> str:
-    try:
-        parts = json.loads(raw) if raw else []
-    except (TypeError, ValueError):
-        return str(raw or "")
-    if isinstance(parts, list):
-        return ", ".join(str(p) for p in parts)
-    return str(parts)
 
 
 def _css_string(text: Any) -> Any:
@@ -495,8 +484,7 @@ def _build_view(snap: _Snapshot, commentaries: list[dict]) -> tuple[dict, list, 
     for source in sorted(all_sources, key=lambda s: fmt.SOURCE_LABEL.get(s, s)):
         part = loads.filter(pl.col("source") == source)
         ok = part.filter(pl.col("status") == "loaded")
-        periods = sorted({p.strip() for r in ok["slice"].to_list() for p in _slice_text(r).split(",")
-                          if p.strip() and p.strip() != "*"})
+        periods = sorted({str(p) for r in ok["slice"].to_list() for p in fmt.slice_periods(r) if p != "*"})
         loaded = [t for t in ok["processed_at"].to_list() if t is not None]
         sources.append({
             "label": fmt.SOURCE_LABEL.get(source, source),

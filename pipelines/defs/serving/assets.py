@@ -33,7 +33,7 @@ PUBLISHED_TABLES = {
     # its SQL reads; see marts.metric_sources).
     "metric_provenance": """
         SELECT ms.metric_id, f.source, f.table_name, f.file_name, f.file_hash, f.rows, f.processed_at AS loaded_at,
-               f.contract_version
+               f.contract_version, f.slice AS periods
         FROM marts.metric_sources ms
         JOIN meta.file_loads f ON f.source = ms.source AND f.table_name = ms.table_name AND f.status = 'loaded'
         ORDER BY ms.metric_id, f.source, f.file_name""",
