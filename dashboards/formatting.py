@@ -85,11 +85,15 @@ def value_text(value: Any, unit: str) -> str:
     return format_value_nb(float(value), unit)
 
 
-def value_with_period(value: Any, unit: str, period: Any) -> str:
+def value_with_period(value: Any, unit: str, period: Any, preliminary: bool = False) -> str:
+    """"23,1 % (2025)"; "23,1 % (2025, foreløpig)" while the source has published only preliminary
+    figures for the period (KOSTRA between March and June)."""
     if is_missing(value):
         return MISSING
     text = format_value_nb(float(value), unit)
-    return f"{text} ({period})" if period not in (None, "") else text
+    if period in (None, ""):
+        return text
+    return f"{text} ({period}, foreløpig)" if preliminary else f"{text} ({period})"
 
 
 def signed_number(x: float, decimals: int) -> str:

@@ -117,7 +117,8 @@ def scorecard_table(
                     sup = _latest_suppressed(obs, s["baseline_year"])
                     if sup:
                         baseline = fmt.suppressed_text(sup["suppression_reason"])
-                status = fmt.value_with_period(s["status_value"], unit, s["status_period"])
+                status = fmt.value_with_period(s["status_value"], unit, s["status_period"],
+                                               preliminary=bool(s.get("status_preliminary")))
                 if fmt.is_missing(s["status_value"]):
                     sup = _latest_suppressed(obs, s["status_year"]) or _latest_suppressed(obs)
                     if sup:
@@ -135,6 +136,8 @@ def scorecard_table(
                 })
                 if s["stale"]:
                     notes.append(f"Foreldet: siste tall er fra {s['status_period']}")
+                if s.get("status_preliminary"):
+                    notes.append(f"Foreløpige tall for {s['status_period']}; de endelige kommer senere i året")
                 if s["baseline_is_first_year"]:
                     notes.append(f"0-punkt er første år med data ({s['baseline_period']})")
                 if m.get("baseline_note"):

@@ -46,6 +46,9 @@ class Metric(BaseModel):
     # Months from the end of a period's year until its figures are out: KOSTRA 2 (1 March of Y+1,
     # preliminary), Ungdata -4 (1 September of the survey year). A school year 2024/25 is Y = 2024.
     publication_lag_months: int = Field(default=5, ge=-12, le=24)
+    # Where the first publication is preliminary, months until the final figures (KOSTRA: final in
+    # mid-June of Y+1, so 6 = final from 1 July). Until then the latest value is "foreløpig".
+    final_lag_months: int | None = Field(default=None, ge=-12, le=36)
     lowest_level: AreaLevel
     satsingsomrade: str
     baseline_year: int
@@ -58,8 +61,11 @@ class Metric(BaseModel):
 
     def published_on(self, period_year: int) -> dt.date:
         """The day period ``period_year``'s figures are due out."""
-        index = (period_year + 1) * 12 + self.publication_lag_months
-        return dt.date(index // 12, index % 12 + 1, 1)
+        return _months_after_year_end(period_year, self.publication_lag_months)
+
+    def preliminary_on(self, period_year: int, on: dt.date) -> bool:
+        """True while period ``period_year``'s figures are only the preliminary ones on ``on``."""
+        return self.final_lag_months is not None and on < _months_after_year_end(period_year, self.final_lag_months)
 
     def newest_period_out(self, on: dt.date) -> int:
         """The newest period whose figures are due out by ``on``."""
@@ -70,6 +76,12 @@ class Metric(BaseModel):
         if self.uncertainty:
             return self.uncertainty
         return {"percent": "wilson", "count": "poisson"}.get(self.unit, "none")
+
+
+def _months_after_year_end(period_year: int, months: int) -> dt.date:
+    """The first day of the month ``months`` after the end of ``period_year``."""
+    index = (period_year + 1) * 12 + months
+    return dt.date(index // 12, index % 12 + 1, 1)
 
 
 class TargetVersion(BaseModel):

@@ -443,6 +443,25 @@ def test_stale_status_is_marked_foreldet(snapshot: Path, tmp_path: Path, monkeyp
     assert any("Foreldet" in w.value for w in at.warning)
 
 
+def test_preliminary_status_is_marked_foreløpig(snapshot: Path, tmp_path: Path, monkeypatch) -> None:
+    copy = tmp_path / "sbu.duckdb"
+    shutil.copy(snapshot, copy)
+    con = duckdb.connect(str(copy))
+    con.execute("UPDATE scorecard SET status_preliminary = TRUE WHERE metric_id = 'cw_investigation_rate'").fetchall()
+    con.close()
+    monkeypatch.setenv("SBU_PUBLISHED_PATH", str(copy))
+    year = latest_report_year(copy)
+    head = headline(copy, "cw_investigation_rate", "baerum", year)
+    at = app()
+    text = row_text(at, label_of(copy, "cw_investigation_rate"))
+    assert f"({head['status_period']}, foreløpig)" in text
+    assert f"Foreløpige tall for {head['status_period']}" in text
+    # Other metrics' status periods carry no such mark.
+    assert "foreløpig" not in row_text(at, label_of(copy, "cw_reports_early_share")).lower()
+    at = app("indikator", indikator="cw_investigation_rate")
+    assert any("Foreløpige tall" in i.value for i in at.info)
+
+
 def test_the_chosen_area_follows_the_user_to_the_next_page(snapshot: Path) -> None:
     at = app()
     at.selectbox(key="ov_area").set_value("vestre").run()

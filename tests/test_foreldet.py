@@ -1,14 +1,18 @@
 """'Foreldet': the latest value is older than the source's cadence allows on the day the report
 is read (KOSTRA's year Y is out in March of Y+1; Ungdata runs every three years, results in
-September of the survey year)."""
+September of the survey year). 'Foreløpig': KOSTRA's March figures are preliminary until the final
+ones in mid-June (the catalogue counts them final from 1 July)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 from pathlib import Path
 
-from pipelines.catalogue import load_catalogue
-from pipelines.metrics.engine import report_clock, stale_after_year
+import duckdb
+
+from pipelines.catalogue import load_catalogue, load_targets
+from pipelines.metrics.engine import build_scorecard, report_clock, stale_after_year
 from tests.helpers import sql
 
 
@@ -23,6 +27,41 @@ def test_kostra_year_is_due_in_march_and_a_survey_every_three_years():
     # 2023 survey is current; from September 2026 the 2026 survey's results are due and 2023 is stale.
     assert stale_after_year(survey, dt.date(2026, 8, 31)) == 2023
     assert stale_after_year(survey, dt.date(2026, 9, 1)) == 2024
+
+
+def test_kostra_figures_are_preliminary_from_march_until_july():
+    cat = load_catalogue()
+    kostra = next(m for m in cat.metrics if m.id == "cw_investigation_rate")
+    survey = next(m for m in cat.metrics if m.id == "depressive_mood")
+    assert kostra.preliminary_on(2024, dt.date(2025, 3, 1))
+    assert kostra.preliminary_on(2024, dt.date(2025, 6, 30))
+    assert not kostra.preliminary_on(2024, dt.date(2025, 7, 1))
+    assert not kostra.preliminary_on(2023, dt.date(2025, 3, 1))
+    # Ungdata publishes its results once: never preliminary.
+    assert not survey.preliminary_on(2023, dt.date(2023, 9, 1))
+
+
+def test_scorecard_read_in_april_marks_the_latest_kostra_year_preliminary(pipeline_result, demo_data_dir, tmp_path):
+    """The demo's figures end in 2024. Read on 15 April 2025, KOSTRA's 2024 figures are the
+    preliminary ones; the 2023 report (read at the end of 2024) had final figures."""
+    warehouse = tmp_path / "w.duckdb"
+    shutil.copyfile(demo_data_dir / "warehouse" / "sbu.duckdb", warehouse)
+    cat = load_catalogue()
+    con = duckdb.connect(str(warehouse))
+    try:
+        card = build_scorecard(con, cat, load_targets(catalogue=cat), dt.date(2025, 4, 15))
+    finally:
+        con.close()
+    baerum = card.filter((card["area_code"] == "baerum") & (card["school_level"] == "alle")
+                         & (card["gender"] == "alle"))
+    flags = {(r["metric_id"], r["report_year"]): (r["status_year"], r["status_preliminary"])
+             for r in baerum.iter_rows(named=True)}
+    kostra = [m.id for m in cat.metrics if m.source == "child_welfare"]
+    assert len(kostra) == 3
+    for metric_id in kostra:
+        assert flags[(metric_id, 2024)] == (2024, True)
+        assert flags[(metric_id, 2023)] == (2023, False)
+    assert {m for (m, year), (_, prelim) in flags.items() if prelim} == set(kostra)
 
 
 def test_latest_report_is_read_today_earlier_ones_when_they_were_made():

@@ -64,6 +64,9 @@ else:
         details.append(f"**Mål:** versjon {row['target_version']}, vedtatt {row['target_decided_at']:%d.%m.%Y}"
                        + (f" ({row['target_decision_ref']})" if row["target_decision_ref"] else ""))
     st.markdown("\n".join(f"- {d}" for d in details))
+    if row["status_preliminary"]:
+        st.info(f"**Foreløpige tall:** tallene for {row['status_period']} er kildens første, foreløpige tall. "
+                "De endelige tallene kan avvike.", icon=":material/pending:")
     if row["stale"]:
         st.warning(f"**Foreldet:** siste tall er fra {row['status_period']}, og kilden skulle ha levert nyere tall "
                    f"(publiseres hvert {meta['cadence_years']}. år).", icon=":material/history:")

@@ -302,6 +302,7 @@ def _scorecard_row(metric: Metric, target, first: dict, shown: list[dict], base_
         "p_value": a.p_value,
         "status_class": a.status_class,
         "stale": a.stale,
+        "status_preliminary": bool(status_row) and metric.preliminary_on(status_row["year"], clock),
         "explanation": a.explanation_nb,
         "as_of": as_of,
     }

@@ -275,7 +275,8 @@ def _group_rows(metric: dict, sc_rows: list[dict], obs: list[dict]) -> list[dict
         baseline = fmt.value_with_period(s["baseline_value"], unit, s["baseline_period"])
         if fmt.is_missing(s["baseline_value"]) and (sup := _suppressed_at(mine, s["baseline_year"])):
             baseline = fmt.suppressed_text(sup["suppression_reason"])
-        status = fmt.value_with_period(s["status_value"], unit, s["status_period"])
+        status = fmt.value_with_period(s["status_value"], unit, s["status_period"],
+                                       preliminary=bool(s.get("status_preliminary")))
         sup = _suppressed_at(mine, s["status_year"]) or _suppressed_at(mine, None)
         if fmt.is_missing(s["status_value"]) and sup:
             status = f"{fmt.suppressed_text(sup['suppression_reason'])} ({sup['period']})"
