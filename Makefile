@@ -29,7 +29,7 @@ pipeline: setup browser
 
 ## Årlig statusrapport as PDF in data/reports/ (YEAR=2019; default: the latest report year).
 report: setup browser
-	$(PY) -m pipelines.report.build $(if $(YEAR),--year $(YEAR))
+	$(PY) -m pipelines.run --report-year $(or $(YEAR),latest)
 
 dashboard: setup
 	@echo "Dashboard: http://localhost:$(PORT)"

@@ -8,6 +8,7 @@ dashboard tests read.
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import dagster as dg
@@ -27,21 +28,40 @@ def use_data_dir(path: Path, **overrides: str) -> None:
     get_settings.cache_clear()
 
 
-def materialize_all(data_dir: Path, instance: dg.DagsterInstance | None = None,
-                    **overrides: str) -> dg.ExecuteInJobResult:
-    """Materialize every asset of the code location against ``data_dir`` (in process)."""
+@dataclass
+class PipelineRun:
+    """What ``make pipeline`` runs: ``refresh_all``, then the status report of the snapshot's
+    latest report year (the partition the ``report_after_publish`` sensor asks for)."""
+
+    refresh: dg.ExecuteInProcessResult
+    report: dg.ExecuteInProcessResult | None
+
+    @property
+    def success(self) -> bool:
+        return self.refresh.success and (self.report is None or self.report.success)
+
+
+def materialize_all(data_dir: Path, instance: dg.DagsterInstance | None = None, *, report: bool = True,
+                    **overrides: str) -> PipelineRun:
+    """Materialize the code location's assets against ``data_dir`` (in process) with Dagster's
+    ``materialize``; ``report=False`` leaves out the PDF."""
     use_data_dir(data_dir, **overrides)
     from pipelines.definitions import defs
+    from pipelines.defs.jobs import REFRESH_SELECTION
+    from pipelines.defs.serving.report import latest_report_year, status_report
 
     settings = get_settings()
     settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
     assets = list(defs.assets or [])
-    return dg.materialize(
-        assets,
-        resources={"warehouse": DuckDBResource(database=str(settings.warehouse_path))},
-        instance=instance or dg.DagsterInstance.ephemeral(),
-        raise_on_error=False,
-    )
+    resources = {"warehouse": DuckDBResource(database=str(settings.warehouse_path))}
+    instance = instance or dg.DagsterInstance.ephemeral()
+    refresh = dg.materialize(assets, selection=REFRESH_SELECTION, resources=resources, instance=instance,
+                             raise_on_error=False)
+    if not (refresh.success and report):
+        return PipelineRun(refresh, None)
+    year = latest_report_year(refresh.asset_materializations_for_node("published_snapshot")[0])
+    return PipelineRun(refresh, dg.materialize(assets, selection=[status_report.key], partition_key=year,
+                                               resources=resources, instance=instance, raise_on_error=False))
 
 
 @pytest.fixture(scope="session")
@@ -55,7 +75,7 @@ def demo_data_dir(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def pipeline_result(demo_data_dir: Path) -> dg.ExecuteInJobResult:
+def pipeline_result(demo_data_dir: Path) -> PipelineRun:
     result = materialize_all(demo_data_dir)
     assert result.success, "the demo pipeline run failed"
     return result

@@ -1,6 +1,7 @@
 """The Dagster UI and daemon as a user runs them (``make dagster-ui``): the asset graph is there,
-a run launched from the UI materializes everything with row counts, and the landing sensor's own
-run queues behind it on the warehouse pool instead of failing on DuckDB's lock."""
+a run launched from the UI materializes everything with row counts, the landing sensor's own
+run queues behind it on the warehouse pool instead of failing on DuckDB's lock, and the report
+sensor then builds the latest report year's PDF as a partition of ``status_report``."""
 
 from __future__ import annotations
 
@@ -98,3 +99,18 @@ def test_ui_shows_graph_and_runs_queue_on_the_warehouse(dagster_ui):
     assert rows["scorecard"]["rows"] > 1000
     assert rows["ungdata"]["rows_ungdata"] > 100
     assert (data / "published" / "sbu.duckdb").exists()
+
+    # The daemon's report sensor saw the new snapshot and built the 2024 report (the demo data's
+    # latest report year) as that partition of status_report.
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        runs = _graphql(port, """{ runsOrError(filter: {tags: [{key: "dagster/sensor_name", value: "report_after_publish"}]})
+            { ... on Runs { results { runId status tags { key value } } } } }""")["runsOrError"]["results"]
+        if any(r["status"] == "SUCCESS" for r in runs):
+            break
+        assert not any(r["status"] == "FAILURE" for r in runs), runs
+        time.sleep(2)
+    done = [r for r in runs if r["status"] == "SUCCESS"]
+    assert done, runs
+    assert {"key": "dagster/partition", "value": "2024"} in done[0]["tags"]
+    assert (data / "reports" / "statusrapport_2024.pdf").stat().st_size > 0

@@ -29,9 +29,20 @@ def test_asset_keys_and_groups():
 
 def test_jobs_schedules_sensors():
     assert defs.resolve_job_def("refresh_all").executor_def.name == "in_process"
+    assert defs.resolve_job_def("status_reports").executor_def.name == "in_process"
     assert [s.name for s in defs.schedules] == ["refresh_all_schedule"]
     assert [s.cron_schedule for s in defs.schedules] == ["0 5 * * *"]
-    assert [s.name for s in defs.sensors] == ["landing_files"]
+    assert sorted(s.name for s in defs.sensors) == ["landing_files", "report_after_publish"]
+
+
+def test_only_the_status_report_is_partitioned_by_report_year():
+    graph = defs.resolve_asset_graph()
+    partitioned = {k.to_user_string(): graph.get(k).partitions_def for k in graph.get_all_asset_keys()
+                   if graph.get(k).partitions_def is not None}
+    assert list(partitioned) == ["status_report"]
+    assert partitioned["status_report"].name == "report_year"
+    refresh = {k.to_user_string() for k in defs.resolve_job_def("refresh_all").asset_layer.selected_asset_keys}
+    assert refresh == ASSETS - {"status_report"}
 
 
 def test_every_warehouse_writer_is_in_the_warehouse_pool():

@@ -12,10 +12,11 @@ from pipelines.settings import get_settings
 from tests.conftest import use_data_dir
 
 
-def _evaluate(defs, instance, cursor):
-    sensor = defs.resolve_sensor_def("landing_files")
+def _evaluate(defs, instance, cursor, name="landing_files"):
+    sensor = defs.resolve_sensor_def(name)
     context = dg.build_sensor_context(instance=instance, cursor=cursor, definitions=defs)
-    result = sensor.evaluate_tick(context)
+    with dg.partition_loading_context(dynamic_partitions_store=instance):  # as the sensor daemon does
+        result = sensor.evaluate_tick(context)
     return result, context.cursor
 
 
@@ -46,7 +47,7 @@ def test_new_file_launches_its_source_and_downstream(tmp_path: Path, demo_data_d
         third, cursor = _evaluate(defs, instance, cursor)
         assert len(third.run_requests) == 1
         keys = {k.to_user_string() for k in third.run_requests[0].asset_selection}
-        assert keys == {"services", "metric_values", "scorecard", "published_snapshot", "status_report",
+        assert keys == {"services", "metric_values", "scorecard", "published_snapshot",
                         "areas", "metric_catalogue", "targets"}
         assert third.run_requests[0].tags["sbu/changed_sources"] == "services"
         run = job.execute_in_process(instance=instance, asset_selection=third.run_requests[0].asset_selection)
@@ -57,6 +58,19 @@ def test_new_file_launches_its_source_and_downstream(tmp_path: Path, demo_data_d
         con.close()
         assert years == [(2025,)]
 
+        # The new snapshot reaches report year 2025: the report sensor asks for that partition once.
+        report_request, report_cursor = _evaluate(defs, instance, None, "report_after_publish")
+        (request,) = report_request.run_requests
+        assert request.partition_key == "2025"
+        assert defs.resolve_sensor_def("report_after_publish").job_name == "status_reports"
+        assert "2025" in instance.get_dynamic_partitions("report_year")
+        report_run = defs.resolve_job_def("status_reports").execute_in_process(
+            instance=instance, partition_key=request.partition_key)
+        assert report_run.success
+        assert (data / "reports" / "statusrapport_2025.pdf").stat().st_size > 0
+        again, _ = _evaluate(defs, instance, report_cursor, "report_after_publish")
+        assert again.run_requests == []  # no new snapshot, no new report
+
         # The steering group edits a target: only the targets, the scorecard and the snapshot run.
         targets = tmp_path / "targets.yaml"
         targets.write_text(get_settings().targets_path.read_text(encoding="utf-8").replace(
@@ -64,5 +78,5 @@ def test_new_file_launches_its_source_and_downstream(tmp_path: Path, demo_data_d
         use_data_dir(data, SBU_TARGETS_PATH=str(targets))
         fourth, cursor = _evaluate(defs, instance, cursor)
         keys = {k.to_user_string() for k in fourth.run_requests[0].asset_selection}
-        assert keys == {"targets", "scorecard", "published_snapshot", "status_report"}
+        assert keys == {"targets", "scorecard", "published_snapshot"}
     use_data_dir(demo_data_dir)

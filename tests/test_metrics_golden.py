@@ -171,7 +171,7 @@ def golden_run(tmp_path_factory) -> GoldenRun:
     data_dir = tmp_path_factory.mktemp("sbu_golden")
     write_golden_landing(data_dir / "landing")
     try:
-        result = materialize_all(data_dir)
+        result = materialize_all(data_dir, report=False).refresh
     finally:  # leave the settings as the rest of the session had them
         for key in [k for k in os.environ if k.startswith("SBU_")]:
             del os.environ[key]

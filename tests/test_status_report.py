@@ -1,6 +1,6 @@
 """Årlig statusrapport: the PDF contains every metric of the chosen year.
 
-The ``status_report`` asset is materialized for real with Dagster (config ``report_year``) in a
+The ``status_report`` asset is materialized for real with Dagster (the partition of the chosen report year) in a
 data folder holding a copy of the session's demo snapshot and a commentary file in which a leader
 has saved a commentary through the shared store ``pipelines.commentary.save`` (as the dashboard does). The PDF's text is
 extracted with pypdf and checked against the snapshot: every catalogue metric, the plan's column
@@ -85,8 +85,10 @@ def report(published_snapshot: Path, demo_data_dir: Path, tmp_path_factory) -> R
             f.write("\n")
         commentary.save(data, service=SERVICE, report_year=YEAR, author="Kari Nordmann", text=NEW_TEXT)
 
-        result = dg.materialize([status_report], instance=dg.DagsterInstance.ephemeral(),
-                                run_config={"ops": {"status_report": {"config": {"report_year": YEAR}}}})
+        # The report year is a partition of the asset; publishing a snapshot registers its years.
+        instance = dg.DagsterInstance.ephemeral()
+        instance.add_dynamic_partitions("report_year", [str(YEAR)])
+        result = dg.materialize([status_report], instance=instance, partition_key=str(YEAR))
         assert result.success
         meta = result.asset_materializations_for_node("status_report")[0].metadata
         path = Path(meta["path"].value)

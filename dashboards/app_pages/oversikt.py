@@ -87,4 +87,6 @@ if pdfs:
         st.download_button(f"Last ned {pdf.name}", pdf.read_bytes(), file_name=pdf.name, mime="application/pdf",
                            key=f"ov_pdf_{pdf.name}", icon=":material/picture_as_pdf:", on_click="ignore")
 else:
-    st.caption(f"Statusrapporten for {year} er ikke laget ennå. Den lages av pipelinen (PDF i `{reports_dir}`).")
+    st.caption(f"Statusrapporten for {year} er ikke laget ennå. Pipelinen lager den for siste rapportår; "
+               f"andre år lages i Dagster (partisjonen {year} av «status_report») eller med "
+               f"`make report YEAR={year}`.")

@@ -14,19 +14,18 @@ Resultatavtale page); nothing else. Steps:
 4. WeasyPrint turns the HTML into the PDF, written atomically (temporary file, then
    ``os.replace``) so that the dashboard never offers a half-written file.
 
-Command line: ``python -m pipelines.report.build [--year 2019] [--out file.pdf]``.
+Dagster builds it, one partition per report year (``pipelines/defs/serving/report.py``);
+``make report YEAR=2019`` materializes one year.
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import datetime as dt
 import logging
 import math
 import os
 import queue
-import sys
 import tempfile
 import threading
 import time
@@ -144,15 +143,15 @@ def _read_snapshot(snapshot_path: Path, report_year: int | None) -> _Snapshot:
     snapshot_path = Path(snapshot_path)
     if not snapshot_path.exists():
         raise ReportError(f"Fant ikke det publiserte datasettet {snapshot_path}: kjør pipelinen først.")
+    years = available_years(snapshot_path)
+    if not years:
+        raise ReportError("Det publiserte datasettet har ingen scorecard-rader.")
+    year = years[-1] if report_year is None else int(report_year)
+    if year not in years:
+        raise ReportError(f"Ingen scorecard for rapportåret {year}; tilgjengelige år: "
+                          f"{', '.join(str(y) for y in years)}.")
     con = duckdb.connect(str(snapshot_path), read_only=True)
     try:
-        years = [int(r[0]) for r in con.sql("SELECT DISTINCT report_year FROM scorecard ORDER BY 1").fetchall()]
-        if not years:
-            raise ReportError("Det publiserte datasettet har ingen scorecard-rader.")
-        year = years[-1] if report_year is None else int(report_year)
-        if year not in years:
-            raise ReportError(f"Ingen scorecard for rapportåret {year}; tilgjengelige år: "
-                              f"{', '.join(str(y) for y in years)}.")
         info_rows = con.sql("SELECT published_at, as_of, demo_data, run_id FROM snapshot").pl().to_dicts()
         info = info_rows[0] if info_rows else {"published_at": None, "as_of": None, "demo_data": True, "run_id": None}
         snap = _Snapshot(
@@ -608,30 +607,3 @@ def build_report(
         path=out, report_year=snap.year, pages=pages, size_bytes=out.stat().st_size, metrics=len(metrics),
         charts=len(paths), commentaries=len(commentaries), demo_data=view["demo"],
         seconds=round(time.perf_counter() - started, 2), timings=timings)
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m pipelines.report.build",
-                                     description="Lag årlig statusrapport (PDF) fra det publiserte datasettet.")
-    parser.add_argument("--year", type=int, default=None, help="rapportår (standard: siste år i datasettet)")
-    parser.add_argument("--out", type=Path, default=None,
-                        help="PDF-fil (standard: <reports_dir>/statusrapport_<år>.pdf)")
-    parser.add_argument("--snapshot", type=Path, default=None,
-                        help="publisert DuckDB-fil (standard: fra innstillingene)")
-    args = parser.parse_args(argv)
-    from pipelines.settings import get_settings
-
-    snapshot = args.snapshot or get_settings().published_path
-    try:
-        result = build_report(snapshot, args.out, report_year=args.year)
-    except ReportError as exc:
-        print(f"Statusrapporten ble ikke laget: {exc}", file=sys.stderr)
-        return 1
-    print(f"Statusrapport {result.report_year}: {result.path} ({result.pages} sider, "
-          f"{result.size_bytes / 1024:.0f} KiB, {result.metrics} indikatorer, {result.commentaries} kommentarer) "
-          f"på {result.seconds:.1f} s {result.timings}")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

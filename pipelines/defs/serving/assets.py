@@ -14,9 +14,16 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from pipelines.instance import WAREHOUSE_POOL
+from pipelines.report import available_years
 from pipelines.settings import get_settings
 
 SERVING_GROUP = "serving"
+
+# One partition per report year the published snapshot has a scorecard for. Publishing adds the
+# years the data have reached; each year's status report (serving/report.py) is one partition.
+REPORT_YEARS = dg.DynamicPartitionsDefinition(name="report_year")
+# The snapshot's metadata entry naming its latest report year: the report that is due after it.
+LATEST_REPORT_YEAR = "latest_report_year"
 
 PUBLISHED_TABLES = {
     "metric_values": "SELECT * EXCLUDE (parent_code) FROM marts.metric_values",
@@ -64,7 +71,12 @@ def published_snapshot(context: dg.AssetExecutionContext, warehouse: DuckDBResou
         finally:
             con.execute("DETACH pub")
     os.replace(tmp, target)
+    years = [str(y) for y in available_years(target)]
+    known = set(context.instance.get_dynamic_partitions(REPORT_YEARS.name))
+    if new_years := [y for y in years if y not in known]:
+        context.instance.add_dynamic_partitions(REPORT_YEARS.name, new_years)
     return dg.MaterializeResult(metadata={"path": str(target), "published_at": published_at.isoformat(),
+                                          "report_years": ", ".join(years), LATEST_REPORT_YEAR: years[-1],
                                           **{f"rows_{k}": v for k, v in counts.items()}})
 
 

@@ -1,32 +1,36 @@
-"""The yearly status report (Årlig statusrapport) as a pipeline asset.
+"""The yearly status report (Årlig statusrapport): one partition per report year.
 
-Reads only the published snapshot and the leaders' commentary file (never the warehouse), and
-writes ``<reports_dir>/statusrapport_<year>.pdf`` atomically; the dashboard's overview page
-offers that file for download. By default the latest report year in the snapshot is built; any
-other year can be produced from the Dagster UI launchpad with ``report_year``.
+The asset reads only the published snapshot and the leaders' commentary file (never the
+warehouse), and writes ``<reports_dir>/statusrapport_<year>.pdf`` atomically; the dashboard's
+overview page offers that file for download.
+
+Building a report takes chromium and about 13 s, so it is not part of ``refresh_all``: each
+time a snapshot is published, the sensor ``report_after_publish`` asks for the latest report
+year's partition. Any other year is one click in the Dagster UI (or ``make report YEAR=2019``),
+and the UI shows which years' reports are missing or older than the data.
 """
 
-# No ``from __future__ import annotations`` here: Dagster checks the context/config annotations.
+# No ``from __future__ import annotations`` here: Dagster checks the context/event annotations.
 
 import dagster as dg
 
-from pipelines.defs.serving.assets import SERVING_GROUP
+from pipelines.defs.serving.assets import (
+    LATEST_REPORT_YEAR,
+    REPORT_YEARS,
+    SERVING_GROUP,
+    published_snapshot,
+)
 from pipelines.report.build import ReportError, build_report
 from pipelines.settings import get_settings
 
 
-class StatusReportConfig(dg.Config):
-    report_year: int | None = None
-    """Rapportår; tomt = siste rapportår i det publiserte datasettet."""
-
-
-@dg.asset(group_name=SERVING_GROUP, kinds={"pdf"}, deps=["published_snapshot"],
+@dg.asset(group_name=SERVING_GROUP, kinds={"pdf"}, deps=[published_snapshot], partitions_def=REPORT_YEARS,
           description="Årlig statusrapport (PDF) for ett rapportår: scorecard per satsingsområde, én graf per "
                       "indikator, ledernes kommentarer, datadato og kilder. Leser bare det publiserte datasettet.")
-def status_report(context: dg.AssetExecutionContext, config: StatusReportConfig) -> dg.MaterializeResult:
+def status_report(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     settings = get_settings()
     try:
-        result = build_report(settings.published_path, report_year=config.report_year,
+        result = build_report(settings.published_path, report_year=int(context.partition_key),
                               data_dir=settings.data_dir, reports_dir=settings.reports_dir)
     except ReportError as exc:
         raise dg.Failure(description=str(exc)) from exc
@@ -46,6 +50,29 @@ def status_report(context: dg.AssetExecutionContext, config: StatusReportConfig)
     })
 
 
+status_reports = dg.define_asset_job(
+    "status_reports",
+    selection=[status_report],
+    partitions_def=REPORT_YEARS,
+    executor_def=dg.in_process_executor,
+    description="Lag statusrapporten (PDF) for ett rapportår.",
+)
+
+
+def latest_report_year(snapshot: dg.AssetMaterialization) -> str:
+    """The report year a published snapshot has reached: the report to build after it."""
+    return str(snapshot.metadata[LATEST_REPORT_YEAR].value)
+
+
+@dg.asset_sensor(asset_key=published_snapshot.key, job=status_reports, minimum_interval_seconds=30,
+                 default_status=dg.DefaultSensorStatus.RUNNING,
+                 description="Lager statusrapporten for siste rapportår hver gang et nytt datasett er publisert.")
+def report_after_publish(context: dg.SensorEvaluationContext, asset_event: dg.EventLogEntry):
+    year = latest_report_year(asset_event.asset_materialization)
+    return dg.RunRequest(run_key=f"{asset_event.run_id}:{year}", partition_key=year,
+                         tags={"sbu/snapshot_run": asset_event.run_id})
+
+
 @dg.definitions
 def defs() -> dg.Definitions:
-    return dg.Definitions(assets=[status_report])
+    return dg.Definitions(assets=[status_report], jobs=[status_reports], sensors=[report_after_publish])

@@ -1,7 +1,8 @@
 """The landing-folder sensor: new or changed files in ``<landing>/<source>/`` launch a run for
-that source and everything downstream of it (metrics, scorecard, published snapshot), together
-with the cheap reference assets (catalogue, targets, areas) so a fresh warehouse is complete.
-An edited ``catalogue/targets.yaml`` re-derives only the targets, the scorecard and the snapshot.
+that source and everything downstream of it in ``refresh_all`` (metrics, scorecard, published
+snapshot), together with the cheap reference assets (catalogue, targets, areas) so a fresh
+warehouse is complete. An edited ``catalogue/targets.yaml`` re-derives only the targets, the
+scorecard and the snapshot. The new snapshot then triggers the status report's own sensor.
 
 The cursor holds a fingerprint (name, size, mtime) of each source's folder, so an unchanged
 folder launches nothing; the ingestion itself deduplicates by content hash, so a touched but
@@ -13,7 +14,7 @@ import json
 
 import dagster as dg
 
-from pipelines.defs.jobs import refresh_all
+from pipelines.defs.jobs import REFRESH_SELECTION, refresh_all
 from pipelines.ingest.contracts import contract_sources
 from pipelines.settings import get_settings
 
@@ -48,7 +49,8 @@ def landing_files(context: dg.SensorEvaluationContext):
         selection = dg.AssetSelection.assets(*sources).downstream() | dg.AssetSelection.groups("reference")
     else:  # only the steering group's targets changed: re-derive the scorecard, not the sources
         selection = dg.AssetSelection.assets("targets").downstream()
-    keys = sorted(selection.resolve(context.repository_def.asset_graph), key=lambda k: k.to_user_string())
+    keys = sorted((selection & REFRESH_SELECTION).resolve(context.repository_def.asset_graph),
+                  key=lambda k: k.to_user_string())
     return dg.RunRequest(
         run_key=hashlib.sha256(json.dumps(current, sort_keys=True).encode()).hexdigest()[:16],
         asset_selection=keys,
