@@ -409,16 +409,23 @@ def test_a_new_snapshot_invalidates_the_cache(snapshot: Path, tmp_path: Path, mo
     assert not any(DEMO_BANNER in w.value for w in at.warning), "stale cache served the old snapshot"
 
 
-def test_quarantined_files_are_listed_with_their_reason(snapshot: Path, tmp_path: Path, monkeypatch) -> None:
+def edited_snapshot(snapshot: Path, tmp_path: Path, monkeypatch, statement: str) -> Path:
+    """Serve a copy of the snapshot changed by one SQL statement (a case the demo data lack)."""
     copy = tmp_path / "sbu.duckdb"
     shutil.copy(snapshot, copy)
     con = duckdb.connect(str(copy))
-    con.execute("INSERT INTO file_loads (source, table_name, file_name, file_hash, status, rows, processed_at, "
-                "reason_code, reason_nb) VALUES ('ppt', 'ppt', 'ppt_2025.csv', 'abc123', 'quarantined', NULL, "
-                "TIMESTAMP '2026-01-05 08:00:00', 'identity_number', "
-                "'Filen inneholder noe som ligner et fødselsnummer (rad 4, kolonne «alder»).')").fetchall()
+    con.execute(statement).fetchall()
     con.close()
     monkeypatch.setenv("SBU_PUBLISHED_PATH", str(copy))
+    return copy
+
+
+def test_quarantined_files_are_listed_with_their_reason(snapshot: Path, tmp_path: Path, monkeypatch) -> None:
+    edited_snapshot(snapshot, tmp_path, monkeypatch,
+                    "INSERT INTO file_loads (source, table_name, file_name, file_hash, status, rows, processed_at, "
+                    "reason_code, reason_nb) VALUES ('ppt', 'ppt', 'ppt_2025.csv', 'abc123', 'quarantined', NULL, "
+                    "TIMESTAMP '2026-01-05 08:00:00', 'identity_number', "
+                    "'Filen inneholder noe som ligner et fødselsnummer (rad 4, kolonne «alder»).')")
     at = app("datakvalitet")
     assert any("avvist og holdt utenfor databasen" in e.value for e in at.error)
     table = next(d.value for d in at.dataframe if "Grunn" in d.value.columns)
@@ -429,12 +436,8 @@ def test_quarantined_files_are_listed_with_their_reason(snapshot: Path, tmp_path
 
 
 def test_stale_status_is_marked_foreldet(snapshot: Path, tmp_path: Path, monkeypatch) -> None:
-    copy = tmp_path / "sbu.duckdb"
-    shutil.copy(snapshot, copy)
-    con = duckdb.connect(str(copy))
-    con.execute("UPDATE scorecard SET stale = TRUE WHERE metric_id = 'depressive_mood'").fetchall()
-    con.close()
-    monkeypatch.setenv("SBU_PUBLISHED_PATH", str(copy))
+    copy = edited_snapshot(snapshot, tmp_path, monkeypatch,
+                           "UPDATE scorecard SET stale = TRUE WHERE metric_id = 'depressive_mood'")
     year = latest_report_year(copy)
     period = headline(copy, "depressive_mood", "baerum", year)["status_period"]
     at = app()
@@ -444,12 +447,8 @@ def test_stale_status_is_marked_foreldet(snapshot: Path, tmp_path: Path, monkeyp
 
 
 def test_preliminary_status_is_marked_foreløpig(snapshot: Path, tmp_path: Path, monkeypatch) -> None:
-    copy = tmp_path / "sbu.duckdb"
-    shutil.copy(snapshot, copy)
-    con = duckdb.connect(str(copy))
-    con.execute("UPDATE scorecard SET status_preliminary = TRUE WHERE metric_id = 'cw_investigation_rate'").fetchall()
-    con.close()
-    monkeypatch.setenv("SBU_PUBLISHED_PATH", str(copy))
+    copy = edited_snapshot(snapshot, tmp_path, monkeypatch,
+                           "UPDATE scorecard SET status_preliminary = TRUE WHERE metric_id = 'cw_investigation_rate'")
     year = latest_report_year(copy)
     head = headline(copy, "cw_investigation_rate", "baerum", year)
     at = app()
