@@ -23,7 +23,7 @@ browser:
 demo-data: setup
 	$(PY) -m pipelines.demo
 
-## Materialize every asset once, in process, publish the snapshot and the status report.
+## Materialize every asset once, in process, publish the snapshot, then the latest year's status report.
 pipeline: setup browser
 	$(PY) -m pipelines.run
 
@@ -39,7 +39,8 @@ dashboard: setup
 run: demo-data pipeline dashboard
 
 ## Dagster UI + daemon (asset graph, materialize, checks, schedules, sensors) against workspace.yaml.
-dagster-ui: setup
+## Its report sensor builds PDFs, so it needs chromium too.
+dagster-ui: setup browser
 	$(PY) -m pipelines.ui --port $(DAGSTER_PORT)
 
 test: setup browser
