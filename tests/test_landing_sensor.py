@@ -80,3 +80,13 @@ def test_new_file_launches_its_source_and_downstream(tmp_path: Path, demo_data_d
         keys = {k.to_user_string() for k in fourth.run_requests[0].asset_selection}
         assert keys == {"targets", "scorecard", "published_snapshot"}
     use_data_dir(demo_data_dir)
+
+
+def test_report_sensor_skips_a_snapshot_published_before_report_years(demo_data_dir: Path):
+    """An instance upgraded from a version whose snapshots named no report year: skip, not crash."""
+    from pipelines.definitions import defs
+
+    with dg.DagsterInstance.ephemeral() as instance:
+        instance.report_runless_asset_event(dg.AssetMaterialization("published_snapshot", metadata={"path": "x"}))
+        result, _ = _evaluate(defs, instance, None, "report_after_publish")
+        assert result.run_requests == [] and "ingen rapportår" in result.skip_message

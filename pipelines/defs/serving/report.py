@@ -59,9 +59,11 @@ status_reports = dg.define_asset_job(
 )
 
 
-def latest_report_year(snapshot: dg.AssetMaterialization) -> str:
-    """The report year a published snapshot has reached: the report to build after it."""
-    return str(snapshot.metadata[LATEST_REPORT_YEAR].value)
+def latest_report_year(snapshot: dg.AssetMaterialization) -> str | None:
+    """The report year a published snapshot has reached: the report to build after it (None for
+    a snapshot published before the report was partitioned)."""
+    entry = snapshot.metadata.get(LATEST_REPORT_YEAR)
+    return None if entry is None else str(entry.value)
 
 
 @dg.asset_sensor(asset_key=published_snapshot.key, job=status_reports, minimum_interval_seconds=30,
@@ -69,6 +71,8 @@ def latest_report_year(snapshot: dg.AssetMaterialization) -> str:
                  description="Lager statusrapporten for siste rapportår hver gang et nytt datasett er publisert.")
 def report_after_publish(context: dg.SensorEvaluationContext, asset_event: dg.EventLogEntry):
     year = latest_report_year(asset_event.asset_materialization)
+    if year is None:
+        return dg.SkipReason("Det siste publiserte datasettet har ingen rapportår; neste publisering lager rapporten.")
     return dg.RunRequest(run_key=f"{asset_event.run_id}:{year}", partition_key=year,
                          tags={"sbu/snapshot_run": asset_event.run_id})
 
