@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import json
+import os
 import re
 import shutil
 from pathlib import Path
@@ -181,6 +182,22 @@ def test_overview_deep_link_restores_the_view(snapshot: Path) -> None:
     at = app(omrade="atlantis", aar="1066")
     assert at.selectbox(key="ov_area").value == "baerum"
     assert at.selectbox(key="ov_year").value == latest_report_year(snapshot)
+
+
+def test_a_report_older_than_the_published_data_is_flagged(snapshot: Path, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("SBU_REPORTS_DIR", str(tmp_path))
+    (published_at,) = sql(snapshot, "SELECT published_at FROM snapshot")[0]
+    old, fresh = tmp_path / "statusrapport_2019.pdf", tmp_path / "statusrapport_2020.pdf"
+    for pdf, made in ((old, published_at - dt.timedelta(days=3)), (fresh, published_at + dt.timedelta(minutes=1))):
+        pdf.write_bytes(b"%PDF-1.7 placeholder")
+        stamp = made.replace(tzinfo=dt.UTC).timestamp()  # published_at is UTC
+        os.utime(pdf, (stamp, stamp))
+    at = app(aar="2019")
+    assert [b.label for b in at.get("download_button") if "statusrapport" in b.label] == [f"Last ned {old.name}"]
+    (warning,) = [w.value for w in at.warning if old.name in w.value]
+    assert f"før dataene sist ble publisert {published_at:%d.%m.%Y kl. %H:%M}" in warning
+    at = app(aar="2020")
+    assert not [w for w in at.warning if fresh.name in w.value]
 
 
 def test_overview_links_open_the_indicator_with_the_same_state(snapshot: Path) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import streamlit as st
 
 from dashboards import data, ui, views
@@ -83,9 +85,17 @@ st.header("Årlig statusrapport")
 reports_dir = data.settings().reports_dir
 pdfs = sorted(reports_dir.glob(f"*{year}*.pdf")) if reports_dir and reports_dir.exists() else []
 if pdfs:
+    info = data.snapshot_info()
+    published_at = info.published_at if info else None
     for pdf in pdfs:
         st.download_button(f"Last ned {pdf.name}", pdf.read_bytes(), file_name=pdf.name, mime="application/pdf",
                            key=f"ov_pdf_{pdf.name}", icon=":material/picture_as_pdf:", on_click="ignore")
+        # Timestamps in the snapshot are UTC; a report built before the last publication may show older figures.
+        made = dt.datetime.fromtimestamp(pdf.stat().st_mtime, dt.UTC).replace(tzinfo=None)
+        if published_at and made < published_at:
+            st.warning(f"{pdf.name} ble laget {made:%d.%m.%Y kl. %H:%M} (UTC), før dataene sist ble publisert "
+                       f"{published_at:%d.%m.%Y kl. %H:%M} (UTC), og kan vise eldre tall. Pipelinen lager rapporten "
+                       f"for siste rapportår på nytt; andre år lages på nytt i Dagster.", icon=":material/history:")
 else:
     st.caption(f"Statusrapporten for {year} er ikke laget ennå. Pipelinen lager den for siste rapportår; "
                f"andre år lages i Dagster (partisjonen {year} av «status_report») eller med "
