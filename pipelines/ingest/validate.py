@@ -20,6 +20,7 @@ import polars as pl
 
 from pipelines.ingest.contracts import Property, Rule, TableSchema, rules_for
 from pipelines.readers import (
+    CELL_CANDIDATE,
     ReaderError,
     find_identity_numbers,
     find_identity_numbers_in_cell,
@@ -151,12 +152,16 @@ def _read_xlsx(path: Path) -> pl.DataFrame:
 
 
 def scan_identity_numbers(path: Path, raw: pl.DataFrame, table: TableSchema) -> list[Violation]:
-    """Anything that looks like a fødselsnummer/D-number anywhere in the file rejects it whole."""
+    """Anything that looks like a fødselsnummer/D-number anywhere in the file rejects it whole.
+
+    Every cell counts, numbers too: a reader that parsed ``1123990095`` as a count has read an
+    identity number that lost its leading zero in a spreadsheet."""
     found: list[Violation] = []
-    text_cols = [c for c, t in raw.schema.items() if t == pl.Utf8]
-    for col in text_cols:
-        for row, cell in raw.select(ROW, col).iter_rows():
-            if cell and find_identity_numbers_in_cell(cell):
+    for col in [c for c in raw.columns if c != ROW]:
+        candidates = raw.select(ROW, pl.col(col).cast(pl.Utf8).alias("cell")).filter(
+            pl.col("cell").str.contains(CELL_CANDIDATE))
+        for row, cell in candidates.iter_rows():
+            if find_identity_numbers_in_cell(cell):
                 found.append(violation(path.name, "identity_number", row=row, column=col,
                                        detail_nb=_RULE_NB["identity_number"]))
                 if len(found) >= MAX_ROWS_NAMED:
@@ -166,6 +171,10 @@ def scan_identity_numbers(path: Path, raw: pl.DataFrame, table: TableSchema) -> 
         if find_identity_numbers(text):
             found.append(violation(path.name, "identity_number", detail_nb=_RULE_NB["identity_number"]))
     return found
+
+
+# Between the fields of a line of CSV or JSON: a number cell may stand alone between them.
+_FIELD_SEPARATORS = re.compile(r'[;,\t\[\]{}:"\s]+')
 
 
 def _identity_numbers_in_text(path: Path, table: TableSchema) -> list[Violation]:
@@ -178,7 +187,8 @@ def _identity_numbers_in_text(path: Path, table: TableSchema) -> list[Violation]
         return []
     found: list[Violation] = []
     for line_no, line in enumerate(io.StringIO(text, newline="").readlines(), start=1):
-        if find_identity_numbers(line):
+        if find_identity_numbers(line) or any(find_identity_numbers_in_cell(field)
+                                              for field in _FIELD_SEPARATORS.split(line)):
             found.append(violation(path.name, "identity_number", row=line_no, row_word="linje",
                                    detail_nb=_RULE_NB["identity_number"]))
             if len(found) >= MAX_ROWS_NAMED:
@@ -394,7 +404,8 @@ def _located(problems: list[Violation], raw: pl.DataFrame, table: TableSchema, f
     """Say where a problem is in words the file's owner can find.
 
     A JSON-stat file has no rows: ``_row`` counts its cells (1 = ``value[0]``), so the message names
-    the cell by its category codes. SSB CSV: the derived ``year`` is shown as the delivered time column.
+    the cell by its category codes. SSB CSV: the derived ``year`` and ``value`` are shown as the
+    delivered time and value columns.
     """
     if table.format == "ssb_jsonstat":
         dims = [c for c in raw.columns if f"{c}_label" in raw.columns]
@@ -413,13 +424,19 @@ def _located(problems: list[Violation], raw: pl.DataFrame, table: TableSchema, f
     if table.format == "ssb_csv":
         time_col = next((c for c in raw.columns if f"{c}_label" in raw.columns
                          and c.removesuffix("_dim").casefold() in ("år", "aar", "year", "tid", "time")), None)
-        if time_col is None:
-            return problems
+        headers: dict[int, set[str]] = {}
+        for row, header in raw.select(ROW, "variable").iter_rows():
+            headers.setdefault(row, set()).add(header)
         out = []
         for p in problems:
+            delivered = None
             if p.column == "year":
-                p = Violation(p.file, p.rule, p.check, p.row, time_col, p.value,
-                              p.message_nb.replace(_where(file, p.row, "year"), _where(file, p.row, time_col), 1))
+                delivered = time_col
+            elif p.column == "value" and len(headers.get(p.row, ())) == 1:
+                (delivered,) = headers[p.row]  # the value column's header on that line
+            if delivered:
+                p = Violation(p.file, p.rule, p.check, p.row, delivered, p.value, p.message_nb.replace(
+                    _where(file, p.row, p.column), _where(file, p.row, delivered), 1))
             out.append(p)
         return out
     return problems

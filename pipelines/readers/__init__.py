@@ -5,6 +5,7 @@ and English/Norwegian messages naming the file, line and column.
 """
 
 from pipelines.readers.identity import (
+    CELL_CANDIDATE,
     find_identity_numbers,
     find_identity_numbers_in_cell,
     is_valid_identity_number,
@@ -37,6 +38,7 @@ __all__ = [
     "jsonstat_to_frame",
     "read_ssb_csv",
     "normalize_municipality",
+    "CELL_CANDIDATE",
     "find_identity_numbers",
     "find_identity_numbers_in_cell",
     "is_valid_identity_number",
