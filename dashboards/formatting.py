@@ -10,6 +10,9 @@ import json
 import math
 from typing import Any
 
+from pipelines.metrics.formatting import (
+    format_datetime_nb as format_datetime_nb,  # re-exported for the pages
+)
 from pipelines.metrics.formatting import format_number_nb, format_value_nb
 
 # Status classes: an icon *and* the text, never colour alone. The symbols are plain Unicode that

@@ -34,9 +34,9 @@ def missing_snapshot(path: Any) -> None:
 
 
 def snapshot_caption(info: data.SnapshotInfo) -> str:
-    published = info.published_at.strftime("%d.%m.%Y kl. %H:%M") if info.published_at else "ukjent"
+    published = fmt.format_datetime_nb(info.published_at, missing="ukjent")
     as_of = info.as_of.strftime("%d.%m.%Y") if info.as_of else "ukjent"
-    return f"Data per {as_of} · publisert {published} (UTC)"
+    return f"Data per {as_of} · publisert {published}"
 
 
 def _slug(text: str) -> str:

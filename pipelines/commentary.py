@@ -17,12 +17,12 @@ import os
 import threading
 import uuid
 from pathlib import Path
-from zoneinfo import ZoneInfo
+
+from pipelines.metrics.formatting import OSLO, format_datetime_nb
 
 FILE_NAME = "kommentarer.jsonl"
 MAX_CHARS = 4000
 _LOCK = threading.Lock()
-_OSLO = ZoneInfo("Europe/Oslo")
 
 
 def commentary_path(data_dir: Path) -> Path:
@@ -44,7 +44,7 @@ def save(data_dir: Path, *, service: str, report_year: int, author: str, text: s
         "area_code": area_code,
         "author": author[:200],
         "text": text[:MAX_CHARS],
-        "saved_at": dt.datetime.now(_OSLO).isoformat(timespec="seconds"),
+        "saved_at": dt.datetime.now(OSLO).isoformat(timespec="seconds"),
     }
     path = commentary_path(data_dir)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -63,7 +63,7 @@ def _saved_key(rec: dict) -> tuple[float, str]:
     try:
         parsed = dt.datetime.fromisoformat(raw)
         if parsed.tzinfo is None:
-            parsed = parsed.replace(tzinfo=_OSLO)
+            parsed = parsed.replace(tzinfo=OSLO)
         return parsed.timestamp(), raw
     except ValueError:
         return float("-inf"), raw
@@ -107,6 +107,6 @@ def current(data_dir: Path, report_year: int) -> list[dict]:
 
 def format_when(saved_at: str) -> str:
     try:
-        return dt.datetime.fromisoformat(str(saved_at)).astimezone(_OSLO).strftime("%d.%m.%Y kl. %H:%M")
+        return format_datetime_nb(dt.datetime.fromisoformat(str(saved_at)))
     except (TypeError, ValueError):
         return str(saved_at or "")

@@ -14,6 +14,7 @@ import os
 import re
 import shutil
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import duckdb
 import pytest
@@ -195,7 +196,10 @@ def test_a_report_older_than_the_published_data_is_flagged(snapshot: Path, tmp_p
     at = app(aar="2019")
     assert [b.label for b in at.get("download_button") if "statusrapport" in b.label] == [f"Last ned {old.name}"]
     (warning,) = [w.value for w in at.warning if old.name in w.value]
-    assert f"før dataene sist ble publisert {published_at:%d.%m.%Y kl. %H:%M}" in warning
+    # Times are shown in Norwegian time; the snapshot stores UTC.
+    oslo = published_at.replace(tzinfo=dt.UTC).astimezone(ZoneInfo("Europe/Oslo"))
+    assert f"før dataene sist ble publisert {oslo:%d.%m.%Y kl. %H:%M}" in warning
+    assert any(f"publisert {oslo:%d.%m.%Y kl. %H:%M}" in c.value for c in at.caption)
     at = app(aar="2020")
     assert not [w for w in at.warning if fresh.name in w.value]
 

@@ -1,10 +1,13 @@
-"""How the dashboard words the periods a delivered file covers (meta.file_loads.slice)."""
+"""How the dashboard and the report word periods and timestamps."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 import pytest
 
 from dashboards.formatting import periods_text
+from pipelines.metrics.formatting import format_datetime_nb
 
 
 @pytest.mark.parametrize(("slice_json", "shown"), [
@@ -18,3 +21,13 @@ from dashboards.formatting import periods_text
 ])
 def test_periods_text(slice_json, shown):
     assert periods_text(slice_json) == shown
+
+
+@pytest.mark.parametrize(("stamp", "shown"), [
+    (dt.datetime(2026, 11, 23, 8, 7), "23.11.2026 kl. 09:07"),   # stored UTC; Norway is UTC+1 in winter
+    (dt.datetime(2026, 6, 1, 22, 30), "02.06.2026 kl. 00:30"),   # UTC+2 in summer: past midnight
+    (dt.datetime(2026, 6, 1, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=2))), "01.06.2026 kl. 10:00"),
+    (None, "–"),
+])
+def test_timestamps_are_shown_in_norwegian_time(stamp, shown):
+    assert format_datetime_nb(stamp) == shown

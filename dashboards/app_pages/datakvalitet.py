@@ -14,8 +14,8 @@ st.title("Datakvalitet")
 info = data.snapshot_info()
 
 c1, c2, c3 = st.columns(3)
-c1.metric("Publisert", info.published_at.strftime("%d.%m.%Y %H:%M") if info.published_at else "ukjent", border=True,
-          help="Når pipelinen sist publiserte et øyeblikksbilde (UTC).")
+c1.metric("Publisert", fmt.format_datetime_nb(info.published_at, missing="ukjent"), border=True,
+          help="Når pipelinen sist publiserte et øyeblikksbilde (norsk tid).")
 c2.metric("Data per", info.as_of.strftime("%d.%m.%Y") if info.as_of else "ukjent", border=True,
           help="Dagen scorecardet er beregnet for (avgjør hva som er foreldet).")
 c3.metric("Datagrunnlag", "Syntetiske demodata" if info.demo_data else "Reelle data", border=True)
@@ -66,7 +66,7 @@ for r in per_source.iter_rows(named=True):
     source = fmt.SOURCE_LABEL.get(r["source"], r["source"])
     rows.append({
         "Kilde": source,
-        "Sist lest inn": r["last"].strftime("%d.%m.%Y %H:%M") if r["last"] else "–",
+        "Sist lest inn": fmt.format_datetime_nb(r["last"]),
         "Siste fil": r["last_file"] or "–",
         "Filer lastet": str(r["loaded"]),
         "Erstattet": str(r["replaced"]),
@@ -100,7 +100,7 @@ else:
     q_table = pl.DataFrame({
         "Fil": quarantined["file_name"].to_list(),
         "Kilde": [fmt.SOURCE_LABEL.get(s, s) for s in quarantined["source"].to_list()],
-        "Tidspunkt": [t.strftime("%d.%m.%Y %H:%M") if t else "" for t in quarantined["processed_at"].to_list()],
+        "Tidspunkt": [fmt.format_datetime_nb(t) for t in quarantined["processed_at"].to_list()],
         "Grunn": [(nb or code or "ukjent") for nb, code in zip(quarantined["reason_nb"].to_list(),
                                                               quarantined["reason_code"].to_list())],
         "Kode": [c or "" for c in quarantined["reason_code"].to_list()],
@@ -129,7 +129,7 @@ else:
         "Resultat": ["✔ bestått" if p else "✖ feilet" for p in checks["passed"].to_list()],
         "Feilende rader": ["" if n is None else str(n) for n in checks["failing_rows"].to_list()],
         "Beskrivelse": [d or "" for d in checks["description"].to_list()],
-        "Kontrollert": [t.strftime("%d.%m.%Y %H:%M") if t else "" for t in checks["evaluated_at"].to_list()],
+        "Kontrollert": [fmt.format_datetime_nb(t) for t in checks["evaluated_at"].to_list()],
     })
     st.dataframe(checks_table, hide_index=True, key="dq_checks")
     ui.download_buttons(checks_table, "datakvalitet-kontroller", key="dq_checks_dl", title="Datakontroller")
@@ -143,7 +143,7 @@ all_table = pl.DataFrame({
                for s in loads["status"].to_list()],
     "Rader": ["" if r is None else str(r) for r in loads["rows"].to_list()],
     "Periode": [fmt.periods_text(s) for s in loads["slice"].to_list()],
-    "Tidspunkt": [t.strftime("%d.%m.%Y %H:%M") if t else "" for t in loads["processed_at"].to_list()],
+    "Tidspunkt": [fmt.format_datetime_nb(t) for t in loads["processed_at"].to_list()],
     "Kontraktversjon": [c or "" for c in loads["contract_version"].to_list()],
     "Innholdshash": [(h or "")[:12] for h in loads["file_hash"].to_list()],
 }) if loads.height else pl.DataFrame({"Fil": []})

@@ -146,7 +146,7 @@ else:
         "Kilde": [fmt.SOURCE_LABEL.get(s, s) for s in prov["source"].to_list()],
         "Tabell": prov["table_name"].to_list(),
         "Rader": [str(r) for r in prov["rows"].to_list()],
-        "Lastet": [t.strftime("%d.%m.%Y %H:%M") if t else "" for t in prov["loaded_at"].to_list()],
+        "Lastet": [fmt.format_datetime_nb(t) for t in prov["loaded_at"].to_list()],
         "Kontraktversjon": prov["contract_version"].to_list(),
         "Innholdshash": [(h or "")[:12] for h in prov["file_hash"].to_list()],
     })

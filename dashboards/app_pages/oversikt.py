@@ -90,11 +90,11 @@ if pdfs:
     for pdf in pdfs:
         st.download_button(f"Last ned {pdf.name}", pdf.read_bytes(), file_name=pdf.name, mime="application/pdf",
                            key=f"ov_pdf_{pdf.name}", icon=":material/picture_as_pdf:", on_click="ignore")
-        # Timestamps in the snapshot are UTC; a report built before the last publication may show older figures.
+        # A report built before the last publication may show older figures (the snapshot's times are UTC).
         made = dt.datetime.fromtimestamp(pdf.stat().st_mtime, dt.UTC).replace(tzinfo=None)
         if published_at and made < published_at:
-            st.warning(f"{pdf.name} ble laget {made:%d.%m.%Y kl. %H:%M} (UTC), før dataene sist ble publisert "
-                       f"{published_at:%d.%m.%Y kl. %H:%M} (UTC), og kan vise eldre tall. Pipelinen lager rapporten "
+            st.warning(f"{pdf.name} ble laget {fmt.format_datetime_nb(made)}, før dataene sist ble publisert "
+                       f"{fmt.format_datetime_nb(published_at)}, og kan vise eldre tall. Pipelinen lager rapporten "
                        f"for siste rapportår på nytt; andre år lages på nytt i Dagster.", icon=":material/history:")
 else:
     st.caption(f"Statusrapporten for {year} er ikke laget ennå. Pipelinen lager den for siste rapportår; "

@@ -24,6 +24,7 @@ import polars as pl
 
 from pipelines.ingest.contracts import Contract, TableSchema, load_contract
 from pipelines.ingest.validate import ROW, Violation, validate_file, violation
+from pipelines.metrics.formatting import format_datetime_nb
 
 PROVENANCE = ["_source_file", "_file_hash", "_row", "_loaded_at", "_contract_version"]
 
@@ -134,7 +135,7 @@ def _quarantine(con: duckdb.DuckDBPyConnection, path: Path, source: str, table: 
     }
     target.with_name(target.name + ".reason.json").write_text(
         json.dumps(reason, ensure_ascii=False, indent=2), encoding="utf-8")
-    lines = [f"Filen «{path.name}» ({source}) ble avvist {now:%d.%m.%Y kl. %H:%M} (UTC) og er ikke lastet inn.",
+    lines = [f"Filen «{path.name}» ({source}) ble avvist {format_datetime_nb(now)} og er ikke lastet inn.",
              "Dataene som allerede var lastet inn, vises fortsatt. Rett feilene og legg filen inn på nytt.", ""]
     lines += [f"- {p.message_nb}" for p in problems]
     target.with_name(target.name + ".reason.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")

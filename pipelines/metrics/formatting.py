@@ -1,11 +1,26 @@
-"""Norwegian number formatting for people (decimal comma, space between thousands, the unit).
+"""Norwegian formatting for people: numbers (decimal comma, space between thousands, the unit)
+and timestamps (Norwegian local time).
 
 Kept apart from ``status`` so the dashboard can format without importing scipy/statsmodels.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import math
+from zoneinfo import ZoneInfo
+
+OSLO = ZoneInfo("Europe/Oslo")
+
+
+def format_datetime_nb(value: dt.datetime | None, missing: str = "–") -> str:
+    """``23.11.2026 kl. 09:07`` in Norwegian time. The pipeline stores naive timestamps in UTC
+    (file loads, checks, publication); aware ones (commentaries) are converted as they are."""
+    if value is None:
+        return missing
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return value.astimezone(OSLO).strftime("%d.%m.%Y kl. %H:%M")
 
 
 def format_number_nb(x: float, decimals: int = 1) -> str:

@@ -32,7 +32,6 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Self
-from zoneinfo import ZoneInfo
 
 import duckdb
 import polars as pl
@@ -41,7 +40,7 @@ from dashboards import formatting as fmt
 from dashboards import views
 from dashboards.charts import trend_figure
 from pipelines import commentary
-from pipelines.metrics.formatting import format_number_nb
+from pipelines.metrics.formatting import format_datetime_nb, format_number_nb
 
 HERE = Path(__file__).resolve().parent
 TEMPLATE_NAME = "template.html"
@@ -57,7 +56,6 @@ PLAN_NAME = "Sammen for barn og unge"
 PLAN_TEXT = "Plan for Bærum kommune 2015–2019, vedtatt 29. april 2015"
 MUNICIPALITY = "Bærum kommune"
 
-_OSLO = ZoneInfo("Europe/Oslo")
 _MONTHS = ["januar", "februar", "mars", "april", "mai", "juni", "juli", "august", "september", "oktober",
            "november", "desember"]
 _LEVEL_ORDER = {"alle": 0, "uks": 1, "vgs": 2}
@@ -95,15 +93,6 @@ def date_nb(value: dt.date | dt.datetime | None) -> str:
     if value is None:
         return "ukjent"
     return f"{value.day}. {_MONTHS[value.month - 1]} {value.year}"
-
-
-def datetime_nb(value: dt.datetime | None) -> str:
-    """``23.11.2026 kl. 05:58`` (naive timestamps from the snapshot are UTC)."""
-    if value is None:
-        return "ukjent"
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=dt.UTC)
-    return value.astimezone(_OSLO).strftime("%d.%m.%Y kl. %H:%M")
 
 
 def _css_string(text: Any) -> Any:
@@ -377,7 +366,7 @@ def _build_view(snap: _Snapshot, commentaries: list[dict]) -> tuple[dict, list, 
         source_text = fmt.SOURCE_LABEL.get(m["source"], m["source"])
         if prov:
             source_text += (f" – {len(prov)} {'fil' if len(prov) == 1 else 'filer'}"
-                            + (f", sist lastet {datetime_nb(max(loaded))}" if loaded else ""))
+                            + (f", sist lastet {format_datetime_nb(max(loaded))}" if loaded else ""))
         notes = []
         if shown.get("Merknad"):
             notes.append(shown["Merknad"])
@@ -493,7 +482,7 @@ def _build_view(snap: _Snapshot, commentaries: list[dict]) -> tuple[dict, list, 
             "periods": (periods[0] if len(periods) == 1 else f"{periods[0]}–{periods[-1]}") if periods else "",
             "rows": format_number_nb(sum(r or 0 for r in ok["rows"].to_list()), 0),
             "contracts": ", ".join(sorted({c for c in ok["contract_version"].to_list() if c})) or "–",
-            "last_loaded": datetime_nb(max(loaded)) if loaded else "–",
+            "last_loaded": format_datetime_nb(max(loaded)) if loaded else "–",
             "rejected": part.height - ok.height,
         })
     last_load = loads.filter(pl.col("status") == "loaded")["processed_at"].max() if loads.height else None
@@ -510,10 +499,10 @@ def _build_view(snap: _Snapshot, commentaries: list[dict]) -> tuple[dict, list, 
         "area_name": area_name,
         "demo": demo,
         "as_of": date_nb(info.get("as_of")),
-        "published_at": datetime_nb(info.get("published_at")),
-        "last_load": datetime_nb(last_load) if last_load is not None else "ingen filer lastet",
+        "published_at": format_datetime_nb(info.get("published_at"), missing="ukjent"),
+        "last_load": format_datetime_nb(last_load) if last_load is not None else "ingen filer lastet",
         "run_id": (info.get("run_id") or "")[:8],
-        "generated_at": datetime_nb(dt.datetime.now(dt.UTC)),
+        "generated_at": format_datetime_nb(dt.datetime.now(dt.UTC)),
         "n_targets": len(targets),
         "n_context": len(metrics) - len(targets),
         "n_metrics": len(metrics),
