@@ -13,8 +13,8 @@ from pathlib import Path
 
 import dagster as dg
 import pytest
-from dagster_duckdb import DuckDBResource
 
+from pipelines.defs.resources import WarehouseResource
 from pipelines.settings import get_settings
 
 
@@ -50,10 +50,8 @@ def materialize_all(data_dir: Path, instance: dg.DagsterInstance | None = None, 
     from pipelines.defs.jobs import REFRESH_SELECTION
     from pipelines.defs.serving.report import latest_report_year, status_report
 
-    settings = get_settings()
-    settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
     assets = list(defs.assets or [])
-    resources = {"warehouse": DuckDBResource(database=str(settings.warehouse_path))}
+    resources = {"warehouse": WarehouseResource()}
     instance = instance or dg.DagsterInstance.ephemeral()
     refresh = dg.materialize(assets, selection=REFRESH_SELECTION, resources=resources, instance=instance,
                              raise_on_error=False)

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
-from dagster_duckdb import DuckDBResource
 
+from pipelines.defs.resources import WarehouseResource
 from pipelines.ingest.contracts import load_contract, rules_for
 from pipelines.settings import get_settings
 from tests.conftest import use_data_dir
@@ -17,7 +17,7 @@ from tests.conftest import use_data_dir
 
 def _run(defs, selection: list[str]) -> dg.ExecuteInJobResult:
     return dg.materialize(list(defs.assets), selection=selection, raise_on_error=False,
-                          resources={"warehouse": DuckDBResource(database=str(get_settings().warehouse_path))},
+                          resources={"warehouse": WarehouseResource()},
                           instance=dg.DagsterInstance.ephemeral())
 
 

@@ -189,6 +189,30 @@ def test_definitions_validate_from_workspace_yaml(tmp_path):
     assert "sammen_for_barn_og_unge" in proc.stdout + proc.stderr or "pipelines.definitions" in proc.stdout + proc.stderr
 
 
+def test_the_warehouse_follows_the_data_folder_of_each_run(tmp_path, demo_data_dir):
+    """The code location is loaded once per process; the warehouse a run writes must still be the
+    one of the data folder set when the run starts (a test or a second folder never writes the
+    first folder's warehouse)."""
+    import dagster as dg
+
+    from pipelines.definitions import defs
+    from tests.conftest import use_data_dir
+
+    job = defs.resolve_job_def("refresh_all")
+    try:
+        for name in ("first", "second"):
+            data = tmp_path / name
+            shutil.copytree(demo_data_dir / "landing" / "ppt", data / "landing" / "ppt")
+            use_data_dir(data)
+            result = job.execute_in_process(instance=dg.DagsterInstance.ephemeral(),
+                                            asset_selection=[dg.AssetKey("ppt")])
+            assert result.success
+            (files,) = sql(data / "warehouse" / "sbu.duckdb", "SELECT COUNT(DISTINCT _source_file) FROM raw.ppt")[0]
+            assert files == len(list((data / "landing" / "ppt").iterdir()))
+    finally:
+        use_data_dir(demo_data_dir)
+
+
 # -- a failed run leaves the last good snapshot served ----------------------------------------
 
 def test_failed_run_keeps_last_good_snapshot(tmp_path, demo_data_dir):

@@ -9,8 +9,8 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 import pytest
-from dagster_duckdb import DuckDBResource
 
+from pipelines.defs.resources import WarehouseResource
 from pipelines.settings import get_settings
 from tests.conftest import use_data_dir
 
@@ -50,7 +50,7 @@ def test_changed_target_keeps_history_and_scorecard_names_new_version(tmp_path: 
             "SELECT * FROM meta.file_loads ORDER BY ALL").fetchall()
         result = dg.materialize(
             list(defs.assets), selection=dg.AssetSelection.assets("targets").downstream() & REFRESH_SELECTION,
-            resources={"warehouse": DuckDBResource(database=str(warehouse))},
+            resources={"warehouse": WarehouseResource()},
             instance=dg.DagsterInstance.ephemeral(),
         )
         assert result.success
