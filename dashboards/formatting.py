@@ -35,6 +35,7 @@ STATUS_HELP = {
 SUPPRESSION_REASON = {
     "liten_telling": "færre enn 5",
     "faa_svar": "færre enn 10 svar",
+    "liten_rest": "færre enn 5 utenfor andelen",
     "komplementaer": "skjermet for å beskytte en annen celle",
 }
 

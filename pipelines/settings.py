@@ -39,6 +39,14 @@ class Settings(BaseSettings):
     # Small-number rules (DOMAIN.md, "Privacy"): one place for the thresholds.
     min_count: int = Field(default=5, description="Counts below this are suppressed.")
     min_respondents: int = Field(default=10, description="Shares with fewer respondents/denominator are suppressed.")
+    protection_width_setting: int | None = Field(
+        default=None, alias="SBU_PROTECTION_WIDTH",
+        description="How wide the interval an attacker can derive for a suppressed count must be "
+                    "(default: min_count).")
+
+    @property
+    def protection_width(self) -> int:
+        return self.min_count if self.protection_width_setting is None else self.protection_width_setting
 
     @model_validator(mode="after")
     def _derive_paths(self) -> "Settings":

@@ -24,7 +24,7 @@ def test_small_reporter_category_and_its_complement_are_suppressed():
             ('baerum', 2021, '06', 'Skole',         22.0, NULL),
             ('asker',  2020, '01', 'Barnet selv',    1.0, NULL)    -- other municipality: not here
         ) t(municipality, year, reporter_code, reporter_label, reports, reports_status)""")
-    out = {(r["year"], r["reporter_code"]): r for r in reports_by_reporter(con, min_count=5).to_dicts()}
+    out = {(r["year"], r["reporter_code"]): r for r in reports_by_reporter(con, min_count=5, protection_width=5).to_dicts()}
     assert len(out) == 9
     assert out[(2020, "01")]["suppression_reason"] == "liten_telling" and out[(2020, "01")]["reports"] is None
     # 100 - 40 - 48 = 12 = 3 + 9: neither hidden cell can be recovered alone.

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import duckdb
@@ -49,54 +49,84 @@ def build_metric_base(con: duckdb.DuckDBPyConnection, catalogue: Catalogue) -> p
     return base
 
 
-def _primary(cells: pl.DataFrame, unit: str, min_count: int, min_n: int) -> pl.Series:
-    if unit == "count":
-        return suppression.primary_suppression(cells, count_col="numerator", n_col=None,
-                                               min_count=min_count, min_n=min_n)
-    if unit == "percent":
-        return suppression.primary_suppression(cells, count_col=None, n_col="denominator",
-                                               min_count=min_count, min_n=min_n)
-    if unit == "years":  # a mean over few children: the count behind it is what is protected
-        return suppression.primary_suppression(cells, count_col="denominator", n_col=None,
-                                               min_count=min_count, min_n=min_n)
-    # per_1000: the events counted are the small number
-    return suppression.primary_suppression(cells, count_col="numerator", n_col=None,
-                                           min_count=min_count, min_n=min_n)
+@dataclass(frozen=True)
+class Protection:
+    """Which columns of a metric's cells the small-number rules protect, by the metric's unit.
+
+    ``protected`` is the count that must not be revealed (the numerator of a share or rate,
+    the count itself, or the children behind a mean age); ``respondents`` is held against
+    ``min_respondents``; a share's ``protected`` is also held against ``total - protected``;
+    ``upper`` is what an attacker knows bounds it (a share's numerator its respondents).
+    ``size`` orders the candidates for complementary suppression (smallest first)."""
+
+    protected: str
+    size: str
+    respondents: str | None = None
+    total: str | None = None
+    upper: str | None = None
+
+
+PROTECTION = {
+    "count": Protection(protected="numerator", size="numerator"),
+    "per_1000": Protection(protected="numerator", size="numerator", upper="denominator"),
+    "percent": Protection(protected="numerator", size="denominator", respondents="denominator",
+                          total="denominator", upper="denominator"),
+    # a mean over few children: the number of children behind it is what is protected
+    "years": Protection(protected="denominator", size="denominator"),
+}
+
+
+def _primary(cells: pl.DataFrame, rule: Protection, min_count: int, min_n: int) -> pl.Series:
+    return suppression.primary_suppression(cells, count_col=rule.protected, n_col=rule.respondents,
+                                           total_col=rule.total, min_count=min_count, min_n=min_n)
+
+
+def cell_constraints(cells: pl.DataFrame, parent_of: dict[str, str | None]) -> list[suppression.Constraint]:
+    """The additive relations between one metric's cells for one year: the area hierarchy
+    (parent = sum of children) for every survey group, and for survey metrics the groups
+    themselves (alle = jenter + gutter, alle = ungdomsskole + videregående) in every area."""
+    constraints = suppression.hierarchy_constraints(
+        cells, area_col="area_code", parent_of=parent_of, other_key_cols=["school_level", "gender"],
+        key_order=CELL_KEY)
+    if cells["gender"].n_unique() > 1:
+        constraints += suppression.category_constraints(
+            cells, category_col="gender", total_category="alle", other_key_cols=["area_code", "school_level"],
+            key_order=CELL_KEY)
+    if cells["school_level"].n_unique() > 1:
+        constraints += suppression.category_constraints(
+            cells, category_col="school_level", total_category="alle", other_key_cols=["area_code", "gender"],
+            key_order=CELL_KEY)
+    return constraints
+
+
+def _protection_columns(cells: pl.DataFrame, rule: Protection) -> pl.DataFrame:
+    """Non-null working columns for the suppression module: size, value, upper bound."""
+    upper = pl.col(rule.upper).fill_null(math.inf) if rule.upper else pl.lit(math.inf)
+    return cells.with_columns(pl.col(rule.size).fill_null(0).alias("_size"),
+                              pl.col(rule.protected).fill_null(0).alias("_value"),
+                              upper.cast(pl.Float64).alias("_upper"))
 
 
 def suppress(cells: pl.DataFrame, catalogue: Catalogue, parent_of: dict[str, str | None], *,
-             min_count: int, min_n: int) -> pl.DataFrame:
-    """Primary then complementary suppression per metric and year; blank what is suppressed.
-
-    Linked relations: the area hierarchy (parent = sum of children) for every survey group, and
-    for survey metrics the groups themselves (alle = jenter + gutter, alle = ungdomsskole +
-    videregående) in every area.
-    """
+             min_count: int, min_n: int, protection_width: float) -> pl.DataFrame:
+    """Primary then complementary suppression per metric and year, with the interval audit
+    (every suppressed count keeps an attacker interval of at least ``protection_width``);
+    blank what is suppressed."""
     out = []
     for metric in catalogue.metrics:
         m_cells = cells.filter(pl.col("metric_id") == metric.id)
         if m_cells.is_empty():
             continue
-        m_cells = m_cells.with_columns(_primary(m_cells, metric.unit, min_count, min_n))
-        size = "numerator" if metric.unit in ("count", "per_1000") else "denominator"
+        rule = PROTECTION[metric.unit]
+        m_cells = m_cells.with_columns(_primary(m_cells, rule, min_count, min_n))
         for (year,), year_cells in m_cells.group_by(["year"], maintain_order=True):
-            year_cells = year_cells.with_columns(pl.col(size).fill_null(0).alias("_size"))
-            constraints = suppression.hierarchy_constraints(
-                year_cells, area_col="area_code", parent_of=parent_of,
-                other_key_cols=["school_level", "gender"], key_order=CELL_KEY)
-            if year_cells["gender"].n_unique() > 1:
-                constraints += suppression.category_constraints(
-                    year_cells, category_col="gender", total_category="alle",
-                    other_key_cols=["area_code", "school_level"], key_order=CELL_KEY)
-            if year_cells["school_level"].n_unique() > 1:
-                constraints += suppression.category_constraints(
-                    year_cells, category_col="school_level", total_category="alle",
-                    other_key_cols=["area_code", "gender"], key_order=CELL_KEY)
+            year_cells = _protection_columns(year_cells, rule)
+            constraints = cell_constraints(year_cells, parent_of)
             if constraints:
                 year_cells = suppression.complementary_suppression(
-                    year_cells, key_cols=CELL_KEY, size_col="_size", reason_col="suppression_reason",
-                    constraints=constraints)
-            out.append(year_cells.drop("_size"))
+                    year_cells, key_cols=CELL_KEY, size_col="_size", value_col="_value", upper_col="_upper",
+                    reason_col="suppression_reason", constraints=constraints, protection_width=protection_width)
+            out.append(year_cells.drop("_size", "_value", "_upper"))
     result = pl.concat(out)
     hidden = pl.col("suppression_reason").is_not_null()
     return result.with_columns(
@@ -123,28 +153,47 @@ def with_intervals(values: pl.DataFrame, catalogue: Catalogue) -> pl.DataFrame:
                                pl.Series("ci_high", highs, dtype=pl.Float64))
 
 
-def metric_values(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, *, min_count: int,
-                  min_n: int) -> pl.DataFrame:
-    """Build ``marts.metric_values``: every metric per area, survey group and period, suppressed."""
+def unsuppressed_cells(con: duckdb.DuckDBPyConnection, catalogue: Catalogue) -> pl.DataFrame:
+    """Every metric cell before suppression (``sql/marts/metric_cells.sql``), down to each
+    metric's lowest area level. Never published: the input to suppression and its audit."""
     cells = query(con, read_sql("marts", "metric_cells"))
     lowest = {m.id: LEVEL_RANK[m.lowest_level] for m in catalogue.metrics}
-    cells = cells.filter(
+    return cells.filter(
         pl.col("area_level").replace_strict(LEVEL_RANK, return_dtype=pl.Int64)
         <= pl.col("metric_id").replace_strict(lowest, return_dtype=pl.Int64)
     )
-    parents = dict(query(con, "SELECT area_code, parent_code FROM marts.areas").iter_rows())
-    values = with_intervals(suppress(cells, catalogue, parents, min_count=min_count, min_n=min_n), catalogue)
+
+
+def area_parents(con: duckdb.DuckDBPyConnection) -> dict[str, str | None]:
+    return dict(query(con, "SELECT area_code, parent_code FROM marts.areas").iter_rows())
+
+
+def metric_values(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, *, min_count: int,
+                  min_n: int, protection_width: float) -> pl.DataFrame:
+    """Build ``marts.metric_values``: every metric per area, survey group and period, suppressed."""
+    cells = unsuppressed_cells(con, catalogue)
+    values = with_intervals(suppress(cells, catalogue, area_parents(con), min_count=min_count, min_n=min_n,
+                                     protection_width=protection_width), catalogue)
     values = values.sort(["metric_id", "area_code", "school_level", "gender", "year"])
     replace_table(con, "marts.metric_values", values)
     return values
 
 
-def reports_by_reporter(con: duckdb.DuckDBPyConnection, *, min_count: int) -> pl.DataFrame:
+REPORTER_KEY = ["reporter_code", "year"]
+
+
+def _reporter_constraints(cells: pl.DataFrame) -> list[suppression.Constraint]:
+    return suppression.category_constraints(cells, category_col="reporter_code", total_category="00",
+                                            other_key_cols=["year"], key_order=REPORTER_KEY)
+
+
+def reports_by_reporter(con: duckdb.DuckDBPyConnection, *, min_count: int, protection_width: float) -> pl.DataFrame:
     """Child-welfare reports per reporting source for Bærum, suppressed as a linked table.
 
     The categories add up to the total ("I alt"), so a small category is suppressed together
-    with its smallest sibling (singleton elimination over the category constraint per year). A
-    cell SSB itself withheld (":") stays withheld with the reason "kilde_skjermet".
+    with a complement (singleton elimination, then the interval audit, over the category
+    constraint per year). A cell SSB itself withheld (":") stays withheld with the reason
+    "kilde_skjermet".
     """
     cells = query(con, """
         SELECT year, reporter_code, reporter_label, reports, reports_status
@@ -157,12 +206,9 @@ def reports_by_reporter(con: duckdb.DuckDBPyConnection, *, min_count: int) -> pl
         .alias("suppression_reason"),
         pl.col("reports").fill_null(0).alias("_size"),
     )
-    constraints = suppression.category_constraints(
-        cells, category_col="reporter_code", total_category="00", other_key_cols=["year"],
-        key_order=["reporter_code", "year"])
     cells = suppression.complementary_suppression(
-        cells, key_cols=["reporter_code", "year"], size_col="_size", reason_col="suppression_reason",
-        constraints=constraints)
+        cells, key_cols=REPORTER_KEY, size_col="_size", reason_col="suppression_reason",
+        constraints=_reporter_constraints(cells), protection_width=protection_width)
     hidden = pl.col("suppression_reason").is_not_null()
     out = cells.select(
         "year", "reporter_code", "reporter_label",
@@ -172,6 +218,57 @@ def reports_by_reporter(con: duckdb.DuckDBPyConnection, *, min_count: int) -> pl
     )
     replace_table(con, "marts.cw_reports_by_reporter", out)
     return out
+
+
+# -- publication audit ------------------------------------------------------------------------
+
+def audit_metric_values(published: pl.DataFrame, truth: pl.DataFrame, catalogue: Catalogue,
+                        parent_of: dict[str, str | None], *, protection_width: float) -> pl.DataFrame:
+    """The attacker's interval for every suppressed cell of ``marts.metric_values``, from what
+    is about to be published: the shown cells and every additive relation between them.
+
+    ``truth`` (the unsuppressed cells) gives only what an attacker is assumed to know anyway:
+    each cell's upper bound (a share's respondents). One row per suppressed cell with its
+    interval, the width it needs and whether it has it."""
+    units = {m.id: m.unit for m in catalogue.metrics}
+    keys = ["metric_id", "year", *CELL_KEY]
+    rows = []
+    for (metric_id, year), cells in published.group_by(["metric_id", "year"], maintain_order=True):
+        rule = PROTECTION[units[metric_id]]
+        upper = truth.filter((pl.col("metric_id") == metric_id) & (pl.col("year") == year)).select(
+            *CELL_KEY, (pl.col(rule.upper).fill_null(math.inf) if rule.upper else pl.lit(math.inf))
+            .cast(pl.Float64).alias("_upper"))
+        cells = cells.join(upper, on=CELL_KEY, how="left").with_columns(pl.col("_upper").fill_null(math.inf))
+        reason = pl.when(pl.col("suppressed")).then(pl.lit("x")).otherwise(None).alias("_hidden")
+        cells = cells.with_columns(reason)
+        for interval in suppression.audit_intervals(
+                cells, key_cols=CELL_KEY, value_col=rule.protected, reason_col="_hidden",
+                constraints=cell_constraints(cells, parent_of), protection_width=protection_width,
+                upper_col="_upper"):
+            rows.append(_interval_row(dict(zip(keys, (metric_id, year, *interval.key))), interval))
+    return _interval_frame(rows, keys)
+
+
+def audit_reports_by_reporter(published: pl.DataFrame, *, protection_width: float) -> pl.DataFrame:
+    """The attacker's interval for every suppressed cell of ``marts.cw_reports_by_reporter``."""
+    cells = published.with_columns(pl.when(pl.col("suppressed")).then(pl.lit("x")).otherwise(None).alias("_hidden"))
+    rows = [_interval_row(dict(zip(REPORTER_KEY, interval.key)), interval)
+            for interval in suppression.audit_intervals(
+                cells, key_cols=REPORTER_KEY, value_col="reports", reason_col="_hidden",
+                constraints=_reporter_constraints(cells), protection_width=protection_width)]
+    return _interval_frame(rows, REPORTER_KEY)
+
+
+def _interval_row(key: dict, interval: suppression.Interval) -> dict:
+    return {**key, "lower": interval.lower, "upper": interval.upper, "width": interval.width,
+            "required": interval.required, "protected": interval.protected}
+
+
+def _interval_frame(rows: list[dict], keys: list[str]) -> pl.DataFrame:
+    if rows:
+        return pl.DataFrame(rows, infer_schema_length=None)
+    return pl.DataFrame(schema={**{k: pl.Utf8 for k in keys}, "lower": pl.Float64, "upper": pl.Float64,
+                                "width": pl.Float64, "required": pl.Float64, "protected": pl.Boolean})
 
 
 # -- scorecard --------------------------------------------------------------------------------

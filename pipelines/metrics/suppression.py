@@ -1,64 +1,69 @@
 """Small-cell protection for published aggregates about children.
 
-Two stages, both applied in the data before anything reaches a page or a download:
+Three stages, all applied in the data before anything reaches a page or a download:
 
-1. **Primary suppression** (:func:`primary_suppression`): a cell whose count is
-   below ``min_count`` (zero included) or whose share rests on fewer than
-   ``min_n`` respondents is hidden. Reason codes are stored in the published data:
-   ``PRIMARY_COUNT`` ("liten_telling"), ``PRIMARY_RESPONDENTS`` ("faa_svar").
+1. **Primary suppression** (:func:`primary_suppression`): a cell is hidden when
+
+   - its respondents (the share's denominator) are fewer than ``min_n``
+     (``PRIMARY_RESPONDENTS``, "faa_svar");
+   - its count (a count, or a share's numerator) is below ``min_count``, zero included
+     (``PRIMARY_COUNT``, "liten_telling");
+   - for a share, the denominator minus the numerator (those *without* the trait) is
+     below ``min_count`` (``PRIMARY_COMPLEMENT``, "liten_rest"): "9 of 10" tells as much
+     about the tenth child as "1 of 10" tells about the first. This is the rule FHI's
+     indicator production applies (teller and nevner-minus-teller).
 
 2. **Secondary (complementary) suppression** (:func:`complementary_suppression`):
    published tables are additive - a parent area is the sum of its sub-areas
-   (Bærum = Østre + Vestre) and a category total is the sum of the categories -
-   so a hidden cell could be recovered as total minus the shown cells. The
-   tables are linked through shared cells (a cell is both a component of its
-   parent area and of its category total), and all relations are handled together.
+   (a municipality = its parts) and a category total is the sum of the categories -
+   so a hidden cell could be recovered as total minus the shown cells. The tables are
+   linked through shared cells (a cell is both a component of its parent area and of
+   its category total), and all relations are handled together.
 
-   Method: **hypercube-style singleton elimination**. Iterate to a fixed point:
-   for every additive constraint ``total = sum(components)`` whose published
-   cells contain exactly one suppressed cell, suppress one more cell of that
-   constraint - the smallest non-suppressed, non-zero-size component (ties broken
-   by key order); the total only when no component is available; a zero-size cell
-   only as a last resort. Repeat until no constraint has exactly one suppressed
-   cell. The result is deterministic (constraints are visited in the given order,
-   candidates ordered by (size, key)).
+   Method: **hypercube-style singleton elimination**. Iterate to a fixed point: for every
+   additive constraint ``total = sum(components)`` whose published cells contain exactly
+   one suppressed cell, suppress one more cell of that constraint - the smallest
+   non-suppressed, non-zero-size component (ties broken by key order); the total only
+   when no component is available; a zero-size cell only as a last resort.
 
-   Singleton elimination is necessary but not sufficient across linked tables:
-   two blocks of suppressed cells joined by one "bridge" cell give every
-   constraint two or more suppressed cells, yet adding and subtracting whole
-   rows and columns reveals the bridge. Therefore an **audit** follows (on by
-   default): the constraints restricted to the suppressed cells form a linear
-   system; a suppressed cell is disclosed exactly when its unit vector lies in
-   the row space of that system, i.e. its component is zero in every null-space
-   vector (``scipy.linalg.null_space``). While a disclosed cell exists, one
-   more cell next to it is suppressed and singleton elimination is rerun. The
-   audit protects against exact recovery by linear combinations; it does not
-   enforce protection intervals (a suppressed value can still be bounded, e.g.
-   by non-negativity).
+3. **Audit of protection intervals** (:func:`audit_intervals`), the attacker's linear
+   program of sdcTable's ``attack()`` and tau-ARGUS's audit: for every suppressed cell,
+   minimise and maximise its value subject to every published additive relation (with
+   the shown cells as constants), non-negativity and, where given, an upper bound the
+   attacker knows (a share's numerator cannot exceed its respondents; the respondent
+   counts are treated as known, since they are shared between the questions of one
+   survey). The LPs are solved with scipy's HiGHS. The interval ``[min, max]`` is what
+   an attacker can derive; it must be at least the **protection width** wide (default:
+   the count threshold), or the whole a-priori range ``[0, upper]`` where that is
+   narrower. Singleton elimination alone is not enough across linked tables (two blocks
+   joined by a "bridge" cell are recoverable exactly) nor against bounds (a total shown
+   as "1 of 19" pins its suppressed parts to 0 or 1). While a cell is too narrow, one
+   more cell next to it is suppressed, singleton elimination is rerun and the audit
+   repeats; :class:`SuppressionError` is raised only if that cannot converge.
 
-Conventions for :func:`complementary_suppression`: a key is the tuple of the
-``key_cols`` values of a row, in ``key_cols`` order. Cells named in a constraint
-but missing from ``cells`` are treated as not published and ignored; a
-constraint whose *total* is missing is skipped (no relation is published), while
-a constraint with missing *components* is kept over the published cells (a
-conservative choice: missing rows are often zeros). A constraint with a single
-published cell cannot leak and needs no complement.
+Conventions for :func:`complementary_suppression`: a key is the tuple of the ``key_cols``
+values of a row, in ``key_cols`` order. Cells named in a constraint but missing from
+``cells`` are treated as not published and ignored; a constraint whose *total* is missing
+is skipped (no relation is published), while a constraint with missing *components* is
+kept over the published cells (a conservative choice: missing rows are often zeros). A
+constraint with a single published cell cannot leak and needs no complement.
 """
 
 from __future__ import annotations
 
-import logging
+import math
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
-from scipy.linalg import null_space
-
-log = logging.getLogger(__name__)
+from scipy.optimize import linprog
 
 PRIMARY_COUNT = "liten_telling"
 PRIMARY_RESPONDENTS = "faa_svar"
+PRIMARY_COMPLEMENT = "liten_rest"
 SECONDARY = "komplementaer"
+PRIMARY_REASONS = (PRIMARY_COUNT, PRIMARY_RESPONDENTS, PRIMARY_COMPLEMENT)
 
 Key = tuple
 Constraint = tuple[Key, list[Key]]
@@ -66,42 +71,57 @@ Constraint = tuple[Key, list[Key]]
 __all__ = [
     "PRIMARY_COUNT",
     "PRIMARY_RESPONDENTS",
+    "PRIMARY_COMPLEMENT",
+    "PRIMARY_REASONS",
     "SECONDARY",
+    "SuppressionError",
     "primary_suppression",
     "complementary_suppression",
-    "disclosed_cells",
+    "audit_intervals",
+    "Interval",
     "hierarchy_constraints",
     "category_constraints",
 ]
 
-_NULLSPACE_TOL = 1e-9
+# Widths and bounds are compared with this slack: HiGHS solves in floating point.
+_TOL = 1e-6
+
+
+class SuppressionError(RuntimeError):
+    """Complementary suppression could not give every suppressed cell its protection interval."""
 
 
 # --------------------------------------------------------------------------- primary
 
 
 def primary_suppression(
-    df: pl.DataFrame, *, count_col: str | None, n_col: str | None, min_count: int, min_n: int
+    df: pl.DataFrame,
+    *,
+    count_col: str | None,
+    n_col: str | None,
+    min_count: int,
+    min_n: int,
+    total_col: str | None = None,
 ) -> pl.Series:
     """Reason code per row (Utf8, null = shown).
 
-    ``PRIMARY_COUNT`` when ``count_col < min_count`` (zero included, null counts
-    are not suppressed), else ``PRIMARY_RESPONDENTS`` when ``n_col < min_n``.
-    Either column may be None to skip that rule.
+    ``PRIMARY_RESPONDENTS`` when ``n_col < min_n``, else ``PRIMARY_COUNT`` when
+    ``count_col < min_count`` (zero included; a null count is not suppressed), else
+    ``PRIMARY_COMPLEMENT`` when ``total_col - count_col < min_count`` (a share's
+    numerator ``count_col`` of ``total_col``). A column given as None skips its rule.
     """
     expr: pl.Expr = pl.lit(None, dtype=pl.Utf8)
-    if n_col is not None:
-        expr = pl.when(pl.col(n_col) < min_n).then(pl.lit(PRIMARY_RESPONDENTS)).otherwise(expr)
+    if count_col is not None and total_col is not None:
+        small_rest = (pl.col(total_col) - pl.col(count_col)) < min_count
+        expr = pl.when(small_rest).then(pl.lit(PRIMARY_COMPLEMENT)).otherwise(expr)
     if count_col is not None:
         expr = pl.when(pl.col(count_col) < min_count).then(pl.lit(PRIMARY_COUNT)).otherwise(expr)
+    if n_col is not None:
+        expr = pl.when(pl.col(n_col) < min_n).then(pl.lit(PRIMARY_RESPONDENTS)).otherwise(expr)
     return df.with_columns(expr.cast(pl.Utf8).alias("__reason")).get_column("__reason").alias("suppression_reason")
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def _keys(cells: pl.DataFrame, key_cols: Sequence[str]) -> list[Key]:
-    return list(cells.select(key_cols).iter_rows())
 
 
 def _key_ranks(cells: pl.DataFrame, key_cols: Sequence[str]) -> list[int]:
@@ -119,6 +139,17 @@ def _key_ranks(cells: pl.DataFrame, key_cols: Sequence[str]) -> list[int]:
     return ranks
 
 
+def _floats(cells: pl.DataFrame, col: str | None, default: float, what: str) -> list[float]:
+    if col is None:
+        return [default] * cells.height
+    values = cells.get_column(col).to_list()
+    if any(v is None for v in values):
+        raise ValueError(f"{col!r} has nulls; give every cell {what}")
+    if any(v < 0 for v in values):
+        raise ValueError(f"{col!r} has negative values")
+    return [float(v) for v in values]
+
+
 class _Problem:
     """Index-based view of cells and constraints."""
 
@@ -126,25 +157,22 @@ class _Problem:
         self,
         cells: pl.DataFrame,
         key_cols: Sequence[str],
-        size_col: str | None,
         constraints: Iterable[Constraint],
+        *,
+        size_col: str | None = None,
+        value_col: str | None = None,
+        upper_col: str | None = None,
     ) -> None:
-        self.keys = _keys(cells, key_cols)
+        self.keys: list[Key] = list(cells.select(key_cols).iter_rows())
         self.index: dict[Key, int] = {}
         for i, key in enumerate(self.keys):
             if key in self.index:
                 raise ValueError(f"duplicate key {key!r} in cells")
             self.index[key] = i
         self.rank = _key_ranks(cells, key_cols)
-        if size_col is not None:
-            sizes = cells.get_column(size_col).to_list()
-            if any(s is None for s in sizes):
-                raise ValueError(f"{size_col!r} has null sizes; give every cell a size")
-            if any(s < 0 for s in sizes):
-                raise ValueError(f"{size_col!r} has negative sizes")
-            self.size = [float(s) for s in sizes]
-        else:
-            self.size = [1.0] * len(self.keys)
+        self.size = _floats(cells, size_col, 1.0, "a size")
+        self.value = _floats(cells, value_col, 0.0, "a value")
+        self.upper = _floats(cells, upper_col, math.inf, "an upper bound")
 
         # (total index, [component indices]) over published cells only.
         self.constraints: list[tuple[int, list[int]]] = []
@@ -161,10 +189,18 @@ class _Problem:
                     components.append(j)
             if components:
                 self.constraints.append((total, components))
+        self.constraints_of: list[list[int]] = [[] for _ in self.keys]
+        for c, (total, components) in enumerate(self.constraints):
+            for i in (total, *components):
+                self.constraints_of[i].append(c)
 
     def order_key(self, i: int) -> tuple[bool, float, int]:
         """Complement preference: non-zero size first, then smallest, then key order."""
         return (self.size[i] == 0, self.size[i], self.rank[i])
+
+    def required_width(self, i: int, protection_width: float) -> float:
+        """The protection width, or the whole a-priori range [0, upper] where that is narrower."""
+        return min(protection_width, self.upper[i])
 
 
 def _singleton_elimination(problem: _Problem, suppressed: list[bool], added: list[bool]) -> None:
@@ -192,58 +228,113 @@ def _singleton_elimination(problem: _Problem, suppressed: list[bool], added: lis
             changed = True
 
 
-def _determined(problem: _Problem, suppressed: list[bool]) -> list[int]:
-    """Suppressed cells whose value follows exactly from the shown cells."""
-    rows = [
-        (total, components)
-        for total, components in problem.constraints
-        if suppressed[total] or any(suppressed[i] for i in components)
-    ]
-    unknowns = sorted(
-        {i for total, comps in rows for i in (total, *comps) if suppressed[i]},
-        key=lambda i: problem.rank[i],
-    )
-    if not unknowns:
-        return []
-    column = {cell: c for c, cell in enumerate(unknowns)}
-    matrix = np.zeros((len(rows), len(unknowns)))
-    for r, (total, components) in enumerate(rows):
-        if suppressed[total]:
-            matrix[r, column[total]] = 1.0
-        for i in components:
-            if suppressed[i]:
-                matrix[r, column[i]] = -1.0
-    basis = null_space(matrix)
-    if basis.shape[1] == 0:
-        return list(unknowns)
-    free = np.abs(basis).max(axis=1) > _NULLSPACE_TOL
-    return [cell for cell, is_free in zip(unknowns, free) if not is_free]
+# --------------------------------------------------------------------------- interval audit
 
 
-def _audit(problem: _Problem, suppressed: list[bool], added: list[bool]) -> None:
-    while True:
-        disclosed = _determined(problem, suppressed)
-        if not disclosed:
-            return
-        cell = disclosed[0]
-        near = {
-            i
-            for total, comps in problem.constraints
-            if cell == total or cell in comps
-            for i in (total, *comps)
-            if not suppressed[i]
-        }
+def _components(problem: _Problem, suppressed: list[bool]) -> list[list[int]]:
+    """Groups of suppressed cells linked through constraints (each group is one LP)."""
+    parent = list(range(len(problem.keys)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for total, components in problem.constraints:
+        hidden = [i for i in (total, *components) if suppressed[i]]
+        for i in hidden[1:]:
+            parent[find(i)] = find(hidden[0])
+    groups: dict[int, list[int]] = {}
+    for i, is_hidden in enumerate(suppressed):
+        if is_hidden:
+            groups.setdefault(find(i), []).append(i)
+    return [sorted(g, key=lambda i: problem.rank[i]) for g in groups.values()]
+
+
+def _group_intervals(problem: _Problem, group: list[int]) -> dict[int, tuple[float, float]]:
+    """The attacker's LP for one group: min and max of each hidden cell (HiGHS)."""
+    column = {cell: c for c, cell in enumerate(group)}
+    rows: list[np.ndarray] = []
+    rhs: list[float] = []
+    for c in sorted({c for i in group for c in problem.constraints_of[i]}):
+        total, components = problem.constraints[c]
+        row = np.zeros(len(group))
+        known = 0.0  # total - sum(components) = 0, with the shown cells moved to the right
+        for i, coef in [(total, 1.0), *((j, -1.0) for j in components)]:
+            if i in column:
+                row[column[i]] += coef
+            else:
+                known += coef * problem.value[i]
+        rows.append(row)
+        rhs.append(-known)
+    bounds = [(0.0, None if math.isinf(problem.upper[i]) else problem.upper[i]) for i in group]
+    if not rows:
+        return {i: (lo, math.inf if hi is None else hi) for i, (lo, hi) in zip(group, bounds)}
+    a_eq, b_eq = np.vstack(rows), np.array(rhs)
+    out: dict[int, tuple[float, float]] = {}
+    for cell, c in column.items():
+        objective = np.zeros(len(group))
+        ends = []
+        for sign in (1.0, -1.0):
+            objective[c] = sign
+            res = linprog(objective, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
+            if res.status == 3:  # unbounded: only the maximum can be
+                ends.append(math.inf)
+            elif res.status != 0:
+                raise SuppressionError(
+                    f"the published relations around {problem.keys[cell]!r} have no solution "
+                    f"({res.message}); the cells do not add up")
+            else:
+                ends.append(sign * res.fun)
+        out[cell] = (ends[0], ends[1])
+    return out
+
+
+class _IntervalCache:
+    """Intervals per group of hidden cells; suppression only grows, so an unchanged group is reused."""
+
+    def __init__(self, problem: _Problem) -> None:
+        self.problem = problem
+        self.known: dict[frozenset[int], dict[int, tuple[float, float]]] = {}
+
+    def intervals(self, suppressed: list[bool]) -> dict[int, tuple[float, float]]:
+        out: dict[int, tuple[float, float]] = {}
+        for group in _components(self.problem, suppressed):
+            key = frozenset(group)
+            if key not in self.known:
+                self.known[key] = _group_intervals(self.problem, group)
+            out.update(self.known[key])
+        return out
+
+
+def _is_protected(lower: float, upper: float, required: float, a_priori: float) -> bool:
+    """At least the required width, and never a single point where the cell could vary at all."""
+    width = upper - lower
+    return width >= required - _TOL and not (a_priori > _TOL and width <= _TOL)
+
+
+def _too_narrow(problem: _Problem, intervals: dict[int, tuple[float, float]], width: float) -> list[int]:
+    narrow = [i for i, (lo, hi) in intervals.items()
+              if not _is_protected(lo, hi, problem.required_width(i, width), problem.upper[i])]
+    return sorted(narrow, key=lambda i: problem.rank[i])
+
+
+def _protect_intervals(problem: _Problem, suppressed: list[bool], added: list[bool], width: float) -> None:
+    cache = _IntervalCache(problem)
+    while narrow := _too_narrow(problem, cache.intervals(suppressed), width):
+        cell = narrow[0]
+        near = {i for c in problem.constraints_of[cell] for i in (problem.constraints[c][0], *problem.constraints[c][1])
+                if not suppressed[i]}
+        if not near:  # everything around it is hidden: widen through the cells its group touches
+            group = next(g for g in _components(problem, suppressed) if cell in g)
+            near = {i for j in group for c in problem.constraints_of[j]
+                    for i in (problem.constraints[c][0], *problem.constraints[c][1]) if not suppressed[i]}
         if not near:
-            near = {
-                i
-                for total, comps in problem.constraints
-                if any(suppressed[j] for j in (total, *comps))
-                for i in (total, *comps)
-                if not suppressed[i]
-            }
-        if not near:  # pragma: no cover - cannot happen for additive tables
-            log.warning("suppression audit: cell %r stays disclosed, nothing left to suppress", problem.keys[cell])
-            return
+            lo, hi = cache.intervals(suppressed)[cell]
+            raise SuppressionError(
+                f"cell {problem.keys[cell]!r} keeps the interval [{lo:g}, {hi:g}], narrower than "
+                f"{problem.required_width(cell, width):g}, with nothing left to suppress")
         pick = min(near, key=problem.order_key)
         suppressed[pick] = True
         added[pick] = True
@@ -260,44 +351,80 @@ def complementary_suppression(
     size_col: str,
     reason_col: str,
     constraints: list[Constraint],
+    value_col: str | None = None,
+    upper_col: str | None = None,
+    protection_width: float = 0.0,
     audit: bool = True,
 ) -> pl.DataFrame:
-    """Add secondary suppressions so no suppressed cell can be recovered.
+    """Add secondary suppressions until every suppressed cell keeps its protection interval.
 
-    ``cells`` has one row per published cell: its key (``key_cols``), a
-    non-negative size (``size_col``; the complement chosen is the smallest) and
-    the primary reason (``reason_col``, null = shown). ``constraints`` are
-    additive relations ``(total_key, [component_keys])``; a key may appear in
-    many (hierarchy links and category totals together). Returns ``cells`` with
-    ``reason_col`` set to ``SECONDARY`` for the extra cells; existing reasons are
-    kept. See the module docstring for the method (hypercube-style singleton
-    elimination, then a linear-algebra audit unless ``audit=False``).
+    ``cells`` has one row per published cell: its key (``key_cols``), a non-negative size
+    (``size_col``; the complement chosen is the smallest), the protected value
+    (``value_col``, default ``size_col``), an optional upper bound the attacker knows
+    (``upper_col``) and the primary reason (``reason_col``, null = shown).
+    ``constraints`` are additive relations ``(total_key, [component_keys])``; a key may
+    appear in many (hierarchy links and category totals together). Returns ``cells`` with
+    ``reason_col`` set to ``SECONDARY`` for the extra cells; existing reasons are kept.
+
+    With ``audit`` (the default) the interval audit runs after singleton elimination:
+    every suppressed cell's attacker interval must be at least ``protection_width`` wide
+    (or its whole a-priori range), and never a single point. See the module docstring.
     """
-    problem = _Problem(cells, key_cols, size_col, constraints)
+    problem = _Problem(cells, key_cols, constraints, size_col=size_col, value_col=value_col or size_col,
+                       upper_col=upper_col)
     reasons = cells.get_column(reason_col).cast(pl.Utf8).to_list()
     suppressed = [r is not None for r in reasons]
     added = [False] * len(reasons)
 
     _singleton_elimination(problem, suppressed, added)
     if audit:
-        _audit(problem, suppressed, added)
+        _protect_intervals(problem, suppressed, added, protection_width)
 
     new_reasons = [SECONDARY if add and r is None else r for r, add in zip(reasons, added)]
     return cells.with_columns(pl.Series(reason_col, new_reasons, dtype=pl.Utf8))
 
 
-def disclosed_cells(
-    cells: pl.DataFrame, *, key_cols: list[str], reason_col: str, constraints: list[Constraint]
-) -> list[Key]:
-    """Keys of suppressed cells whose exact value follows from the shown cells.
+@dataclass(frozen=True)
+class Interval:
+    """What an attacker can derive about one suppressed cell."""
 
-    Uses the same linear-algebra test as the audit in
-    :func:`complementary_suppression`; an empty list means no suppressed cell
-    can be recovered by adding and subtracting published cells.
+    key: Key
+    lower: float
+    upper: float
+    required: float  # the protection width, or the whole a-priori range where narrower
+    a_priori_upper: float  # the bound known before anything is published (inf: none)
+
+    @property
+    def width(self) -> float:
+        return self.upper - self.lower
+
+    @property
+    def protected(self) -> bool:
+        return _is_protected(self.lower, self.upper, self.required, self.a_priori_upper)
+
+
+def audit_intervals(
+    cells: pl.DataFrame,
+    *,
+    key_cols: list[str],
+    value_col: str,
+    reason_col: str,
+    constraints: list[Constraint],
+    protection_width: float,
+    upper_col: str | None = None,
+) -> list[Interval]:
+    """The attacker's interval for every suppressed cell (``reason_col`` not null).
+
+    Only the shown cells' ``value_col`` enter the LP (a suppressed cell's value may be
+    null); ``upper_col`` is an upper bound the attacker knows. Sorted by key order.
     """
-    problem = _Problem(cells, key_cols, None, constraints)
+    shown = pl.col(reason_col).is_null()
+    cells = cells.with_columns(pl.when(shown).then(pl.col(value_col)).otherwise(0.0).alias("__value"))
+    problem = _Problem(cells, key_cols, constraints, value_col="__value", upper_col=upper_col)
     suppressed = [r is not None for r in cells.get_column(reason_col).to_list()]
-    return [problem.keys[i] for i in _determined(problem, suppressed)]
+    intervals = _IntervalCache(problem).intervals(suppressed)
+    return [Interval(problem.keys[i], lo, hi, problem.required_width(i, protection_width), problem.upper[i])
+            for i, (lo, hi) in sorted(intervals.items(), key=lambda kv: problem.rank[kv[0]])]
 
 
 def _key_builder(key_order: Sequence[str]):

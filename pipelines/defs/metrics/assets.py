@@ -10,6 +10,7 @@ from pipelines.ingest.contracts import contract_sources
 from pipelines.instance import WAREHOUSE_POOL
 from pipelines.metrics import engine
 from pipelines.settings import get_settings
+from pipelines.warehouse import query
 
 METRICS_GROUP = "metrics"
 
@@ -24,7 +25,8 @@ def metric_values(warehouse: DuckDBResource) -> dg.MaterializeResult:
     with warehouse.get_connection() as con:
         engine.build_metric_base(con, catalogue)
         values = engine.metric_values(con, catalogue, min_count=settings.min_count,
-                                      min_n=settings.min_respondents)
+                                      min_n=settings.min_respondents,
+                                      protection_width=settings.protection_width)
     reasons = values.group_by("suppression_reason").len().drop_nulls()
     return dg.MaterializeResult(metadata={
         "rows": values.height,
@@ -41,8 +43,57 @@ def cw_reports_by_reporter(warehouse: DuckDBResource) -> dg.MaterializeResult:
     """Reports to child welfare in Bærum per reporting source and year (the breakdown behind
     cw_reports_early_share), with small categories and their complements suppressed."""
     with warehouse.get_connection() as con:
-        table = engine.reports_by_reporter(con, min_count=get_settings().min_count)
+        settings = get_settings()
+        table = engine.reports_by_reporter(con, min_count=settings.min_count,
+                                           protection_width=settings.protection_width)
     return dg.MaterializeResult(metadata={"rows": table.height, "suppressed_cells": int(table["suppressed"].sum())})
+
+
+def _interval_check(intervals: pl.DataFrame, key_cols: list[str]) -> dg.AssetCheckResult:
+    """Pass when every suppressed cell keeps its protection interval; say which is narrowest."""
+    too_narrow = intervals.filter(~pl.col("protected"))
+    metadata: dict[str, object] = {
+        "method": "attacker's linear program per suppressed cell (scipy HiGHS), as sdcTable attack() / "
+                  "tau-ARGUS audit",
+        "cells_audited": intervals.height,
+        "too_narrow": too_narrow.height,
+        "protection_width": get_settings().protection_width,
+    }
+    if intervals.height:
+        slack = intervals.with_columns((pl.col("width") - pl.col("required")).alias("_slack")).sort("_slack")
+        narrowest = slack.row(0, named=True)
+        metadata["narrowest_interval"] = float(intervals["width"].min())
+        metadata["tightest_cell"] = dg.MetadataValue.json(
+            {**{k: narrowest[k] for k in key_cols}, "interval": [narrowest["lower"], narrowest["upper"]],
+             "required": narrowest["required"]})
+    if too_narrow.height:
+        metadata["examples"] = dg.MetadataValue.json(too_narrow.head(10).to_dicts())
+    return dg.AssetCheckResult(passed=too_narrow.is_empty(), severity=dg.AssetCheckSeverity.ERROR,
+                               metadata=metadata)
+
+
+@dg.asset_check(asset=metric_values, blocking=True, name="protection_intervals")
+def metric_values_protection_intervals(warehouse: DuckDBResource) -> dg.AssetCheckResult:
+    """Before publishing: no suppressed cell can be narrowed by an attacker to an interval
+    smaller than the protection width, from every published additive relation (areas, survey
+    groups) and non-negativity, with the respondent counts taken as known."""
+    catalogue = load_catalogue()
+    with warehouse.get_connection() as con:
+        published = query(con, "SELECT * FROM marts.metric_values")
+        intervals = engine.audit_metric_values(published, engine.unsuppressed_cells(con, catalogue), catalogue,
+                                               engine.area_parents(con),
+                                               protection_width=get_settings().protection_width)
+    return _interval_check(intervals, ["metric_id", "year", *engine.CELL_KEY])
+
+
+@dg.asset_check(asset=cw_reports_by_reporter, blocking=True, name="protection_intervals")
+def reporter_protection_intervals(warehouse: DuckDBResource) -> dg.AssetCheckResult:
+    """Before publishing: no suppressed reporter category can be narrowed below the protection
+    width from the total and the shown categories."""
+    with warehouse.get_connection() as con:
+        published = query(con, "SELECT * FROM marts.cw_reports_by_reporter")
+    intervals = engine.audit_reports_by_reporter(published, protection_width=get_settings().protection_width)
+    return _interval_check(intervals, engine.REPORTER_KEY)
 
 
 @dg.asset(pool=WAREHOUSE_POOL, group_name=METRICS_GROUP, kinds={"duckdb", "polars"}, deps=[metric_values, "targets"])
@@ -64,4 +115,5 @@ def scorecard(warehouse: DuckDBResource) -> dg.MaterializeResult:
 
 @dg.definitions
 def defs() -> dg.Definitions:
-    return dg.Definitions(assets=[metric_values, cw_reports_by_reporter, scorecard])
+    return dg.Definitions(assets=[metric_values, cw_reports_by_reporter, scorecard],
+                          asset_checks=[metric_values_protection_intervals, reporter_protection_intervals])
