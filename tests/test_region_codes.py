@@ -167,13 +167,13 @@ def test_two_codes_with_different_figures_quarantine_the_file(tmp_path: Path) ->
     assert pop_problem.row == 7 and pop_problem.column == "Region"
     for text in ("Fil «ssb_07459_befolkning.json»", "celle 7 (value[6]: Region=3201, Alder=017, Tid=2023)",
                  "Bærum har to regionkoder med ulike tall for 2023 (Alder 17)",
-                 "3024 (celle 3) har 1620", "3201 (celle 7) har 1621", "[regel: region_code_conflict]"):
+                 "3024 (celle 3) har 1620,", "3201 (celle 7) har 1621.", "[regel: region_code_conflict]"):
         assert text in pop_problem.message_nb, text
 
     (cw_problem,) = result["child_welfare"].quarantined["ssb_12870_meldinger_etter_melder.csv"]
     # Lines: header 1, 3024 at 2-4, 3201 at 5-7; Skole is the third row of each.
     assert (cw_problem.rule, cw_problem.row, cw_problem.column) == ("region_code_conflict", 7, "region")
-    for text in ("rad 7", "2023", "meldingsinstans 06", "3024 (rad 4) har 110", "3201 (rad 7) har 111"):
+    for text in ("rad 7", "2023 (meldingsinstans 06)", "3024 (rad 4) har 110,", "3201 (rad 7) har 111."):
         assert text in cw_problem.message_nb, text
 
     reason = json.loads(next((tmp_path / "quarantine" / "population").glob("*.reason.json")).read_text("utf-8"))

@@ -444,8 +444,10 @@ def resolve_region_codes(typed: pl.DataFrame, table: TableSchema, file: str
     props = {p.name: p for p in table.properties}
     keys = [k for k in table.primary_key if k != "region_code"]
     keys += [k for k in ("municipality", "year") if k not in keys]
-    figures = [p.name for p in table.properties
-               if p.name not in table.primary_key and p.name not in ("region_code", "region_label", "municipality")]
+    # The figure of a row: its columns outside the key, less the labels of key codes (region_label,
+    # reporter_label: text for a code, not a figure) and the series itself.
+    figures = [p.name for p in table.properties if p.name not in table.primary_key
+               and p.name != "municipality" and not p.name.endswith("_label")]
     numeric = [f for f in figures if props[f].logicalType in ("integer", "number")]
     text = [f for f in figures if f not in numeric]
     carries = pl.lit(False)
