@@ -479,13 +479,13 @@ def resolve_region_codes(typed: pl.DataFrame, table: TableSchema, file: str
         return (level, -latest.toordinal(), plain, code)
 
     def why(code: str, year: int) -> str:
-        plain, aggregate = split_region_code(code)
+        _, aggregate = split_region_code(code)
         entry = regions.lookup(code)
         if aggregate:
             return f"{code} er SSBs serie for kommunen med dagens grenser"
         if entry is not None and entry.valid_in(year):
             return f"{code} er kommunenummeret som gjaldt i {year}"
-        return f"ingen av kodene gjaldt i {year}; {code} er den nyeste"
+        return f"ingen av kodene gjaldt i {year} etter kodetabellen; {code} er valgt"
 
     def figure_text(row: dict) -> str:
         shown = [_shown_value(row[f]) for f in numeric if row[f] is not None]
