@@ -31,6 +31,10 @@ class Settings(BaseSettings):
     targets_path: Path = Field(default=REPO_ROOT / "catalogue" / "targets.yaml")
     contracts_dir: Path = Field(default=REPO_ROOT / "data_contracts")
     sql_dir: Path = Field(default=REPO_ROOT / "sql")
+    region_codes_path: Path = Field(
+        default=REPO_ROOT / "catalogue" / "region_codes.csv",
+        description="Municipality codes with validity periods, in the shape of SSB's KLASS 131 CSV export "
+                    "(replace with a full export to cover more municipalities).")
 
     as_of: dt.date = Field(default_factory=dt.date.today,
                            description="The day the scorecard is computed for (decides what is 'foreldet').")

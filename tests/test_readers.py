@@ -13,16 +13,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipelines.readers import (
-    MUNICIPALITY_CODES,
     SSB_SYMBOLS,
     ReaderError,
+    RegionCodeTableError,
     format_norwegian_number,
+    load_region_codes,
     normalize_municipality,
     parse_norwegian_number,
     read_norwegian_csv,
     read_ssb_csv,
     read_ssb_jsonstat,
     read_text_detect_encoding,
+    region_codes,
 )
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ssb"
@@ -354,13 +356,77 @@ def test_normalize_municipality(given, expected) -> None:
     assert normalize_municipality(given) == expected
 
 
-def test_municipality_codes_table() -> None:
-    assert MUNICIPALITY_CODES["baerum"] == {
-        "0219": (None, 2019), "3024": (2020, 2023), "3201": (2024, None),
-    }
-    assert MUNICIPALITY_CODES["asker"] == {
-        "0220": (None, 2019), "3025": (2020, 2023), "3203": (2024, None),
-    }
+def test_region_code_table_shipped_validity() -> None:
+    """The shipped table (catalogue/region_codes.csv): Bærum 0219 until 2019, 3024 in 2020-2023, 3201
+    from 2024; Asker 0220, 3025, 3203 the same years."""
+    table = region_codes()
+    for series, codes in (("baerum", ("0219", "3024", "3201")), ("asker", ("0220", "3025", "3203"))):
+        assert [c.code for c in table.codes_of(series)] == list(codes)
+        old, mid, new = codes
+        assert [table.valid_code(series, y) for y in (2015, 2019, 2020, 2023, 2024, 2030)] == [
+            old, old, mid, mid, new, new]
+        assert [y for y in range(2010, 2031) if table.lookup(mid).valid_in(y)] == [2020, 2021, 2022, 2023]
+        assert table.lookup(f"K-{new}").code == new  # an SSB K- code is looked up by its code
+
+
+def test_k_codes_read_as_the_municipality_series() -> None:
+    """SSB's agg_KommSummer codes (K-xxxx: the series under today's borders) are the whole series."""
+    for code in ("K-0219", "K-3024", "K-3201", "k-3201", "K_3201", "K-3201 Bærum"):
+        assert normalize_municipality(code) == "baerum", code
+    assert normalize_municipality("K-3025 Asker (2020-2023)") == "asker"
+    assert normalize_municipality("K-9999") == "9999"  # not in the table: its own series
+
+
+def test_code_not_in_the_table(tmp_path: Path) -> None:
+    """A 4-digit code the table does not list is its own series; a name it does not list is None."""
+    assert normalize_municipality("0301") == "0301"
+    assert normalize_municipality("Oslo") is None
+    assert region_codes().lookup("0301") is None
+    # ... until the table lists it (a user's table, e.g. a fuller KLASS export): then by code and name.
+    path = tmp_path / "klass_131.csv"
+    path.write_text(
+        "code;parentCode;level;name;shortName;presentationName;validFrom;validTo;notes\n"
+        "0301;;1;Oslo;;;1838-01-01;;\n"
+        "3024;;1;Bærum;;;2020-01-01;2024-01-01;\n"
+        "3201;;1;Bærum;;;2024-01-01;;\n", encoding="utf-8")
+    table = load_region_codes(path)
+    assert normalize_municipality("0301", table) == "oslo"
+    assert normalize_municipality("Oslo kommune", table) == "oslo"
+    assert normalize_municipality("K-3024", table) == "baerum"
+    assert normalize_municipality("0219", table) == "0219"  # this table has no 0219
+
+
+def test_region_code_table_from_settings(tmp_path: Path, monkeypatch) -> None:
+    """The setting SBU_REGION_CODES_PATH names the table; KLASS's range-export date columns work too."""
+    from pipelines.settings import get_settings
+
+    path = tmp_path / "kommuner.csv"
+    path.write_text(
+        "code,name,validFromInRequestedRange,validToInRequestedRange\n"
+        "3024,Bærum,2020-01-01,2024-01-01\n"
+        "3201,Bærum,2024-01-01,\n"
+        "3101,Halden,2020-01-01,2024-01-01\n"
+        "3101,Halden,2024-01-01,\n", encoding="utf-8")
+    monkeypatch.setenv("SBU_REGION_CODES_PATH", str(path))
+    get_settings.cache_clear()
+    try:
+        assert normalize_municipality("3101 Halden") == "halden"
+        assert region_codes().lookup("3101").valid_to is None  # two versions of one code: one span
+        assert normalize_municipality("0220") == "0220"  # the shipped table is not read
+    finally:
+        monkeypatch.delenv("SBU_REGION_CODES_PATH")
+        get_settings.cache_clear()
+    assert normalize_municipality("0220") == "asker"
+
+
+def test_region_code_table_rejects_two_codes_valid_at_once(tmp_path: Path) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_text("code;name;validFrom;validTo\n3024;Bærum;2020-01-01;2024-01-01\n3201;Bærum;2023-01-01;\n",
+                    encoding="utf-8")
+    with pytest.raises(RegionCodeTableError, match="3024.*3201"):
+        load_region_codes(path)
+    with pytest.raises(RegionCodeTableError, match="does not exist"):
+        load_region_codes(tmp_path / "missing.csv")
 
 
 # ---------------------------------------------------------------------------

@@ -146,6 +146,10 @@ all_table = pl.DataFrame({
     "Tidspunkt": [fmt.format_datetime_nb(t) for t in loads["processed_at"].to_list()],
     "Kontraktversjon": [c or "" for c in loads["contract_version"].to_list()],
     "Innholdshash": [(h or "")[:12] for h in loads["file_hash"].to_list()],
+    # What a load changed, e.g. a municipality delivered under two region codes and counted once
+    # (a snapshot published before the column existed has none).
+    "Merknad": [n or "" for n in (loads["notes_nb"].to_list() if "notes_nb" in loads.columns
+                                  else [None] * loads.height)],
 }) if loads.height else pl.DataFrame({"Fil": []})
 st.dataframe(all_table, hide_index=True, key="dq_all")
 ui.download_buttons(all_table, "datakvalitet-filer", key="dq_all_dl", title="Filer")

@@ -7,6 +7,9 @@
   ``<quarantine>/<source>/`` with a machine-readable ``.reason.json`` and a Norwegian
   ``.reason.txt``; nothing from it enters DuckDB and the data already loaded stays.
 - Every loaded row carries its file, hash, row number, load time and contract version.
+- A municipality delivered under two region codes for one year is loaded once (same figures; the
+  dropped code is named in ``meta.file_loads.notes_nb`` and the report's ``notes``) or quarantined
+  (different figures), see :func:`pipelines.ingest.validate.resolve_region_codes`.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ import duckdb
 import polars as pl
 
 from pipelines.ingest.contracts import Contract, TableSchema, load_contract
-from pipelines.ingest.validate import ROW, Violation, validate_file, violation
+from pipelines.ingest.validate import ROW, LoadNote, Violation, validate_file, violation
 from pipelines.metrics.formatting import format_datetime_nb
 
 PROVENANCE = ["_source_file", "_file_hash", "_row", "_loaded_at", "_contract_version"]
@@ -43,9 +46,14 @@ CREATE TABLE IF NOT EXISTS meta.file_loads (
     contract_version VARCHAR,
     processed_at TIMESTAMP NOT NULL,
     reason_code VARCHAR,
-    reason_nb VARCHAR
+    reason_nb VARCHAR,
+    notes_nb VARCHAR                  -- what a load changed, e.g. a municipality's duplicate code dropped
 );
+ALTER TABLE meta.file_loads ADD COLUMN IF NOT EXISTS notes_nb VARCHAR;
 """
+
+FILE_LOADS_COLUMNS = ("source, table_name, file_name, file_hash, status, rows, slice, replaced_hashes, "
+                      "contract_version, processed_at, reason_code, reason_nb, notes_nb")
 
 
 @dataclass
@@ -56,6 +64,7 @@ class IngestReport:
     quarantined: dict[str, list[Violation]] = field(default_factory=dict)
     rebuilt: list[str] = field(default_factory=list)  # raw tables rebuilt after a contract change
     rows: dict[str, int] = field(default_factory=dict)  # rows now in each raw table
+    notes: dict[str, list[LoadNote]] = field(default_factory=dict)  # loaded files whose load changed something
 
     def summary(self) -> dict[str, object]:
         return {
@@ -63,6 +72,7 @@ class IngestReport:
             "files_unchanged": len(self.unchanged),
             "files_quarantined": len(self.quarantined),
             "tables_rebuilt": len(self.rebuilt),
+            "duplicate_region_rows_dropped": sum(n.rows for notes in self.notes.values() for n in notes),
             **{f"rows_{t}": n for t, n in self.rows.items()},
         }
 
@@ -140,7 +150,8 @@ def _quarantine(con: duckdb.DuckDBPyConnection, path: Path, source: str, table: 
     lines += [f"- {p.message_nb}" for p in problems]
     target.with_name(target.name + ".reason.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
     con.execute(
-        "INSERT INTO meta.file_loads VALUES (?, ?, ?, ?, 'quarantined', NULL, NULL, NULL, ?, ?, ?, ?)",
+        f"INSERT INTO meta.file_loads ({FILE_LOADS_COLUMNS}) "
+        "VALUES (?, ?, ?, ?, 'quarantined', NULL, NULL, NULL, ?, ?, ?, ?, NULL)",
         [source, table.name if table else None, path.name, file_hash, version, now,
          problems[0].rule, "\n".join(p.message_nb for p in problems)],
     )
@@ -179,14 +190,16 @@ def ingest_source(con: duckdb.DuckDBPyConnection, source: str, landing_dir: Path
                                   detail_nb="filen passer ikke med noe filnavnmønster i kontrakten ("
                                   + ", ".join(t.file_pattern for t in contract.tables) + ")")]
         else:
-            typed, problems = validate_file(path, table)
+            typed, problems, notes = validate_file(path, table)
         if problems:
             _quarantine(con, path, source, table, file_hash, problems, quarantine_dir, contract.version, now)
             report.quarantined[path.name] = problems
             continue
-        _load_slice(con, source, table, typed, path.name, file_hash, contract.version, now)
+        _load_slice(con, source, table, typed, path.name, file_hash, contract.version, now, notes)
         known.add((path.name, file_hash))
         report.loaded.append(path.name)
+        if notes:
+            report.notes[path.name] = notes
 
     for table in contract.tables:
         report.rows[table.name] = con.execute(f"SELECT COUNT(*) FROM raw.{table.name}").fetchall()[0][0]
@@ -194,7 +207,8 @@ def ingest_source(con: duckdb.DuckDBPyConnection, source: str, landing_dir: Path
 
 
 def _load_slice(con: duckdb.DuckDBPyConnection, source: str, table: TableSchema, typed: pl.DataFrame,
-                file_name: str, file_hash: str, version: str, now: dt.datetime) -> None:
+                file_name: str, file_hash: str, version: str, now: dt.datetime,
+                notes: list[LoadNote] | None = None) -> None:
     frame = typed.with_columns(
         pl.lit(file_name).alias("_source_file"),
         pl.lit(file_hash).alias("_file_hash"),
@@ -235,9 +249,11 @@ def _load_slice(con: duckdb.DuckDBPyConnection, source: str, table: TableSchema,
                             "AND file_name = ? AND file_hash = ? AND status = 'loaded'",
                             [source, table.name, old_name, old_hash])
         con.execute(
-            "INSERT INTO meta.file_loads VALUES (?, ?, ?, ?, 'loaded', ?, ?, ?, ?, ?, NULL, NULL)",
+            f"INSERT INTO meta.file_loads ({FILE_LOADS_COLUMNS}) "
+            "VALUES (?, ?, ?, ?, 'loaded', ?, ?, ?, ?, ?, NULL, NULL, ?)",
             [source, table.name, file_name, file_hash, frame.height, json.dumps(slice_values, default=str),
-             json.dumps(sorted({h for _, h in replaced})), version, now],
+             json.dumps(sorted({h for _, h in replaced})), version, now,
+             "\n".join(n.message_nb for n in notes) if notes else None],
         )
         con.execute("COMMIT")
     except Exception:

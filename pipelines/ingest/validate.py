@@ -7,6 +7,7 @@ quarantine reason) and on the loaded DuckDB table as Dagster asset checks.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import math
 import os
@@ -29,6 +30,8 @@ from pipelines.readers import (
     read_ssb_csv,
     read_ssb_jsonstat,
     read_text_detect_encoding,
+    region_codes,
+    split_region_code,
 )
 
 ROW = "_row"
@@ -64,6 +67,7 @@ _RULE_NB = {
     "identity_number": "filen inneholder noe som ser ut som et fødselsnummer eller D-nummer",
     "unknown_file": "filen passer ikke med noen tabell i kontrakten",
     "file_name_year": "årstallet mangler i filnavnet",
+    "region_code_conflict": "samme kommune har to regionkoder med ulike tall for samme år",
 }
 
 
@@ -380,8 +384,173 @@ def _rule_text(rule: Rule, props: dict[str, Property]) -> str:
     return _RULE_NB.get(rule.kind, rule.kind)
 
 
-def validate_file(path: Path, table: TableSchema) -> tuple[pl.DataFrame | None, list[Violation]]:
-    """Read, scan, type and check one file. Returns (typed frame, []) or (None, violations)."""
+# -- one municipality under two codes ---------------------------------------------------------
+
+REGION_COLUMNS = ("region_code", "municipality", "year")
+# A cell without a number whose symbol is one of these carries no figure: "." the category was not in
+# use (a code before it existed or after it was retired), ".." the figure is not available.
+NO_FIGURE = (".", "..")
+
+
+@dataclass(frozen=True)
+class LoadNote:
+    """Something a valid file's load changed and an analyst should see (kept in meta.file_loads)."""
+
+    file: str
+    rule: str  # region_code_duplicate
+    municipality: str
+    years: tuple[int, ...]
+    kept_code: str
+    dropped_code: str
+    rows: int  # rows of the dropped code that were not loaded
+    message_nb: str
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def _years_text(years: list[int]) -> str:
+    """2014, 2015, 2016, 2020 -> "2014-2016 og 2020"."""
+    runs: list[list[int]] = []
+    for year in sorted(set(years)):
+        if runs and year == runs[-1][-1] + 1:
+            runs[-1].append(year)
+        else:
+            runs.append([year])
+    parts = [f"{r[0]}-{r[-1]}" if len(r) > 1 else str(r[0]) for r in runs]
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " og " + parts[-1]
+
+
+def resolve_region_codes(typed: pl.DataFrame, table: TableSchema, file: str
+                         ) -> tuple[pl.DataFrame, list[Violation], list[LoadNote]]:
+    """Keep one figure per municipality and year when a file carries a municipality under two codes.
+
+    SSB back-casts series to today's municipality, so one export can hold Bærum as 3024 *and* 3201 for
+    2023 (and 0219 before 2020). Summed, the rows would count the municipality twice. For every table
+    of a contract with ``region_code``, ``municipality`` (the series from the region-code table) and
+    ``year``: rows with the same municipality, year and other key columns but different region codes,
+    each carrying a figure, are one figure delivered twice.
+
+    * Same figures: the row of the code valid that year (else the ``K-`` series code, else the latest
+      code) is kept, the others are dropped, and a :class:`LoadNote` says so.
+    * Different figures: a ``region_code_conflict`` violation per row that disagrees, naming the
+      file, both rows, both codes, the year and both figures; the file is quarantined.
+
+    Rows without a figure (null, or "."/".." only) are left as they are: they double-count nothing.
+    """
+    names = {p.name for p in table.properties}
+    if not set(REGION_COLUMNS) <= names or typed.height == 0:
+        return typed, [], []
+    props = {p.name: p for p in table.properties}
+    keys = [k for k in table.primary_key if k != "region_code"]
+    keys += [k for k in ("municipality", "year") if k not in keys]
+    # The figure of a row: its columns outside the key, less the labels of key codes (region_label,
+    # reporter_label: text for a code, not a figure) and the series itself.
+    figures = [p.name for p in table.properties if p.name not in table.primary_key
+               and p.name != "municipality" and not p.name.endswith("_label")]
+    numeric = [f for f in figures if props[f].logicalType in ("integer", "number")]
+    text = [f for f in figures if f not in numeric]
+    carries = pl.lit(False)
+    for f in numeric:
+        carries = carries | pl.col(f).is_not_null()
+    for f in text:
+        carries = carries | (pl.col(f).is_not_null() & ~pl.col(f).is_in(list(NO_FIGURE)))
+    candidates = typed.filter(pl.col("municipality").is_not_null() & pl.col("year").is_not_null()
+                              & pl.col("region_code").is_not_null() & carries)
+    overlapping = candidates.filter(pl.col("region_code").n_unique().over(keys) > 1)
+    if overlapping.height == 0:
+        return typed, [], []
+
+    regions = region_codes()
+    row_word = "celle" if table.format == "ssb_jsonstat" else "rad"
+    region_col = props["region_code"].physicalName
+    extra_keys = [k for k in keys if k not in ("municipality", "year")]
+
+    def rank(code: str, year: int) -> tuple:
+        plain, aggregate = split_region_code(code)
+        entry = regions.lookup(code)
+        if aggregate:
+            level = 2  # the series under today's borders
+        elif entry is None:
+            level = 1  # a code the table does not know: its own series
+        else:
+            level = 0 if entry.valid_in(year) else 3
+        latest = entry.valid_to if entry and entry.valid_to else dt.date.max
+        return (level, -latest.toordinal(), plain, code)
+
+    def why(code: str, year: int) -> str:
+        _, aggregate = split_region_code(code)
+        entry = regions.lookup(code)
+        if aggregate:
+            return f"{code} er SSBs serie for kommunen med dagens grenser"
+        if entry is not None and entry.valid_in(year):
+            return f"{code} er kommunenummeret som gjaldt i {year}"
+        return f"ingen av kodene gjaldt i {year} etter kodetabellen; {code} er valgt"
+
+    def figure_text(row: dict) -> str:
+        shown = [_shown_value(row[f]) for f in numeric if row[f] is not None]
+        symbols = [row[f] for f in text if row[f] is not None]
+        if shown:
+            return " / ".join(shown) + (f" ({', '.join(symbols)})" if symbols else "")
+        return f"«{', '.join(symbols)}»" if symbols else "ingen verdi"
+
+    def label(row: dict) -> str:
+        entry = regions.lookup(row["region_code"])
+        if entry is not None:
+            return entry.name
+        return str(row.get("region_label") or row["municipality"])
+
+    problems: list[Violation] = []
+    dropped_rows: list[int] = []
+    notes: dict[tuple[str, str, str], list] = {}
+    for _, group in overlapping.sort(keys + [ROW]).group_by(keys, maintain_order=True):
+        rows = group.to_dicts()
+        year = rows[0]["year"]
+        kept = min(rows, key=lambda r: (rank(r["region_code"], year), r[ROW]))
+        kept_figure = tuple(kept[f] for f in figures)
+        for row in rows:
+            if row is kept or row["region_code"] == kept["region_code"]:
+                continue  # the same code twice is the duplicate-key rule's business
+            if tuple(row[f] for f in figures) == kept_figure:
+                dropped_rows.append(row[ROW])
+                note = notes.setdefault((label(kept), kept["region_code"], row["region_code"]), [set(), 0])
+                note[0].add(year)
+                note[1] += 1
+                continue
+            if len(problems) >= MAX_ROWS_NAMED:
+                continue
+            where = ", ".join(f"{props[k].physicalName} {row[k]}" for k in extra_keys)
+            problems.append(violation(
+                file, "region_code_conflict", row=row[ROW], column=region_col,
+                detail_nb=(
+                    f"{label(kept)} har to regionkoder med ulike tall for {year}"
+                    + (f" ({where})" if where else "")
+                    + f": {kept['region_code']} ({row_word} {kept[ROW]}) har {figure_text(kept)}, "
+                    f"{row['region_code']} ({row_word} {row[ROW]}) har {figure_text(row)}. Kodene er samme "
+                    f"kommune (nytt kommunenummer), og tallene ville blitt telt to ganger; "
+                    f"{why(kept['region_code'], year)}. Lever tallet under én kode, eller rett tallet som er feil")))
+    if problems:
+        return typed, problems, []
+    out = typed.filter(~pl.col(ROW).is_in(dropped_rows))
+    load_notes = []
+    for (name, kept_code, dropped_code), (years, n) in notes.items():
+        years_text = _years_text(sorted(years))
+        reason = why(kept_code, max(years)) if len(years) == 1 else (
+            f"{kept_code} er koden som gjaldt" if all(rank(kept_code, y)[0] == 0 for y in years)
+            else why(kept_code, max(years)))
+        load_notes.append(LoadNote(
+            file, "region_code_duplicate", name, tuple(sorted(years)), kept_code, dropped_code, n,
+            f"Fil «{file}»: {name} {years_text} finnes under både {kept_code} og {dropped_code} med like tall "
+            f"({n} {'rad' if n == 1 else 'rader'}); beholdt {kept_code} ({reason}), {dropped_code} er ikke "
+            f"lastet inn, så kommunen telles én gang [regel: region_code_duplicate]"))
+    return out, [], load_notes
+
+
+def validate_file(path: Path, table: TableSchema) -> tuple[pl.DataFrame | None, list[Violation], list[LoadNote]]:
+    """Read, scan, type, resolve region codes and check one file.
+
+    Returns (typed frame, [], notes) or (None, violations, []); the notes say what the load changed
+    (a municipality delivered under two codes with the same figures, see :func:`resolve_region_codes`)."""
     try:
         raw = read_raw(path, table)
     except ReaderError as err:
@@ -389,15 +558,16 @@ def validate_file(path: Path, table: TableSchema) -> tuple[pl.DataFrame | None, 
         # hold an identity number: that is the first thing its owner must hear about.
         problem = violation(path.name, err.rule, row=err.row, column=err.column, detail_nb=err.detail_nb,
                             row_word="rad" if table.format == "xlsx" else "linje")
-        return None, _identity_numbers_in_text(path, table) + [problem]
+        return None, _identity_numbers_in_text(path, table) + [problem], []
     ids = scan_identity_numbers(path, raw, table)
     if ids:
-        return None, _located(ids, raw, table, path.name)
+        return None, _located(ids, raw, table, path.name), []
     typed, problems = type_frame(raw, table, path.name)
     if problems:
-        return None, _located(problems, raw, table, path.name)
-    problems = check_rules(typed, table, path.name)
-    return (None, _located(problems, raw, table, path.name)) if problems else (typed, [])
+        return None, _located(problems, raw, table, path.name), []
+    typed, conflicts, notes = resolve_region_codes(typed, table, path.name)
+    problems = conflicts + check_rules(typed, table, path.name)
+    return (None, _located(problems, raw, table, path.name), []) if problems else (typed, [], notes)
 
 
 def _located(problems: list[Violation], raw: pl.DataFrame, table: TableSchema, file: str) -> list[Violation]:

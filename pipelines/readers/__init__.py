@@ -1,4 +1,5 @@
-"""Readers for Norwegian source files: numbers, CSV, SSB JSON-stat/CSV and identity numbers.
+"""Readers for Norwegian source files: numbers, CSV, SSB JSON-stat/CSV, identity numbers and the
+municipality region-code table.
 
 Every reader raises :class:`ReaderError` with a machine-readable ``rule``
 and English/Norwegian messages naming the file, line and column.
@@ -18,8 +19,17 @@ from pipelines.readers.norwegian import (
     read_norwegian_csv,
     read_text_detect_encoding,
 )
+from pipelines.readers.regions import (
+    RegionCode,
+    RegionCodes,
+    RegionCodeTableError,
+    fold_name,
+    load_region_codes,
+    region_codes,
+    split_region_code,
+)
 from pipelines.readers.ssb import (
-    MUNICIPALITY_CODES,
+    NATIONAL_KEY,
     jsonstat_to_frame,
     normalize_municipality,
     read_ssb_csv,
@@ -29,7 +39,14 @@ from pipelines.readers.ssb import (
 __all__ = [
     "ReaderError",
     "SSB_SYMBOLS",
-    "MUNICIPALITY_CODES",
+    "NATIONAL_KEY",
+    "RegionCode",
+    "RegionCodes",
+    "RegionCodeTableError",
+    "fold_name",
+    "load_region_codes",
+    "region_codes",
+    "split_region_code",
     "parse_norwegian_number",
     "format_norwegian_number",
     "read_text_detect_encoding",

@@ -4,8 +4,8 @@ Both readers return *long* polars DataFrames with the category codes and
 labels of every dimension, a Float64 ``value``, the SSB ``status`` symbol
 (see :data:`~pipelines.readers.norwegian.SSB_SYMBOLS`) and two derived keys
 that the pipeline joins on: ``year`` (Int64) and ``municipality`` (a stable
-key that survives the municipal reforms of 2020 and 2024, see
-:func:`normalize_municipality`).
+key that survives the municipal reforms of 2020 and 2024, from the region-code
+table, see :func:`normalize_municipality`).
 """
 
 from __future__ import annotations
@@ -28,9 +28,10 @@ from pipelines.readers.norwegian import (
     parse_norwegian_number,
     read_text_detect_encoding,
 )
+from pipelines.readers.regions import RegionCodes, fold_name, region_codes, split_region_code
 
 __all__ = [
-    "MUNICIPALITY_CODES",
+    "NATIONAL_KEY",
     "normalize_municipality",
     "read_ssb_jsonstat",
     "jsonstat_to_frame",
@@ -41,66 +42,45 @@ __all__ = [
 # Municipalities
 # ---------------------------------------------------------------------------
 
-#: Municipality codes per stable key with their validity (first year, last year).
-#: ``None`` means open-ended. Source: SSB Klass, municipal reforms 2020 and 2024.
-MUNICIPALITY_CODES: dict[str, dict[str, tuple[int | None, int | None]]] = {
-    "baerum": {"0219": (None, 2019), "3024": (2020, 2023), "3201": (2024, None)},
-    "asker": {"0220": (None, 2019), "3025": (2020, 2023), "3203": (2024, None)},
-}
-
 NATIONAL_KEY = "norge"
 
-_CODE_TO_KEY: dict[str, str] = {
-    code: key for key, codes in MUNICIPALITY_CODES.items() for code in codes
-}
+# SSB's national aggregate is no municipality (KLASS 131 does not list it), so it stays here.
 _NATIONAL_CODES = {"0", "EAK"}
-_NAME_TO_KEY: dict[str, str] = {
-    "baerum": "baerum",
-    "asker": "asker",
-    "hele landet": NATIONAL_KEY,
-    "landet": NATIONAL_KEY,
-    "norge": NATIONAL_KEY,
-}
-_REGION_PREFIX = re.compile(r"^[Kk][-_]")
-_TRAILING_PARENS = re.compile(r"\s*\([^()]*\)\s*$")
+_NATIONAL_NAMES = {"hele_landet", "landet", "norge"}
 
 
-def _fold_name(name: str) -> str:
-    folded = name.casefold().strip()
-    for src, dst in (("æ", "ae"), ("ø", "o"), ("å", "a")):
-        folded = folded.replace(src, dst)
-    folded = _TRAILING_PARENS.sub("", folded)
-    folded = re.sub(r"\s+kommune$", "", folded)
-    return re.sub(r"\s+", " ", folded).strip()
-
-
-def normalize_municipality(code_or_label: str | None) -> str | None:
+def normalize_municipality(code_or_label: str | None, table: RegionCodes | None = None) -> str | None:
     """Return a stable series key for a municipality code or label.
 
-    * Bærum (0219, 3024, 3201) -> ``"baerum"``; Asker (0220, 3025, 3203) -> ``"asker"``
-    * any other 4-digit code -> the code itself (``"0301"`` -> ``"0301"``)
+    The codes and names come from the region-code table (:func:`~pipelines.readers.regions.region_codes`,
+    ``catalogue/region_codes.csv`` by default; ``table`` overrides it):
+
+    * a code in the table -> its series (Bærum 0219, 3024, 3201 -> ``"baerum"``; Asker 0220, 3025,
+      3203 -> ``"asker"``), also as an SSB ``K-`` code (``"K-3024"``: the series summed under
+      today's borders)
+    * any other 4-digit code -> the code itself (``"0301"`` -> ``"0301"``, ``"K-4601"`` -> ``"4601"``)
     * ``"0"``, ``"EAK"``, ``"Hele landet"`` -> ``"norge"``
-    * accepts ``"K-3024"``, ``"3024 Bærum"``, ``"K-0219 Bærum (-2019)"``,
-      ``"Bærum (-2019)"``, ``"Bærum"``
-    * anything else (county codes, unknown names, empty) -> ``None``
+    * accepts ``"3024 Bærum"``, ``"K-0219 Bærum (-2019)"``, ``"Bærum (-2019)"``, ``"Bærum kommune"``
+      (a name is looked up among the table's names)
+    * anything else (county codes, names not in the table, empty) -> ``None``
     """
     if code_or_label is None:
         return None
     text = str(code_or_label).strip().strip('"').strip()
     if not text:
         return None
-    parts = text.split(None, 1)
-    token = parts[0]
-    has_prefix = bool(_REGION_PREFIX.match(token))
-    if has_prefix:
-        token = token[2:]
-    if token.upper() in _NATIONAL_CODES:
+    table = table or region_codes()
+    token = text.split(None, 1)[0]
+    code, aggregate = split_region_code(token)
+    if code.upper() in _NATIONAL_CODES:
         return NATIONAL_KEY
-    if re.fullmatch(r"\d{4}", token):
-        return _CODE_TO_KEY.get(token, token)
-    if has_prefix or token.isdigit():
+    if re.fullmatch(r"\d{4}", code):
+        return table.series_of_code(code) or code
+    if aggregate or code.isdigit():
         return None  # a code, but not a municipality code (e.g. county "30")
-    return _NAME_TO_KEY.get(_fold_name(text))
+    if fold_name(text) in _NATIONAL_NAMES:
+        return NATIONAL_KEY
+    return table.series_of_name(text)
 
 
 # ---------------------------------------------------------------------------
@@ -406,9 +386,12 @@ def jsonstat_to_frame(doc: Any, path: str | os.PathLike[str] | None = None) -> p
     columns["status"] = pl.Series("status", statuses, dtype=pl.String)
     years = [_year_of(c) for c in codes_by_dim[time_dim]] if time_dim else [None] * n
     columns["year"] = pl.Series("year", years, dtype=pl.Int64)
-    municipalities = (
-        [normalize_municipality(c) for c in codes_by_dim[geo_dim]] if geo_dim else [None] * n
-    )
+    if geo_dim:
+        regions = region_codes()
+        series = {c: normalize_municipality(c, regions) for c in set(codes_by_dim[geo_dim])}
+        municipalities = [series[c] for c in codes_by_dim[geo_dim]]
+    else:
+        municipalities = [None] * n
     columns["municipality"] = pl.Series("municipality", municipalities, dtype=pl.String)
     return pl.DataFrame(list(columns.values()))
 
@@ -594,13 +577,14 @@ def read_ssb_csv(path: str | os.PathLike[str]) -> pl.DataFrame:
     row_numbers: list[int] = []
 
     n_dims = len(dim_names)
+    regions = region_codes() if geo_dim else None
     for record, line_no in zip(table.rows, table.lines):
         split = [_split_code_label(record[i]) for i in range(n_dims)]
         row_year = None
         if time_dim is not None:
             row_year = _year_of(split[dim_names.index(time_dim)][0])
         municipality = (
-            normalize_municipality(record[dim_names.index(geo_dim)]) if geo_dim else None
+            normalize_municipality(record[dim_names.index(geo_dim)], regions) if geo_dim else None
         )
         for offset, variable in enumerate(value_names):
             cell = record[n_dims + offset]

@@ -45,12 +45,16 @@ def build_source_asset(source: str) -> dg.AssetsDefinition:
             report = ingest_source(con, source, settings.landing_dir, settings.quarantine_dir, contract=contract)
             for name, problems in report.quarantined.items():
                 context.log.warning(f"{source}: {name} quarantined: " + "; ".join(p.message_nb for p in problems[:5]))
+            for name, notes in report.notes.items():
+                context.log.info(f"{source}: {name} loaded with notes: " + "; ".join(n.message_nb for n in notes))
             staged = {f"staging.stg_{t.name}": build_table(con, "staging", f"stg_{t.name}") for t in contract.tables}
             check_results = [_evaluate(con, rule, contract) for rule in rules]
             _record_checks(con, source, check_results)
         return dg.MaterializeResult(
             metadata={**report.summary(), **{f"rows_{k}": v for k, v in staged.items()},
-                      "quarantined_files": dg.MetadataValue.json(sorted(report.quarantined))},
+                      "quarantined_files": dg.MetadataValue.json(sorted(report.quarantined)),
+                      "load_notes": dg.MetadataValue.json(
+                          {name: [n.message_nb for n in notes] for name, notes in sorted(report.notes.items())})},
             check_results=check_results,
         )
 
