@@ -797,6 +797,46 @@ def test_metric_golden_values(values, metric_id):
     assert not problems, "\n".join(problems)
 
 
+CW_HELP_RESPONDENTS = {"1101": (20, 10), "1201": (20, 20), "2101": (10, 10), "2201": (20, 8)}
+
+
+@pytest.mark.parametrize("metric_id", sorted(m for m in CASES if m == "depressive_mood" or m.startswith("ungdata_")))
+def test_ungdata_hidden_cells_keep_a_protection_interval(values, metric_id):
+    """An attacker's LP written here, independent of the pipeline's audit: the unknowns are the yes-counts
+    per school and gender (0 <= yes <= respondents, which are known), every published cell is the sum of
+    its school-gender parts (ungdata_groups), and the shown cells fix their sums. That implies every
+    relation the pipeline publishes and more, so it is at least as strong an attacker. Each hidden cell's
+    yes-count must range over at least min(5, its respondents)."""
+    from scipy.optimize import linprog
+
+    rows = values[metric_id]
+    for year in sorted({r["year"] for r in rows}):
+        resp = CW_HELP_RESPONDENTS if metric_id == "ungdata_cw_help" else RESPONDENTS[year]
+        groups = ungdata_groups(list(resp), with_schools=metric_id != "ungdata_cw_help")
+        cells = {(r["area_code"], r["school_level"], r["gender"]): r for r in rows if r["year"] == year}
+        assert set(cells) == set(groups)
+        base = [(s, i) for s in resp for i in (0, 1)]
+        column = {b: k for k, b in enumerate(base)}
+
+        def vector(key):
+            v = [0.0] * len(base)
+            for part in groups[key]:
+                v[column[part]] = 1.0
+            return v
+
+        shown = [k for k, r in cells.items() if not r["suppressed"]]
+        a_eq, b_eq = [vector(k) for k in shown], [cells[k]["numerator"] for k in shown]
+        bounds = [(0, resp[s][i]) for s, i in base]
+        for key in (k for k, r in cells.items() if r["suppressed"]):
+            ends = []
+            for sign in (1.0, -1.0):
+                res = linprog([sign * c for c in vector(key)], A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
+                assert res.status == 0, (key, res.message)
+                ends.append(sign * res.fun)
+            respondents = sum(resp[s][i] for s, i in groups[key])
+            assert ends[1] - ends[0] >= min(5, respondents) - 1e-6, (year, key, ends)
+
+
 def test_periods_are_labelled_by_their_time_type(values):
     absence = {(r["year"], r["period"], r["period_type"]) for r in values["absence_low_mastery"]}
     assert absence == {(2014, "2014/15", "skoleår"), (2015, "2015/16", "skoleår")}
