@@ -37,7 +37,7 @@ Design of the golden set
     the small cells reach the bydel level (depressive_mood, hash) the complements spread to every
     gender cell of the schools and bydeler; the bydel level totals and everything at Bærum stay shown.
   - Ungdata cw_help (shown down to bydel): Vestre videregående boys, 8 respondents ("faa_svar"), and
-    6 of 10 boys in both bydeler' ungdomsskoler ("liten_rest"): complements fill the 2 x 2 x 2 cube.
+    6 of 10 boys at ungdomsskole in both bydeler ("liten_rest"): complements fill the 2 x 2 x 2 cube.
   Boundaries that must be SHOWN: absence 2015/16 school 2199 with exactly 10 pupils, 5 of them in
   the numerator and 5 outside it (10 respondents, count 5, rest 5 are all allowed); youth_decline_all
   2015 = 5; safe_neighbourhood 2014, school 2199 total: 15 of 20 (rest exactly 5).
