@@ -82,6 +82,11 @@ def suppressed_text(reason: str | None) -> str:
     return f"skjermet ({why})"
 
 
+def format_date_nb(day: Any, missing: str = "ukjent") -> str:
+    """"15.04.2026"."""
+    return day.strftime("%d.%m.%Y") if day else missing
+
+
 def value_text(value: Any, unit: str) -> str:
     if is_missing(value):
         return MISSING

@@ -204,6 +204,16 @@ def test_a_report_older_than_the_published_data_is_flagged(snapshot: Path, tmp_p
     assert not [w for w in at.warning if fresh.name in w.value]
 
 
+def test_the_status_day_of_the_run_is_shown(snapshot: Path) -> None:
+    # The session's pipeline run was tagged as_of=2026-04-15 (tests/conftest.py).
+    at = app()
+    assert any("Status per 15.04.2026 · publisert" in c.value for c in at.caption)
+    assert any("rapportår 2024, status per 15.04.2026" in m.value for m in at.markdown)
+    # An earlier report year is judged as it stood at the end of the following year.
+    at = app(aar="2019")
+    assert any("rapportår 2019, status per 31.12.2020" in m.value for m in at.markdown)
+
+
 def test_overview_links_open_the_indicator_with_the_same_state(snapshot: Path) -> None:
     at = app(omrade="ostre", aar="2020")
     assert 'href="indikator?indikator=depressive_mood&amp;omrade=ostre&amp;aar=2020"' in all_html(at)
@@ -390,15 +400,13 @@ def test_data_quality_lists_every_source_and_quarantine(snapshot: Path) -> None:
                            "WHERE c.source = 'ungdata'")[0][0]
     cadence = sql(snapshot, "SELECT MIN(cadence_years) FROM metric_catalogue WHERE source = 'ungdata'")[0][0]
     assert ungdata["Neste periode"] == str(latest + cadence)
-    # KOSTRA year Y is out in March of Y+1 (catalogue publication_lag_months = 2): late once that has passed.
-    (as_of,) = sql(snapshot, "SELECT as_of FROM snapshot")[0]
-    cw_latest = sql(snapshot, "SELECT MAX(year) FROM metric_values v JOIN metric_catalogue c USING (metric_id) "
-                              "WHERE c.source = 'child_welfare'")[0][0]
-    due_date = dt.date(cw_latest + 2, 3, 1)
-    expected = "forsinket (ventet fra mars" if as_of >= due_date else ("ventes fra mars" if as_of.year == due_date.year
-                                                                      else "ikke før mars")
-    assert any(str(v).startswith(expected) for v in due.loc[due["Neste periode"] == str(cw_latest + 1),
-                                                               "Neste leveranse"])
+    # Judged on 15 April 2026 (the session's run tag): KOSTRA's 2025 figures were due from March 2026
+    # (year Y is out in March of Y+1), the 2026 Ungdata survey's results come in September 2026.
+    assert any(m.label == "Status per" and m.value == "15.04.2026" for m in at.metric)
+    kostra = due.loc[due["Kilde"] == "Barnevern (SSB/KOSTRA)"].iloc[0]
+    assert kostra["Neste periode"] == "2025"
+    assert kostra["Neste leveranse"] == "forsinket (ventet fra mars 2026)"
+    assert ungdata["Neste leveranse"] == "ventes fra september 2026"
 
 
 # --------------------------------------------------------------------------- serving behaviour

@@ -40,6 +40,7 @@ from dashboards import formatting as fmt
 from dashboards import views
 from dashboards.charts import trend_figure
 from pipelines import commentary
+from pipelines.metrics.engine import report_clock
 from pipelines.metrics.formatting import format_datetime_nb, format_number_nb
 
 HERE = Path(__file__).resolve().parent
@@ -118,6 +119,7 @@ def available_years(snapshot_path: Path) -> list[int]:
 class _Snapshot:
     info: dict
     year: int
+    latest_year: int  # the snapshot's latest report year
     catalogue: pl.DataFrame
     satsingsomrader: pl.DataFrame
     scorecard: pl.DataFrame  # the report year, AREA, every survey group
@@ -146,6 +148,7 @@ def _read_snapshot(snapshot_path: Path, report_year: int | None) -> _Snapshot:
         snap = _Snapshot(
             info=info,
             year=year,
+            latest_year=years[-1],
             catalogue=con.sql("SELECT * FROM metric_catalogue ORDER BY sort_order, metric_id").pl(),
             satsingsomrader=con.sql("SELECT * FROM satsingsomrader ORDER BY sort_order").pl(),
             scorecard=con.sql("SELECT * FROM scorecard WHERE report_year = ? AND area_code = ?",
@@ -489,6 +492,10 @@ def _build_view(snap: _Snapshot, commentaries: list[dict]) -> tuple[dict, list, 
 
     info = snap.info
     demo = bool(info.get("demo_data"))
+    # The day this year's status was judged on: the run's as_of for the latest report year, the end
+    # of the following year for earlier ones (the scorecard's own rule).
+    as_of = info.get("as_of")
+    judged_on = report_clock(year, snap.latest_year, as_of) if as_of else None
     title = f"Årlig statusrapport {year}"
     view = {
         "year": year,
@@ -498,7 +505,9 @@ def _build_view(snap: _Snapshot, commentaries: list[dict]) -> tuple[dict, list, 
         "municipality": MUNICIPALITY,
         "area_name": area_name,
         "demo": demo,
-        "as_of": date_nb(info.get("as_of")),
+        "as_of": date_nb(as_of),
+        "judged_on": date_nb(judged_on),
+        "judged_earlier": judged_on is not None and judged_on != as_of,
         "published_at": format_datetime_nb(info.get("published_at"), missing="ukjent"),
         "last_load": format_datetime_nb(last_load) if last_load is not None else "ingen filer lastet",
         "run_id": (info.get("run_id") or "")[:8],
@@ -516,7 +525,7 @@ def _build_view(snap: _Snapshot, commentaries: list[dict]) -> tuple[dict, list, 
         "suppression": list(dict.fromkeys(fmt.SUPPRESSION_REASON.values())),
         "running_title": f"{PLAN_NAME} – {title}",
         "running_demo": "SYNTETISKE DEMODATA – ikke faktiske tall" if demo else "",
-        "running_asof": f"Data per {date_nb(info.get('as_of'))}",
+        "running_asof": f"Status per {date_nb(judged_on)}",
     }
     return view, figures, metrics
 
