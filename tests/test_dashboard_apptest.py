@@ -204,6 +204,14 @@ def test_a_report_older_than_the_published_data_is_flagged(snapshot: Path, tmp_p
     assert not [w for w in at.warning if fresh.name in w.value]
 
 
+def test_the_plans_completion_baseline_is_said_to_cover_asker_and_baerum(snapshot: Path) -> None:
+    # The plan's 84.6 % (cohort 2012/13) is Asker and Bærum together; the 0-punkt shown is Bærum's own.
+    note = "0-punktet er Bærums eget tall; planens 84,6 % (kullet 2012/13) gjelder Asker og Bærum samlet"
+    assert note in row_text(app(), label_of(snapshot, "vgs_completion"))
+    page = " ".join(m.value for m in app("indikator", indikator="vgs_completion").markdown)
+    assert note in page and "84,6 % for kullet 2012/13 (Asker og Bærum samlet)" in page
+
+
 def test_the_status_day_of_the_run_is_shown(snapshot: Path) -> None:
     # The session's pipeline run was tagged as_of=2026-04-15 (tests/conftest.py).
     at = app()

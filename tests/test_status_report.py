@@ -162,6 +162,12 @@ def test_first_page_says_synthetic_demo_data_and_the_status_date(report: Report,
     assert all(squash("Status per 31. desember 2020") in squash(p) for p in report.pages)
 
 
+def test_the_plans_completion_baseline_is_said_to_cover_asker_and_baerum(report: Report):
+    note = squash("0-punktet er Bærums eget tall; planens 84,6 % (kullet 2012/13) gjelder Asker og Bærum samlet")
+    # Beside the 0-punkt in the plan's table and in the metric's own section.
+    assert report.text.count(note) >= 2
+
+
 def test_sources_are_listed(report: Report, published_snapshot: Path):
     files = _rows(published_snapshot, "SELECT file_name FROM file_loads WHERE status = 'loaded'")
     assert files
