@@ -86,7 +86,7 @@ def download_buttons(frame: pl.DataFrame, basename: str, *, key: str, title: str
         extra.append(snapshot_caption(info))
         if info.demo_data:
             extra.append(DEMO_BANNER + ".")
-    extra.append("Små tall er skjermet før publisering (færre enn 5, eller færre enn 10 svar).")
+    extra.append((info.suppression if info else fmt.SuppressionRule(None, None)).description())
     name = _slug(basename) or "tabell"
     row = container.container(horizontal=True, gap="small")
     row.download_button("Last ned CSV", export.to_csv_bytes(frame), file_name=f"{name}.csv",

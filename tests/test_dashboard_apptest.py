@@ -457,6 +457,32 @@ def edited_snapshot(snapshot: Path, tmp_path: Path, monkeypatch, statement: str)
     return copy
 
 
+def test_suppression_texts_name_the_published_thresholds(snapshot: Path, tmp_path: Path, monkeypatch) -> None:
+    # The session's run used the settings' defaults, and the snapshot says so.
+    assert sql(snapshot, "SELECT min_count, min_respondents FROM snapshot") == [(5, 10)]
+    at = app("omrader", indikator="depressive_mood")
+    rule = ("antall under 5; andeler med færre enn 10 svar (nevner), og andeler der telleren eller nevneren minus "
+            "telleren er under 5")
+    assert any(rule in c.value for c in at.caption)
+    # Every text takes the numbers from the snapshot, not from the code: publish other thresholds.
+    copy = edited_snapshot(snapshot, tmp_path, monkeypatch, "UPDATE snapshot SET min_count = 7, min_respondents = 20")
+    year, gender = sql(copy, "SELECT year, gender FROM metric_values WHERE metric_id = 'depressive_mood' AND suppressed "
+                             "AND suppression_reason <> 'komplementaer' AND area_level = 'skole' "
+                             "AND school_level = 'alle' ORDER BY year, gender LIMIT 1")[0]
+    at = app("omrader", indikator="depressive_mood", aar=str(year), kjonn=gender)
+    assert any("antall under 7; andeler med færre enn 20 svar (nevner), og andeler der telleren eller nevneren "
+               "minus telleren er under 7" in c.value for c in at.caption)
+    table = at.dataframe[0].value
+    words = {"liten_telling": "færre enn 7", "faa_svar": "færre enn 20 svar",
+             "komplementaer": "for å beskytte en annen celle"}
+    suppressed = sql(copy, "SELECT area_name, suppression_reason FROM metric_values WHERE metric_id = "
+                           "'depressive_mood' AND year = ? AND school_level = 'alle' AND gender = ? AND suppressed",
+                     [year, gender])
+    for name, reason in suppressed:
+        assert table.loc[table["Område"] == name, "Verdi"].item() == f"skjermet ({words[reason]})", name
+    assert "færre enn 5" not in " ".join(table["Verdi"]) and "færre enn 10" not in " ".join(table["Verdi"])
+
+
 def test_quarantined_files_are_listed_with_their_reason(snapshot: Path, tmp_path: Path, monkeypatch) -> None:
     edited_snapshot(snapshot, tmp_path, monkeypatch,
                     "INSERT INTO file_loads (source, table_name, file_name, file_hash, status, rows, processed_at, "

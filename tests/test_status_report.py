@@ -168,6 +168,13 @@ def test_the_plans_completion_baseline_is_said_to_cover_asker_and_baerum(report:
     assert report.text.count(note) >= 2
 
 
+def test_the_suppression_rule_is_printed_with_the_published_thresholds(report: Report, published_snapshot: Path):
+    assert _rows(published_snapshot, "SELECT min_count, min_respondents FROM snapshot") == [
+        {"min_count": 5, "min_respondents": 10}]
+    assert squash("Små tall er skjermet før publisering: antall under 5; andeler med færre enn 10 svar (nevner), og "
+                  "andeler der telleren eller nevneren minus telleren er under 5;") in report.text
+
+
 def test_sources_are_listed(report: Report, published_snapshot: Path):
     files = _rows(published_snapshot, "SELECT file_name FROM file_loads WHERE status = 'loaded'")
     assert files

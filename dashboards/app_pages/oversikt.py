@@ -29,8 +29,9 @@ catalogue = data.catalogue()
 sc = data.scorecard(year, area)
 series = data.sparkline_values(area, year)
 level = area_levels.get(area, "kommune")
-table = views.scorecard_table(catalogue, sc, series, area_level=level, kind="target")
-context = views.scorecard_table(catalogue, sc, series, area_level=level, kind="context")
+rule = data.suppression_rule()
+table = views.scorecard_table(catalogue, sc, series, area_level=level, suppression=rule, kind="target")
+context = views.scorecard_table(catalogue, sc, series, area_level=level, suppression=rule, kind="context")
 
 # --- summary: how many target metrics in each status class (icon + text + number)
 classes = [r.split(" ", 1)[1] if " " in r else r for r in table.frame["Vurdering"].to_list() if r != "–"]

@@ -143,7 +143,7 @@ def _read_snapshot(snapshot_path: Path, report_year: int | None) -> _Snapshot:
                           f"{', '.join(str(y) for y in years)}.")
     con = duckdb.connect(str(snapshot_path), read_only=True)
     try:
-        info_rows = con.sql("SELECT published_at, as_of, demo_data, run_id FROM snapshot").pl().to_dicts()
+        info_rows = con.sql("SELECT * FROM snapshot").pl().to_dicts()  # older snapshots lack newer columns
         info = info_rows[0] if info_rows else {"published_at": None, "as_of": None, "demo_data": True, "run_id": None}
         snap = _Snapshot(
             info=info,
@@ -252,7 +252,7 @@ def _suppressed_at(obs: list[dict], year: Any) -> dict | None:
     return max(hits, key=lambda r: r["year"]) if hits else None
 
 
-def _group_rows(metric: dict, sc_rows: list[dict], obs: list[dict]) -> list[dict]:
+def _group_rows(metric: dict, sc_rows: list[dict], obs: list[dict], suppression: fmt.SuppressionRule) -> list[dict]:
     """Scorecard rows per school level and gender (survey metrics); suppressed cells say so."""
     unit, direction = metric["unit"], metric["direction"]
     rows = []
@@ -265,12 +265,12 @@ def _group_rows(metric: dict, sc_rows: list[dict], obs: list[dict]) -> list[dict
         mine = [o for o in obs if o["school_level"] == s["school_level"] and o["gender"] == s["gender"]]
         baseline = fmt.value_with_period(s["baseline_value"], unit, s["baseline_period"])
         if fmt.is_missing(s["baseline_value"]) and (sup := _suppressed_at(mine, s["baseline_year"])):
-            baseline = fmt.suppressed_text(sup["suppression_reason"])
+            baseline = suppression.cell(sup["suppression_reason"])
         status = fmt.value_with_period(s["status_value"], unit, s["status_period"],
                                        preliminary=bool(s.get("status_preliminary")))
         sup = _suppressed_at(mine, s["status_year"]) or _suppressed_at(mine, None)
         if fmt.is_missing(s["status_value"]) and sup:
-            status = f"{fmt.suppressed_text(sup['suppression_reason'])} ({sup['period']})"
+            status = f"{suppression.cell(sup['suppression_reason'])} ({sup['period']})"
         rows.append({
             "group": _group_label(s["school_level"], s["gender"]),
             "baseline": baseline,
@@ -326,7 +326,9 @@ def _build_view(snap: _Snapshot, commentaries: list[dict]) -> tuple[dict, list, 
     series = headline_values.select("metric_id", "year", "period", "value", "suppressed", "suppression_reason")
 
     # The plan's table, worded exactly as on the dashboard's overview page.
-    tables = {kind: views.scorecard_table(cat, headline_sc, series, area_level="kommune", kind=kind)
+    # The small-number rule with the thresholds the snapshot was suppressed with.
+    rule = fmt.SuppressionRule(snap.info.get("min_count"), snap.info.get("min_respondents"))
+    tables = {kind: views.scorecard_table(cat, headline_sc, series, area_level="kommune", suppression=rule, kind=kind)
               for kind in ("target", "context")}
     shown_rows: dict[str, dict] = {}
     for table in tables.values():
@@ -354,10 +356,10 @@ def _build_view(snap: _Snapshot, commentaries: list[dict]) -> tuple[dict, list, 
         head_obs = [o for o in obs if (o["school_level"], o["gender"]) == ("alle", "alle")]
         shown = shown_rows.get(mid, {})
         status_class = (head or {}).get("status_class") or "mangler data"
-        groups = _group_rows(m, rows, obs)
+        groups = _group_rows(m, rows, obs, rule)
 
         values = headline_values.filter(pl.col("metric_id") == mid)
-        fig = trend_figure(values, label=m["label"], area_name=area_name, unit=unit, direction=direction,
+        fig = trend_figure(values, label=m["label"], area_name=area_name, unit=unit, direction=direction, suppression=rule,
                            period_type=m["period_type"], scorecard_row=head)
         _fit_for_print(fig)
         figures.append(fig)
@@ -522,7 +524,7 @@ def _build_view(snap: _Snapshot, commentaries: list[dict]) -> tuple[dict, list, 
         "sources": sources,
         "status_help": [{"text": fmt.status_text(c), "css": _status_css(c), "help": fmt.STATUS_HELP[c]}
                         for c in _STATUS_ORDER if c in fmt.STATUS_HELP],
-        "suppression": list(dict.fromkeys(fmt.SUPPRESSION_REASON.values())),
+        "suppression": rule.description(),
         "running_title": f"{PLAN_NAME} – {title}",
         "running_demo": "SYNTETISKE DEMODATA – ikke faktiske tall" if demo else "",
         "running_asof": f"Status per {date_nb(judged_on)}",
