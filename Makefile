@@ -24,8 +24,9 @@ demo-data: setup
 	$(PY) -m pipelines.demo
 
 ## Materialize every asset once, in process, publish the snapshot, then the latest year's status report.
+## AS_OF=2026-11-30 judges the status on that day (default: today).
 pipeline: setup browser
-	$(PY) -m pipelines.run
+	$(PY) -m pipelines.run $(if $(AS_OF),--as-of $(AS_OF))
 
 ## Årlig statusrapport as PDF in data/reports/ (YEAR=2019; default: the latest report year).
 report: setup browser

@@ -63,11 +63,13 @@ def trend_figure(
     unit: str,
     direction: str,
     period_type: str,
+    suppression: fmt.SuppressionRule,
     scorecard_row: dict | None = None,
     show_interval: bool = True,
     subtitle: str | None = None,
 ) -> go.Figure:
-    """Yearly trend with the 0-punkt, the Mål, the straight path to it and a 95 % band for shares."""
+    """Yearly trend with the 0-punkt, the Mål, the straight path to it and a 95 % band for shares;
+    suppressed years say *skjermet* and why (``suppression``: the snapshot's small-number rule)."""
     fig = go.Figure()
     values = values.sort("year")
     shown = values.filter(~pl.col("suppressed") & pl.col("value").is_not_null())
@@ -121,7 +123,7 @@ def trend_figure(
     suppressed = values.filter(pl.col("suppressed"))
     for row in suppressed.iter_rows(named=True):
         fig.add_annotation(x=row["year"], y=0, yref="paper", yanchor="bottom", showarrow=False,
-                           text=f"skjermet<br>({fmt.SUPPRESSION_REASON.get(row['suppression_reason'], '')})",
+                           text=f"skjermet<br>({suppression.reason(row['suppression_reason'])})",
                            font=dict(size=11, color="#444"), bgcolor="rgba(255,255,255,0.8)")
     if notes:
         fig.add_annotation(xref="paper", yref="paper", x=1, y=1.0, xanchor="right", yanchor="bottom",
@@ -159,7 +161,8 @@ def area_comparison_figure(values: pl.DataFrame, *, label: str, unit: str, perio
     return fig
 
 
-def ranked_bar_figure(rows: pl.DataFrame, *, title: str, unit: str, reference: tuple[str, float] | None = None) -> go.Figure:
+def ranked_bar_figure(rows: pl.DataFrame, *, title: str, unit: str, suppression: fmt.SuppressionRule,
+                      reference: tuple[str, float] | None = None) -> go.Figure:
     """Schools or teams ranked by value; suppressed units are listed as *skjermet*, never as 0.
 
     ``rows``: ``area_name``, ``value``, ``suppressed``, ``suppression_reason``.
@@ -175,7 +178,7 @@ def ranked_bar_figure(rows: pl.DataFrame, *, title: str, unit: str, reference: t
         textposition="outside", cliponaxis=False,
         hovertemplate="%{y}: %{text}<extra></extra>"))
     for row in hidden.iter_rows(named=True):
-        text = fmt.suppressed_text(row["suppression_reason"]) if row["suppressed"] else fmt.MISSING
+        text = suppression.cell(row["suppression_reason"]) if row["suppressed"] else fmt.MISSING
         fig.add_annotation(y=row["area_name"], x=0, xref="x", xanchor="left", showarrow=False,
                            text=f"<i>{text}</i>", font=dict(size=12, color="#444"))
     if reference is not None and not fmt.is_missing(reference[1]):

@@ -24,6 +24,7 @@ import duckdb
 import polars as pl
 import streamlit as st
 
+from dashboards.formatting import SuppressionRule
 from pipelines.settings import Settings
 
 __all__ = [
@@ -34,6 +35,7 @@ __all__ = [
     "snapshot_stamp",
     "query",
     "snapshot_info",
+    "suppression_rule",
     "catalogue",
     "satsingsomrader",
     "areas",
@@ -103,10 +105,17 @@ def query(sql: str, params: tuple | list = ()) -> pl.DataFrame:
 @dataclass(frozen=True)
 class SnapshotInfo:
     published_at: Any
-    as_of: Any
+    as_of: Any  # the day the run judged the status on
     demo_data: bool
     run_id: str | None
     path: Path
+    # The small-number thresholds the published values were suppressed with (None: not published).
+    min_count: int | None = None
+    min_respondents: int | None = None
+
+    @property
+    def suppression(self) -> SuppressionRule:
+        return SuppressionRule(self.min_count, self.min_respondents)
 
 
 def snapshot_info() -> SnapshotInfo | None:
@@ -114,11 +123,18 @@ def snapshot_info() -> SnapshotInfo | None:
     path = published_path()
     if snapshot_stamp(path) is None:
         return None
-    df = query("SELECT published_at, as_of, demo_data, run_id FROM main.snapshot LIMIT 1")
+    df = query("SELECT * FROM main.snapshot LIMIT 1")  # every column: older snapshots lack the newer ones
     if df.is_empty():
         return SnapshotInfo(None, None, False, None, path)
     row = df.row(0, named=True)
-    return SnapshotInfo(row["published_at"], row["as_of"], bool(row["demo_data"]), row["run_id"], path)
+    return SnapshotInfo(row["published_at"], row["as_of"], bool(row["demo_data"]), row["run_id"], path,
+                        row.get("min_count"), row.get("min_respondents"))
+
+
+def suppression_rule() -> SuppressionRule:
+    """The small-number rule with the thresholds the published snapshot was suppressed with."""
+    info = snapshot_info()
+    return info.suppression if info else SuppressionRule(None, None)
 
 
 def catalogue() -> pl.DataFrame:

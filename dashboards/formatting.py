@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import dataclass
 from typing import Any
 
 from pipelines.metrics.formatting import (
@@ -32,12 +33,43 @@ STATUS_HELP = {
     "ingen mål": "Indikatoren følges som kontekst uten mål.",
 }
 
-SUPPRESSION_REASON = {
-    "liten_telling": "færre enn 5",
-    "faa_svar": "færre enn 10 svar",
-    "liten_rest": "færre enn 5 utenfor andelen",
-    "komplementaer": "skjermet for å beskytte en annen celle",
-}
+
+@dataclass(frozen=True)
+class SuppressionRule:
+    """The small-number thresholds the published values were suppressed with, as the snapshot
+    states them (``snapshot.min_count``, ``snapshot.min_respondents``; the pipeline's settings).
+    Every text about "skjermet" is worded from here, so it names the numbers actually applied.
+    ``None`` (a snapshot from before they were published) gives wording without numbers."""
+
+    min_count: int | None
+    min_respondents: int | None
+
+    def reason(self, code: str | None) -> str:
+        """Why a cell is hidden, from its reason code: "færre enn 5", "færre enn 10 svar"."""
+        if code == "liten_telling":
+            return f"færre enn {self.min_count}" if self.min_count is not None else "for lite antall"
+        if code == "faa_svar":
+            return f"færre enn {self.min_respondents} svar" if self.min_respondents is not None else "for få svar"
+        if code == "liten_rest":  # a share of (nearly) everybody: the few outside it would be revealed
+            return (f"færre enn {self.min_count} utenfor andelen" if self.min_count is not None
+                    else "for få utenfor andelen")
+        if code == "komplementaer":
+            return "for å beskytte en annen celle"
+        return "av personvernhensyn"
+
+    def cell(self, code: str | None) -> str:
+        """A hidden cell as shown: "skjermet (færre enn 10 svar)"; never a number, never blank."""
+        return f"skjermet ({self.reason(code)})"
+
+    def description(self) -> str:
+        """The whole rule in one sentence, with the published thresholds."""
+        if self.min_count is None or self.min_respondents is None:
+            return ("Små tall er skjermet før publisering, sammen med tall som ellers ville avsløre dem "
+                    "(komplementær skjerming).")
+        c, r = self.min_count, self.min_respondents
+        return (f"Små tall er skjermet før publisering: antall under {c}; andeler med færre enn {r} svar "
+                f"(nevner), og andeler der telleren eller nevneren minus telleren er under {c}; dessuten tall som "
+                f"ellers kunne regnes ut av dem, for eksempel fra en sum (komplementær skjerming).")
 
 SCHOOL_LEVEL_LABEL = {"alle": "Alle trinn", "uks": "Ungdomsskole (8.–10.)", "vgs": "Videregående (1.–3.)"}
 GENDER_LABEL = {"alle": "Begge kjønn", "jenter": "Jenter", "gutter": "Gutter"}
@@ -75,12 +107,9 @@ def status_text(status_class: str | None) -> str:
     return f"{STATUS_ICON.get(status_class, '•')} {status_class}"
 
 
-def suppressed_text(reason: str | None) -> str:
-    """'skjermet (færre enn 10 svar)'; never a number, never blank."""
-    why = SUPPRESSION_REASON.get(reason or "", "av personvernhensyn")
-    if why.startswith("skjermet "):
-        why = why[len("skjermet "):]
-    return f"skjermet ({why})"
+def format_date_nb(day: Any, missing: str = "ukjent") -> str:
+    """"15.04.2026"."""
+    return day.strftime("%d.%m.%Y") if day else missing
 
 
 def value_text(value: Any, unit: str) -> str:

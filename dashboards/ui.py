@@ -34,9 +34,10 @@ def missing_snapshot(path: Any) -> None:
 
 
 def snapshot_caption(info: data.SnapshotInfo) -> str:
+    """"Status per 15.04.2026 · publisert …": the day the pipeline run judged the status on (what
+    is foreldet, what is overdue), stored in the snapshot, and when the data were published."""
     published = fmt.format_datetime_nb(info.published_at, missing="ukjent")
-    as_of = info.as_of.strftime("%d.%m.%Y") if info.as_of else "ukjent"
-    return f"Data per {as_of} · publisert {published}"
+    return f"Status per {fmt.format_date_nb(info.as_of)} · publisert {published}"
 
 
 def _slug(text: str) -> str:
@@ -85,7 +86,7 @@ def download_buttons(frame: pl.DataFrame, basename: str, *, key: str, title: str
         extra.append(snapshot_caption(info))
         if info.demo_data:
             extra.append(DEMO_BANNER + ".")
-    extra.append("Små tall er skjermet før publisering (færre enn 5, eller færre enn 10 svar).")
+    extra.append((info.suppression if info else fmt.SuppressionRule(None, None)).description())
     name = _slug(basename) or "tabell"
     row = container.container(horizontal=True, gap="small")
     row.download_button("Last ned CSV", export.to_csv_bytes(frame), file_name=f"{name}.csv",

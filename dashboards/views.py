@@ -64,6 +64,7 @@ def scorecard_table(
     series: pl.DataFrame,
     *,
     area_level: str,
+    suppression: fmt.SuppressionRule,
     kind: str = "target",
     metric_ids: list[str] | None = None,
 ) -> ScorecardTable:
@@ -71,7 +72,8 @@ def scorecard_table(
 
     ``catalogue``: ``metric_catalogue`` rows; ``scorecard``: that area's rows for the report year
     (headline group); ``series``: the area's headline ``metric_values`` up to the report year
-    (for the sparkline and to tell *skjermet* from *mangler data*).
+    (for the sparkline and to tell *skjermet* from *mangler data*); ``suppression``: the snapshot's
+    small-number rule, which words why a cell is *skjermet*.
     """
     cat = catalogue.filter(pl.col("kind") == kind)
     if metric_ids is not None:
@@ -107,7 +109,7 @@ def scorecard_table(
             notes: list[str] = []
             if s is None:
                 sup = _latest_suppressed(obs)
-                status = fmt.suppressed_text(sup["suppression_reason"]) if sup else fmt.MISSING
+                status = suppression.cell(sup["suppression_reason"]) if sup else fmt.MISSING
                 status_class = "mangler data"
                 row.update({"0-punkt": fmt.MISSING, "Mål": "–", "Status": status, "Forbedring": "–",
                             "Endring": "–", "Vurdering": fmt.status_text(status_class), "Forklaring": ""})
@@ -116,13 +118,13 @@ def scorecard_table(
                 if fmt.is_missing(s["baseline_value"]):
                     sup = _latest_suppressed(obs, s["baseline_year"])
                     if sup:
-                        baseline = fmt.suppressed_text(sup["suppression_reason"])
+                        baseline = suppression.cell(sup["suppression_reason"])
                 status = fmt.value_with_period(s["status_value"], unit, s["status_period"],
                                                preliminary=bool(s.get("status_preliminary")))
                 if fmt.is_missing(s["status_value"]):
                     sup = _latest_suppressed(obs, s["status_year"]) or _latest_suppressed(obs)
                     if sup:
-                        status = f"{fmt.suppressed_text(sup['suppression_reason'])} ({sup['period']})"
+                        status = f"{suppression.cell(sup['suppression_reason'])} ({sup['period']})"
                 improvement = fmt.improvement_text(s["improvement"], s["improvement_pp"], unit)
                 status_class = s["status_class"] or "mangler data"
                 row.update({
@@ -261,12 +263,14 @@ def scorecard_html(table: ScorecardTable, *, hrefs: list[str] | None = None, cap
             f"<tbody>{''.join(body)}</tbody></table></div>")
 
 
-def values_table(values: pl.DataFrame, unit: str, *, with_area: bool = False) -> pl.DataFrame:
-    """A metric's observations as shown: suppressed cells say *skjermet* and why, never 0 or blank."""
+def values_table(values: pl.DataFrame, unit: str, *, suppression: fmt.SuppressionRule,
+                 with_area: bool = False) -> pl.DataFrame:
+    """A metric's observations as shown: suppressed cells say *skjermet* and why (worded with the
+    snapshot's thresholds), never 0 or blank."""
     rows = []
     for r in values.iter_rows(named=True):
         if r["suppressed"]:
-            shown = fmt.suppressed_text(r["suppression_reason"])
+            shown = suppression.cell(r["suppression_reason"])
             num = den = interval = "skjermet"
         else:
             shown = fmt.value_text(r["value"], unit)

@@ -10,11 +10,15 @@ from __future__ import annotations
 import datetime as dt
 from functools import lru_cache
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+# The Dagster run tag that fixes the day a run judges the status on (``--as-of`` of pipelines.run).
+AS_OF_TAG = "as_of"
+NORWAY = ZoneInfo("Europe/Oslo")
 
 
 class Settings(BaseSettings):
@@ -36,8 +40,10 @@ class Settings(BaseSettings):
         description="Municipality codes with validity periods, in the shape of SSB's KLASS 131 CSV export "
                     "(replace with a full export to cover more municipalities).")
 
-    as_of: dt.date = Field(default_factory=dt.date.today,
-                           description="The day the scorecard is computed for (decides what is 'foreldet').")
+    as_of: dt.date | None = Field(
+        default=None,
+        description="The day the status is judged on (decides what is 'foreldet' and overdue) when a run does "
+                    "not name one with its 'as_of' tag; unset: the day the run computes the scorecard, in Norway.")
     demo_data: bool = Field(default=True, description="The landing data are the synthetic demo set; the UI says so.")
 
     # Small-number rules (DOMAIN.md, "Privacy"): one place for the thresholds.
@@ -66,3 +72,16 @@ class Settings(BaseSettings):
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     return Settings()
+
+
+def resolve_as_of(run_tag: str | None, settings: Settings | None = None) -> dt.date:
+    """The day a run judges the status on: the run's ``as_of`` tag (YYYY-MM-DD), else the
+    ``as_of`` setting (``SBU_AS_OF``), else today's date in Norway. Resolved once per run, by the
+    scorecard; everything after it (the published snapshot, the report) takes it from there."""
+    if run_tag:
+        try:
+            return dt.date.fromisoformat(run_tag.strip())
+        except ValueError as exc:
+            raise ValueError(f"run tag {AS_OF_TAG}={run_tag!r} is not a date (YYYY-MM-DD)") from exc
+    settings = settings or get_settings()
+    return settings.as_of or dt.datetime.now(NORWAY).date()

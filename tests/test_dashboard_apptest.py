@@ -204,6 +204,24 @@ def test_a_report_older_than_the_published_data_is_flagged(snapshot: Path, tmp_p
     assert not [w for w in at.warning if fresh.name in w.value]
 
 
+def test_the_plans_completion_baseline_is_said_to_cover_asker_and_baerum(snapshot: Path) -> None:
+    # The plan's 84.6 % (cohort 2012/13) is Asker and Bærum together; the 0-punkt shown is Bærum's own.
+    note = "0-punktet er Bærums eget tall; planens 84,6 % (kullet 2012/13) gjelder Asker og Bærum samlet"
+    assert note in row_text(app(), label_of(snapshot, "vgs_completion"))
+    page = " ".join(m.value for m in app("indikator", indikator="vgs_completion").markdown)
+    assert note in page and "84,6 % for kullet 2012/13 (Asker og Bærum samlet)" in page
+
+
+def test_the_status_day_of_the_run_is_shown(snapshot: Path) -> None:
+    # The session's pipeline run was tagged as_of=2026-04-15 (tests/conftest.py).
+    at = app()
+    assert any("Status per 15.04.2026 · publisert" in c.value for c in at.caption)
+    assert any("rapportår 2024, status per 15.04.2026" in m.value for m in at.markdown)
+    # An earlier report year is judged as it stood at the end of the following year.
+    at = app(aar="2019")
+    assert any("rapportår 2019, status per 31.12.2020" in m.value for m in at.markdown)
+
+
 def test_overview_links_open_the_indicator_with_the_same_state(snapshot: Path) -> None:
     at = app(omrade="ostre", aar="2020")
     assert 'href="indikator?indikator=depressive_mood&amp;omrade=ostre&amp;aar=2020"' in all_html(at)
@@ -390,15 +408,13 @@ def test_data_quality_lists_every_source_and_quarantine(snapshot: Path) -> None:
                            "WHERE c.source = 'ungdata'")[0][0]
     cadence = sql(snapshot, "SELECT MIN(cadence_years) FROM metric_catalogue WHERE source = 'ungdata'")[0][0]
     assert ungdata["Neste periode"] == str(latest + cadence)
-    # KOSTRA year Y is out in March of Y+1 (catalogue publication_lag_months = 2): late once that has passed.
-    (as_of,) = sql(snapshot, "SELECT as_of FROM snapshot")[0]
-    cw_latest = sql(snapshot, "SELECT MAX(year) FROM metric_values v JOIN metric_catalogue c USING (metric_id) "
-                              "WHERE c.source = 'child_welfare'")[0][0]
-    due_date = dt.date(cw_latest + 2, 3, 1)
-    expected = "forsinket (ventet fra mars" if as_of >= due_date else ("ventes fra mars" if as_of.year == due_date.year
-                                                                      else "ikke før mars")
-    assert any(str(v).startswith(expected) for v in due.loc[due["Neste periode"] == str(cw_latest + 1),
-                                                               "Neste leveranse"])
+    # Judged on 15 April 2026 (the session's run tag): KOSTRA's 2025 figures were due from March 2026
+    # (year Y is out in March of Y+1), the 2026 Ungdata survey's results come in September 2026.
+    assert any(m.label == "Status per" and m.value == "15.04.2026" for m in at.metric)
+    kostra = due.loc[due["Kilde"] == "Barnevern (SSB/KOSTRA)"].iloc[0]
+    assert kostra["Neste periode"] == "2025"
+    assert kostra["Neste leveranse"] == "forsinket (ventet fra mars 2026)"
+    assert ungdata["Neste leveranse"] == "ventes fra september 2026"
 
 
 # --------------------------------------------------------------------------- serving behaviour
@@ -439,6 +455,32 @@ def edited_snapshot(snapshot: Path, tmp_path: Path, monkeypatch, statement: str)
     con.close()
     monkeypatch.setenv("SBU_PUBLISHED_PATH", str(copy))
     return copy
+
+
+def test_suppression_texts_name_the_published_thresholds(snapshot: Path, tmp_path: Path, monkeypatch) -> None:
+    # The session's run used the settings' defaults, and the snapshot says so.
+    assert sql(snapshot, "SELECT min_count, min_respondents FROM snapshot") == [(5, 10)]
+    at = app("omrader", indikator="depressive_mood")
+    rule = ("antall under 5; andeler med færre enn 10 svar (nevner), og andeler der telleren eller nevneren minus "
+            "telleren er under 5")
+    assert any(rule in c.value for c in at.caption)
+    # Every text takes the numbers from the snapshot, not from the code: publish other thresholds.
+    copy = edited_snapshot(snapshot, tmp_path, monkeypatch, "UPDATE snapshot SET min_count = 7, min_respondents = 20")
+    year, gender = sql(copy, "SELECT year, gender FROM metric_values WHERE metric_id = 'depressive_mood' AND suppressed "
+                             "AND suppression_reason <> 'komplementaer' AND area_level = 'skole' "
+                             "AND school_level = 'alle' ORDER BY year, gender LIMIT 1")[0]
+    at = app("omrader", indikator="depressive_mood", aar=str(year), kjonn=gender)
+    assert any("antall under 7; andeler med færre enn 20 svar (nevner), og andeler der telleren eller nevneren "
+               "minus telleren er under 7" in c.value for c in at.caption)
+    table = at.dataframe[0].value
+    words = {"liten_telling": "færre enn 7", "faa_svar": "færre enn 20 svar",
+             "komplementaer": "for å beskytte en annen celle"}
+    suppressed = sql(copy, "SELECT area_name, suppression_reason FROM metric_values WHERE metric_id = "
+                           "'depressive_mood' AND year = ? AND school_level = 'alle' AND gender = ? AND suppressed",
+                     [year, gender])
+    for name, reason in suppressed:
+        assert table.loc[table["Område"] == name, "Verdi"].item() == f"skjermet ({words[reason]})", name
+    assert "færre enn 5" not in " ".join(table["Verdi"]) and "færre enn 10" not in " ".join(table["Verdi"])
 
 
 def test_quarantined_files_are_listed_with_their_reason(snapshot: Path, tmp_path: Path, monkeypatch) -> None:

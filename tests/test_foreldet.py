@@ -10,9 +10,12 @@ import shutil
 from pathlib import Path
 
 import duckdb
+import pytest
+from zoneinfo import ZoneInfo
 
 from pipelines.catalogue import load_catalogue, load_targets
 from pipelines.metrics.engine import build_scorecard, report_clock, stale_after_year
+from pipelines.settings import Settings, resolve_as_of
 from tests.helpers import sql
 
 
@@ -70,17 +73,40 @@ def test_latest_report_is_read_today_earlier_ones_when_they_were_made():
     assert report_clock(2019, 2024, today) == dt.date(2020, 12, 31)
 
 
+def test_the_run_tag_names_the_day_else_the_setting_else_today(monkeypatch):
+    settings = Settings(as_of=dt.date(2025, 1, 2))
+    assert resolve_as_of("2026-04-15", settings) == dt.date(2026, 4, 15)
+    assert resolve_as_of(None, settings) == dt.date(2025, 1, 2)
+    assert resolve_as_of("", settings) == dt.date(2025, 1, 2)
+    monkeypatch.delenv("SBU_AS_OF", raising=False)
+    assert resolve_as_of(None, Settings()) == dt.datetime.now(ZoneInfo("Europe/Oslo")).date()
+    with pytest.raises(ValueError, match="YYYY-MM-DD"):
+        resolve_as_of("15.04.2026", settings)
+
+
+def test_the_snapshot_stores_the_day_the_run_was_tagged_with(published_snapshot: Path):
+    # tests/conftest.py tags the session's run with as_of=2026-04-15.
+    assert sql(published_snapshot, "SELECT as_of FROM snapshot") == [(dt.date(2026, 4, 15),)]
+    assert sql(published_snapshot, "SELECT DISTINCT as_of FROM scorecard") == [(dt.date(2026, 4, 15),)]
+
+
 def test_snapshot_flags_what_is_overdue_on_its_as_of_date(published_snapshot: Path):
-    (as_of,) = sql(published_snapshot, "SELECT as_of FROM snapshot")[0]
+    """Judged on 15 April 2026. The demo's yearly figures end in 2024, its last survey is 2023.
+    Due by then: KOSTRA 2025 (1 March 2026), PPT and the services' 2025 figures (1 February 2026).
+    Not yet due: SSB/NAV 2025 (1 June 2026), school year 2025/26 (1 August 2026), the 2026 Ungdata
+    survey (1 September 2026)."""
     rows = dict(sql(published_snapshot, """
         SELECT metric_id, stale FROM scorecard
-        WHERE area_code = 'baerum' AND school_level = 'alle' AND gender = 'alle'
-          AND report_year = (SELECT max(report_year) FROM scorecard)"""))
-    # The demo's KOSTRA figures end in 2024: overdue once March of 2026 has come.
-    kostra_2025_due = as_of >= dt.date(2026, 3, 1)
-    assert rows["cw_reports_early_share"] is kostra_2025_due
-    # The demo's last Ungdata survey is 2023: overdue once the 2026 survey's results (Sept 2026) are due.
-    assert rows["depressive_mood"] is (as_of >= dt.date(2026, 9, 1))
+        WHERE area_code = 'baerum' AND school_level = 'alle' AND gender = 'alle' AND report_year = 2024"""))
+    stale = {m for m, s in rows.items() if s}
+    assert stale == {
+        "cw_reports_early_share", "cw_reports_dropped_share", "cw_investigation_rate",  # KOSTRA
+        "ppt_first_age", "spec_ed_young_share", "assessed_before_school", "children_with_decisions",  # PPT
+        "pht_first_age", "resources_before_10", "ti_parent_share", "ti_units_using", "youth_decline_all",
+        "youth_homeless", "youth_no_offer", "youth_staffed_housing", "youth_work_places",  # services
+    }
+    for current in ("depressive_mood", "ungdata_hash", "absence_low_mastery", "vgs_completion", "young_disability"):
+        assert rows[current] is False, current
     # Earlier report years are judged when they were made: 2019's report had 2019's figures.
     (stale_2019,) = sql(published_snapshot, """
         SELECT bool_or(stale) FROM scorecard WHERE report_year = 2019 AND area_code = 'baerum'
@@ -89,10 +115,39 @@ def test_snapshot_flags_what_is_overdue_on_its_as_of_date(published_snapshot: Pa
 
 
 def test_published_schedule_names_the_next_delivery(published_snapshot: Path):
-    (as_of,) = sql(published_snapshot, "SELECT as_of FROM snapshot")[0]
     schedule = {r[0]: r[1:] for r in sql(published_snapshot,
                 "SELECT source, latest_year, next_year, next_due, overdue FROM source_schedule")}
-    assert schedule["child_welfare"][:3] == (2024, 2025, dt.date(2026, 3, 1))
-    assert schedule["ungdata"][:3] == (2023, 2026, dt.date(2026, 9, 1))
-    assert schedule["absence"][:3] == (2024, 2025, dt.date(2026, 8, 1))  # school year 2025/26 ends in June 2026
-    assert schedule["child_welfare"][3] is (as_of >= dt.date(2026, 3, 1))
+    assert schedule == {
+        "child_welfare": (2024, 2025, dt.date(2026, 3, 1), True),
+        "ppt": (2024, 2025, dt.date(2026, 2, 1), True),
+        "services": (2024, 2025, dt.date(2026, 2, 1), True),
+        "ssb_outcomes": (2024, 2025, dt.date(2026, 6, 1), False),
+        "absence": (2024, 2025, dt.date(2026, 8, 1), False),  # school year 2025/26 ends in June 2026
+        "ungdata": (2023, 2026, dt.date(2026, 9, 1), False),
+    }
+
+
+def test_publishing_alone_cannot_claim_another_day(pipeline_result, demo_data_dir: Path, tmp_path: Path):
+    """The snapshot takes its day from the scorecard it publishes; a run that asks for another day
+    without recomputing the scorecard fails and publishes nothing."""
+    import dagster as dg
+
+    from pipelines.definitions import defs
+    from pipelines.defs.resources import WarehouseResource
+    from tests.conftest import use_data_dir
+
+    (tmp_path / "warehouse").mkdir()
+    shutil.copyfile(demo_data_dir / "warehouse" / "sbu.duckdb", tmp_path / "warehouse" / "sbu.duckdb")
+    try:
+        use_data_dir(tmp_path)
+        assets = list(defs.assets or [])
+        kwargs = dict(selection=["published_snapshot"], resources={"warehouse": WarehouseResource()},
+                      instance=dg.DagsterInstance.ephemeral(), raise_on_error=False)
+        result = dg.materialize(assets, tags={"as_of": "2027-01-01"}, **kwargs)
+        assert not result.success
+        assert not (tmp_path / "published" / "sbu.duckdb").exists()
+        # Without a tag (or with the scorecard's own day) it publishes the scorecard's day.
+        assert dg.materialize(assets, **kwargs).success
+        assert sql(tmp_path / "published" / "sbu.duckdb", "SELECT as_of FROM snapshot") == [(dt.date(2026, 4, 15),)]
+    finally:
+        use_data_dir(demo_data_dir)

@@ -364,12 +364,14 @@ CASES["assessed_before_school"] = Case(
         Hidden("vestre", 2015, LITEN),  # 3 < 5
         Hidden("ostre", 2015, KOMPL),
     ])
-# Residents 0-17 (SSB 07459, Bærum 0219): 18 ages x 1500 (2014), 18 x 1600 (2015); ages 18-19 and Asker ignored.
+# Numerator and denominator cover ages 0-15: PPT's groups 0-5, 6-9, 10-12 and 13-15 år (Østre + Vestre;
+# the open-ended "16 år og eldre", 40 + 5 in 2014 and 10 + 5 in 2015, is left out) over residents 0-15
+# (SSB 07459, Bærum 0219): 16 ages x 1500 (2014), 16 x 1600 (2015); ages 16-19 and Asker ignored.
 CASES["children_with_decisions"] = Case(
     levels=KOMMUNE, areas={2014: {"baerum"}, 2015: {"baerum"}},
     cells=[
-        per_1000("baerum", 2014, (30 + 40 + 50 + 40 + 40) + (20 + 30 + 30 + 15 + 5), 18 * 1500),  # 300 / 27 000
-        per_1000("baerum", 2015, (36 + 44 + 40 + 30 + 10) + (24 + 26 + 30 + 15 + 5), 18 * 1600),  # 260 / 28 800
+        per_1000("baerum", 2014, (30 + 40 + 50 + 40) + (20 + 30 + 30 + 15), 16 * 1500),  # 255 / 24 000 = 10.625
+        per_1000("baerum", 2015, (36 + 44 + 40 + 30) + (24 + 26 + 30 + 15), 16 * 1600),  # 245 / 25 600 = 9.570
     ])
 
 # -- Child welfare (SSB 12870 CSV and KOSTRA JSON-stat), Bærum only --------------------------------

@@ -36,8 +36,6 @@ SERVICE = "PP-tjenesten"
 NEW_TEXT = "Ventetiden hos PPT er redusert etter at vi flyttet ressurser til barnehagene (testkommentar)."
 OLD_TEXT = "Utkast som er erstattet av en nyere kommentar."
 OTHER_YEAR_TEXT = "Kommentar som gjelder et annet rapportår."
-MONTHS = ["januar", "februar", "mars", "april", "mai", "juni", "juli", "august", "september", "oktober",
-          "november", "desember"]
 
 
 def squash(text: str) -> str:
@@ -148,17 +146,33 @@ def test_plan_words_and_every_satsingsomrade(report: Report, published_snapshot:
     assert report.text.lower().count("ingenindikatorennå") >= 3 * len(empty)
 
 
-def test_first_page_says_synthetic_demo_data_and_the_data_date(report: Report, published_snapshot: Path):
+def test_first_page_says_synthetic_demo_data_and_the_status_date(report: Report, published_snapshot: Path):
     info = _rows(published_snapshot, "SELECT as_of, demo_data FROM snapshot")[0]
     assert info["demo_data"] is True
     first = squash(report.pages[0])
     assert squash("Syntetiske demodata – ikke faktiske tall") in first
     assert "syntetiskedemodata" in first.lower()
-    as_of: dt.date = info["as_of"]
-    assert squash(f"Data per {as_of.day}. {MONTHS[as_of.month - 1]} {as_of.year}") in first
-    # Every page carries the notice in its header and the data date in its footer.
+    assert info["as_of"] == dt.date(2026, 4, 15)  # the session's run tag (tests/conftest.py)
+    # The 2019 report is not the latest: its status is judged as it stood at the end of 2020,
+    # and the first page says so beside the snapshot's own day.
+    assert squash("Status per 31. desember 2020 (datoen vurderingene er gjort for") in first
+    assert squash("datasettet har status per 15. april 2026") in first
+    # Every page carries the notice in its header and the status date in its footer.
     assert all("SYNTETISKEDEMODATA" in squash(p) for p in report.pages)
-    assert all(squash(f"Data per {as_of.day}. {MONTHS[as_of.month - 1]}") in squash(p) for p in report.pages)
+    assert all(squash("Status per 31. desember 2020") in squash(p) for p in report.pages)
+
+
+def test_the_plans_completion_baseline_is_said_to_cover_asker_and_baerum(report: Report):
+    note = squash("0-punktet er Bærums eget tall; planens 84,6 % (kullet 2012/13) gjelder Asker og Bærum samlet")
+    # Beside the 0-punkt in the plan's table and in the metric's own section.
+    assert report.text.count(note) >= 2
+
+
+def test_the_suppression_rule_is_printed_with_the_published_thresholds(report: Report, published_snapshot: Path):
+    assert _rows(published_snapshot, "SELECT min_count, min_respondents FROM snapshot") == [
+        {"min_count": 5, "min_respondents": 10}]
+    assert squash("Små tall er skjermet før publisering: antall under 5; andeler med færre enn 10 svar (nevner), og "
+                  "andeler der telleren eller nevneren minus telleren er under 5;") in report.text
 
 
 def test_sources_are_listed(report: Report, published_snapshot: Path):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import polars as pl
 import streamlit as st
 
@@ -16,13 +14,13 @@ info = data.snapshot_info()
 c1, c2, c3 = st.columns(3)
 c1.metric("Publisert", fmt.format_datetime_nb(info.published_at, missing="ukjent"), border=True,
           help="Når pipelinen sist publiserte et øyeblikksbilde (norsk tid).")
-c2.metric("Data per", info.as_of.strftime("%d.%m.%Y") if info.as_of else "ukjent", border=True,
-          help="Dagen scorecardet er beregnet for (avgjør hva som er foreldet).")
+c2.metric("Status per", fmt.format_date_nb(info.as_of), border=True,
+          help="Dagen pipelinekjøringen vurderte status for (avgjør hva som er foreldet og forsinket).")
 c3.metric("Datagrunnlag", "Syntetiske demodata" if info.demo_data else "Reelle data", border=True)
 st.caption(f"Kjøring {info.run_id} · fil `{info.path}`")
 
 loads = data.file_loads()
-as_of = info.as_of or dt.date.today()
+as_of = info.as_of  # the day the run judged the status on; "forsinket" below was judged on it too
 
 st.subheader("Siste innlesing per kilde")
 per_source = (
@@ -52,7 +50,7 @@ def next_due(source: str) -> tuple[str, str, str]:
     when = f"{MONTHS_NB[due.month - 1]} {due.year}"
     if r["overdue"]:
         state = f"forsinket (ventet fra {when})"
-    elif as_of.year == due.year:
+    elif as_of is None or as_of.year == due.year:
         state = f"ventes fra {when}"
     else:
         state = f"ikke før {when}"

@@ -11,6 +11,7 @@ from dashboards import formatting as fmt
 st.title("Indikator")
 
 catalogue = data.catalogue()
+rule = data.suppression_rule()  # the small-number thresholds the snapshot was suppressed with
 labels = dict(zip(catalogue["metric_id"].to_list(), catalogue["label"].to_list()))
 area_codes, area_names, area_levels = ui.main_areas()
 years = data.report_years()
@@ -46,7 +47,7 @@ else:
     one = views.scorecard_table(
         catalogue, rows.filter(pl.col("report_year") == year),
         values_upto.select("metric_id", "year", "period", "value", "suppressed", "suppression_reason"),
-        area_level=area_levels.get(area, "kommune"), kind=meta["kind"], metric_ids=[metric_id])
+        area_level=area_levels.get(area, "kommune"), suppression=rule, kind=meta["kind"], metric_ids=[metric_id])
     st.html(views.scorecard_html(one, caption=f"{meta['label']}: {area_names.get(area)}, rapportår {year}"))
     details = [f"**Vurdering:** {fmt.status_text(row['status_class'])} – {row['explanation']}"]
     if not fmt.is_missing(row["status_ci_low"]) and not fmt.is_missing(row["status_ci_high"]):
@@ -75,14 +76,14 @@ group_text = None
 if school_level != "alle" or gender != "alle":
     group_text = f"{fmt.SCHOOL_LEVEL_LABEL.get(school_level)}, {fmt.GENDER_LABEL.get(gender).lower()}"
 fig = charts.trend_figure(values_upto, label=meta["label"], area_name=area_names.get(area, area), unit=unit,
-                          direction=direction, period_type=meta["period_type"], scorecard_row=row,
-                          subtitle=group_text)
+                          direction=direction, period_type=meta["period_type"], suppression=rule,
+                          scorecard_row=row, subtitle=group_text)
 st.plotly_chart(fig, key="ind_chart", config={"displaylogo": False})
 if unit == "percent":
     st.caption("Det skraverte båndet er 95 %-intervallet for hver andel (usikkerhet fra antall svar).")
 
 st.markdown("##### Verdier per periode")
-table = views.values_table(values_upto, unit)
+table = views.values_table(values_upto, unit, suppression=rule)
 st.dataframe(table, hide_index=True, key="ind_values")
 ui.download_buttons(table, f"{metric_id}-{area}-{school_level}-{gender}", key="ind_dl", title=meta["label"][:31],
                     notes=[meta["label"], f"Område: {area_names.get(area)}",
@@ -94,7 +95,7 @@ if metric_id.startswith("cw_reports") and row is not None and row["status_year"]
         st.markdown(f"##### Meldinger til barnevernet etter melder, {row['status_year']}")
         reporter_table = pl.DataFrame({
             "Melder": by_reporter["reporter_label"].to_list(),
-            "Meldinger": [fmt.suppressed_text(r) if sup else fmt.value_text(v, "count") for v, sup, r in
+            "Meldinger": [rule.cell(r) if sup else fmt.value_text(v, "count") for v, sup, r in
                           zip(by_reporter["reports"].to_list(), by_reporter["suppressed"].to_list(),
                               by_reporter["suppression_reason"].to_list())],
             "Tidlig innsats (helsestasjon, skolehelse, fastlege, barnehage, skole)":

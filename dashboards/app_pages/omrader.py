@@ -8,9 +8,11 @@ import streamlit as st
 from dashboards import charts, data, ui, views
 from dashboards import formatting as fmt
 
+rule = data.suppression_rule()  # the small-number thresholds the snapshot was suppressed with
+
 st.title("Områder")
 st.caption("Østre og Vestre Bærum side om side, og skolene eller teamene i hvert område rangert. "
-           "Små tall er skjermet i dataene før publisering og vises som «skjermet» med grunnen – aldri som 0.")
+           f"{rule.description()} Skjermede tall vises som «skjermet» med grunnen – aldri som 0.")
 
 catalogue = data.catalogue().filter(pl.col("lowest_level") != "kommune")
 labels = dict(zip(catalogue["metric_id"].to_list(), catalogue["label"].to_list()))
@@ -43,7 +45,7 @@ def cell_text(r: dict | None) -> str:
     if r is None:
         return fmt.MISSING
     if r["suppressed"]:
-        return fmt.suppressed_text(r["suppression_reason"])
+        return rule.cell(r["suppression_reason"])
     return fmt.value_text(r["value"], unit)
 
 
@@ -90,7 +92,8 @@ else:
         if part.is_empty():
             st.caption(f"Ingen {noun} i {name}.")
             continue
-        fig = charts.ranked_bar_figure(part, title=f"{name}: {noun} rangert etter verdi", unit=unit, reference=reference)
+        fig = charts.ranked_bar_figure(part, title=f"{name}: {noun} rangert etter verdi", unit=unit, suppression=rule,
+                                       reference=reference)
         st.plotly_chart(fig, key=f"om_rank_{parent}", config={"displaylogo": False})
 
 st.markdown("##### Alle områder i perioden")
@@ -101,7 +104,8 @@ table = pl.DataFrame({
     "Område": cells_sorted["area_name"].to_list(),
     "Nivå": cells_sorted["area_level"].to_list(),
     "Tilhører": [area_names.get(p, "") if p else "" for p in cells_sorted["parent_code"].to_list()],
-}).hstack(views.values_table(cells_sorted, unit).drop("Periode")) if cells_sorted.height else views.values_table(cells_sorted, unit)
+}).hstack(views.values_table(cells_sorted, unit, suppression=rule).drop("Periode")) if cells_sorted.height else \
+    views.values_table(cells_sorted, unit, suppression=rule)
 st.dataframe(table, hide_index=True, key="om_table")
 ui.download_buttons(table, f"omrader-{metric_id}-{year}-{school_level}-{gender}", key="om_dl", title="Områder",
                     notes=[meta["label"], f"Periode: {periods.get(year)}",

@@ -8,6 +8,7 @@ import streamlit as st
 
 from dashboards import data, ui, views
 from dashboards import formatting as fmt
+from pipelines.metrics.engine import report_clock
 
 st.title("Styringsgruppen – oversikt")
 st.caption("Planens egen tabell for hvert mål: **Hva · 0-punkt · Mål · Status · Forbedring**. "
@@ -28,15 +29,21 @@ catalogue = data.catalogue()
 sc = data.scorecard(year, area)
 series = data.sparkline_values(area, year)
 level = area_levels.get(area, "kommune")
-table = views.scorecard_table(catalogue, sc, series, area_level=level, kind="target")
-context = views.scorecard_table(catalogue, sc, series, area_level=level, kind="context")
+rule = data.suppression_rule()
+table = views.scorecard_table(catalogue, sc, series, area_level=level, suppression=rule, kind="target")
+context = views.scorecard_table(catalogue, sc, series, area_level=level, suppression=rule, kind="context")
 
 # --- summary: how many target metrics in each status class (icon + text + number)
 classes = [r.split(" ", 1)[1] if " " in r else r for r in table.frame["Vurdering"].to_list() if r != "–"]
 summary = " · ".join(f"{fmt.STATUS_ICON[c]} **{c}**: {classes.count(c)}"
                      for c in ("på sporet", "ikke på sporet", "usikkert", "mangler data", "ingen mål") if classes.count(c))
 not_here = sum(1 for r in table.frame["Vurdering"].to_list() if r == "–")
-st.markdown(f"**{area_names.get(area)} – rapportår {year}.** {len(table.metric_ids)} målindikatorer: {summary}"
+# The day this year's status was judged on: the run's as_of for the latest report year, the end of
+# the following year for earlier ones (the scorecard's rule, pipelines.metrics.engine.report_clock).
+as_of = data.snapshot_info().as_of
+judged_on = report_clock(year, years[0], as_of) if as_of and years else None
+st.markdown(f"**{area_names.get(area)} – rapportår {year}, status per {fmt.format_date_nb(judged_on)}.** "
+            f"{len(table.metric_ids)} målindikatorer: {summary}"
             + (f" · {not_here} ikke tilgjengelig for {fmt.LEVEL_LABEL[level]}" if not_here else ""))
 with st.expander("Hva betyr vurderingene?"):
     st.markdown("\n".join(f"- **{fmt.STATUS_ICON[k]} {k}:** {v}" for k, v in fmt.STATUS_HELP.items())

@@ -41,8 +41,11 @@ def _href(metric_id: str) -> str:
 
 
 st.subheader(f"{service} – {area_names.get(area)}, {year}")
-own_targets = views.scorecard_table(catalogue, sc, series, area_level=level, kind="target", metric_ids=owned)
-own_context = views.scorecard_table(catalogue, sc, series, area_level=level, kind="context", metric_ids=owned)
+rule = data.suppression_rule()
+own_targets = views.scorecard_table(catalogue, sc, series, area_level=level, suppression=rule, kind="target",
+                                    metric_ids=owned)
+own_context = views.scorecard_table(catalogue, sc, series, area_level=level, suppression=rule, kind="context",
+                                    metric_ids=owned)
 if own_targets.frame.is_empty() and own_context.frame.is_empty():
     st.info("Tjenesten står ikke som hovedansvarlig for noen indikator i katalogen.")
 if not own_targets.frame.is_empty():
@@ -58,7 +61,8 @@ if not own_context.frame.is_empty():
                         key="ra_ctx_dl", title=f"Kontekst {year}",
                         notes=[f"Tjeneste: {service}", f"Område: {area_names.get(area)}", f"År: {year}"])
 if shared and service not in SHARED:
-    shared_targets = views.scorecard_table(catalogue, sc, series, area_level=level, kind="target", metric_ids=shared)
+    shared_targets = views.scorecard_table(catalogue, sc, series, area_level=level, suppression=rule, kind="target",
+                                           metric_ids=shared)
     if not shared_targets.frame.is_empty():
         with st.expander(f"Felles mål for alle tjenester ({shared_targets.frame.height})"):
             st.html(views.scorecard_html(shared_targets, hrefs=[_href(m) for m in shared_targets.metric_ids]))

@@ -5,6 +5,7 @@ sensor (sources/sensors.py) runs parts of it; the report has its own job (servin
 import dagster as dg
 
 from pipelines.defs.serving.report import status_report
+from pipelines.settings import AS_OF_TAG
 
 # Every asset but the status report, which is partitioned by report year and built after each
 # publication by its own sensor.
@@ -16,7 +17,9 @@ refresh_all = dg.define_asset_job(
     "refresh_all",
     selection=REFRESH_SELECTION,
     executor_def=dg.in_process_executor,
-    description="Ingest every source, derive the metrics and the scorecard, publish the snapshot.",
+    description="Ingest every source, derive the metrics and the scorecard, publish the snapshot. The run tag "
+                f"'{AS_OF_TAG}' (YYYY-MM-DD) fixes the day the status is judged on; without it the SBU_AS_OF "
+                "setting, else today. The snapshot records the day.",
 )
 
 # Sources publish at most monthly (KOSTRA in March and June, the services' template in January);

@@ -40,6 +40,7 @@ from dashboards import formatting as fmt
 from dashboards import views
 from dashboards.charts import trend_figure
 from pipelines import commentary
+from pipelines.metrics.engine import report_clock
 from pipelines.metrics.formatting import format_datetime_nb, format_number_nb
 
 HERE = Path(__file__).resolve().parent
@@ -118,6 +119,7 @@ def available_years(snapshot_path: Path) -> list[int]:
 class _Snapshot:
     info: dict
     year: int
+    latest_year: int  # the snapshot's latest report year
     catalogue: pl.DataFrame
     satsingsomrader: pl.DataFrame
     scorecard: pl.DataFrame  # the report year, AREA, every survey group
@@ -141,11 +143,12 @@ def _read_snapshot(snapshot_path: Path, report_year: int | None) -> _Snapshot:
                           f"{', '.join(str(y) for y in years)}.")
     con = duckdb.connect(str(snapshot_path), read_only=True)
     try:
-        info_rows = con.sql("SELECT published_at, as_of, demo_data, run_id FROM snapshot").pl().to_dicts()
+        info_rows = con.sql("SELECT * FROM snapshot").pl().to_dicts()  # older snapshots lack newer columns
         info = info_rows[0] if info_rows else {"published_at": None, "as_of": None, "demo_data": True, "run_id": None}
         snap = _Snapshot(
             info=info,
             year=year,
+            latest_year=years[-1],
             catalogue=con.sql("SELECT * FROM metric_catalogue ORDER BY sort_order, metric_id").pl(),
             satsingsomrader=con.sql("SELECT * FROM satsingsomrader ORDER BY sort_order").pl(),
             scorecard=con.sql("SELECT * FROM scorecard WHERE report_year = ? AND area_code = ?",
@@ -249,7 +252,7 @@ def _suppressed_at(obs: list[dict], year: Any) -> dict | None:
     return max(hits, key=lambda r: r["year"]) if hits else None
 
 
-def _group_rows(metric: dict, sc_rows: list[dict], obs: list[dict]) -> list[dict]:
+def _group_rows(metric: dict, sc_rows: list[dict], obs: list[dict], suppression: fmt.SuppressionRule) -> list[dict]:
     """Scorecard rows per school level and gender (survey metrics); suppressed cells say so."""
     unit, direction = metric["unit"], metric["direction"]
     rows = []
@@ -262,12 +265,12 @@ def _group_rows(metric: dict, sc_rows: list[dict], obs: list[dict]) -> list[dict
         mine = [o for o in obs if o["school_level"] == s["school_level"] and o["gender"] == s["gender"]]
         baseline = fmt.value_with_period(s["baseline_value"], unit, s["baseline_period"])
         if fmt.is_missing(s["baseline_value"]) and (sup := _suppressed_at(mine, s["baseline_year"])):
-            baseline = fmt.suppressed_text(sup["suppression_reason"])
+            baseline = suppression.cell(sup["suppression_reason"])
         status = fmt.value_with_period(s["status_value"], unit, s["status_period"],
                                        preliminary=bool(s.get("status_preliminary")))
         sup = _suppressed_at(mine, s["status_year"]) or _suppressed_at(mine, None)
         if fmt.is_missing(s["status_value"]) and sup:
-            status = f"{fmt.suppressed_text(sup['suppression_reason'])} ({sup['period']})"
+            status = f"{suppression.cell(sup['suppression_reason'])} ({sup['period']})"
         rows.append({
             "group": _group_label(s["school_level"], s["gender"]),
             "baseline": baseline,
@@ -323,7 +326,9 @@ def _build_view(snap: _Snapshot, commentaries: list[dict]) -> tuple[dict, list, 
     series = headline_values.select("metric_id", "year", "period", "value", "suppressed", "suppression_reason")
 
     # The plan's table, worded exactly as on the dashboard's overview page.
-    tables = {kind: views.scorecard_table(cat, headline_sc, series, area_level="kommune", kind=kind)
+    # The small-number rule with the thresholds the snapshot was suppressed with.
+    rule = fmt.SuppressionRule(snap.info.get("min_count"), snap.info.get("min_respondents"))
+    tables = {kind: views.scorecard_table(cat, headline_sc, series, area_level="kommune", suppression=rule, kind=kind)
               for kind in ("target", "context")}
     shown_rows: dict[str, dict] = {}
     for table in tables.values():
@@ -351,10 +356,10 @@ def _build_view(snap: _Snapshot, commentaries: list[dict]) -> tuple[dict, list, 
         head_obs = [o for o in obs if (o["school_level"], o["gender"]) == ("alle", "alle")]
         shown = shown_rows.get(mid, {})
         status_class = (head or {}).get("status_class") or "mangler data"
-        groups = _group_rows(m, rows, obs)
+        groups = _group_rows(m, rows, obs, rule)
 
         values = headline_values.filter(pl.col("metric_id") == mid)
-        fig = trend_figure(values, label=m["label"], area_name=area_name, unit=unit, direction=direction,
+        fig = trend_figure(values, label=m["label"], area_name=area_name, unit=unit, direction=direction, suppression=rule,
                            period_type=m["period_type"], scorecard_row=head)
         _fit_for_print(fig)
         figures.append(fig)
@@ -489,6 +494,10 @@ def _build_view(snap: _Snapshot, commentaries: list[dict]) -> tuple[dict, list, 
 
     info = snap.info
     demo = bool(info.get("demo_data"))
+    # The day this year's status was judged on: the run's as_of for the latest report year, the end
+    # of the following year for earlier ones (the scorecard's own rule).
+    as_of = info.get("as_of")
+    judged_on = report_clock(year, snap.latest_year, as_of) if as_of else None
     title = f"Årlig statusrapport {year}"
     view = {
         "year": year,
@@ -498,7 +507,9 @@ def _build_view(snap: _Snapshot, commentaries: list[dict]) -> tuple[dict, list, 
         "municipality": MUNICIPALITY,
         "area_name": area_name,
         "demo": demo,
-        "as_of": date_nb(info.get("as_of")),
+        "as_of": date_nb(as_of),
+        "judged_on": date_nb(judged_on),
+        "judged_earlier": judged_on is not None and judged_on != as_of,
         "published_at": format_datetime_nb(info.get("published_at"), missing="ukjent"),
         "last_load": format_datetime_nb(last_load) if last_load is not None else "ingen filer lastet",
         "run_id": (info.get("run_id") or "")[:8],
@@ -513,10 +524,10 @@ def _build_view(snap: _Snapshot, commentaries: list[dict]) -> tuple[dict, list, 
         "sources": sources,
         "status_help": [{"text": fmt.status_text(c), "css": _status_css(c), "help": fmt.STATUS_HELP[c]}
                         for c in _STATUS_ORDER if c in fmt.STATUS_HELP],
-        "suppression": list(dict.fromkeys(fmt.SUPPRESSION_REASON.values())),
+        "suppression": rule.description(),
         "running_title": f"{PLAN_NAME} – {title}",
         "running_demo": "SYNTETISKE DEMODATA – ikke faktiske tall" if demo else "",
-        "running_asof": f"Data per {date_nb(info.get('as_of'))}",
+        "running_asof": f"Status per {date_nb(judged_on)}",
     }
     return view, figures, metrics
 

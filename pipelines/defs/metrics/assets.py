@@ -9,10 +9,11 @@ from pipelines.catalogue import load_catalogue, load_targets
 from pipelines.ingest.contracts import contract_sources
 from pipelines.instance import WAREHOUSE_POOL
 from pipelines.metrics import engine
-from pipelines.settings import get_settings
-from pipelines.warehouse import query
+from pipelines.settings import AS_OF_TAG, get_settings, resolve_as_of
+from pipelines.warehouse import query, replace_table
 
 METRICS_GROUP = "metrics"
+SUPPRESSION_THRESHOLDS = "marts.suppression_thresholds"
 
 
 @dg.asset(pool=WAREHOUSE_POOL, group_name=METRICS_GROUP, kinds={"duckdb", "polars"},
@@ -27,10 +28,17 @@ def metric_values(warehouse: DuckDBResource) -> dg.MaterializeResult:
         values = engine.metric_values(con, catalogue, min_count=settings.min_count,
                                       min_n=settings.min_respondents,
                                       protection_width=settings.protection_width)
+        # The thresholds these values were suppressed with: the snapshot publishes them beside the
+        # values, and every text that explains "skjermet" reads them from there.
+        replace_table(con, SUPPRESSION_THRESHOLDS, pl.DataFrame(
+            {"min_count": [settings.min_count], "min_respondents": [settings.min_respondents],
+             "protection_width": [settings.protection_width]}))
     reasons = values.group_by("suppression_reason").len().drop_nulls()
     return dg.MaterializeResult(metadata={
         "rows": values.height,
         "metrics": values["metric_id"].n_unique(),
+        "min_count": settings.min_count,
+        "min_respondents": settings.min_respondents,
         "areas": values["area_code"].n_unique(),
         "years": values["year"].n_unique(),
         "suppressed_cells": int(values["suppressed"].sum()),
@@ -97,16 +105,20 @@ def reporter_protection_intervals(warehouse: DuckDBResource) -> dg.AssetCheckRes
 
 
 @dg.asset(pool=WAREHOUSE_POOL, group_name=METRICS_GROUP, kinds={"duckdb", "polars"}, deps=[metric_values, "targets"])
-def scorecard(warehouse: DuckDBResource) -> dg.MaterializeResult:
+def scorecard(context: dg.AssetExecutionContext, warehouse: DuckDBResource) -> dg.MaterializeResult:
     """The plan's table per metric, area and survey group: 0-punkt, Mål (with the target version
-    used), Status, Forbedring and the status class."""
-    settings = get_settings()
+    used), Status, Forbedring and the status class, judged on the run's ``as_of`` day (run tag
+    ``as_of``, else the setting, else today). The day is stored in every row (and in
+    ``marts.source_schedule``'s judgement); the published snapshot takes it from there."""
     catalogue = load_catalogue()
+    as_of = resolve_as_of(context.run.tags.get(AS_OF_TAG))
+    context.log.info(f"Status judged on {as_of.isoformat()}")
     with warehouse.get_connection() as con:
-        card = engine.build_scorecard(con, catalogue, load_targets(catalogue=catalogue), settings.as_of)
+        card = engine.build_scorecard(con, catalogue, load_targets(catalogue=catalogue), as_of)
     headline = card.filter((pl.col("school_level") == "alle") & (pl.col("gender") == "alle"))
     classes = headline.filter(pl.col("area_code") == "baerum").group_by("status_class").len()
     return dg.MaterializeResult(metadata={
+        "as_of": as_of.isoformat(),
         "rows": card.height,
         "metrics": card["metric_id"].n_unique(),
         **{f"baerum_{c}": n for c, n in classes.iter_rows()},

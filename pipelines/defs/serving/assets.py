@@ -15,7 +15,8 @@ from dagster_duckdb import DuckDBResource
 
 from pipelines.instance import WAREHOUSE_POOL
 from pipelines.report import available_years
-from pipelines.settings import get_settings
+from pipelines.defs.metrics.assets import SUPPRESSION_THRESHOLDS
+from pipelines.settings import AS_OF_TAG, get_settings, resolve_as_of
 
 SERVING_GROUP = "serving"
 
@@ -47,10 +48,24 @@ PUBLISHED_TABLES = {
 }
 
 
+def _scorecard_as_of(con, run_tag: str | None) -> dt.date:
+    """The day the scorecard being published was judged on (the scorecard asset resolved it once
+    for its run). A run that names another day in its ``as_of`` tag but did not recompute the
+    scorecard would publish a date the figures were not judged on: it fails instead."""
+    days = [d for (d,) in con.execute("SELECT DISTINCT as_of FROM marts.scorecard").fetchall()]
+    if len(days) != 1:
+        raise dg.Failure(description=f"The scorecard should be judged on one day, found {days}.")
+    if run_tag and resolve_as_of(run_tag) != days[0]:
+        raise dg.Failure(description=f"This run asks for {AS_OF_TAG}={run_tag}, but the scorecard was judged on "
+                                     f"{days[0]:%Y-%m-%d}: materialize the scorecard in the same run.")
+    return days[0]
+
+
 @dg.asset(pool=WAREHOUSE_POOL, group_name=SERVING_GROUP, kinds={"duckdb"},
           deps=["scorecard", "metric_values", "targets", "metric_catalogue", "areas", "cw_reports_by_reporter"])
 def published_snapshot(context: dg.AssetExecutionContext, warehouse: DuckDBResource) -> dg.MaterializeResult:
-    """A read-only copy of the suppressed marts for the dashboard, swapped in atomically."""
+    """A read-only copy of the suppressed marts for the dashboard, swapped in atomically, with
+    what the run decided: the day the status was judged on and the small-number thresholds."""
     settings = get_settings()
     target = settings.published_path
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -59,6 +74,9 @@ def published_snapshot(context: dg.AssetExecutionContext, warehouse: DuckDBResou
     published_at = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
     counts = {}
     with warehouse.get_connection() as con:
+        as_of = _scorecard_as_of(con, context.run.tags.get(AS_OF_TAG))
+        min_count, min_respondents, protection_width = con.execute(
+            f"SELECT min_count, min_respondents, protection_width FROM {SUPPRESSION_THRESHOLDS}").fetchall()[0]
         con.execute(f"ATTACH '{tmp}' AS pub")
         try:
             for name, select in PUBLISHED_TABLES.items():
@@ -66,8 +84,10 @@ def published_snapshot(context: dg.AssetExecutionContext, warehouse: DuckDBResou
                 counts[name] = con.execute(f"SELECT COUNT(*) FROM pub.main.{name}").fetchall()[0][0]
             con.execute(
                 "CREATE TABLE pub.main.snapshot AS SELECT ?::TIMESTAMP AS published_at, ?::DATE AS as_of, "
-                "?::BOOLEAN AS demo_data, ? AS run_id",
-                [published_at, settings.as_of, settings.demo_data, context.run.run_id])
+                "?::BOOLEAN AS demo_data, ? AS run_id, ?::INTEGER AS min_count, ?::INTEGER AS min_respondents, "
+                "?::INTEGER AS protection_width",
+                [published_at, as_of, settings.demo_data, context.run.run_id, min_count, min_respondents,
+                 protection_width])
         finally:
             con.execute("DETACH pub")
     os.replace(tmp, target)
@@ -76,6 +96,8 @@ def published_snapshot(context: dg.AssetExecutionContext, warehouse: DuckDBResou
     if new_years := [y for y in years if y not in known]:
         context.instance.add_dynamic_partitions(REPORT_YEARS.name, new_years)
     return dg.MaterializeResult(metadata={"path": str(target), "published_at": published_at.isoformat(),
+                                          "as_of": as_of.isoformat(), "min_count": min_count,
+                                          "min_respondents": min_respondents, "protection_width": protection_width,
                                           "report_years": ", ".join(years), LATEST_REPORT_YEAR: years[-1],
                                           **{f"rows_{k}": v for k, v in counts.items()}})
 
