@@ -180,41 +180,63 @@ def metric_values(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, *, min_c
 
 
 REPORTER_KEY = ["reporter_code", "year"]
+# The early reporters' sum per year is published too, as cw_reports_early_share's numerator: a
+# pseudo category in the reporter table, so that relation counts in suppression and in the audit.
+EARLY_SUM = "tidlig"
 
 
 def _reporter_constraints(cells: pl.DataFrame) -> list[suppression.Constraint]:
-    return suppression.category_constraints(cells, category_col="reporter_code", total_category="00",
-                                            other_key_cols=["year"], key_order=REPORTER_KEY)
+    """Per year: the categories add up to the total ("00"), and the early ones to their sum."""
+    constraints = suppression.category_constraints(
+        cells.filter(pl.col("reporter_code") != EARLY_SUM), category_col="reporter_code", total_category="00",
+        other_key_cols=["year"], key_order=REPORTER_KEY)
+    for (year,), frame in cells.filter(pl.col("is_early")).group_by(["year"], maintain_order=True):
+        constraints.append(((EARLY_SUM, year), [(code, year) for code in sorted(frame["reporter_code"])]))
+    return constraints
+
+
+def _with_early_sums(cells: pl.DataFrame, early_sums: pl.DataFrame) -> pl.DataFrame:
+    """Add the published early sums (``year``, ``reports``) as locked cells."""
+    pseudo = early_sums.select(pl.col("year"), pl.lit(EARLY_SUM).alias("reporter_code"),
+                               pl.col("reports").cast(pl.Float64), pl.lit(False).alias("is_early"),
+                               pl.lit(True).alias("_locked"))
+    return pl.concat([cells.with_columns(pl.lit(False).alias("_locked")), pseudo], how="diagonal_relaxed")
+
+
+def early_report_sums(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """Reports from the plan's early reporters per year: what cw_reports_early_share publishes."""
+    return query(con, """
+        SELECT year, sum(reports) AS reports FROM staging.stg_child_welfare_reports
+        WHERE municipality = 'baerum' AND is_early GROUP BY year ORDER BY year""")
 
 
 def reports_by_reporter(con: duckdb.DuckDBPyConnection, *, min_count: int, protection_width: float) -> pl.DataFrame:
     """Child-welfare reports per reporting source for Bærum, suppressed as a linked table.
 
-    The categories add up to the total ("I alt"), so a small category is suppressed together
-    with a complement (singleton elimination, then the interval audit, over the category
-    constraint per year). A cell SSB itself withheld (":") stays withheld with the reason
-    "kilde_skjermet".
+    The categories add up to the total ("I alt"), and the early reporters to the numerator of
+    cw_reports_early_share, so a small category is suppressed together with complements
+    (singleton elimination, then the interval audit, over both relations per year). A cell SSB
+    itself withheld (":") stays withheld with the reason "kilde_skjermet".
     """
     cells = query(con, """
-        SELECT year, reporter_code, reporter_label, reports, reports_status
+        SELECT year, reporter_code, reporter_label, reports, reports_status, is_early
         FROM staging.stg_child_welfare_reports WHERE municipality = 'baerum'
         ORDER BY year, reporter_code""")
     reasons = suppression.primary_suppression(cells, count_col="reports", n_col=None,
                                               min_count=min_count, min_n=0)
     cells = cells.with_columns(
         pl.when(pl.col("reports").is_null()).then(pl.lit("kilde_skjermet")).otherwise(reasons)
-        .alias("suppression_reason"),
-        pl.col("reports").fill_null(0).alias("_size"),
-    )
+        .alias("suppression_reason"))
+    cells = _with_early_sums(cells, early_report_sums(con)).with_columns(
+        pl.col("reports").fill_null(0).alias("_size"))
     cells = suppression.complementary_suppression(
-        cells, key_cols=REPORTER_KEY, size_col="_size", reason_col="suppression_reason",
+        cells, key_cols=REPORTER_KEY, size_col="_size", reason_col="suppression_reason", locked_col="_locked",
         constraints=_reporter_constraints(cells), protection_width=protection_width)
     hidden = pl.col("suppression_reason").is_not_null()
-    out = cells.select(
+    out = cells.filter(~pl.col("_locked")).select(
         "year", "reporter_code", "reporter_label",
         pl.when(hidden).then(None).otherwise(pl.col("reports")).alias("reports"),
-        (pl.col("reporter_code").is_in(["04", "05", "06", "07"])).alias("is_early"),
-        "suppression_reason", hidden.alias("suppressed"),
+        "is_early", "suppression_reason", hidden.alias("suppressed"),
     )
     replace_table(con, "marts.cw_reports_by_reporter", out)
     return out
@@ -249,9 +271,13 @@ def audit_metric_values(published: pl.DataFrame, truth: pl.DataFrame, catalogue:
     return _interval_frame(rows, keys)
 
 
-def audit_reports_by_reporter(published: pl.DataFrame, *, protection_width: float) -> pl.DataFrame:
-    """The attacker's interval for every suppressed cell of ``marts.cw_reports_by_reporter``."""
-    cells = published.with_columns(pl.when(pl.col("suppressed")).then(pl.lit("x")).otherwise(None).alias("_hidden"))
+def audit_reports_by_reporter(published: pl.DataFrame, early_sums: pl.DataFrame, *,
+                              protection_width: float) -> pl.DataFrame:
+    """The attacker's interval for every suppressed cell of ``marts.cw_reports_by_reporter``,
+    from its total and the early reporters' sum (``early_sums``, taken as known: it is published
+    as cw_reports_early_share's numerator)."""
+    cells = _with_early_sums(published, early_sums).with_columns(
+        pl.when(pl.col("suppressed")).then(pl.lit("x")).otherwise(None).alias("_hidden"))
     rows = [_interval_row(dict(zip(REPORTER_KEY, interval.key)), interval)
             for interval in suppression.audit_intervals(
                 cells, key_cols=REPORTER_KEY, value_col="reports", reason_col="_hidden",

@@ -162,6 +162,7 @@ class _Problem:
         size_col: str | None = None,
         value_col: str | None = None,
         upper_col: str | None = None,
+        locked_col: str | None = None,
     ) -> None:
         self.keys: list[Key] = list(cells.select(key_cols).iter_rows())
         self.index: dict[Key, int] = {}
@@ -173,6 +174,8 @@ class _Problem:
         self.size = _floats(cells, size_col, 1.0, "a size")
         self.value = _floats(cells, value_col, 0.0, "a value")
         self.upper = _floats(cells, upper_col, math.inf, "an upper bound")
+        # A locked cell is published by another table: a known value here, never a complement.
+        self.locked = cells.get_column(locked_col).fill_null(False).to_list() if locked_col else [False] * cells.height
 
         # (total index, [component indices]) over published cells only.
         self.constraints: list[tuple[int, list[int]]] = []
@@ -189,10 +192,22 @@ class _Problem:
                     components.append(j)
             if components:
                 self.constraints.append((total, components))
+        # A cell whose relation holds only locked cells besides it is known from them: locked too.
+        changed = True
+        while changed:
+            changed = False
+            for total, components in self.constraints:
+                unlocked = [i for i in (total, *components) if not self.locked[i]]
+                if len(unlocked) == 1:
+                    self.locked[unlocked[0]] = True
+                    changed = True
         self.constraints_of: list[list[int]] = [[] for _ in self.keys]
         for c, (total, components) in enumerate(self.constraints):
             for i in (total, *components):
                 self.constraints_of[i].append(c)
+
+    def can_hide(self, i: int, suppressed: list[bool]) -> bool:
+        return not suppressed[i] and not self.locked[i]
 
     def order_key(self, i: int) -> tuple[bool, float, int]:
         """Complement preference: non-zero size first, then smallest, then key order."""
@@ -211,17 +226,17 @@ def _singleton_elimination(problem: _Problem, suppressed: list[bool], added: lis
             members = [total, *components]
             if sum(suppressed[i] for i in members) != 1:
                 continue
-            open_components = [i for i in components if not suppressed[i]]
+            open_components = [i for i in components if problem.can_hide(i, suppressed)]
             nonzero = [i for i in open_components if problem.size[i] > 0]
             if nonzero:
                 pick = min(nonzero, key=problem.order_key)
-            elif not suppressed[total] and problem.size[total] > 0:
+            elif problem.can_hide(total, suppressed) and problem.size[total] > 0:
                 pick = total
             elif open_components:  # last resort: a zero-size component
                 pick = min(open_components, key=problem.order_key)
-            elif not suppressed[total]:
+            elif problem.can_hide(total, suppressed):
                 pick = total
-            else:  # pragma: no cover - a one-cell constraint is never stored
+            else:  # only locked cells left: the interval audit decides whether that is safe
                 continue
             suppressed[pick] = True
             added[pick] = True
@@ -325,11 +340,11 @@ def _protect_intervals(problem: _Problem, suppressed: list[bool], added: list[bo
     while narrow := _too_narrow(problem, cache.intervals(suppressed), width):
         cell = narrow[0]
         near = {i for c in problem.constraints_of[cell] for i in (problem.constraints[c][0], *problem.constraints[c][1])
-                if not suppressed[i]}
+                if problem.can_hide(i, suppressed)}
         if not near:  # everything around it is hidden: widen through the cells its group touches
             group = next(g for g in _components(problem, suppressed) if cell in g)
             near = {i for j in group for c in problem.constraints_of[j]
-                    for i in (problem.constraints[c][0], *problem.constraints[c][1]) if not suppressed[i]}
+                    for i in (problem.constraints[c][0], *problem.constraints[c][1]) if problem.can_hide(i, suppressed)}
         if not near:
             lo, hi = cache.intervals(suppressed)[cell]
             raise SuppressionError(
@@ -353,6 +368,7 @@ def complementary_suppression(
     constraints: list[Constraint],
     value_col: str | None = None,
     upper_col: str | None = None,
+    locked_col: str | None = None,
     protection_width: float = 0.0,
     audit: bool = True,
 ) -> pl.DataFrame:
@@ -361,7 +377,9 @@ def complementary_suppression(
     ``cells`` has one row per published cell: its key (``key_cols``), a non-negative size
     (``size_col``; the complement chosen is the smallest), the protected value
     (``value_col``, default ``size_col``), an optional upper bound the attacker knows
-    (``upper_col``) and the primary reason (``reason_col``, null = shown).
+    (``upper_col``) and the primary reason (``reason_col``, null = shown). A cell flagged in
+    ``locked_col`` is published by another table (a sum the attacker reads elsewhere): it
+    enters the relations as a known value and is never chosen as a complement.
     ``constraints`` are additive relations ``(total_key, [component_keys])``; a key may
     appear in many (hierarchy links and category totals together). Returns ``cells`` with
     ``reason_col`` set to ``SECONDARY`` for the extra cells; existing reasons are kept.
@@ -371,7 +389,7 @@ def complementary_suppression(
     (or its whole a-priori range), and never a single point. See the module docstring.
     """
     problem = _Problem(cells, key_cols, constraints, size_col=size_col, value_col=value_col or size_col,
-                       upper_col=upper_col)
+                       upper_col=upper_col, locked_col=locked_col)
     reasons = cells.get_column(reason_col).cast(pl.Utf8).to_list()
     suppressed = [r is not None for r in reasons]
     added = [False] * len(reasons)

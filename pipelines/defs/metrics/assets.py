@@ -97,10 +97,12 @@ def metric_values_protection_intervals(warehouse: DuckDBResource) -> dg.AssetChe
 @dg.asset_check(asset=cw_reports_by_reporter, blocking=True, name="protection_intervals")
 def reporter_protection_intervals(warehouse: DuckDBResource) -> dg.AssetCheckResult:
     """Before publishing: no suppressed reporter category can be narrowed below the protection
-    width from the total and the shown categories."""
+    width from the total, the early reporters' sum and the shown categories."""
     with warehouse.get_connection() as con:
         published = query(con, "SELECT * FROM marts.cw_reports_by_reporter")
-    intervals = engine.audit_reports_by_reporter(published, protection_width=get_settings().protection_width)
+        early_sums = engine.early_report_sums(con)
+    intervals = engine.audit_reports_by_reporter(published, early_sums,
+                                                 protection_width=get_settings().protection_width)
     return _interval_check(intervals, engine.REPORTER_KEY)
 
 
