@@ -46,7 +46,7 @@ class Settings(BaseSettings):
                     "not name one with its 'as_of' tag; unset: the day the run computes the scorecard, in Norway.")
     demo_data: bool = Field(default=True, description="The landing data are the synthetic demo set; the UI says so.")
 
-    # Small-number rules (DOMAIN.md, "Privacy"): one place for the thresholds.
+    # Small-number rules (docs/domain.md, "Privacy"): one place for the thresholds.
     min_count: int = Field(default=5, description="Counts below this are suppressed.")
     min_respondents: int = Field(default=10, description="Shares with fewer respondents/denominator are suppressed.")
     protection_width_setting: int | None = Field(

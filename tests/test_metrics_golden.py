@@ -248,7 +248,7 @@ class Hidden:
     gender: str = "alle"
 
 
-# The unit definitions (DOMAIN.md / catalogue): value from numerator and denominator.
+# The unit definitions (docs/domain.md / catalogue): value from numerator and denominator.
 def pct(area, year, num, den, level="alle", gender="alle") -> Shown:
     return Shown(area, year, num, den, 100 * num / den, level, gender)
 

@@ -1,6 +1,6 @@
 """Deterministic SYNTHETIC demo data, written as landing files shaped like the real exports.
 
-Nothing here is Bærum's real data. Where the plan quotes a 2014 baseline (DOMAIN.md), the 2014
+Nothing here is Bærum's real data. Where the plan quotes a 2014 baseline (docs/domain.md), the 2014
 figures are drawn around it so the demo looks like the municipality; everything else is made up
 with a fixed seed. The pipeline never calls this module: it only reads the files it writes.
 
