@@ -1,6 +1,6 @@
 """The metric catalogue and the steering group's targets, validated with Pydantic.
 
-``catalogue/metrics.yaml`` says what each metric is; ``catalogue/targets.yaml`` holds the
+``catalogue/metrics.yaml`` says what each metric is; ``catalogue/plans/<plan>/targets.yaml`` holds the
 versioned targets (Mål). Both are read here and nowhere else.
 """
 

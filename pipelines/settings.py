@@ -32,7 +32,10 @@ class Settings(BaseSettings):
     reports_dir: Path | None = Field(default=None, description="Generated documents (status reports).")
 
     catalogue_path: Path = Field(default=REPO_ROOT / "catalogue" / "metrics.yaml")
-    targets_path: Path = Field(default=REPO_ROOT / "catalogue" / "targets.yaml")
+    plans_dir: Path = Field(default=REPO_ROOT / "catalogue" / "plans", description="One folder per plan.")
+    plan: str = Field(default="baerum-sbu-2015-2019", description="The plan this deployment follows (a folder "
+                                                                  "in plans_dir).")
+    targets_path: Path | None = Field(default=None, description="The plan's targets (default: its targets.yaml).")
     contracts_dir: Path = Field(default=REPO_ROOT / "data_contracts")
     sql_dir: Path = Field(default=REPO_ROOT / "sql")
     region_codes_path: Path = Field(
@@ -55,6 +58,10 @@ class Settings(BaseSettings):
                     "(default: min_count).")
 
     @property
+    def plan_dir(self) -> Path:
+        return self.plans_dir / self.plan
+
+    @property
     def protection_width(self) -> int:
         return self.min_count if self.protection_width_setting is None else self.protection_width_setting
 
@@ -66,6 +73,7 @@ class Settings(BaseSettings):
         self.warehouse_path = self.warehouse_path or base / "warehouse" / "sbu.duckdb"
         self.published_path = self.published_path or base / "published" / "sbu.duckdb"
         self.reports_dir = self.reports_dir or base / "reports"
+        self.targets_path = self.targets_path or self.plan_dir / "targets.yaml"
         return self
 
 

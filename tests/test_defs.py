@@ -9,7 +9,7 @@ ASSETS = {
     # sources (one per data contract)
     "absence", "child_welfare", "population", "ppt", "school_register", "services", "ssb_outcomes", "ungdata",
     # reference
-    "areas", "metric_catalogue", "targets",
+    "plan", "areas", "metric_catalogue", "targets",
     # metrics
     "metric_values", "cw_reports_by_reporter", "scorecard",
     # serving
@@ -25,6 +25,17 @@ def test_asset_keys_and_groups():
     assert {a for a, g in groups.items() if g == "sources"} == {
         "absence", "child_welfare", "population", "ppt", "school_register", "services", "ssb_outcomes", "ungdata"}
     assert groups["scorecard"] == "metrics" and groups["published_snapshot"] == "serving"
+
+
+def test_publication_checks_are_blocking():
+    graph = defs.resolve_asset_graph()
+    checks = {(c.asset_key.to_user_string(), c.name) for c in graph.asset_check_keys}
+    intervals = {k for k in checks if k[1] == "protection_intervals"}
+    assert intervals == {("metric_values", "protection_intervals"), ("cw_reports_by_reporter", "protection_intervals")}
+    specs = {(s.asset_key.to_user_string(), s.name): s
+             for a in [*defs.assets, *(defs.asset_checks or [])] for s in a.check_specs}
+    for key in intervals:
+        assert specs[key].blocking
 
 
 def test_jobs_schedules_sensors():

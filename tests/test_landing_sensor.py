@@ -48,7 +48,7 @@ def test_new_file_launches_its_source_and_downstream(tmp_path: Path, demo_data_d
         assert len(third.run_requests) == 1
         keys = {k.to_user_string() for k in third.run_requests[0].asset_selection}
         assert keys == {"services", "metric_values", "scorecard", "published_snapshot",
-                        "areas", "metric_catalogue", "targets"}
+                        "plan", "areas", "metric_catalogue", "targets"}
         assert third.run_requests[0].tags["sbu/changed_sources"] == "services"
         run = job.execute_in_process(instance=instance, asset_selection=third.run_requests[0].asset_selection)
         assert run.success

@@ -15,6 +15,8 @@ from pipelines.metrics.engine import audit_reports_by_reporter, reports_by_repor
 def test_small_reporter_category_and_its_complement_are_suppressed():
     con = duckdb.connect()
     con.execute("CREATE SCHEMA staging")
+    con.execute("CREATE SCHEMA marts")
+    con.execute("CREATE TABLE marts.plan AS SELECT 'baerum' AS municipality_series, 'baerum' AS root_area_code")
     con.execute("""
         CREATE TABLE staging.stg_child_welfare_reports AS SELECT *, reporter_code IN ('04', '05', '06', '07') AS is_early
         FROM (VALUES

@@ -37,6 +37,10 @@ class Quality(BaseModel):
     description: str | None = None
     rule: str | None = None
     validValues: list[Any] | None = None
+    # Allowed values kept in the plan instead of the contract: "plan_areas" = the names of the plan's
+    # areas (catalogue/plans/<plan>/areas.yaml), optionally only those of ``levels``.
+    validValuesFrom: Literal["plan_areas"] | None = None
+    levels: list[str] | None = None
     query: str | None = None
     mustBe: int | None = None
 
@@ -67,8 +71,14 @@ class Property(BaseModel):
 
     @property
     def valid_values(self) -> list[Any] | None:
+        """The allowed values, from the contract or, for ``validValuesFrom: plan_areas``, from the
+        selected plan's areas (read when the rules are made, so they follow ``SBU_PLAN``)."""
         for q in self.quality:
             if q.type == "library" and q.rule == "validValues":
+                if q.validValuesFrom == "plan_areas":
+                    from pipelines.plan import load_plan
+
+                    return [a.name for a in load_plan().areas if q.levels is None or a.level in q.levels]
                 return q.validValues
         return None
 

@@ -206,12 +206,14 @@ def _with_early_sums(cells: pl.DataFrame, early_sums: pl.DataFrame) -> pl.DataFr
 def early_report_sums(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """Reports from the plan's early reporters per year: what cw_reports_early_share publishes."""
     return query(con, """
-        SELECT year, sum(reports) AS reports FROM staging.stg_child_welfare_reports
-        WHERE municipality = 'baerum' AND is_early GROUP BY year ORDER BY year""")
+        SELECT r.year, sum(r.reports) AS reports FROM staging.stg_child_welfare_reports r
+        JOIN marts.plan p ON r.municipality = p.municipality_series
+        WHERE r.is_early GROUP BY r.year ORDER BY r.year""")
 
 
 def reports_by_reporter(con: duckdb.DuckDBPyConnection, *, min_count: int, protection_width: float) -> pl.DataFrame:
-    """Child-welfare reports per reporting source for Bærum, suppressed as a linked table.
+    """Child-welfare reports per reporting source for the plan's municipality (``marts.plan``),
+    suppressed as a linked table.
 
     The categories add up to the total ("I alt"), and the early reporters to the numerator of
     cw_reports_early_share, so a small category is suppressed together with complements
@@ -219,9 +221,9 @@ def reports_by_reporter(con: duckdb.DuckDBPyConnection, *, min_count: int, prote
     itself withheld (":") stays withheld with the reason "kilde_skjermet".
     """
     cells = query(con, """
-        SELECT year, reporter_code, reporter_label, reports, reports_status, is_early
-        FROM staging.stg_child_welfare_reports WHERE municipality = 'baerum'
-        ORDER BY year, reporter_code""")
+        SELECT r.year, r.reporter_code, r.reporter_label, r.reports, r.reports_status, r.is_early
+        FROM staging.stg_child_welfare_reports r JOIN marts.plan p ON r.municipality = p.municipality_series
+        ORDER BY r.year, r.reporter_code""")
     reasons = suppression.primary_suppression(cells, count_col="reports", n_col=None,
                                               min_count=min_count, min_n=0)
     cells = cells.with_columns(

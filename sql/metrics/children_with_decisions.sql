@@ -8,8 +8,9 @@ WITH decisions AS (
     WHERE age_group <> '16 år og eldre' GROUP BY year
 ), residents AS (
     SELECT year, sum(persons) AS persons FROM staging.stg_population
-    WHERE municipality = 'baerum' AND age BETWEEN 0 AND 15 GROUP BY year
+    JOIN marts.plan p ON municipality = p.municipality_series
+    WHERE age BETWEEN 0 AND 15 GROUP BY year
 )
-SELECT 'baerum' AS area_code, d.year, NULL AS school_level, NULL AS gender,
+SELECT p.root_area_code AS area_code, d.year, NULL AS school_level, NULL AS gender,
        d.children AS numerator, r.persons AS denominator
-FROM decisions d JOIN residents r USING (year)
+FROM decisions d JOIN residents r USING (year) CROSS JOIN marts.plan p

@@ -1,7 +1,7 @@
 -- PP-tjenesten per year, part of the municipality and age group.
 SELECT
     year,
-    CASE district WHEN 'Østre Bærum' THEN 'ostre' WHEN 'Vestre Bærum' THEN 'vestre' END AS area_code,
+    district,  -- the part of the municipality by name; metrics match it to the plan's areas
     age_group,
     age_group IN ('0-5 år (barnehage)', '6-9 år (1.-4. trinn)') AS is_young,
     first_consultations,

@@ -17,9 +17,9 @@ SUPPRESSION_THRESHOLDS = "marts.suppression_thresholds"
 
 
 @dg.asset(pool=WAREHOUSE_POOL, group_name=METRICS_GROUP, kinds={"duckdb", "polars"},
-          deps=[*contract_sources(), "areas", "metric_catalogue"])
+          deps=[*contract_sources(), "plan", "areas", "metric_catalogue"])
 def metric_values(warehouse: DuckDBResource) -> dg.MaterializeResult:
-    """Every catalogue metric per area (Bærum, Østre/Vestre, school/team), survey group and period,
+    """Every catalogue metric per area (the municipality, its parts, schools, teams), survey group and period,
     with primary and complementary suppression applied in the data (sql/metrics/<id>.sql)."""
     settings = get_settings()
     catalogue = load_catalogue()
@@ -46,9 +46,9 @@ def metric_values(warehouse: DuckDBResource) -> dg.MaterializeResult:
     })
 
 
-@dg.asset(pool=WAREHOUSE_POOL, group_name=METRICS_GROUP, kinds={"duckdb", "polars"}, deps=["child_welfare"])
+@dg.asset(pool=WAREHOUSE_POOL, group_name=METRICS_GROUP, kinds={"duckdb", "polars"}, deps=["child_welfare", "plan"])
 def cw_reports_by_reporter(warehouse: DuckDBResource) -> dg.MaterializeResult:
-    """Reports to child welfare in Bærum per reporting source and year (the breakdown behind
+    """Reports to child welfare in the plan's municipality per reporting source and year (the breakdown behind
     cw_reports_early_share), with small categories and their complements suppressed."""
     with warehouse.get_connection() as con:
         settings = get_settings()
@@ -118,12 +118,13 @@ def scorecard(context: dg.AssetExecutionContext, warehouse: DuckDBResource) -> d
     with warehouse.get_connection() as con:
         card = engine.build_scorecard(con, catalogue, load_targets(catalogue=catalogue), as_of)
     headline = card.filter((pl.col("school_level") == "alle") & (pl.col("gender") == "alle"))
-    classes = headline.filter(pl.col("area_code") == "baerum").group_by("status_class").len()
+    municipality = headline.filter(pl.col("area_level") == "kommune")
+    classes = municipality.filter(pl.col("report_year") == pl.col("report_year").max()).group_by("status_class").len()
     return dg.MaterializeResult(metadata={
         "as_of": as_of.isoformat(),
         "rows": card.height,
         "metrics": card["metric_id"].n_unique(),
-        **{f"baerum_{c}": n for c, n in classes.iter_rows()},
+        **{f"municipality_latest_{c}": n for c, n in classes.iter_rows()},
     })
 
 

@@ -1,32 +1,57 @@
-"""Reference data: the area hierarchy, the metric catalogue and the steering group's targets."""
+"""Reference data: the plan, its area hierarchy, the metric catalogue and the steering group's targets."""
 
 
 import re
 
 import dagster as dg
 import polars as pl
-import yaml
 from dagster_duckdb import DuckDBResource
 
 from pipelines.catalogue import load_catalogue, load_targets
 from pipelines.ingest.contracts import contract_sources, load_contract
 from pipelines.instance import WAREHOUSE_POOL
-from pipelines.settings import REPO_ROOT
+from pipelines.plan import load_plan
 from pipelines.warehouse import build_table, query, read_sql, replace_table
 
 REFERENCE_GROUP = "reference"
-AREAS_FILE = REPO_ROOT / "catalogue" / "areas.yaml"
 
 
-@dg.asset(pool=WAREHOUSE_POOL, group_name=REFERENCE_GROUP, kinds={"duckdb"}, deps=["school_register"])
+@dg.asset(pool=WAREHOUSE_POOL, group_name=REFERENCE_GROUP, kinds={"duckdb"})
+def plan(warehouse: DuckDBResource) -> dg.MaterializeResult:
+    """The plan this deployment follows (``SBU_PLAN``, a folder in catalogue/plans/): its name,
+    period and adoption, and its municipality with the series key the staged SSB tables carry.
+    SQL reads the municipality from here (``marts.plan``) instead of naming it."""
+    selected = load_plan()
+    row = {
+        "plan_id": selected.id, "plan_name": selected.plan.name,
+        "period_start": selected.plan.period.start, "period_end": selected.plan.period.end,
+        "adopted": selected.plan.adopted, "decided_by": selected.plan.decided_by, "case_ref": selected.plan.case_ref,
+        "municipality_name": selected.municipality.name, "municipality_region_code": selected.municipality.region_code,
+        "municipality_series": selected.municipality_series, "root_area_code": selected.root_area.code,
+    }
+    with warehouse.get_connection() as con:
+        replace_table(con, "marts.plan", pl.DataFrame([row], infer_schema_length=None))
+    return dg.MaterializeResult(metadata={"plan": selected.id, "municipality": selected.municipality.name,
+                                          "series": selected.municipality_series})
+
+
+@dg.asset(pool=WAREHOUSE_POOL, group_name=REFERENCE_GROUP, kinds={"duckdb"}, deps=["school_register", plan])
 def areas(warehouse: DuckDBResource) -> dg.MaterializeResult:
-    """Areas (Bærum, Østre/Vestre Bærum, teams from catalogue/areas.yaml; schools from the school
-    register) with their parent, and every area's ancestors for rolling metrics up."""
-    fixed = pl.DataFrame(yaml.safe_load(AREAS_FILE.read_text(encoding="utf-8"))["areas"]).rename(
+    """Areas with their parent: the plan's hierarchy (catalogue/plans/<plan>/areas.yaml: the
+    municipality, its parts, teams) and the schools of the school register below the part they name;
+    and every area's ancestors for rolling metrics up."""
+    fixed = pl.DataFrame([a.model_dump() for a in load_plan().areas]).rename(
         {"code": "area_code", "name": "area_name", "level": "area_level", "parent": "parent_code"})
     with warehouse.get_connection() as con:
-        schools = query(con, "SELECT area_code, area_name, 'skole' AS area_level, parent_code "
+        schools = query(con, "SELECT area_code, area_name, 'skole' AS area_level, district "
                              "FROM staging.stg_school_register ORDER BY area_code")
+        parent_by_name = dict(fixed.select("area_name", "area_code").iter_rows())
+        if unknown := sorted(set(schools["district"].drop_nulls()) - set(parent_by_name)):
+            raise dg.Failure(description=f"The school register names parts that are no area of the plan: "
+                                         f"{', '.join(unknown)} (areas.yaml of plan {load_plan().id!r})")
+        schools = schools.with_columns(
+            pl.col("district").replace_strict(parent_by_name, default=None, return_dtype=pl.Utf8).alias("parent_code")
+        ).drop("district")
         table = pl.concat([fixed.select(schools.columns).cast(pl.Utf8), schools.cast(pl.Utf8)])
         replace_table(con, "marts.areas", table)
         links = build_table(con, "marts", "area_ancestors")
@@ -73,7 +98,7 @@ def metric_sources(cat) -> pl.DataFrame:
 
 @dg.asset(pool=WAREHOUSE_POOL, group_name=REFERENCE_GROUP, kinds={"duckdb"})
 def targets(warehouse: DuckDBResource) -> dg.MaterializeResult:
-    """Every version of every target from catalogue/targets.yaml (who, when, decision, old value).
+    """Every version of every target from catalogue/plans/<plan>/targets.yaml (who, when, decision, old value).
     Changing a target re-runs only this asset and the scorecard."""
     history = load_targets()
     rows = []
@@ -91,4 +116,4 @@ def targets(warehouse: DuckDBResource) -> dg.MaterializeResult:
 
 @dg.definitions
 def defs() -> dg.Definitions:
-    return dg.Definitions(assets=[areas, metric_catalogue, targets])
+    return dg.Definitions(assets=[plan, areas, metric_catalogue, targets])

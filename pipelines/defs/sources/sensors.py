@@ -1,7 +1,7 @@
 """The landing-folder sensor: new or changed files in ``<landing>/<source>/`` launch a run for
 that source and everything downstream of it in ``refresh_all`` (metrics, scorecard, published
-snapshot), together with the cheap reference assets (catalogue, targets, areas) so a fresh
-warehouse is complete. An edited ``catalogue/targets.yaml`` re-derives only the targets, the
+snapshot), together with the cheap reference assets (plan, catalogue, targets, areas) so a fresh
+warehouse is complete. An edited ``catalogue/plans/<plan>/targets.yaml`` re-derives only the targets, the
 scorecard and the snapshot. The new snapshot then triggers the status report's own sensor.
 
 The cursor holds a fingerprint (name, size, mtime) of each source's folder, so an unchanged
@@ -31,7 +31,7 @@ def file_fingerprint(path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else ""
 
 
-TARGETS_KEY = "catalogue/targets.yaml"
+TARGETS_KEY = "catalogue/targets.yaml"  # the cursor entry of the plan's targets file
 
 
 @dg.sensor(job=refresh_all, minimum_interval_seconds=30, default_status=dg.DefaultSensorStatus.RUNNING,
