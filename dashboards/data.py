@@ -24,7 +24,7 @@ import duckdb
 import polars as pl
 import streamlit as st
 
-from dashboards.formatting import SuppressionRule
+from presentation.suppression import SuppressionRule
 from pipelines.settings import Settings
 
 __all__ = [

@@ -10,7 +10,9 @@ import polars as pl
 import streamlit as st
 
 from dashboards import data, export
-from dashboards import formatting as fmt
+from presentation import formatting as fmt
+from presentation import vocabulary as voc
+from presentation.suppression import SuppressionRule
 
 DEMO_BANNER = "Syntetiske demodata – ikke Bærums tall"
 
@@ -86,7 +88,7 @@ def download_buttons(frame: pl.DataFrame, basename: str, *, key: str, title: str
         extra.append(snapshot_caption(info))
         if info.demo_data:
             extra.append(DEMO_BANNER + ".")
-    extra.append((info.suppression if info else fmt.SuppressionRule(None, None)).description())
+    extra.append((info.suppression if info else SuppressionRule(None, None)).description())
     name = _slug(basename) or "tabell"
     row = container.container(horizontal=True, gap="small")
     row.download_button("Last ned CSV", export.to_csv_bytes(frame), file_name=f"{name}.csv",
@@ -109,9 +111,9 @@ def survey_group_select(metric_id: str, key_prefix: str) -> tuple[str, str]:
         return "alle", "alle"
     c1, c2, _ = st.columns([2, 2, 2])
     level = qp_select("Trinn", levels, param=P_LEVEL, key=f"{key_prefix}_level", default="alle",
-                      format_func=lambda v: fmt.SCHOOL_LEVEL_LABEL.get(v, v), container=c1)
+                      format_func=lambda v: voc.SCHOOL_LEVEL_LABEL.get(v, v), container=c1)
     gender = qp_select("Kjønn", genders, param=P_GENDER, key=f"{key_prefix}_gender", default="alle",
-                       format_func=lambda v: fmt.GENDER_LABEL.get(v, v), container=c2)
+                       format_func=lambda v: voc.GENDER_LABEL.get(v, v), container=c2)
     return level, gender
 
 
@@ -120,5 +122,5 @@ def main_areas() -> tuple[list[str], dict[str, str], dict[str, str]]:
     areas = data.areas().filter(pl.col("area_level").is_in(["kommune", "bydel"]))
     names = dict(zip(areas["area_code"].to_list(), areas["area_name"].to_list()))
     levels = dict(zip(areas["area_code"].to_list(), areas["area_level"].to_list()))
-    codes = sorted(names, key=lambda c: (fmt.LEVEL_RANK[levels[c]], names[c]))
+    codes = sorted(names, key=lambda c: (voc.level_rank(levels[c]), names[c]))
     return codes, names, levels

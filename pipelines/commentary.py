@@ -18,7 +18,7 @@ import threading
 import uuid
 from pathlib import Path
 
-from pipelines.metrics.formatting import OSLO, format_datetime_nb
+from pipelines.nb_format import OSLO, format_datetime_nb
 
 FILE_NAME = "kommentarer.jsonl"
 MAX_CHARS = 4000

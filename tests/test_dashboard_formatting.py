@@ -6,8 +6,7 @@ import datetime as dt
 
 import pytest
 
-from dashboards.formatting import periods_text
-from pipelines.metrics.formatting import format_datetime_nb
+from presentation.formatting import format_datetime_nb, periods_text
 
 
 @pytest.mark.parametrize(("slice_json", "shown"), [

@@ -14,7 +14,8 @@ import pytest
 from zoneinfo import ZoneInfo
 
 from pipelines.catalogue import load_catalogue, load_targets
-from pipelines.metrics.engine import build_scorecard, report_clock, stale_after_year
+from pipelines.metrics.codes import report_clock
+from pipelines.metrics.engine import build_scorecard, stale_after_year
 from pipelines.settings import Settings, resolve_as_of
 from tests.helpers import sql
 

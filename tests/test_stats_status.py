@@ -13,18 +13,14 @@ from pipelines.metrics.stats import (
     two_proportion_pvalue,
     wilson_interval,
 )
+from pipelines.metrics.codes import NO_DATA, NO_TARGET, OFF_TRACK, ON_TRACK, UNCERTAIN
 from pipelines.metrics.status import (
-    NO_DATA,
-    NO_TARGET,
-    OFF_TRACK,
-    ON_TRACK,
-    UNCERTAIN,
     Observation,
     assess,
     expected_on_path,
-    format_number_nb,
     improvement,
 )
+from pipelines.nb_format import format_number_nb
 
 # --------------------------------------------------------------------------- stats
 
@@ -322,7 +318,8 @@ def test_invalid_arguments_raise():
 
 def test_the_baseline_years_own_report_is_uncertain_whatever_the_unit():
     """In the 0-punkt year the status is the 0-punkt: no change to judge, for shares and means alike."""
-    from pipelines.metrics.status import UNCERTAIN, Observation, assess
+    from pipelines.metrics.codes import UNCERTAIN
+    from pipelines.metrics.status import Observation, assess
 
     for unit, obs in (("percent", Observation(2014, 16.0, 16, 100)), ("years", Observation(2014, 8.3))):
         a = assess(unit=unit, direction="lower", baseline=obs, status=obs, target_kind="direction",

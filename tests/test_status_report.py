@@ -22,7 +22,7 @@ import duckdb
 import pytest
 from pypdf import PdfReader
 
-from pipelines.metrics.formatting import format_value_nb
+from presentation.formatting import format_value_nb
 from pipelines.report.build import (
     ReportError,
     _read_snapshot,

@@ -6,7 +6,8 @@ import polars as pl
 import streamlit as st
 
 from dashboards import data, ui
-from dashboards import formatting as fmt
+from presentation import formatting as fmt
+from presentation import vocabulary as voc
 
 st.title("Datakvalitet")
 info = data.snapshot_info()
@@ -37,17 +38,13 @@ per_source = (
 )
 due_by_source = {r["source"]: r for r in data.source_schedule().iter_rows(named=True)}
 
-MONTHS_NB = ["januar", "februar", "mars", "april", "mai", "juni", "juli", "august", "september", "oktober",
-             "november", "desember"]
-
-
 def next_due(source: str) -> tuple[str, str, str]:
     """(latest period, next period, state), from the schedule the pipeline publishes."""
     r = due_by_source.get(source)
     if r is None or r["latest_year"] is None:
         return "–", "–", "ingen indikator"
     due = r["next_due"]
-    when = f"{MONTHS_NB[due.month - 1]} {due.year}"
+    when = fmt.format_month_nb(due)
     if r["overdue"]:
         state = f"forsinket (ventet fra {when})"
     elif as_of is None or as_of.year == due.year:
@@ -61,7 +58,7 @@ rows, due_rows = [], []
 for r in per_source.iter_rows(named=True):
     latest, nxt, state = next_due(r["source"])
     cadence = due_by_source.get(r["source"], {}).get("cadence_years")
-    source = fmt.SOURCE_LABEL.get(r["source"], r["source"])
+    source = voc.SOURCE_LABEL.get(r["source"], r["source"])
     rows.append({
         "Kilde": source,
         "Sist lest inn": fmt.format_datetime_nb(r["last"]),
@@ -97,7 +94,7 @@ if quarantined.is_empty():
 else:
     q_table = pl.DataFrame({
         "Fil": quarantined["file_name"].to_list(),
-        "Kilde": [fmt.SOURCE_LABEL.get(s, s) for s in quarantined["source"].to_list()],
+        "Kilde": [voc.SOURCE_LABEL.get(s, s) for s in quarantined["source"].to_list()],
         "Tidspunkt": [fmt.format_datetime_nb(t) for t in quarantined["processed_at"].to_list()],
         "Grunn": [(nb or code or "ukjent") for nb, code in zip(quarantined["reason_nb"].to_list(),
                                                               quarantined["reason_code"].to_list())],
@@ -122,9 +119,9 @@ else:
     else:
         st.success(f"Alle {checks.height} datakontroller besto siste gang de ble kjørt.", icon=":material/check_circle:")
     checks_table = pl.DataFrame({
-        "Kilde": [fmt.SOURCE_LABEL.get(s, s) for s in checks["source"].to_list()],
+        "Kilde": [voc.SOURCE_LABEL.get(s, s) for s in checks["source"].to_list()],
         "Kontroll": checks["check_name"].to_list(),
-        "Resultat": ["✔ bestått" if p else "✖ feilet" for p in checks["passed"].to_list()],
+        "Resultat": [voc.CHECK_RESULT_LABEL[bool(p)] for p in checks["passed"].to_list()],
         "Feilende rader": ["" if n is None else str(n) for n in checks["failing_rows"].to_list()],
         "Beskrivelse": [d or "" for d in checks["description"].to_list()],
         "Kontrollert": [fmt.format_datetime_nb(t) for t in checks["evaluated_at"].to_list()],
@@ -135,10 +132,9 @@ else:
 st.subheader("Alle innleste filer")
 all_table = pl.DataFrame({
     "Fil": loads["file_name"].to_list(),
-    "Kilde": [fmt.SOURCE_LABEL.get(s, s) for s in loads["source"].to_list()],
+    "Kilde": [voc.SOURCE_LABEL.get(s, s) for s in loads["source"].to_list()],
     "Tabell": loads["table_name"].to_list(),
-    "Status": [{"loaded": "lastet", "replaced": "erstattet", "quarantined": "karantene"}.get(s, s)
-               for s in loads["status"].to_list()],
+    "Status": [voc.LOAD_STATUS_LABEL.get(s, s) for s in loads["status"].to_list()],
     "Rader": ["" if r is None else str(r) for r in loads["rows"].to_list()],
     "Periode": [fmt.periods_text(s) for s in loads["slice"].to_list()],
     "Tidspunkt": [fmt.format_datetime_nb(t) for t in loads["processed_at"].to_list()],

@@ -5,8 +5,10 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from dashboards import charts, data, ui, views
-from dashboards import formatting as fmt
+from dashboards import data, ui
+from presentation import charts, scorecard
+from presentation import formatting as fmt
+from presentation import vocabulary as voc
 
 st.title("Indikator")
 
@@ -22,7 +24,7 @@ metric_id = ui.qp_select("Indikator", list(labels), param=ui.P_METRIC, key="ind_
 meta = catalogue.filter(pl.col("metric_id") == metric_id).row(0, named=True)
 unit, direction = meta["unit"], meta["direction"]
 
-available_areas = [c for c in area_codes if views.available_at(meta["lowest_level"], area_levels[c])]
+available_areas = [c for c in area_codes if scorecard.available_at(meta["lowest_level"], area_levels[c])]
 area = ui.qp_select("Område", available_areas, param=ui.P_AREA, key="ind_area", default="baerum",
                     format_func=lambda c: area_names.get(c, c), container=c2,
                     help=None if len(available_areas) > 1 else "Indikatoren finnes bare for hele kommunen.")
@@ -32,7 +34,7 @@ year = ui.qp_select("Rapportår", years, param=ui.P_YEAR, key="ind_year", defaul
 school_level, gender = ui.survey_group_select(metric_id, "ind")
 
 st.subheader(meta["label"])
-st.caption(f"{meta['satsingsomrade_label']} · {fmt.DIRECTION_LABEL.get(direction, direction)} · "
+st.caption(f"{meta['satsingsomrade_label']} · {voc.DIRECTION_LABEL.get(direction, direction)} · "
            f"{meta['period_type']} · hovedansvar: {', '.join(fmt.owners_list(meta['owners']))}")
 
 rows = data.scorecard_rows(metric_id, area, school_level, gender)
@@ -44,11 +46,11 @@ values_upto = values.filter(pl.col("year") <= year) if year else values
 if row is None:
     st.info(f"Ingen scorecard-rad for {area_names.get(area)} i {year} for denne gruppen.")
 else:
-    one = views.scorecard_table(
+    one = scorecard.scorecard_table(
         catalogue, rows.filter(pl.col("report_year") == year),
         values_upto.select("metric_id", "year", "period", "value", "suppressed", "suppression_reason"),
         area_level=area_levels.get(area, "kommune"), suppression=rule, kind=meta["kind"], metric_ids=[metric_id])
-    st.html(views.scorecard_html(one, caption=f"{meta['label']}: {area_names.get(area)}, rapportår {year}"))
+    st.html(scorecard.scorecard_html(one, caption=f"{meta['label']}: {area_names.get(area)}, rapportår {year}"))
     details = [f"**Vurdering:** {fmt.status_text(row['status_class'])} – {row['explanation']}"]
     if not fmt.is_missing(row["status_ci_low"]) and not fmt.is_missing(row["status_ci_high"]):
         details.append(f"**Status {row['status_period']}:** 95 %-intervall "
@@ -74,7 +76,7 @@ else:
 
 group_text = None
 if school_level != "alle" or gender != "alle":
-    group_text = f"{fmt.SCHOOL_LEVEL_LABEL.get(school_level)}, {fmt.GENDER_LABEL.get(gender).lower()}"
+    group_text = f"{voc.SCHOOL_LEVEL_LABEL.get(school_level)}, {voc.GENDER_LABEL.get(gender).lower()}"
 fig = charts.trend_figure(values_upto, label=meta["label"], area_name=area_names.get(area, area), unit=unit,
                           direction=direction, period_type=meta["period_type"], suppression=rule,
                           scorecard_row=row, subtitle=group_text)
@@ -83,11 +85,11 @@ if unit == "percent":
     st.caption("Det skraverte båndet er 95 %-intervallet for hver andel (usikkerhet fra antall svar).")
 
 st.markdown("##### Verdier per periode")
-table = views.values_table(values_upto, unit, suppression=rule)
+table = scorecard.values_table(values_upto, unit, suppression=rule)
 st.dataframe(table, hide_index=True, key="ind_values")
 ui.download_buttons(table, f"{metric_id}-{area}-{school_level}-{gender}", key="ind_dl", title=meta["label"][:31],
                     notes=[meta["label"], f"Område: {area_names.get(area)}",
-                           f"Gruppe: {fmt.SCHOOL_LEVEL_LABEL.get(school_level)}, {fmt.GENDER_LABEL.get(gender)}"])
+                           f"Gruppe: {voc.SCHOOL_LEVEL_LABEL.get(school_level)}, {voc.GENDER_LABEL.get(gender)}"])
 
 if metric_id.startswith("cw_reports") and row is not None and row["status_year"] is not None:
     by_reporter = data.cw_reports_by_reporter(int(row["status_year"]))
@@ -112,8 +114,8 @@ with left:
         f"{meta['definition'] or ''}\n\n"
         f"- **Teller:** {meta['numerator_text'] or '–'}\n"
         f"- **Nevner:** {meta['denominator_text'] or '–'}\n"
-        f"- **Enhet:** {fmt.UNIT_LABEL.get(unit, unit)} ({fmt.DIRECTION_LABEL.get(direction, direction)})\n"
-        f"- **Kilde:** {fmt.SOURCE_LABEL.get(meta['source'], meta['source'])}\n"
+        f"- **Enhet:** {voc.UNIT_LABEL.get(unit, unit)} ({voc.DIRECTION_LABEL.get(direction, direction)})\n"
+        f"- **Kilde:** {voc.SOURCE_LABEL.get(meta['source'], meta['source'])}\n"
         f"- **Periode:** {meta['period_type']}, publiseres hvert {meta['cadence_years']}. år\n"
         f"- **Laveste nivå:** {meta['lowest_level']}\n"
         f"- **0-punktår:** {meta['baseline_year']}" + (f" – {meta['baseline_note']}" if meta["baseline_note"] else "")
@@ -144,7 +146,7 @@ else:
     prov_view = pl.DataFrame({
         "Fil": prov["file_name"].to_list(),
         "Gjelder": [fmt.periods_text(p) for p in prov["periods"].to_list()],
-        "Kilde": [fmt.SOURCE_LABEL.get(s, s) for s in prov["source"].to_list()],
+        "Kilde": [voc.SOURCE_LABEL.get(s, s) for s in prov["source"].to_list()],
         "Tabell": prov["table_name"].to_list(),
         "Rader": [str(r) for r in prov["rows"].to_list()],
         "Lastet": [fmt.format_datetime_nb(t) for t in prov["loaded_at"].to_list()],

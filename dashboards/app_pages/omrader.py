@@ -5,8 +5,10 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from dashboards import charts, data, ui, views
-from dashboards import formatting as fmt
+from dashboards import data, ui
+from presentation import charts, scorecard
+from presentation import formatting as fmt
+from presentation import vocabulary as voc
 
 rule = data.suppression_rule()  # the small-number thresholds the snapshot was suppressed with
 
@@ -43,14 +45,14 @@ by_code = {r["area_code"]: r for r in cells.iter_rows(named=True)}
 
 def cell_text(r: dict | None) -> str:
     if r is None:
-        return fmt.MISSING
+        return voc.MISSING
     if r["suppressed"]:
         return rule.cell(r["suppression_reason"])
     return fmt.value_text(r["value"], unit)
 
 
 group = "" if (school_level, gender) == ("alle", "alle") else \
-    f" · {fmt.SCHOOL_LEVEL_LABEL.get(school_level)}, {fmt.GENDER_LABEL.get(gender).lower()}"
+    f" · {voc.SCHOOL_LEVEL_LABEL.get(school_level)}, {voc.GENDER_LABEL.get(gender).lower()}"
 st.subheader(f"Østre og Vestre Bærum – {periods.get(year)}{group}")
 cols = st.columns(3)
 for col, code in zip(cols, ["ostre", "vestre", "baerum"]):
@@ -97,16 +99,16 @@ else:
         st.plotly_chart(fig, key=f"om_rank_{parent}", config={"displaylogo": False})
 
 st.markdown("##### Alle områder i perioden")
-order = {"kommune": 0, "bydel": 1, "skole": 2, "team": 2}
+order = {lvl: voc.level_rank(lvl) for lvl in cells["area_level"].unique().to_list()}
 cells_sorted = cells.with_columns(pl.col("area_level").replace_strict(order, default=3).alias("_o")).sort(
     ["_o", "parent_code", "area_name"])
 table = pl.DataFrame({
     "Område": cells_sorted["area_name"].to_list(),
     "Nivå": cells_sorted["area_level"].to_list(),
     "Tilhører": [area_names.get(p, "") if p else "" for p in cells_sorted["parent_code"].to_list()],
-}).hstack(views.values_table(cells_sorted, unit, suppression=rule).drop("Periode")) if cells_sorted.height else \
-    views.values_table(cells_sorted, unit, suppression=rule)
+}).hstack(scorecard.values_table(cells_sorted, unit, suppression=rule).drop("Periode")) if cells_sorted.height else \
+    scorecard.values_table(cells_sorted, unit, suppression=rule)
 st.dataframe(table, hide_index=True, key="om_table")
 ui.download_buttons(table, f"omrader-{metric_id}-{year}-{school_level}-{gender}", key="om_dl", title="Områder",
                     notes=[meta["label"], f"Periode: {periods.get(year)}",
-                           f"Gruppe: {fmt.SCHOOL_LEVEL_LABEL.get(school_level)}, {fmt.GENDER_LABEL.get(gender)}"])
+                           f"Gruppe: {voc.SCHOOL_LEVEL_LABEL.get(school_level)}, {voc.GENDER_LABEL.get(gender)}"])

@@ -6,9 +6,10 @@ import datetime as dt
 
 import streamlit as st
 
-from dashboards import data, ui, views
-from dashboards import formatting as fmt
-from pipelines.metrics.engine import report_clock
+from dashboards import data, ui
+from presentation import formatting as fmt
+from presentation import scorecard
+from presentation import vocabulary as voc
 
 st.title("Styringsgruppen – oversikt")
 st.caption("Planens egen tabell for hvert mål: **Hva · 0-punkt · Mål · Status · Forbedring**. "
@@ -30,23 +31,23 @@ sc = data.scorecard(year, area)
 series = data.sparkline_values(area, year)
 level = area_levels.get(area, "kommune")
 rule = data.suppression_rule()
-table = views.scorecard_table(catalogue, sc, series, area_level=level, suppression=rule, kind="target")
-context = views.scorecard_table(catalogue, sc, series, area_level=level, suppression=rule, kind="context")
+table = scorecard.scorecard_table(catalogue, sc, series, area_level=level, suppression=rule, kind="target")
+context = scorecard.scorecard_table(catalogue, sc, series, area_level=level, suppression=rule, kind="context")
 
-# --- summary: how many target metrics in each status class (icon + text + number)
-classes = [r.split(" ", 1)[1] if " " in r else r for r in table.frame["Vurdering"].to_list() if r != "–"]
-summary = " · ".join(f"{fmt.STATUS_ICON[c]} **{c}**: {classes.count(c)}"
-                     for c in ("på sporet", "ikke på sporet", "usikkert", "mangler data", "ingen mål") if classes.count(c))
-not_here = sum(1 for r in table.frame["Vurdering"].to_list() if r == "–")
+# --- summary: how many target metrics in each status class (icon + text + number), from the codes
+classes = [c for c in table.status_classes if c is not None]  # None: not available for the area's level
+summary = " · ".join(f"{voc.STATUS_ICON[c]} **{voc.STATUS_LABEL[c]}**: {classes.count(c)}"
+                     for c in voc.STATUS_ORDER if classes.count(c))
+not_here = table.status_classes.count(None)
 # The day this year's status was judged on: the run's as_of for the latest report year, the end of
-# the following year for earlier ones (the scorecard's rule, pipelines.metrics.engine.report_clock).
+# the following year for earlier ones (the scorecard's rule).
 as_of = data.snapshot_info().as_of
-judged_on = report_clock(year, years[0], as_of) if as_of and years else None
+judged_on = scorecard.judged_on(year, years[0], as_of) if years else None
 st.markdown(f"**{area_names.get(area)} – rapportår {year}, status per {fmt.format_date_nb(judged_on)}.** "
             f"{len(table.metric_ids)} målindikatorer: {summary}"
-            + (f" · {not_here} ikke tilgjengelig for {fmt.LEVEL_LABEL[level]}" if not_here else ""))
+            + (f" · {not_here} ikke tilgjengelig for {voc.LEVEL_LABEL[level]}" if not_here else ""))
 with st.expander("Hva betyr vurderingene?"):
-    st.markdown("\n".join(f"- **{fmt.STATUS_ICON[k]} {k}:** {v}" for k, v in fmt.STATUS_HELP.items())
+    st.markdown("\n".join(f"- **{voc.STATUS_ICON[k]} {voc.STATUS_LABEL[k]}:** {v}" for k, v in voc.STATUS_HELP.items())
                 + "\n- **Foreldet** (i merknaden): siste tall er eldre enn kilden skulle ha levert.")
 
 def _href(metric_id: str) -> str:
@@ -63,7 +64,7 @@ for sec in sections.iter_rows(named=True):
         st.info("Ingen indikator ennå – tiltakene i dette satsingsområdet følges opp gjennom tiltaksoversikten."
                 + (" Se kontekstindikatorene nederst." if has_context else ""), icon=":material/info:")
         continue
-    st.html(views.scorecard_html(table, hrefs=hrefs, rows=idx,
+    st.html(scorecard.scorecard_html(table, hrefs=hrefs, rows=idx,
                                  caption=f"{sec['label']}: {area_names.get(area)}, rapportår {year}"))
 
 st.caption("Klikk på en indikator for å se graf, definisjon, kilder og målhistorikk. "
@@ -76,7 +77,7 @@ st.caption("Indikatorer uten mål som følges ved siden av scorecardet (Ungdata)
 if context.frame.is_empty():
     st.info("Ingen kontekstindikatorer i katalogen.")
 else:
-    st.html(views.scorecard_html(context, hrefs=[_href(m) for m in context.metric_ids],
+    st.html(scorecard.scorecard_html(context, hrefs=[_href(m) for m in context.metric_ids],
                                  caption=f"Kontekstindikatorer: {area_names.get(area)}, rapportår {year}"))
     ui.download_buttons(context.export_frame(), f"kontekst-{area}-{year}", key="ov_ctx_dl",
                         title=f"Kontekst {year}", notes=[f"Område: {area_names.get(area)}", f"Rapportår: {year}"])

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboards import data, ui, views
-from dashboards import formatting as fmt
+from dashboards import data, ui
+from presentation import formatting as fmt
+from presentation import scorecard
 from pipelines import commentary
 
 SHARED = ("Alle", "Alle tjenester")  # metrics every service answers for ("Alle" in the plan's Tiltaksoversikt)
@@ -42,30 +43,30 @@ def _href(metric_id: str) -> str:
 
 st.subheader(f"{service} – {area_names.get(area)}, {year}")
 rule = data.suppression_rule()
-own_targets = views.scorecard_table(catalogue, sc, series, area_level=level, suppression=rule, kind="target",
+own_targets = scorecard.scorecard_table(catalogue, sc, series, area_level=level, suppression=rule, kind="target",
                                     metric_ids=owned)
-own_context = views.scorecard_table(catalogue, sc, series, area_level=level, suppression=rule, kind="context",
+own_context = scorecard.scorecard_table(catalogue, sc, series, area_level=level, suppression=rule, kind="context",
                                     metric_ids=owned)
 if own_targets.frame.is_empty() and own_context.frame.is_empty():
     st.info("Tjenesten står ikke som hovedansvarlig for noen indikator i katalogen.")
 if not own_targets.frame.is_empty():
-    st.html(views.scorecard_html(own_targets, hrefs=[_href(m) for m in own_targets.metric_ids],
+    st.html(scorecard.scorecard_html(own_targets, hrefs=[_href(m) for m in own_targets.metric_ids],
                                  caption=f"Resultatavtale {year}: {service}, {area_names.get(area)}"))
     ui.download_buttons(own_targets.export_frame(), f"resultatavtale-{service}-{area}-{year}", key="ra_dl",
                         title=f"Resultatavtale {year}",
                         notes=[f"Tjeneste: {service}", f"Område: {area_names.get(area)}", f"År: {year}"])
 if not own_context.frame.is_empty():
     st.markdown("##### Kontekstindikatorer (uten mål)")
-    st.html(views.scorecard_html(own_context, hrefs=[_href(m) for m in own_context.metric_ids]))
+    st.html(scorecard.scorecard_html(own_context, hrefs=[_href(m) for m in own_context.metric_ids]))
     ui.download_buttons(own_context.export_frame(), f"resultatavtale-kontekst-{service}-{area}-{year}",
                         key="ra_ctx_dl", title=f"Kontekst {year}",
                         notes=[f"Tjeneste: {service}", f"Område: {area_names.get(area)}", f"År: {year}"])
 if shared and service not in SHARED:
-    shared_targets = views.scorecard_table(catalogue, sc, series, area_level=level, suppression=rule, kind="target",
+    shared_targets = scorecard.scorecard_table(catalogue, sc, series, area_level=level, suppression=rule, kind="target",
                                            metric_ids=shared)
     if not shared_targets.frame.is_empty():
         with st.expander(f"Felles mål for alle tjenester ({shared_targets.frame.height})"):
-            st.html(views.scorecard_html(shared_targets, hrefs=[_href(m) for m in shared_targets.metric_ids]))
+            st.html(scorecard.scorecard_html(shared_targets, hrefs=[_href(m) for m in shared_targets.metric_ids]))
 
 st.subheader("Lederens kommentar")
 st.caption(f"Kommentaren lagres med navn og tidspunkt og tas med i den årlige statusrapporten for {year}.")

@@ -27,7 +27,7 @@ import polars as pl
 
 from pipelines.ingest.contracts import Contract, TableSchema, load_contract
 from pipelines.ingest.validate import ROW, LoadNote, Violation, validate_file, violation
-from pipelines.metrics.formatting import format_datetime_nb
+from pipelines.nb_format import format_datetime_nb
 
 PROVENANCE = ["_source_file", "_file_hash", "_row", "_loaded_at", "_contract_version"]
 

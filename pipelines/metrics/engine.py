@@ -20,7 +20,8 @@ import polars as pl
 
 from pipelines.catalogue import LEVEL_RANK, Catalogue, Metric, MetricTargets
 from pipelines.metrics import stats, suppression
-from pipelines.metrics.status import NO_DATA, Assessment, Observation, assess
+from pipelines.metrics.codes import NO_DATA, report_clock
+from pipelines.metrics.status import Assessment, Observation, assess
 from pipelines.warehouse import query, read_sql, replace_table
 
 BASE_COLUMNS = ["area_code", "year", "school_level", "gender", "numerator", "denominator"]
@@ -306,12 +307,6 @@ def stale_after_year(metric: Metric, clock: dt.date) -> int:
     ``cadence_years`` must have the newest period due out by then, or one up to cadence - 1 older.
     A latest value older than that is "foreldet"."""
     return metric.newest_period_out(clock) - metric.cadence_years + 1
-
-
-def report_clock(report_year: int, latest_report_year: int, as_of: dt.date) -> dt.date:
-    """When the report for ``report_year`` is read: today for the latest one, the end of the
-    following year (when that year's report was made) for earlier ones."""
-    return as_of if report_year >= latest_report_year else dt.date(report_year + 1, 12, 31)
 
 
 def build_scorecard(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, targets: dict[str, MetricTargets],

@@ -11,9 +11,9 @@ Vocabulary
 * ``direction`` in {"lower", "higher", "towards_target", "context"}.
 * ``target_kind`` in {"numeric", "direction", "none"}.
 
-Status classes (the Norwegian labels are what the UI shows):
-``ON_TRACK`` "på sporet", ``OFF_TRACK`` "ikke på sporet", ``UNCERTAIN`` "usikkert",
-``NO_DATA`` "mangler data", ``NO_TARGET`` "ingen mål".
+Status classes (codes in ``pipelines.metrics.codes``, with the vocabulary above; the codes are
+the plan's Norwegian words): ``ON_TRACK`` "på sporet", ``OFF_TRACK`` "ikke på sporet",
+``UNCERTAIN`` "usikkert", ``NO_DATA`` "mangler data", ``NO_TARGET`` "ingen mål".
 
 Rules of :func:`assess`, applied in this order
 ----------------------------------------------
@@ -70,11 +70,15 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from pipelines.metrics.formatting import (
-    _UNIT_DECIMALS,
-    _UNIT_SUFFIX,
-    format_number_nb,
-    format_value_nb,
+from pipelines.metrics.codes import (
+    DIRECTIONS,
+    NO_DATA,
+    NO_TARGET,
+    OFF_TRACK,
+    ON_TRACK,
+    TARGET_KINDS,
+    UNCERTAIN,
+    UNITS,
 )
 from pipelines.metrics.stats import (
     poisson_interval,
@@ -82,28 +86,11 @@ from pipelines.metrics.stats import (
     two_proportion_pvalue,
     wilson_interval,
 )
-
-ON_TRACK = "på sporet"
-OFF_TRACK = "ikke på sporet"
-UNCERTAIN = "usikkert"
-NO_DATA = "mangler data"
-NO_TARGET = "ingen mål"
-
-STATUS_CLASSES = (ON_TRACK, OFF_TRACK, UNCERTAIN, NO_DATA, NO_TARGET)
-
-UNITS = frozenset({"percent", "count", "years", "per_1000", "nok"})
-DIRECTIONS = frozenset({"lower", "higher", "towards_target", "context"})
-TARGET_KINDS = frozenset({"numeric", "direction", "none"})
+from pipelines.nb_format import _UNIT_DECIMALS, _UNIT_SUFFIX, format_number_nb, format_value_nb
 
 _TOL = 1e-9
 
 __all__ = [
-    "ON_TRACK",
-    "OFF_TRACK",
-    "UNCERTAIN",
-    "NO_DATA",
-    "NO_TARGET",
-    "STATUS_CLASSES",
     "Observation",
     "Assessment",
     "improvement",

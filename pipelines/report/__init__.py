@@ -2,7 +2,7 @@
 
 Built from the published snapshot (never the warehouse) and the leaders' commentary file:
 HTML from a Jinja2 template, one Plotly trend chart per metric (the dashboard's own
-``dashboards.charts.trend_figure``, exported as SVG with kaleido in one batch), and WeasyPrint
+``presentation.charts.trend_figure``, exported as SVG with kaleido in one batch), and WeasyPrint
 for HTML -> PDF. The Dagster asset ``status_report`` (``pipelines/defs/serving/report.py``, one partition
 per report year) calls :func:`build_report`.
 """

@@ -5,12 +5,13 @@ commentary file (``<data_dir>/commentary/kommentarer.jsonl``, written by the das
 Resultatavtale page); nothing else. Steps:
 
 1. read everything the report shows from the snapshot in one short read-only connection;
-2. one trend chart per metric with the dashboard's own ``dashboards.charts.trend_figure``
+2. one trend chart per metric with the dashboard's own ``presentation.charts.trend_figure``
    (headline series for Bærum kommune up to the report year, with the scorecard row of that
    year for 0-punkt, Mål and the straight path), all exported to SVG in ONE kaleido batch
    (one Chromium start);
 3. the page in Norwegian bokmål from ``template.html`` + ``report.css`` (Jinja2), with the
-   plan's table wording via ``dashboards.views.scorecard_table`` / ``dashboards.formatting``;
+   plan's table wording via ``presentation.scorecard`` (its structured rows) and
+   ``presentation.formatting``, one function per section of the report;
 4. WeasyPrint turns the HTML into the PDF, written atomically (temporary file, then
    ``os.replace``) so that the dashboard never offers a half-written file.
 
@@ -23,7 +24,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-import math
 import os
 import queue
 import tempfile
@@ -36,12 +36,25 @@ from typing import Any, Self
 import duckdb
 import polars as pl
 
-from dashboards import formatting as fmt
-from dashboards import views
-from dashboards.charts import trend_figure
 from pipelines import commentary
-from pipelines.metrics.engine import report_clock
-from pipelines.metrics.formatting import format_datetime_nb, format_number_nb
+from pipelines.metrics.codes import NO_DATA
+from presentation import formatting as fmt
+from presentation import scorecard
+from presentation.charts import fit_for_print, trend_figure
+from presentation.suppression import SuppressionRule
+from presentation.vocabulary import (
+    DIRECTION_LABEL,
+    GENDER_LABEL,
+    GENDER_ORDER,
+    MISSING,
+    SCHOOL_LEVEL_LABEL,
+    SCHOOL_LEVEL_ORDER,
+    SOURCE_LABEL,
+    STATUS_CSS,
+    STATUS_HELP,
+    STATUS_ORDER,
+    UNIT_LABEL,
+)
 
 HERE = Path(__file__).resolve().parent
 TEMPLATE_NAME = "template.html"
@@ -57,11 +70,6 @@ PLAN_NAME = "Sammen for barn og unge"
 PLAN_TEXT = "Plan for Bærum kommune 2015–2019, vedtatt 29. april 2015"
 MUNICIPALITY = "Bærum kommune"
 
-_MONTHS = ["januar", "februar", "mars", "april", "mai", "juni", "juli", "august", "september", "oktober",
-           "november", "desember"]
-_LEVEL_ORDER = {"alle": 0, "uks": 1, "vgs": 2}
-_GENDER_ORDER = {"alle": 0, "jenter": 1, "gutter": 2}
-_STATUS_ORDER = ["på sporet", "ikke på sporet", "usikkert", "mangler data", "ingen mål"]
 
 
 class ReportError(RuntimeError):
@@ -87,14 +95,7 @@ def report_path(reports_dir: Path, report_year: int) -> Path:
     return Path(reports_dir) / f"statusrapport_{int(report_year)}.pdf"
 
 
-# --------------------------------------------------------------------------- formatting helpers
-
-def date_nb(value: dt.date | dt.datetime | None) -> str:
-    """``23. november 2026``."""
-    if value is None:
-        return "ukjent"
-    return f"{value.day}. {_MONTHS[value.month - 1]} {value.year}"
-
+# --------------------------------------------------------------------------- template helpers
 
 def _css_string(text: Any) -> Any:
     """A CSS string literal for the page margin boxes, safe inside <style> (no '<', quotes escaped)."""
@@ -242,50 +243,89 @@ class ChartExport:
 
 
 # --------------------------------------------------------------------------- view model
+# One function per section of the report; each returns plain strings (and figures) for the template.
+
+def _by_metric(frame: pl.DataFrame) -> dict[str, list[dict]]:
+    out: dict[str, list[dict]] = {}
+    for r in frame.iter_rows(named=True):
+        out.setdefault(r["metric_id"], []).append(r)
+    return out
+
+
+def _is_headline(r: dict) -> bool:
+    return (r["school_level"], r["gender"]) == ("alle", "alle")
+
+
+@dataclass(frozen=True)
+class _ViewInputs:
+    """What the metric sections read, looked up once per report."""
+
+    snap: _Snapshot
+    area_name: str
+    rule: SuppressionRule  # the small-number rule with the thresholds the snapshot was suppressed with
+    table_rows: dict[str, scorecard.ScorecardRow]  # the plan's table (headline group), by metric
+    scorecard_rows: dict[str, list[dict]]  # every survey group
+    observations: dict[str, list[dict]]  # every survey group, years <= the report year
+    provenance: dict[str, list[dict]]
+    decided_by: dict[tuple[str, int], str]
+
+    @classmethod
+    def read(cls, snap: _Snapshot) -> _ViewInputs:
+        rule = SuppressionRule(snap.info.get("min_count"), snap.info.get("min_respondents"))
+        headline_sc = snap.scorecard.filter((pl.col("school_level") == "alle") & (pl.col("gender") == "alle"))
+        series = _headline_values(snap).select("metric_id", "year", "period", "value", "suppressed",
+                                               "suppression_reason")
+        # The plan's table, worded exactly as on the dashboard's overview page.
+        table_rows = {row.metric_id: row for kind in ("target", "context")
+                      for row in scorecard.scorecard_table(snap.catalogue, headline_sc, series, area_level="kommune",
+                                                           suppression=rule, kind=kind).rows}
+        return cls(
+            snap=snap,
+            area_name=snap.area_names.get(AREA, MUNICIPALITY),
+            rule=rule,
+            table_rows=table_rows,
+            scorecard_rows=_by_metric(snap.scorecard),
+            observations=_by_metric(snap.values),
+            provenance=_by_metric(snap.provenance),
+            decided_by={(r["metric_id"], r["version"]): r["decided_by"]
+                        for r in snap.target_history.iter_rows(named=True)},
+        )
+
+
+def _headline_values(snap: _Snapshot) -> pl.DataFrame:
+    return snap.values.filter((pl.col("school_level") == "alle") & (pl.col("gender") == "alle"))
+
 
 def _group_label(level: str, gender: str) -> str:
-    return f"{fmt.SCHOOL_LEVEL_LABEL.get(level, level)}, {fmt.GENDER_LABEL.get(gender, gender).lower()}"
+    return f"{SCHOOL_LEVEL_LABEL.get(level, level)}, {GENDER_LABEL.get(gender, gender).lower()}"
 
 
-def _suppressed_at(obs: list[dict], year: Any) -> dict | None:
-    hits = [r for r in obs if r["suppressed"] and (year is None or r["year"] == year)]
-    return max(hits, key=lambda r: r["year"]) if hits else None
-
-
-def _group_rows(metric: dict, sc_rows: list[dict], obs: list[dict], suppression: fmt.SuppressionRule) -> list[dict]:
-    """Scorecard rows per school level and gender (survey metrics); suppressed cells say so."""
-    unit, direction = metric["unit"], metric["direction"]
-    rows = []
+def _group_rows(metric: dict, sc_rows: list[dict], obs: list[dict], suppression: SuppressionRule) -> list[dict]:
+    """Scorecard rows per school level and gender (survey metrics), in the plan's columns."""
     def order(r: dict) -> tuple[int, int]:
-        return _LEVEL_ORDER.get(r["school_level"], 9), _GENDER_ORDER.get(r["gender"], 9)
+        return SCHOOL_LEVEL_ORDER.get(r["school_level"], 9), GENDER_ORDER.get(r["gender"], 9)
 
+    rows = []
     for s in sorted(sc_rows, key=order):
-        if (s["school_level"], s["gender"]) == ("alle", "alle"):
+        if _is_headline(s):
             continue
         mine = [o for o in obs if o["school_level"] == s["school_level"] and o["gender"] == s["gender"]]
-        baseline = fmt.value_with_period(s["baseline_value"], unit, s["baseline_period"])
-        if fmt.is_missing(s["baseline_value"]) and (sup := _suppressed_at(mine, s["baseline_year"])):
-            baseline = suppression.cell(sup["suppression_reason"])
-        status = fmt.value_with_period(s["status_value"], unit, s["status_period"],
-                                       preliminary=bool(s.get("status_preliminary")))
-        sup = _suppressed_at(mine, s["status_year"]) or _suppressed_at(mine, None)
-        if fmt.is_missing(s["status_value"]) and sup:
-            status = f"{suppression.cell(sup['suppression_reason'])} ({sup['period']})"
+        cells = scorecard.scorecard_cells(s, mine, unit=metric["unit"], direction=metric["direction"],
+                                          suppression=suppression)
         rows.append({
             "group": _group_label(s["school_level"], s["gender"]),
-            "baseline": baseline,
-            "target": fmt.target_text(s["target_kind"], s["target_value"], s["target_year"], unit, direction),
-            "status": status,
-            "improvement": fmt.improvement_text(s["improvement"], s["improvement_pp"], unit),
-            "status_text": fmt.status_text(s["status_class"]),
+            "baseline": cells.baseline.text,
+            "target": cells.target.text,
+            "status": cells.status.text,
+            "improvement": cells.improvement.text,
+            "status_text": cells.status_text,
             "status_css": _status_css(s["status_class"]),
         })
     return rows
 
 
 def _status_css(status_class: str | None) -> str:
-    return {"på sporet": "on", "ikke på sporet": "off", "usikkert": "unsure", "mangler data": "nodata",
-            "ingen mål": "none"}.get(status_class or "mangler data", "none")
+    return STATUS_CSS.get(status_class or NO_DATA, "none")
 
 
 def _chart_alt(label: str, obs: list[dict], unit: str) -> str:
@@ -296,168 +336,138 @@ def _chart_alt(label: str, obs: list[dict], unit: str) -> str:
             f"{fmt.value_text(shown[0]['value'], unit)} til {fmt.value_text(shown[-1]['value'], unit)}.")
 
 
-def _fit_for_print(fig: Any) -> None:
-    """Adapt the dashboard's figure to a printed page.
-
-    The figure's own title goes: the page prints the title as an HTML caption right above it
-    (it wraps and is searchable text), the legend takes its place above the plot (the printed
-    chart is lower than on screen, and below the plot it ran into the x-axis title), and the
-    y ticks get fixed room (Plotly's automargin does not always settle in a one-shot export).
-    """
-    fig.update_layout(title_text="", margin={"t": 34, "l": 78, "r": 16, "b": 8},
-                      legend={"orientation": "h", "x": 0, "xanchor": "left", "y": 1.0, "yanchor": "bottom"})
-    # Room above the highest point for the "Mål …" label over the target star (clipped otherwise).
-    ys = [float(y) for tr in fig.data if getattr(tr, "y", None) is not None for y in tr.y
-          if isinstance(y, (int, float)) and not math.isnan(y)]
-    ys += [float(sh.y0) for sh in fig.layout.shapes if isinstance(sh.y0, (int, float))]
-    if ys and any("text" in (getattr(tr, "mode", "") or "") for tr in fig.data):
-        lo, hi = min(ys), max(ys)
-        span = (hi - lo) or abs(hi) or 1.0
-        fig.update_yaxes(range=[lo - 0.1 * span, hi + 0.25 * span])
-
-
-def _build_view(snap: _Snapshot, commentaries: list[dict]) -> tuple[dict, list, list[dict]]:
-    """Everything the template shows (plain strings) and the figures, in catalogue order."""
-    year = snap.year
-    area_name = snap.area_names.get(AREA, MUNICIPALITY)
-    cat = snap.catalogue
-    headline_sc = snap.scorecard.filter((pl.col("school_level") == "alle") & (pl.col("gender") == "alle"))
-    headline_values = snap.values.filter((pl.col("school_level") == "alle") & (pl.col("gender") == "alle"))
-    series = headline_values.select("metric_id", "year", "period", "value", "suppressed", "suppression_reason")
-
-    # The plan's table, worded exactly as on the dashboard's overview page.
-    # The small-number rule with the thresholds the snapshot was suppressed with.
-    rule = fmt.SuppressionRule(snap.info.get("min_count"), snap.info.get("min_respondents"))
-    tables = {kind: views.scorecard_table(cat, headline_sc, series, area_level="kommune", suppression=rule, kind=kind)
-              for kind in ("target", "context")}
-    shown_rows: dict[str, dict] = {}
-    for table in tables.values():
-        for mid, row in zip(table.metric_ids, table.frame.to_dicts(), strict=True):
-            shown_rows[mid] = row
-
-    sc_by_metric: dict[str, list[dict]] = {}
-    for r in snap.scorecard.iter_rows(named=True):
-        sc_by_metric.setdefault(r["metric_id"], []).append(r)
-    obs_by_metric: dict[str, list[dict]] = {}
-    for r in snap.values.iter_rows(named=True):
-        obs_by_metric.setdefault(r["metric_id"], []).append(r)
-    prov_by_metric: dict[str, list[dict]] = {}
-    for r in snap.provenance.iter_rows(named=True):
-        prov_by_metric.setdefault(r["metric_id"], []).append(r)
-    decided_by = {(r["metric_id"], r["version"]): r["decided_by"] for r in snap.target_history.iter_rows(named=True)}
-
-    figures = []
-    metrics: list[dict] = []
-    for m in cat.iter_rows(named=True):
-        mid, unit, direction = m["metric_id"], m["unit"], m["direction"]
-        rows = sc_by_metric.get(mid, [])
-        head = next((r for r in rows if (r["school_level"], r["gender"]) == ("alle", "alle")), None)
-        obs = obs_by_metric.get(mid, [])
-        head_obs = [o for o in obs if (o["school_level"], o["gender"]) == ("alle", "alle")]
-        shown = shown_rows.get(mid, {})
-        status_class = (head or {}).get("status_class") or "mangler data"
-        groups = _group_rows(m, rows, obs, rule)
-
-        values = headline_values.filter(pl.col("metric_id") == mid)
-        fig = trend_figure(values, label=m["label"], area_name=area_name, unit=unit, direction=direction, suppression=rule,
-                           period_type=m["period_type"], scorecard_row=head)
-        _fit_for_print(fig)
-        figures.append(fig)
-        caption = (f"{area_name}{', alle trinn og begge kjønn' if groups else ''}, {m['period_type']} "
-                   f"til og med rapportåret {year}")
-
-        prov = prov_by_metric.get(mid, [])
+def _source_text(m: dict, prov: list[dict]) -> str:
+    """The metric's source, with how many files and when the last was loaded."""
+    text = SOURCE_LABEL.get(m["source"], m["source"])
+    if prov:
         loaded = [p["loaded_at"] for p in prov if p["loaded_at"] is not None]
-        source_text = fmt.SOURCE_LABEL.get(m["source"], m["source"])
-        if prov:
-            source_text += (f" – {len(prov)} {'fil' if len(prov) == 1 else 'filer'}"
-                            + (f", sist lastet {format_datetime_nb(max(loaded))}" if loaded else ""))
-        notes = []
-        if shown.get("Merknad"):
-            notes.append(shown["Merknad"])
-        if m.get("plan_baseline"):
-            notes.append(f"Planens eget utgangspunkt: {m['plan_baseline']}")
-        target_note = ""
-        if head and head.get("target_kind") in ("numeric", "direction") and head.get("target_version") is not None:
-            who = decided_by.get((mid, head["target_version"]))
-            when = head.get("target_decided_at")
-            target_note = (f"Mål versjon {head['target_version']}"
-                           + (f", vedtatt {when:%d.%m.%Y}" if when else "")
-                           + (f" av {who}" if who else "")
-                           + (f" ({head['target_decision_ref']})" if head.get("target_decision_ref") else ""))
-        improvement = shown.get("Forbedring", shown.get("Endring", "–"))
-        metrics.append({
-            "id": mid,
-            "label": m["label"],
-            "kind": m["kind"],
-            "satsingsomrade": m["satsingsomrade"],
-            "definition": m.get("definition") or "",
-            "numerator": m.get("numerator_text") or "",
-            "denominator": m.get("denominator_text") or "",
-            "owners": ", ".join(fmt.owners_list(m["owners"])) or "–",
-            "source": source_text,
-            "period_type": m["period_type"],
-            "direction": fmt.DIRECTION_LABEL.get(direction, direction),
-            "unit": fmt.UNIT_LABEL.get(unit, unit),
-            "baseline": shown.get("0-punkt", fmt.MISSING),
-            "target": shown.get("Mål", "–"),
-            "status": shown.get("Status", fmt.MISSING),
-            "improvement": improvement,
-            "improvement_head": "Forbedring" if m["kind"] == "target" else "Endring",
-            "status_text": shown.get("Vurdering") or fmt.status_text(status_class),
-            "status_css": _status_css(status_class),
-            "status_class": status_class,
-            "explanation": (head or {}).get("explanation") or "",
-            "stale": bool((head or {}).get("stale")),
-            "notes": notes,
-            "target_note": target_note,
-            "groups": groups,
-            "chart_alt": _chart_alt(m["label"], head_obs, unit),
-            "chart_caption": caption,
-            "chart": "",  # filled in after the export
-            "number": 0,
-        })
+        text += (f" – {len(prov)} {'fil' if len(prov) == 1 else 'filer'}"
+                 + (f", sist lastet {fmt.format_datetime_nb(max(loaded))}" if loaded else ""))
+    return text
 
-    # Satsingsområder in the plan's order; the two without a metric stay visible.
-    areas = []
-    for a in snap.satsingsomrader.iter_rows(named=True):
-        mine = [x for x in metrics if x["satsingsomrade"] == a["satsingsomrade"]]
-        areas.append({
-            "id": a["satsingsomrade"],
-            "label": a["label"],
+
+def _target_note(head: dict | None, decided_by: str | None) -> str:
+    """"Mål versjon 2, vedtatt 01.03.2017 av Styringsgruppen (sak 12/17)" for a numeric or directional Mål."""
+    if not head or head.get("target_kind") not in ("numeric", "direction") or head.get("target_version") is None:
+        return ""
+    when = head.get("target_decided_at")
+    return (f"Mål versjon {head['target_version']}"
+            + (f", vedtatt {when:%d.%m.%Y}" if when else "")
+            + (f" av {decided_by}" if decided_by else "")
+            + (f" ({head['target_decision_ref']})" if head.get("target_decision_ref") else ""))
+
+
+def _metric_section(m: dict, inputs: _ViewInputs) -> tuple[dict, Any]:
+    """One metric's section (its table row, per-group rows, notes, chart caption) and its figure."""
+    snap, mid, unit = inputs.snap, m["metric_id"], m["unit"]
+    rows = inputs.scorecard_rows.get(mid, [])
+    head = next((r for r in rows if _is_headline(r)), None)
+    obs = inputs.observations.get(mid, [])
+    row = inputs.table_rows.get(mid)
+    status_class = (head or {}).get("status_class") or NO_DATA
+    groups = _group_rows(m, rows, obs, inputs.rule)
+
+    fig = trend_figure(_headline_values(snap).filter(pl.col("metric_id") == mid), label=m["label"],
+                       area_name=inputs.area_name, unit=unit, direction=m["direction"], suppression=inputs.rule,
+                       period_type=m["period_type"], scorecard_row=head)
+    fit_for_print(fig)
+
+    notes = [row.note] if row is not None and row.note else []
+    if m.get("plan_baseline"):
+        notes.append(f"Planens eget utgangspunkt: {m['plan_baseline']}")
+    decided_by = inputs.decided_by.get((mid, head["target_version"])) if head else None
+    view = {
+        "id": mid,
+        "label": m["label"],
+        "kind": m["kind"],
+        "satsingsomrade": m["satsingsomrade"],
+        "definition": m.get("definition") or "",
+        "numerator": m.get("numerator_text") or "",
+        "denominator": m.get("denominator_text") or "",
+        "owners": ", ".join(fmt.owners_list(m["owners"])) or "–",
+        "source": _source_text(m, inputs.provenance.get(mid, [])),
+        "period_type": m["period_type"],
+        "direction": DIRECTION_LABEL.get(m["direction"], m["direction"]),
+        "unit": UNIT_LABEL.get(unit, unit),
+        "baseline": row.cells.baseline.text if row else MISSING,
+        "target": row.cells.target.text if row and m["kind"] == "target" else "–",
+        "status": row.cells.status.text if row else MISSING,
+        "improvement": row.cells.improvement.text if row else "–",
+        "improvement_head": "Forbedring" if m["kind"] == "target" else "Endring",
+        "status_text": fmt.status_text(status_class),
+        "status_css": _status_css(status_class),
+        "status_class": status_class,
+        "explanation": (head or {}).get("explanation") or "",
+        "stale": bool((head or {}).get("stale")),
+        "notes": notes,
+        "target_note": _target_note(head, decided_by),
+        "groups": groups,
+        "chart_alt": _chart_alt(m["label"], [o for o in obs if _is_headline(o)], unit),
+        "chart_caption": (f"{inputs.area_name}{', alle trinn og begge kjønn' if groups else ''}, "
+                          f"{m['period_type']} til og med rapportåret {snap.year}"),
+        "chart": "",  # filled in after the export
+        "number": 0,
+    }
+    return view, fig
+
+
+def _metric_sections(inputs: _ViewInputs) -> tuple[list[dict], list]:
+    """Every metric's section and figure, in catalogue order."""
+    metrics, figures = [], []
+    for m in inputs.snap.catalogue.iter_rows(named=True):
+        view, fig = _metric_section(m, inputs)
+        metrics.append(view)
+        figures.append(fig)
+    return metrics, figures
+
+
+def _area_block(area_id: str, label: str, mine: list[dict]) -> dict:
+    return {"id": area_id, "label": label,
             "targets": [x for x in mine if x["kind"] == "target"],
             "context": [x for x in mine if x["kind"] != "target"],
-            "metrics": sorted(mine, key=lambda x: x["kind"] != "target"),
-        })
+            "metrics": sorted(mine, key=lambda x: x["kind"] != "target")}
 
+
+def _area_sections(snap: _Snapshot, metrics: list[dict]) -> list[dict]:
+    """Satsingsområder in the plan's order (the two without a metric stay visible); numbers the
+    metrics (and so their figures) in the order they are printed."""
+    areas = [_area_block(a["satsingsomrade"], a["label"],
+                         [x for x in metrics if x["satsingsomrade"] == a["satsingsomrade"]])
+             for a in snap.satsingsomrader.iter_rows(named=True)]
     known = {a["id"] for a in areas}
     others = [x for x in metrics if x["satsingsomrade"] not in known]
     if others:  # never drop a metric because its satsingsområde is missing from the table
-        areas.append({"id": "andre", "label": "Andre indikatorer",
-                      "targets": [x for x in others if x["kind"] == "target"],
-                      "context": [x for x in others if x["kind"] != "target"],
-                      "metrics": sorted(others, key=lambda x: x["kind"] != "target")})
-
+        areas.append(_area_block("andre", "Andre indikatorer", others))
     for number, metric in enumerate((x for a in areas for x in a["metrics"]), start=1):
-        metric["number"] = number  # figures are numbered in the order they are printed
+        metric["number"] = number
+    return areas
 
-    targets = [x for x in metrics if x["kind"] == "target"]
-    summary = [{"text": fmt.status_text(c), "css": _status_css(c), "help": fmt.STATUS_HELP.get(c, ""),
-                "count": sum(x["status_class"] == c for x in targets)} for c in _STATUS_ORDER]
-    summary = [s for s in summary if s["count"]]
 
-    # Leaders' commentaries: every service named as Hovedansvar, plus any other that commented.
+def _summary(targets: list[dict]) -> list[dict]:
+    """The cover's count of target metrics per status class (classes with none left out)."""
+    summary = [{"text": fmt.status_text(c), "css": _status_css(c), "help": STATUS_HELP.get(c, ""),
+                "count": sum(x["status_class"] == c for x in targets)} for c in STATUS_ORDER]
+    return [s for s in summary if s["count"]]
+
+
+def _status_help() -> list[dict]:
+    return [{"text": fmt.status_text(c), "css": _status_css(c), "help": STATUS_HELP[c]}
+            for c in STATUS_ORDER if c in STATUS_HELP]
+
+
+def _commentary_section(snap: _Snapshot, commentaries: list[dict]) -> list[dict]:
+    """Leaders' commentaries: every service named as Hovedansvar, plus any other that commented."""
     services: dict[str, list[str]] = {}
-    for m in cat.iter_rows(named=True):
+    for m in snap.catalogue.iter_rows(named=True):
         for owner in fmt.owners_list(m["owners"]):
             services.setdefault(owner, []).append(m["label"])
     by_service = {c["service"]: c for c in commentaries}
     for name in by_service:
         services.setdefault(name, [])
-    comment_blocks = []
+    blocks = []
     for name in sorted(services, key=str.casefold):
         c = by_service.get(name)
-        comment_blocks.append({
+        blocks.append({
             "service": name,
             "title": SHARED_OWNER_TITLE if name == SHARED_OWNER else name,
             "metrics": services[name],
@@ -467,39 +477,45 @@ def _build_view(snap: _Snapshot, commentaries: list[dict]) -> tuple[dict, list, 
             "paragraphs": [p.strip() for p in str((c or {}).get("text") or "").split("\n") if p.strip()],
             "has_comment": c is not None,
         })
+    return blocks
 
-    # Sources: each delivered file the snapshot is built on, per source.
+
+def _sources_section(snap: _Snapshot) -> list[dict]:
+    """Each delivered file the snapshot is built on, per source."""
     metrics_by_source: dict[str, list[str]] = {}
-    for m in cat.iter_rows(named=True):
+    for m in snap.catalogue.iter_rows(named=True):
         metrics_by_source.setdefault(m["source"], []).append(m["label"])
-    sources = []
     loads = snap.file_loads
-    all_sources = set(loads["source"].to_list()) | set(metrics_by_source)
-    for source in sorted(all_sources, key=lambda s: fmt.SOURCE_LABEL.get(s, s)):
+    sources = []
+    for source in sorted(set(loads["source"].to_list()) | set(metrics_by_source),
+                         key=lambda s: SOURCE_LABEL.get(s, s)):
         part = loads.filter(pl.col("source") == source)
         ok = part.filter(pl.col("status") == "loaded")
         periods = sorted({str(p) for r in ok["slice"].to_list() for p in fmt.slice_periods(r) if p != "*"})
         loaded = [t for t in ok["processed_at"].to_list() if t is not None]
         sources.append({
-            "label": fmt.SOURCE_LABEL.get(source, source),
+            "label": SOURCE_LABEL.get(source, source),
             "metrics": metrics_by_source.get(source, []),
             "files": ok["file_name"].to_list(),
             "periods": (periods[0] if len(periods) == 1 else f"{periods[0]}–{periods[-1]}") if periods else "",
-            "rows": format_number_nb(sum(r or 0 for r in ok["rows"].to_list()), 0),
+            "rows": fmt.format_number_nb(sum(r or 0 for r in ok["rows"].to_list()), 0),
             "contracts": ", ".join(sorted({c for c in ok["contract_version"].to_list() if c})) or "–",
-            "last_loaded": format_datetime_nb(max(loaded)) if loaded else "–",
+            "last_loaded": fmt.format_datetime_nb(max(loaded)) if loaded else "–",
             "rejected": part.height - ok.height,
         })
-    last_load = loads.filter(pl.col("status") == "loaded")["processed_at"].max() if loads.height else None
+    return sources
 
-    info = snap.info
+
+def _cover(snap: _Snapshot, area_name: str) -> dict:
+    """The first page's facts, and the running header and footer of every page."""
+    info, year = snap.info, snap.year
+    loads = snap.file_loads
+    last_load = loads.filter(pl.col("status") == "loaded")["processed_at"].max() if loads.height else None
     demo = bool(info.get("demo_data"))
-    # The day this year's status was judged on: the run's as_of for the latest report year, the end
-    # of the following year for earlier ones (the scorecard's own rule).
     as_of = info.get("as_of")
-    judged_on = report_clock(year, snap.latest_year, as_of) if as_of else None
+    judged_on = scorecard.judged_on(year, snap.latest_year, as_of)
     title = f"Årlig statusrapport {year}"
-    view = {
+    return {
         "year": year,
         "title": title,
         "plan": PLAN_NAME,
@@ -507,27 +523,36 @@ def _build_view(snap: _Snapshot, commentaries: list[dict]) -> tuple[dict, list, 
         "municipality": MUNICIPALITY,
         "area_name": area_name,
         "demo": demo,
-        "as_of": date_nb(as_of),
-        "judged_on": date_nb(judged_on),
+        "as_of": fmt.format_long_date_nb(as_of),
+        "judged_on": fmt.format_long_date_nb(judged_on),
         "judged_earlier": judged_on is not None and judged_on != as_of,
-        "published_at": format_datetime_nb(info.get("published_at"), missing="ukjent"),
-        "last_load": format_datetime_nb(last_load) if last_load is not None else "ingen filer lastet",
+        "published_at": fmt.format_datetime_nb(info.get("published_at"), missing="ukjent"),
+        "last_load": fmt.format_datetime_nb(last_load) if last_load is not None else "ingen filer lastet",
         "run_id": (info.get("run_id") or "")[:8],
-        "generated_at": format_datetime_nb(dt.datetime.now(dt.UTC)),
+        "generated_at": fmt.format_datetime_nb(dt.datetime.now(dt.UTC)),
+        "running_title": f"{PLAN_NAME} – {title}",
+        "running_demo": "SYNTETISKE DEMODATA – ikke faktiske tall" if demo else "",
+        "running_asof": f"Status per {fmt.format_long_date_nb(judged_on)}",
+    }
+
+
+def _build_view(snap: _Snapshot, commentaries: list[dict]) -> tuple[dict, list, list[dict]]:
+    """Everything the template shows (plain strings) and the figures, in catalogue order."""
+    inputs = _ViewInputs.read(snap)
+    metrics, figures = _metric_sections(inputs)
+    targets = [x for x in metrics if x["kind"] == "target"]
+    view = {
+        **_cover(snap, inputs.area_name),
         "n_targets": len(targets),
         "n_context": len(metrics) - len(targets),
         "n_metrics": len(metrics),
-        "summary": summary,
-        "areas": areas,
-        "commentaries": comment_blocks,
+        "summary": _summary(targets),
+        "areas": _area_sections(snap, metrics),
+        "commentaries": _commentary_section(snap, commentaries),
         "n_commentaries": len(commentaries),
-        "sources": sources,
-        "status_help": [{"text": fmt.status_text(c), "css": _status_css(c), "help": fmt.STATUS_HELP[c]}
-                        for c in _STATUS_ORDER if c in fmt.STATUS_HELP],
-        "suppression": rule.description(),
-        "running_title": f"{PLAN_NAME} – {title}",
-        "running_demo": "SYNTETISKE DEMODATA – ikke faktiske tall" if demo else "",
-        "running_asof": f"Status per {date_nb(judged_on)}",
+        "sources": _sources_section(snap),
+        "status_help": _status_help(),
+        "suppression": inputs.rule.description(),
     }
     return view, figures, metrics
 

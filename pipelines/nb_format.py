@@ -1,7 +1,12 @@
 """Norwegian formatting for people: numbers (decimal comma, space between thousands, the unit)
 and timestamps (Norwegian local time).
 
-Kept apart from ``status`` so the dashboard can format without importing scipy/statsmodels.
+One small leaf module (no project imports, no scipy) shared by the pipeline and by
+``presentation``: the pipeline writes Norwegian text of its own with it (the status explanations
+in ``pipelines.metrics.status``, the quarantine reasons in ``pipelines.ingest.landing``, the
+commentary timestamps in ``pipelines.commentary``), and ``presentation.formatting`` builds every
+displayed value on it. It lives on the pipeline's side so that the pipeline never imports
+``presentation``: the dependency runs presentation -> pipelines (small modules only), never back.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Every Plotly figure of the dashboard (the only module that builds figures).
+"""Every Plotly figure of the dashboard and the status report (the only module that builds figures).
 
 Norwegian titles and axis labels, decimal comma (``separators``), the Okabe–Ito palette, and
 line styles/markers in addition to colour so that no series is told apart by colour alone.
@@ -7,12 +7,15 @@ line styles/markers in addition to colour so that no series is told apart by col
 from __future__ import annotations
 
 import base64
+import math
 from typing import Any
 
 import plotly.graph_objects as go
 import polars as pl
 
-from dashboards import formatting as fmt
+from presentation import formatting as fmt
+from presentation.suppression import SuppressionRule
+from presentation.vocabulary import MISSING, TARGET_DIRECTION_LABEL
 
 OKABE_ITO = {
     "blue": "#0072B2", "orange": "#E69F00", "green": "#009E73", "pink": "#CC79A7",
@@ -63,7 +66,7 @@ def trend_figure(
     unit: str,
     direction: str,
     period_type: str,
-    suppression: fmt.SuppressionRule,
+    suppression: SuppressionRule,
     scorecard_row: dict | None = None,
     show_interval: bool = True,
     subtitle: str | None = None,
@@ -115,7 +118,7 @@ def trend_figure(
                 text=[f"Mål {fmt.value_text(t_val, unit)}"], textposition="top center",
                 hovertemplate=f"Mål {t_year}: {fmt.value_text(t_val, unit)}<extra></extra>"))
         elif t_kind == "direction":
-            word = {"lower": "lavere enn 0-punkt", "higher": "høyere enn 0-punkt"}.get(direction, "mot målverdien")
+            word = TARGET_DIRECTION_LABEL.get(direction, "mot målverdien")
             notes.append(f"Mål: {word}" + (f" innen {int(t_year)}" if not fmt.is_missing(t_year) else ""))
         else:
             notes.append("Ingen mål: følges som kontekst")
@@ -136,6 +139,26 @@ def trend_figure(
     if unit == "percent":
         fig.update_yaxes(ticksuffix=" %")
     return fig
+
+
+def fit_for_print(fig: go.Figure) -> None:
+    """Adapt a :func:`trend_figure` to a printed page (the status report), in place.
+
+    The figure's own title goes: the page prints the title as an HTML caption right above it
+    (it wraps and is searchable text), the legend takes its place above the plot (the printed
+    chart is lower than on screen, and below the plot it ran into the x-axis title), and the
+    y ticks get fixed room (Plotly's automargin does not always settle in a one-shot export).
+    """
+    fig.update_layout(title_text="", margin={"t": 34, "l": 78, "r": 16, "b": 8},
+                      legend={"orientation": "h", "x": 0, "xanchor": "left", "y": 1.0, "yanchor": "bottom"})
+    # Room above the highest point for the "Mål …" label over the target star (clipped otherwise).
+    ys = [float(y) for tr in fig.data if getattr(tr, "y", None) is not None for y in tr.y
+          if isinstance(y, (int, float)) and not math.isnan(y)]
+    ys += [float(sh.y0) for sh in fig.layout.shapes if isinstance(sh.y0, (int, float))]
+    if ys and any("text" in (getattr(tr, "mode", "") or "") for tr in fig.data):
+        lo, hi = min(ys), max(ys)
+        span = (hi - lo) or abs(hi) or 1.0
+        fig.update_yaxes(range=[lo - 0.1 * span, hi + 0.25 * span])
 
 
 def area_comparison_figure(values: pl.DataFrame, *, label: str, unit: str, period_type: str,
@@ -161,7 +184,7 @@ def area_comparison_figure(values: pl.DataFrame, *, label: str, unit: str, perio
     return fig
 
 
-def ranked_bar_figure(rows: pl.DataFrame, *, title: str, unit: str, suppression: fmt.SuppressionRule,
+def ranked_bar_figure(rows: pl.DataFrame, *, title: str, unit: str, suppression: SuppressionRule,
                       reference: tuple[str, float] | None = None) -> go.Figure:
     """Schools or teams ranked by value; suppressed units are listed as *skjermet*, never as 0.
 
@@ -178,7 +201,7 @@ def ranked_bar_figure(rows: pl.DataFrame, *, title: str, unit: str, suppression:
         textposition="outside", cliponaxis=False,
         hovertemplate="%{y}: %{text}<extra></extra>"))
     for row in hidden.iter_rows(named=True):
-        text = suppression.cell(row["suppression_reason"]) if row["suppressed"] else fmt.MISSING
+        text = suppression.cell(row["suppression_reason"]) if row["suppressed"] else MISSING
         fig.add_annotation(y=row["area_name"], x=0, xref="x", xanchor="left", showarrow=False,
                            text=f"<i>{text}</i>", font=dict(size=12, color="#444"))
     if reference is not None and not fmt.is_missing(reference[1]):

@@ -1,0 +1,147 @@
+"""Values as shown: Norwegian numbers in the metric's unit, with period, Forbedring, Mål, dates.
+
+The number and timestamp primitives (``format_number_nb``, ``format_value_nb``,
+``format_datetime_nb``) come from the pipeline's leaf module ``pipelines.nb_format``, which the
+pipeline uses for its own Norwegian text (status explanations, quarantine reasons); they are
+part of this module's API (``__all__``) so that the dashboard and the report import all display
+formatting from here. Wording of codes lives in ``presentation.vocabulary``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from typing import Any
+
+from pipelines.nb_format import format_datetime_nb, format_number_nb, format_value_nb
+from pipelines.metrics.codes import NO_DATA
+from presentation.vocabulary import MISSING, MONTHS_NB, STATUS_ICON, STATUS_LABEL, TARGET_DIRECTION_LABEL
+
+__all__ = [
+    "format_date_nb",
+    "format_datetime_nb",
+    "format_long_date_nb",
+    "format_month_nb",
+    "format_number_nb",
+    "format_value_nb",
+    "improvement_text",
+    "is_missing",
+    "owners_list",
+    "periods_text",
+    "signed_number",
+    "slice_periods",
+    "status_text",
+    "target_text",
+    "value_text",
+    "value_with_period",
+]
+
+
+def is_missing(x: Any) -> bool:
+    return x is None or (isinstance(x, float) and math.isnan(x))
+
+
+def status_text(status_class: str | None) -> str:
+    """A status class as shown: icon and words, "✔ på sporet"; no class is "○ mangler data"."""
+    if not status_class:
+        return f"{STATUS_ICON[NO_DATA]} {MISSING}"
+    return f"{STATUS_ICON.get(status_class, '•')} {STATUS_LABEL.get(status_class, status_class)}"
+
+
+def format_date_nb(day: Any, missing: str = "ukjent") -> str:
+    """"15.04.2026"."""
+    return day.strftime("%d.%m.%Y") if day else missing
+
+
+def format_long_date_nb(day: dt.date | dt.datetime | None, missing: str = "ukjent") -> str:
+    """"23. november 2026"."""
+    if day is None:
+        return missing
+    return f"{day.day}. {MONTHS_NB[day.month - 1]} {day.year}"
+
+
+def format_month_nb(day: dt.date | dt.datetime) -> str:
+    """"mars 2027"."""
+    return f"{MONTHS_NB[day.month - 1]} {day.year}"
+
+
+def value_text(value: Any, unit: str) -> str:
+    if is_missing(value):
+        return MISSING
+    return format_value_nb(float(value), unit)
+
+
+def value_with_period(value: Any, unit: str, period: Any, preliminary: bool = False) -> str:
+    """"23,1 % (2025)"; "23,1 % (2025, foreløpig)" while the source has published only preliminary
+    figures for the period (KOSTRA between March and June)."""
+    if is_missing(value):
+        return MISSING
+    text = format_value_nb(float(value), unit)
+    if period in (None, ""):
+        return text
+    return f"{text} ({period}, foreløpig)" if preliminary else f"{text} ({period})"
+
+
+def signed_number(x: float, decimals: int) -> str:
+    text = format_number_nb(x, decimals)
+    if text.lstrip("-").replace("0", "").replace(",", "").strip() == "":
+        return text.lstrip("-")  # 0,0 has no sign
+    if x > 0:
+        return "+" + text
+    return "−" + text.lstrip("-")  # a real minus sign
+
+
+def improvement_text(improvement: Any, improvement_pp: Any, unit: str) -> str:
+    """Forbedring in the metric's unit: percentage points ("pp") for shares; positive = better."""
+    if unit == "percent":
+        x = improvement_pp if not is_missing(improvement_pp) else improvement
+        if is_missing(x):
+            return "–"
+        return f"{signed_number(float(x), 1)} pp"
+    if is_missing(improvement):
+        return "–"
+    x = float(improvement)
+    if unit == "count":
+        text = signed_number(x, 0 if x.is_integer() else 1)
+        return text
+    if unit == "years":
+        return f"{signed_number(x, 1)} år"
+    if unit == "per_1000":
+        return f"{signed_number(x, 1)} per 1 000"
+    return signed_number(x, 1)
+
+
+def target_text(target_kind: str | None, target_value: Any, target_year: Any, unit: str, direction: str) -> str:
+    """Mål as the plan states it: a number for a year, or a direction relative to the 0-punkt."""
+    year = f" ({int(target_year)})" if not is_missing(target_year) else ""
+    if target_kind == "numeric" and not is_missing(target_value):
+        return f"{format_value_nb(float(target_value), unit)}{year}"
+    if target_kind == "direction":
+        word = TARGET_DIRECTION_LABEL.get(direction, "nærmere målverdien")
+        return f"{word}{year}"
+    return "–"
+
+
+def owners_list(owners: str | None) -> list[str]:
+    return [o.strip() for o in (owners or "").split(";") if o.strip()]
+
+
+def slice_periods(slice_json: str | None) -> list[int | str]:
+    """The periods a delivered file covers, from ``meta.file_loads.slice`` (a JSON list of years,
+    school years like "2016/17", or ``["*"]`` for a file that is the whole table)."""
+    return json.loads(slice_json) if slice_json else []
+
+
+def periods_text(slice_json: str | None) -> str:
+    """"2014–2024" for a run of years, "2016/17" for a school year, "hele registeret" for a file
+    that is the whole table."""
+    periods = slice_periods(slice_json)
+    if periods == ["*"]:
+        return "hele registeret"
+    if periods and all(isinstance(p, int) for p in periods):
+        years = sorted(periods)
+        if len(years) > 1 and years == list(range(years[0], years[-1] + 1)):
+            return f"{years[0]}–{years[-1]}"
+        periods = years
+    return ", ".join(str(p) for p in periods)

@@ -1,0 +1,379 @@
+"""The scorecard view model: the plan's table per area and report year (pure functions on Polars
+frames, no Streamlit), shared by the dashboard and the status report.
+
+The scorecard table has the plan's own columns: Hva | 0-punkt | Mål | Status | Forbedring, plus
+the status class (icon + text), a note (foreldet, skjermet, first year with data) and the
+explanation the metrics engine wrote. Each row is a :class:`ScorecardRow` with structured fields
+(the status-class code, and per cell the shown text with its value and period apart); the
+Polars ``frame`` with Norwegian column headings is only for showing and exporting. Readers use
+the rows, never the headings or the shown strings.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import polars as pl
+
+from pipelines.catalogue import LEVEL_RANK
+from pipelines.metrics.codes import NO_DATA, report_clock
+from presentation import formatting as fmt
+from presentation.suppression import SuppressionRule
+from presentation.vocabulary import LEVEL_LABEL, MISSING, NOT_AVAILABLE, STATUS_CSS
+
+SPARK = "Utvikling"
+SCORECARD_COLUMNS = ["Hva", "0-punkt", "Mål", "Status", "Forbedring", "Vurdering", SPARK, "Merknad", "Forklaring"]
+CONTEXT_COLUMNS = ["Hva", "0-punkt", "Status", "Endring", SPARK, "Merknad"]
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One shown cell: the whole ``text`` ("13,7 % (2014)"), and its parts for rendering: the
+    ``value`` ("13,7 %"), the ``period`` ("2014", "2025, foreløpig"; None when it has none), and
+    ``muted`` for cells that hold no figure (mangler data, skjermet, ikke tilgjengelig)."""
+
+    text: str
+    value: str
+    period: str | None = None
+    muted: bool = False
+
+    @classmethod
+    def plain(cls, text: str, *, muted: bool = False) -> Cell:
+        return cls(text, text, None, muted)
+
+
+@dataclass(frozen=True)
+class ScorecardCells:
+    """The plan's five columns for one scorecard row (any area, survey group or report year)."""
+
+    baseline: Cell
+    target: Cell
+    status: Cell
+    improvement: Cell
+    status_class: str  # the code (pipelines.metrics.codes); NO_DATA when the row has none
+    status_text: str  # "✔ på sporet"
+
+
+@dataclass(frozen=True)
+class ScorecardRow:
+    """One metric in the plan's table for one area and report year."""
+
+    metric_id: str
+    label: str
+    satsingsomrade: str
+    satsingsomrade_label: str
+    available: bool  # False: the metric is not available at the area's level
+    status_class: str | None  # None where the metric is not available for the area
+    cells: ScorecardCells
+    note: str  # Merknad
+    explanation: str  # Forklaring (the metrics engine's explanation)
+    spark: list[float] = field(default_factory=list)
+    spark_label: str = ""  # text alternative of the sparkline
+
+    def as_display(self) -> dict[str, Any]:
+        """The row under the plan's Norwegian column headings (for the frame and the exports)."""
+        c = self.cells
+        return {"Satsingsområde": self.satsingsomrade_label, "Hva": self.label, "0-punkt": c.baseline.text,
+                "Mål": c.target.text, "Status": c.status.text, "Forbedring": c.improvement.text,
+                "Endring": c.improvement.text, "Vurdering": c.status_text, SPARK: self.spark,
+                "Merknad": self.note, "Forklaring": self.explanation}
+
+
+@dataclass(frozen=True)
+class ScorecardTable:
+    """The plan's table: structured ``rows`` and the same as a display ``frame``."""
+
+    frame: pl.DataFrame  # strings under the plan's headings, plus a list column "Utvikling" for the sparkline
+    rows: list[ScorecardRow]
+
+    @property
+    def metric_ids(self) -> list[str]:
+        return [r.metric_id for r in self.rows]
+
+    @property
+    def satsingsomrader(self) -> list[str]:
+        """The satsingsområde id of each row."""
+        return [r.satsingsomrade for r in self.rows]
+
+    @property
+    def status_classes(self) -> list[str | None]:
+        """The status-class code of each row; None where the metric is not available for the area."""
+        return [r.status_class for r in self.rows]
+
+    @property
+    def spark_labels(self) -> list[str]:
+        return [r.spark_label for r in self.rows]
+
+    def row(self, metric_id: str) -> ScorecardRow | None:
+        return next((r for r in self.rows if r.metric_id == metric_id), None)
+
+    def export_frame(self) -> pl.DataFrame:
+        """Exactly what is visible, without the sparkline (a picture, not a value)."""
+        return self.frame.drop(SPARK, strict=False)
+
+
+def judged_on(report_year: int, latest_report_year: int, as_of: dt.date | None) -> dt.date | None:
+    """The day a report year's status was judged on: the snapshot's ``as_of`` for the latest
+    report year, the end of the following year for earlier ones (the scorecard's own rule,
+    ``pipelines.metrics.codes.report_clock``); None when the snapshot has no ``as_of``."""
+    return report_clock(report_year, latest_report_year, as_of) if as_of else None
+
+
+def _series_by_metric(series: pl.DataFrame) -> dict[str, list[dict]]:
+    out: dict[str, list[dict]] = {}
+    for row in series.iter_rows(named=True):
+        out.setdefault(row["metric_id"], []).append(row)
+    return out
+
+
+def latest_suppressed(rows: list[dict], year: int | None = None) -> dict | None:
+    """The suppressed observation that explains a missing value (at ``year``, else the latest)."""
+    candidates = [r for r in rows if r.get("suppressed") and (year is None or r["year"] == year)]
+    if not candidates:
+        return None
+    return max(candidates, key=lambda r: r["year"])
+
+
+def available_at(lowest_level: str | None, area_level: str) -> bool:
+    """Can a metric whose finest level is ``lowest_level`` be shown for an area of ``area_level``?"""
+    if not lowest_level:
+        return True
+    if lowest_level == "team" and area_level == "skole" or lowest_level == "skole" and area_level == "team":
+        return False
+    return LEVEL_RANK.get(area_level, 0) <= LEVEL_RANK.get(lowest_level, 0)
+
+
+def _value_cell(value: Any, unit: str, period: Any, preliminary: bool = False) -> Cell:
+    text = fmt.value_with_period(value, unit, period, preliminary=preliminary)
+    if fmt.is_missing(value):
+        return Cell.plain(text, muted=True)
+    if period in (None, ""):
+        return Cell.plain(text)
+    return Cell(text, fmt.value_text(value, unit), f"{period}, foreløpig" if preliminary else str(period))
+
+
+def _target_cell(kind: str | None, value: Any, year: Any, unit: str, direction: str) -> Cell:
+    text = fmt.target_text(kind, value, year, unit, direction)
+    words = fmt.target_text(kind, value, None, unit, direction)  # the same Mål without its year
+    if words == text:
+        return Cell.plain(text)
+    return Cell(text, words, str(int(year)))
+
+
+def scorecard_cells(s: dict, obs: list[dict], *, unit: str, direction: str,
+                    suppression: SuppressionRule) -> ScorecardCells:
+    """0-punkt, Mål, Status, Forbedring and Vurdering of one ``scorecard`` row ``s``; ``obs`` are
+    the same cell's observations (to tell *skjermet*, worded with ``suppression``, from *mangler data*)."""
+    baseline = _value_cell(s["baseline_value"], unit, s["baseline_period"])
+    if fmt.is_missing(s["baseline_value"]) and (sup := latest_suppressed(obs, s["baseline_year"])):
+        baseline = Cell.plain(suppression.cell(sup["suppression_reason"]), muted=True)
+    status = _value_cell(s["status_value"], unit, s["status_period"], preliminary=bool(s.get("status_preliminary")))
+    if fmt.is_missing(s["status_value"]):
+        sup = latest_suppressed(obs, s["status_year"]) or latest_suppressed(obs)
+        if sup:
+            status = Cell.plain(f"{suppression.cell(sup['suppression_reason'])} ({sup['period']})", muted=True)
+    return ScorecardCells(
+        baseline=baseline,
+        target=_target_cell(s["target_kind"], s["target_value"], s["target_year"], unit, direction),
+        status=status,
+        improvement=Cell.plain(fmt.improvement_text(s["improvement"], s["improvement_pp"], unit)),
+        status_class=s["status_class"] or NO_DATA,
+        status_text=fmt.status_text(s["status_class"]),
+    )
+
+
+def _notes(s: dict, metric: dict) -> str:
+    notes: list[str] = []
+    if s["stale"]:
+        notes.append(f"Foreldet: siste tall er fra {s['status_period']}")
+    if s.get("status_preliminary"):
+        notes.append(f"Foreløpige tall for {s['status_period']}; de endelige kommer senere i året")
+    if s["baseline_is_first_year"]:
+        notes.append(f"0-punkt er første år med data ({s['baseline_period']})")
+    if metric.get("baseline_note"):
+        notes.append(metric["baseline_note"])
+    return "; ".join(notes)
+
+
+def _row(m: dict, s: dict | None, obs: list[dict], *, area_level: str, suppression: SuppressionRule) -> ScorecardRow:
+    unit, direction = m["unit"], m["direction"]
+    shown_obs = [r for r in obs if r["value"] is not None]
+    spark = [float(r["value"]) for r in shown_obs]
+    spark_label = (f"Utvikling {shown_obs[0]['period']}–{shown_obs[-1]['period']}: fra "
+                   f"{fmt.value_text(shown_obs[0]['value'], unit)} til {fmt.value_text(shown_obs[-1]['value'], unit)}"
+                   if len(shown_obs) > 1 else "For få år til å vise utvikling")
+    common = {"metric_id": m["metric_id"], "label": m["label"], "satsingsomrade": m["satsingsomrade"],
+              "satsingsomrade_label": m["satsingsomrade_label"]}
+    if not available_at(m["lowest_level"], area_level):
+        na = Cell.plain(NOT_AVAILABLE.format(level=LEVEL_LABEL.get(area_level, area_level)), muted=True)
+        note = ("Finnes bare for hele kommunen" if m["lowest_level"] == "kommune"
+                else f"Finnes bare ned til nivå {LEVEL_LABEL.get(m['lowest_level'])}")
+        cells = ScorecardCells(na, na, na, na, status_class=NO_DATA, status_text="–")
+        return ScorecardRow(**common, available=False, status_class=None, cells=cells, note=note, explanation="")
+    if s is None:
+        sup = latest_suppressed(obs)
+        status = (Cell.plain(suppression.cell(sup["suppression_reason"]), muted=True) if sup
+                  else Cell.plain(MISSING, muted=True))
+        dash = Cell.plain("–")
+        cells = ScorecardCells(Cell.plain(MISSING, muted=True), dash, status, dash, status_class=NO_DATA,
+                               status_text=fmt.status_text(NO_DATA))
+        return ScorecardRow(**common, available=True, status_class=NO_DATA, cells=cells, note="", explanation="",
+                            spark=spark, spark_label=spark_label)
+    cells = scorecard_cells(s, obs, unit=unit, direction=direction, suppression=suppression)
+    return ScorecardRow(**common, available=True, status_class=cells.status_class, cells=cells, note=_notes(s, m),
+                        explanation=s["explanation"] or "", spark=spark, spark_label=spark_label)
+
+
+def scorecard_table(
+    catalogue: pl.DataFrame,
+    scorecard: pl.DataFrame,
+    series: pl.DataFrame,
+    *,
+    area_level: str,
+    suppression: SuppressionRule,
+    kind: str = "target",
+    metric_ids: list[str] | None = None,
+) -> ScorecardTable:
+    """The scorecard for one area and report year.
+
+    ``catalogue``: ``metric_catalogue`` rows; ``scorecard``: that area's rows for the report year
+    (headline group); ``series``: the area's headline ``metric_values`` up to the report year
+    (for the sparkline and to tell *skjermet* from *mangler data*); ``suppression``: the snapshot's
+    small-number rule, which words why a cell is *skjermet*.
+    """
+    cat = catalogue.filter(pl.col("kind") == kind)
+    if metric_ids is not None:
+        cat = cat.filter(pl.col("metric_id").is_in(metric_ids))
+    sc = {r["metric_id"]: r for r in scorecard.iter_rows(named=True)}
+    by_metric = _series_by_metric(series)
+    rows = [_row(m, sc.get(m["metric_id"]), by_metric.get(m["metric_id"], []), area_level=area_level,
+                 suppression=suppression)
+            for m in cat.iter_rows(named=True)]
+
+    columns = ["Satsingsområde"] + (SCORECARD_COLUMNS if kind == "target" else CONTEXT_COLUMNS)
+    if rows:
+        frame = pl.DataFrame([r.as_display() for r in rows]).select(columns)
+    else:
+        frame = pl.DataFrame({c: [] for c in columns}, schema={c: (pl.List(pl.Float64) if c == SPARK else pl.Utf8)
+                                                                for c in columns})
+    return ScorecardTable(frame=frame, rows=rows)
+
+
+TABLE_CSS = """
+<style>
+.sbu-wrap { overflow-x: auto; margin-bottom: 0.5rem; }
+table.sbu-sc { width: 100%; border-collapse: collapse; font-size: 0.92rem; line-height: 1.35; table-layout: fixed; }
+table.sbu-sc caption { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
+table.sbu-sc th, table.sbu-sc td { padding: 6px 8px; border-bottom: 1px solid #E3E3E3; vertical-align: top;
+  text-align: left; }
+table.sbu-sc thead th { background: #F2F4F7; font-weight: 600; border-bottom: 2px solid #C9CED6; white-space: nowrap; }
+table.sbu-sc tbody th { font-weight: 500; }
+table.sbu-sc tbody th a { color: #0B57A4; text-decoration: none; }
+table.sbu-sc tbody th a:hover, table.sbu-sc tbody th a:focus { text-decoration: underline; }
+table.sbu-sc td.na-row { color: #5A5A5A; font-style: italic; }
+table.sbu-sc .p { color: #5A5A5A; font-size: 0.85em; }
+table.sbu-sc .note { display: block; color: #5A5A5A; font-size: 0.82em; font-weight: 400; margin-top: 2px; }
+table.sbu-sc .na { color: #5A5A5A; font-style: italic; }
+.sbu-st { display: inline-block; padding: 1px 8px; border-radius: 999px; border: 1px solid; white-space: nowrap;
+  font-size: 0.88em; color: #1F1F1F; }
+.sbu-st.on { background: #E1F3EC; border-color: #009E73; }
+.sbu-st.off { background: #FBE3D6; border-color: #D55E00; }
+.sbu-st.unsure { background: #FFF3D1; border-color: #E69F00; }
+.sbu-st.nodata { background: #EFEFEF; border-color: #8A8A8A; }
+.sbu-st.none { background: #FFFFFF; border-color: #B5B5B5; }
+@media (max-width: 900px) { table.sbu-sc { font-size: 0.84rem; min-width: 760px; } }
+</style>
+"""
+
+
+_NBSP = re.compile(r"(?<=\d) (?=\d|%|pp\b|år\b|per\b)|(?<=per) (?=\d)")
+
+
+def _nowrap_numbers(text: str) -> str:
+    """Keep "54,9 per 1 000" and "+3,3 pp" on one line (non-breaking spaces inside numbers)."""
+    return _NBSP.sub("\u00a0", text)
+
+
+def _cell_html(cell: Cell) -> str:
+    """A value with its period in a smaller, muted span; a cell without a figure in italics."""
+    if cell.muted:
+        return f'<span class="na">{html.escape(cell.text)}</span>'
+    if cell.period is not None:
+        return f'{html.escape(_nowrap_numbers(cell.value))} <span class="p">({html.escape(cell.period)})</span>'
+    return html.escape(_nowrap_numbers(cell.text))
+
+
+def scorecard_html(table: ScorecardTable, *, hrefs: list[str] | None = None, caption: str | None = None,
+                   rows: list[int] | None = None) -> str:
+    """The plan's table as an accessible HTML table (wraps long labels, prints, reads aloud).
+
+    Status is an icon *and* text (colour only reinforces it); each sparkline has a text alternative;
+    each metric name links to its Indikator page when ``hrefs`` is given.
+    """
+    from presentation.charts import sparkline_svg
+
+    target = "Mål" in table.frame.columns
+    cols = ["0-punkt", "Mål", "Status", "Forbedring", "Vurdering"] if target else ["0-punkt", "Status", "Endring"]
+    widths = ([31, 11, 17, 12, 9, 12, 8] if target else [44, 14, 14, 12, 16])
+    colgroup = "<colgroup>" + "".join(f'<col style="width:{w}%">' for w in widths) + "</colgroup>"
+    head = "".join(f'<th scope="col">{c}</th>' for c in ["Hva", *cols, "Utvikling"])
+    body = []
+    for i in rows if rows is not None else range(len(table.rows)):
+        r = table.rows[i]
+        cells_by_col = {"0-punkt": r.cells.baseline, "Mål": r.cells.target, "Status": r.cells.status,
+                        "Forbedring": r.cells.improvement, "Endring": r.cells.improvement}
+        label = html.escape(r.label)
+        if hrefs:
+            label = f'<a href="{html.escape(hrefs[i])}">{label}</a>'
+        note = f'<span class="note">{html.escape(r.note)}</span>' if r.note and r.available else ""
+        cells = [f'<th scope="row">{label}{note}</th>']
+        if not r.available:  # not available for this area level: one explaining cell
+            cells.append(f'<td class="na-row" colspan="{len(cols) + 1}">{html.escape(r.cells.baseline.text)} '
+                         f'({html.escape(r.note)[:1].lower() + html.escape(r.note)[1:]})</td>')
+            body.append("<tr>" + "".join(cells) + "</tr>")
+            continue
+        for c in cols:
+            if c == "Vurdering":
+                tip = html.escape(r.explanation)
+                cells.append(f'<td class="n"><span class="sbu-st {STATUS_CSS.get(r.status_class, "none")}" '
+                             f'title="{tip}">{html.escape(r.cells.status_text)}</span></td>')
+            else:
+                cells.append(f'<td class="n">{_cell_html(cells_by_col[c])}</td>')
+        svg = sparkline_svg(r.spark, r.spark_label)
+        cells.append(f"<td>{svg}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
+    return (f'{TABLE_CSS}<div class="sbu-wrap"><table class="sbu-sc">{cap}{colgroup}<thead><tr>{head}</tr></thead>'
+            f"<tbody>{''.join(body)}</tbody></table></div>")
+
+
+def values_table(values: pl.DataFrame, unit: str, *, suppression: SuppressionRule,
+                 with_area: bool = False) -> pl.DataFrame:
+    """A metric's observations as shown: suppressed cells say *skjermet* and why (worded with the
+    snapshot's thresholds), never 0 or blank."""
+    rows = []
+    for r in values.iter_rows(named=True):
+        if r["suppressed"]:
+            shown = suppression.cell(r["suppression_reason"])
+            num = den = interval = "skjermet"
+        else:
+            shown = fmt.value_text(r["value"], unit)
+            num = fmt.format_number_nb(r["numerator"], 0 if unit != "years" else 1) if not fmt.is_missing(r["numerator"]) else "–"
+            den = fmt.format_number_nb(r["denominator"], 0) if not fmt.is_missing(r["denominator"]) else "–"
+            if not fmt.is_missing(r.get("ci_low")) and not fmt.is_missing(r.get("ci_high")):
+                interval = f"{fmt.value_text(r['ci_low'], unit)} – {fmt.value_text(r['ci_high'], unit)}"
+            else:
+                interval = "–"
+        row = {}
+        if with_area:
+            row["Område"] = r["area_name"]
+        row.update({"Periode": r["period"], "Verdi": shown, "Teller": num, "Nevner": den, "95 %-intervall": interval})
+        rows.append(row)
+    if not rows:
+        cols = (["Område"] if with_area else []) + ["Periode", "Verdi", "Teller", "Nevner", "95 %-intervall"]
+        return pl.DataFrame({c: [] for c in cols}, schema={c: pl.Utf8 for c in cols})
+    return pl.DataFrame(rows)

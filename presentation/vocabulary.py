@@ -1,0 +1,77 @@
+"""Display vocabulary: how codes are shown (no formatting logic, no imports beyond the codes).
+
+Codes come from the pipeline (``pipelines.metrics.codes`` for status classes, the catalogue for
+units, directions, sources, levels); this module only says how each is shown to people.
+"""
+
+from __future__ import annotations
+
+from pipelines.catalogue import LEVEL_RANK
+from pipelines.metrics.codes import NO_DATA, NO_TARGET, OFF_TRACK, ON_TRACK, STATUS_CLASSES, UNCERTAIN
+
+# Status classes in the order summaries list them.
+STATUS_ORDER: tuple[str, ...] = STATUS_CLASSES
+# The words shown for a class (the codes are the plan's own words).
+STATUS_LABEL = {c: c for c in STATUS_CLASSES}
+# An icon *and* the text, never colour alone. The symbols are plain Unicode that the
+# DejaVu/Liberation fonts carry (no emoji font needed on the server or in the browser).
+STATUS_ICON = {
+    ON_TRACK: "✔",
+    OFF_TRACK: "✖",
+    UNCERTAIN: "≈",
+    NO_DATA: "○",
+    NO_TARGET: "–",
+}
+STATUS_HELP = {
+    ON_TRACK: "Status er minst like god som den rette linjen fra 0-punkt til Mål tilsier.",
+    OFF_TRACK: "Status er dårligere enn forventet, og forskjellen er større enn den statistiske usikkerheten.",
+    UNCERTAIN: "Forskjellen ligger innenfor den statistiske usikkerheten (95 %-intervall / p ≥ 0,05).",
+    NO_DATA: "Det mangler status eller 0-punkt for perioden kilden skulle ha levert.",
+    NO_TARGET: "Indikatoren følges som kontekst uten mål.",
+}
+# The CSS class of a status badge (dashboard table and report share the names).
+STATUS_CSS = {ON_TRACK: "on", OFF_TRACK: "off", UNCERTAIN: "unsure", NO_DATA: "nodata", NO_TARGET: "none"}
+
+SCHOOL_LEVEL_LABEL = {"alle": "Alle trinn", "uks": "Ungdomsskole (8.–10.)", "vgs": "Videregående (1.–3.)"}
+GENDER_LABEL = {"alle": "Begge kjønn", "jenter": "Jenter", "gutter": "Gutter"}
+# Survey groups in the order they are listed.
+SCHOOL_LEVEL_ORDER = {"alle": 0, "uks": 1, "vgs": 2}
+GENDER_ORDER = {"alle": 0, "jenter": 1, "gutter": 2}
+LEVEL_LABEL = {"kommune": "kommune", "bydel": "bydel", "skole": "skole", "team": "team"}
+
+
+def level_rank(level: str | None) -> int:
+    """Where an area level is listed: kommune, bydel, then skole and team (the catalogue's
+    ``LEVEL_RANK``); an unknown level last."""
+    return LEVEL_RANK.get(level, max(LEVEL_RANK.values()) + 1)
+
+
+UNIT_LABEL = {"percent": "prosent", "count": "antall", "years": "år", "per_1000": "per 1 000", "nok": "kroner"}
+DIRECTION_LABEL = {
+    "lower": "lavere er bedre",
+    "higher": "høyere er bedre",
+    "towards_target": "nærmere målverdien er bedre",
+    "context": "kontekst (ingen retning)",
+}
+# A directional Mål ("lavere/høyere enn 0-punkt"); callers word the other directions themselves.
+TARGET_DIRECTION_LABEL = {"lower": "lavere enn 0-punkt", "higher": "høyere enn 0-punkt"}
+SOURCE_LABEL = {
+    "ungdata": "Ungdata (ungdomsundersøkelsen)",
+    "absence": "Fravær (skoleadministrativt system)",
+    "ppt": "PP-tjenesten",
+    "child_welfare": "Barnevern (SSB/KOSTRA)",
+    "services": "Tjenestenes egne årstall",
+    "population": "Befolkning (SSB)",
+    "ssb_outcomes": "SSB/NAV",
+    "school_register": "Skoleregister",
+}
+# meta.file_loads.status as shown.
+LOAD_STATUS_LABEL = {"loaded": "lastet", "replaced": "erstattet", "quarantined": "karantene"}
+# An asset check's result as shown (icon and text).
+CHECK_RESULT_LABEL = {True: "✔ bestått", False: "✖ feilet"}
+
+MONTHS_NB = ("januar", "februar", "mars", "april", "mai", "juni", "juli", "august", "september", "oktober",
+             "november", "desember")
+
+NOT_AVAILABLE = "ikke tilgjengelig for {level}"
+MISSING = "mangler data"
