@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8501
 DAGSTER_PORT ?= 3000
 
-.PHONY: run test setup browser demo-data pipeline report dashboard dagster-ui benchmark clean
+.PHONY: run test lint format setup browser demo-data pipeline report dashboard dagster-ui benchmark clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -44,7 +44,17 @@ run: demo-data pipeline dashboard
 dagster-ui: setup browser
 	$(PY) -m pipelines.ui --port $(DAGSTER_PORT)
 
-test: setup browser
+## Lint and format check (ruff, configured in pyproject.toml); part of `make test`, so CI enforces it.
+lint: setup
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+## Apply ruff's fixes and formatting.
+format: setup
+	$(PY) -m ruff check --fix .
+	$(PY) -m ruff format .
+
+test: setup browser lint
 	$(PY) -m pytest
 
 benchmark: setup browser

@@ -22,18 +22,30 @@ HERE = Path(__file__).resolve().parent
 # server into the legacy multipage mode, where a deep link opened first (e.g. /indikator?...) would run the
 # page file directly – without this script's navigation and demo-data banner.
 
-st.set_page_config(page_title="Sammen for barn og unge – oppfølging", page_icon=":material/monitoring:",
-                   layout="wide")
+st.set_page_config(page_title="Sammen for barn og unge – oppfølging", page_icon=":material/monitoring:", layout="wide")
 
 PAGES = [
-    st.Page(HERE / "app_pages" / "oversikt.py", title="Styringsgruppen – oversikt", icon=":material/dashboard:",
-            url_path="oversikt", default=True),
+    st.Page(
+        HERE / "app_pages" / "oversikt.py",
+        title="Styringsgruppen – oversikt",
+        icon=":material/dashboard:",
+        url_path="oversikt",
+        default=True,
+    ),
     st.Page(HERE / "app_pages" / "indikator.py", title="Indikator", icon=":material/show_chart:", url_path="indikator"),
-    st.Page(HERE / "app_pages" / "resultatavtale.py", title="Resultatavtale", icon=":material/assignment:",
-            url_path="resultatavtale"),
+    st.Page(
+        HERE / "app_pages" / "resultatavtale.py",
+        title="Resultatavtale",
+        icon=":material/assignment:",
+        url_path="resultatavtale",
+    ),
     st.Page(HERE / "app_pages" / "omrader.py", title="Områder", icon=":material/map:", url_path="omrader"),
-    st.Page(HERE / "app_pages" / "datakvalitet.py", title="Datakvalitet", icon=":material/fact_check:",
-            url_path="datakvalitet"),
+    st.Page(
+        HERE / "app_pages" / "datakvalitet.py",
+        title="Datakvalitet",
+        icon=":material/fact_check:",
+        url_path="datakvalitet",
+    ),
 ]
 
 page = st.navigation(PAGES, position="top")  # top navigation leaves the full width to the tables

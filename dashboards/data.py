@@ -24,8 +24,8 @@ import duckdb
 import polars as pl
 import streamlit as st
 
-from presentation.suppression import SuppressionRule
 from pipelines.settings import Settings
+from presentation.suppression import SuppressionRule
 
 __all__ = [
     "SnapshotMissing",
@@ -127,8 +127,15 @@ def snapshot_info() -> SnapshotInfo | None:
     if df.is_empty():
         return SnapshotInfo(None, None, False, None, path)
     row = df.row(0, named=True)
-    return SnapshotInfo(row["published_at"], row["as_of"], bool(row["demo_data"]), row["run_id"], path,
-                        row.get("min_count"), row.get("min_respondents"))
+    return SnapshotInfo(
+        row["published_at"],
+        row["as_of"],
+        bool(row["demo_data"]),
+        row["run_id"],
+        path,
+        row.get("min_count"),
+        row.get("min_respondents"),
+    )
 
 
 def suppression_rule() -> SuppressionRule:
@@ -171,8 +178,9 @@ def scorecard_rows(metric_id: str, area_code: str, school_level: str = "alle", g
     )
 
 
-def metric_values(metric_id: str, area_codes: list[str] | tuple[str, ...], school_level: str = "alle",
-                  gender: str = "alle") -> pl.DataFrame:
+def metric_values(
+    metric_id: str, area_codes: list[str] | tuple[str, ...], school_level: str = "alle", gender: str = "alle"
+) -> pl.DataFrame:
     """The yearly series of one metric for some areas and one survey group."""
     codes = list(area_codes)
     if not codes:
@@ -204,8 +212,7 @@ def sparkline_values(area_code: str, max_year: int) -> pl.DataFrame:
 
 def survey_groups(metric_id: str) -> tuple[list[str], list[str]]:
     """The school levels and genders a metric is broken down by (``['alle']`` when not a survey)."""
-    df = query(
-        "SELECT DISTINCT school_level, gender FROM main.metric_values WHERE metric_id = ?", (metric_id,))
+    df = query("SELECT DISTINCT school_level, gender FROM main.metric_values WHERE metric_id = ?", (metric_id,))
     return sorted(set(df["school_level"].to_list())), sorted(set(df["gender"].to_list()))
 
 
@@ -214,8 +221,9 @@ def target_history(metric_id: str) -> pl.DataFrame:
 
 
 def provenance(metric_id: str) -> pl.DataFrame:
-    return query("SELECT * FROM main.metric_provenance WHERE metric_id = ? ORDER BY loaded_at DESC, file_name",
-                 (metric_id,))
+    return query(
+        "SELECT * FROM main.metric_provenance WHERE metric_id = ? ORDER BY loaded_at DESC, file_name", (metric_id,)
+    )
 
 
 def file_loads() -> pl.DataFrame:
@@ -238,8 +246,9 @@ def services() -> list[str]:
 
 def has_table(name: str) -> bool:
     """Does the snapshot hold ``main.<name>``? (Older snapshots may lack newer tables.)"""
-    df = query("SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_schema = 'main' AND table_name = ?",
-               (name,))
+    df = query(
+        "SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_schema = 'main' AND table_name = ?", (name,)
+    )
     return bool(df["n"][0])
 
 

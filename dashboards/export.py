@@ -14,8 +14,9 @@ def to_csv_bytes(frame: pl.DataFrame) -> bytes:
     return b"\xef\xbb\xbf" + frame.write_csv(separator=";").encode("utf-8")
 
 
-def to_xlsx_bytes(frame: pl.DataFrame, *, sheet: str = "Tabell", title: str | None = None,
-                  notes: Sequence[str] = ()) -> bytes:
+def to_xlsx_bytes(
+    frame: pl.DataFrame, *, sheet: str = "Tabell", title: str | None = None, notes: Sequence[str] = ()
+) -> bytes:
     """One worksheet with the table (header in row 1), and an "Om uttrekket" sheet with context."""
     buf = io.BytesIO()
     wb = xlsxwriter.Workbook(buf, {"in_memory": True})

@@ -21,8 +21,10 @@ P_METRIC, P_AREA, P_YEAR, P_SERVICE, P_LEVEL, P_GENDER = "indikator", "omrade", 
 
 
 def demo_banner() -> None:
-    st.warning(f"**{DEMO_BANNER}.** Alle tall i denne løsningen er genererte eksempeldata for utprøving.",
-               icon=":material/science:")
+    st.warning(
+        f"**{DEMO_BANNER}.** Alle tall i denne løsningen er genererte eksempeldata for utprøving.",
+        icon=":material/science:",
+    )
 
 
 def missing_snapshot(path: Any) -> None:
@@ -36,7 +38,7 @@ def missing_snapshot(path: Any) -> None:
 
 
 def snapshot_caption(info: data.SnapshotInfo) -> str:
-    """"Status per 15.04.2026 · publisert …": the day the pipeline run judged the status on (what
+    """ "Status per 15.04.2026 · publisert …": the day the pipeline run judged the status on (what
     is foreldet, what is overdue), stored in the snapshot, and when the data were published."""
     published = fmt.format_datetime_nb(info.published_at, missing="ukjent")
     return f"Status per {fmt.format_date_nb(info.as_of)} · publisert {published}"
@@ -46,8 +48,17 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower().replace("æ", "ae").replace("ø", "o").replace("å", "a")).strip("-")
 
 
-def qp_select(label: str, options: Sequence[Any], *, param: str, key: str, default: Any = None,
-              format_func: Callable[[Any], str] = str, container: Any = None, help: str | None = None) -> Any:
+def qp_select(
+    label: str,
+    options: Sequence[Any],
+    *,
+    param: str,
+    key: str,
+    default: Any = None,
+    format_func: Callable[[Any], str] = str,
+    container: Any = None,
+    help: str | None = None,
+) -> Any:
     """A selectbox whose value lives in the URL query parameter ``param`` (deep link).
 
     On the first render of the page in a session the value comes from the URL when it names a valid
@@ -78,8 +89,15 @@ def qp_select(label: str, options: Sequence[Any], *, param: str, key: str, defau
     return value
 
 
-def download_buttons(frame: pl.DataFrame, basename: str, *, key: str, title: str | None = None,
-                     notes: Sequence[str] = (), container: Any = None) -> None:
+def download_buttons(
+    frame: pl.DataFrame,
+    basename: str,
+    *,
+    key: str,
+    title: str | None = None,
+    notes: Sequence[str] = (),
+    container: Any = None,
+) -> None:
     """CSV and Excel of exactly ``frame`` (the visible, suppressed table)."""
     container = container or st
     info = data.snapshot_info()
@@ -91,13 +109,24 @@ def download_buttons(frame: pl.DataFrame, basename: str, *, key: str, title: str
     extra.append((info.suppression if info else SuppressionRule(None, None)).description())
     name = _slug(basename) or "tabell"
     row = container.container(horizontal=True, gap="small")
-    row.download_button("Last ned CSV", export.to_csv_bytes(frame), file_name=f"{name}.csv",
-                       mime="text/csv", key=f"{key}_csv", icon=":material/download:", on_click="ignore")
     row.download_button(
-        "Last ned Excel", export.to_xlsx_bytes(frame, sheet=(title or "Tabell")[:31], title=title, notes=extra),
-        file_name=f"{name}.xlsx", key=f"{key}_xlsx", icon=":material/download:", on_click="ignore",
-        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-
+        "Last ned CSV",
+        export.to_csv_bytes(frame),
+        file_name=f"{name}.csv",
+        mime="text/csv",
+        key=f"{key}_csv",
+        icon=":material/download:",
+        on_click="ignore",
+    )
+    row.download_button(
+        "Last ned Excel",
+        export.to_xlsx_bytes(frame, sheet=(title or "Tabell")[:31], title=title, notes=extra),
+        file_name=f"{name}.xlsx",
+        key=f"{key}_xlsx",
+        icon=":material/download:",
+        on_click="ignore",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
 
 
 def survey_group_select(metric_id: str, key_prefix: str) -> tuple[str, str]:
@@ -110,10 +139,24 @@ def survey_group_select(metric_id: str, key_prefix: str) -> tuple[str, str]:
                 del st.query_params[p]
         return "alle", "alle"
     c1, c2, _ = st.columns([2, 2, 2])
-    level = qp_select("Trinn", levels, param=P_LEVEL, key=f"{key_prefix}_level", default="alle",
-                      format_func=lambda v: voc.SCHOOL_LEVEL_LABEL.get(v, v), container=c1)
-    gender = qp_select("Kjønn", genders, param=P_GENDER, key=f"{key_prefix}_gender", default="alle",
-                       format_func=lambda v: voc.GENDER_LABEL.get(v, v), container=c2)
+    level = qp_select(
+        "Trinn",
+        levels,
+        param=P_LEVEL,
+        key=f"{key_prefix}_level",
+        default="alle",
+        format_func=lambda v: voc.SCHOOL_LEVEL_LABEL.get(v, v),
+        container=c1,
+    )
+    gender = qp_select(
+        "Kjønn",
+        genders,
+        param=P_GENDER,
+        key=f"{key_prefix}_gender",
+        default="alle",
+        format_func=lambda v: voc.GENDER_LABEL.get(v, v),
+        container=c2,
+    )
     return level, gender
 
 

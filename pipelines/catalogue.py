@@ -96,7 +96,7 @@ class TargetVersion(BaseModel):
     note: str | None = None
 
     @model_validator(mode="after")
-    def _value_matches_kind(self) -> "TargetVersion":
+    def _value_matches_kind(self) -> TargetVersion:
         if self.kind == "numeric" and (self.value is None or self.target_year is None):
             raise ValueError("a numeric target needs value and target_year")
         if self.kind != "numeric" and self.value is not None:
@@ -110,7 +110,7 @@ class MetricTargets(BaseModel):
     versions: list[TargetVersion] = Field(min_length=1)
 
     @model_validator(mode="after")
-    def _versions_increase(self) -> "MetricTargets":
+    def _versions_increase(self) -> MetricTargets:
         numbers = [v.version for v in self.versions]
         if numbers != list(range(1, len(numbers) + 1)):
             raise ValueError(f"{self.metric_id}: target versions must be 1, 2, 3 … in order, got {numbers}")
@@ -128,7 +128,7 @@ class Catalogue(BaseModel):
     metrics: list[Metric]
 
     @model_validator(mode="after")
-    def _consistent(self) -> "Catalogue":
+    def _consistent(self) -> Catalogue:
         ids = [m.id for m in self.metrics]
         dupes = {i for i in ids if ids.count(i) > 1}
         if dupes:
@@ -138,7 +138,6 @@ class Catalogue(BaseModel):
             if m.satsingsomrade not in areas:
                 raise ValueError(f"{m.id}: unknown satsingsomrade {m.satsingsomrade!r}")
         return self
-
 
 
 def load_catalogue(path: Path | None = None) -> Catalogue:

@@ -85,8 +85,10 @@ class Plan(BaseModel):
         """The municipality's series key in the region-code table (the key the staged SSB tables carry)."""
         series = region_codes().series_of_code(self.municipality.region_code)
         if series is None:
-            raise ValueError(f"plan.yaml: region code {self.municipality.region_code!r} is not in the region-code "
-                             "table (SBU_REGION_CODES_PATH)")
+            raise ValueError(
+                f"plan.yaml: region code {self.municipality.region_code!r} is not in the region-code "
+                "table (SBU_REGION_CODES_PATH)"
+            )
         return series
 
 

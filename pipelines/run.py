@@ -41,8 +41,9 @@ def _failed(result: dg.ExecuteInProcessResult, what: str, elapsed: float) -> int
     return 1
 
 
-def refresh(defs: dg.Definitions, instance: dg.DagsterInstance,
-            as_of: dt.date | None = None) -> dg.ExecuteInProcessResult:
+def refresh(
+    defs: dg.Definitions, instance: dg.DagsterInstance, as_of: dt.date | None = None
+) -> dg.ExecuteInProcessResult:
     """Run ``refresh_all``; ``as_of`` (run tag) fixes the day the status is judged on."""
     tags = {AS_OF_TAG: as_of.isoformat()} if as_of else None
     return defs.resolve_job_def("refresh_all").execute_in_process(instance=instance, raise_on_error=False, tags=tags)
@@ -50,20 +51,29 @@ def refresh(defs: dg.Definitions, instance: dg.DagsterInstance,
 
 def build_status_report(defs: dg.Definitions, instance: dg.DagsterInstance, year: str) -> dg.ExecuteInProcessResult:
     return defs.resolve_job_def("status_reports").execute_in_process(
-        instance=instance, partition_key=year, raise_on_error=False)
+        instance=instance, partition_key=year, raise_on_error=False
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m pipelines.run", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--report-year", default=None,
-                        help="build only this report year's status report from the published snapshot")
-    parser.add_argument("--as-of", type=_date, default=None, metavar="YYYY-MM-DD",
-                        help="the day the status is judged on (what is 'foreldet', what is overdue); "
-                             "default: the SBU_AS_OF setting, else today")
+    parser.add_argument(
+        "--report-year", default=None, help="build only this report year's status report from the published snapshot"
+    )
+    parser.add_argument(
+        "--as-of",
+        type=_date,
+        default=None,
+        metavar="YYYY-MM-DD",
+        help="the day the status is judged on (what is 'foreldet', what is overdue); "
+        "default: the SBU_AS_OF setting, else today",
+    )
     args = parser.parse_args(argv)
     if args.as_of and args.report_year:
-        parser.error("--as-of belongs to a pipeline run; --report-year only builds a report from the published "
-                     "snapshot, whose status day is already fixed")
+        parser.error(
+            "--as-of belongs to a pipeline run; --report-year only builds a report from the published "
+            "snapshot, whose status day is already fixed"
+        )
     settings = get_settings()
     ensure_dagster_home()
     from pipelines.definitions import defs
@@ -79,11 +89,15 @@ def main(argv: list[str] | None = None) -> int:
             if not result.success:
                 return _failed(result, "Pipeline", elapsed)
             published = result.asset_materializations_for_node("published_snapshot")[0]
-            print(f"Pipeline succeeded in {elapsed:.1f} s; published {settings.published_path} "
-                  f"(status per {published.metadata['as_of'].value})")
-            failed_checks = [e.asset_check_evaluation_data.check_name for e in result.all_events
-                             if e.event_type_value == "ASSET_CHECK_EVALUATION"
-                             and not e.asset_check_evaluation_data.passed]
+            print(
+                f"Pipeline succeeded in {elapsed:.1f} s; published {settings.published_path} "
+                f"(status per {published.metadata['as_of'].value})"
+            )
+            failed_checks = [
+                e.asset_check_evaluation_data.check_name
+                for e in result.all_events
+                if e.event_type_value == "ASSET_CHECK_EVALUATION" and not e.asset_check_evaluation_data.passed
+            ]
             if failed_checks:
                 print(f"  failed checks: {', '.join(failed_checks)}")
             year = latest_report_year(published)
@@ -91,8 +105,11 @@ def main(argv: list[str] | None = None) -> int:
             known = sorted(instance.get_dynamic_partitions(REPORT_YEARS.name))
             year = known[-1] if year == "latest" and known else year
             if year not in known:
-                print(f"No report year {year} in the published snapshot; known years: "
-                      f"{', '.join(known) or 'none (run the pipeline first)'}.", file=sys.stderr)
+                print(
+                    f"No report year {year} in the published snapshot; known years: "
+                    f"{', '.join(known) or 'none (run the pipeline first)'}.",
+                    file=sys.stderr,
+                )
                 return 1
         started = time.perf_counter()
         result = build_status_report(defs, instance, year)

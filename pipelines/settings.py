@@ -33,29 +33,33 @@ class Settings(BaseSettings):
 
     catalogue_path: Path = Field(default=REPO_ROOT / "catalogue" / "metrics.yaml")
     plans_dir: Path = Field(default=REPO_ROOT / "catalogue" / "plans", description="One folder per plan.")
-    plan: str = Field(default="baerum-sbu-2015-2019", description="The plan this deployment follows (a folder "
-                                                                  "in plans_dir).")
+    plan: str = Field(
+        default="baerum-sbu-2015-2019", description="The plan this deployment follows (a folder in plans_dir)."
+    )
     targets_path: Path | None = Field(default=None, description="The plan's targets (default: its targets.yaml).")
     contracts_dir: Path = Field(default=REPO_ROOT / "data_contracts")
     sql_dir: Path = Field(default=REPO_ROOT / "sql")
     region_codes_path: Path = Field(
         default=REPO_ROOT / "catalogue" / "region_codes.csv",
         description="Municipality codes with validity periods, in the shape of SSB's KLASS 131 CSV export "
-                    "(replace with a full export to cover more municipalities).")
+        "(replace with a full export to cover more municipalities).",
+    )
 
     as_of: dt.date | None = Field(
         default=None,
         description="The day the status is judged on (decides what is 'foreldet' and overdue) when a run does "
-                    "not name one with its 'as_of' tag; unset: the day the run computes the scorecard, in Norway.")
+        "not name one with its 'as_of' tag; unset: the day the run computes the scorecard, in Norway.",
+    )
     demo_data: bool = Field(default=True, description="The landing data are the synthetic demo set; the UI says so.")
 
     # Small-number rules (docs/domain.md, "Privacy"): one place for the thresholds.
     min_count: int = Field(default=5, description="Counts below this are suppressed.")
     min_respondents: int = Field(default=10, description="Shares with fewer respondents/denominator are suppressed.")
     protection_width_setting: int | None = Field(
-        default=None, alias="SBU_PROTECTION_WIDTH",
-        description="How wide the interval an attacker can derive for a suppressed count must be "
-                    "(default: min_count).")
+        default=None,
+        alias="SBU_PROTECTION_WIDTH",
+        description="How wide the interval an attacker can derive for a suppressed count must be (default: min_count).",
+    )
 
     @property
     def plan_dir(self) -> Path:
@@ -66,7 +70,7 @@ class Settings(BaseSettings):
         return self.min_count if self.protection_width_setting is None else self.protection_width_setting
 
     @model_validator(mode="after")
-    def _derive_paths(self) -> "Settings":
+    def _derive_paths(self) -> Settings:
         base = self.data_dir
         self.landing_dir = self.landing_dir or base / "landing"
         self.quarantine_dir = self.quarantine_dir or base / "quarantine"

@@ -18,8 +18,15 @@ from presentation.suppression import SuppressionRule
 from presentation.vocabulary import MISSING, TARGET_DIRECTION_LABEL
 
 OKABE_ITO = {
-    "blue": "#0072B2", "orange": "#E69F00", "green": "#009E73", "pink": "#CC79A7",
-    "sky": "#56B4E9", "vermillion": "#D55E00", "yellow": "#F0E442", "black": "#000000", "grey": "#6B6B6B",
+    "blue": "#0072B2",
+    "orange": "#E69F00",
+    "green": "#009E73",
+    "pink": "#CC79A7",
+    "sky": "#56B4E9",
+    "vermillion": "#D55E00",
+    "yellow": "#F0E442",
+    "black": "#000000",
+    "grey": "#6B6B6B",
 }
 SERIES_STYLES = [
     (OKABE_ITO["blue"], "solid", "circle"),
@@ -29,8 +36,13 @@ SERIES_STYLES = [
     (OKABE_ITO["orange"], "longdash", "x"),
 ]
 
-Y_TITLE = {"percent": "Andel (%)", "count": "Antall", "years": "Alder (år)", "per_1000": "Per 1 000 innbyggere",
-           "nok": "Kroner"}
+Y_TITLE = {
+    "percent": "Andel (%)",
+    "count": "Antall",
+    "years": "Alder (år)",
+    "per_1000": "Per 1 000 innbyggere",
+    "nok": "Kroner",
+}
 X_TITLE = {"kalenderår": "År", "skoleår": "Skoleår", "undersøkelsesår": "Undersøkelsesår"}
 
 _FONT = dict(family="Source Sans Pro, DejaVu Sans, Arial, sans-serif", size=14, color="#262730")
@@ -80,43 +92,100 @@ def trend_figure(
 
     if show_interval and unit == "percent" and shown.height and shown["ci_low"].null_count() < shown.height:
         band = shown.filter(pl.col("ci_low").is_not_null() & pl.col("ci_high").is_not_null())
-        fig.add_trace(go.Scatter(x=band["year"].to_list(), y=band["ci_high"].to_list(), mode="lines",
-                                 line=dict(width=0), hoverinfo="skip", showlegend=False))
-        fig.add_trace(go.Scatter(
-            x=band["year"].to_list(), y=band["ci_low"].to_list(), mode="lines", line=dict(width=0),
-            fill="tonexty", fillcolor="rgba(86,180,233,0.25)", name="95 %-intervall", hoverinfo="skip"))
+        fig.add_trace(
+            go.Scatter(
+                x=band["year"].to_list(),
+                y=band["ci_high"].to_list(),
+                mode="lines",
+                line=dict(width=0),
+                hoverinfo="skip",
+                showlegend=False,
+            )
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=band["year"].to_list(),
+                y=band["ci_low"].to_list(),
+                mode="lines",
+                line=dict(width=0),
+                fill="tonexty",
+                fillcolor="rgba(86,180,233,0.25)",
+                name="95 %-intervall",
+                hoverinfo="skip",
+            )
+        )
 
     hover = [
         f"{p}: {fmt.value_text(v, unit)}"
-        + (f"<br>95 %-intervall {fmt.value_text(lo, unit)}–{fmt.value_text(hi, unit)}" if lo is not None and hi is not None else "")
+        + (
+            f"<br>95 %-intervall {fmt.value_text(lo, unit)}–{fmt.value_text(hi, unit)}"
+            if lo is not None and hi is not None
+            else ""
+        )
         + (f"<br>n = {fmt.format_number_nb(d, 0)}" if d is not None and unit == "percent" else "")
-        for p, v, lo, hi, d in zip(shown["period"].to_list(), shown["value"].to_list(), shown["ci_low"].to_list(),
-                                   shown["ci_high"].to_list(), shown["denominator"].to_list())
+        for p, v, lo, hi, d in zip(
+            shown["period"].to_list(),
+            shown["value"].to_list(),
+            shown["ci_low"].to_list(),
+            shown["ci_high"].to_list(),
+            shown["denominator"].to_list(),
+        )
     ]
-    fig.add_trace(go.Scatter(
-        x=years, y=shown["value"].to_list(), mode="lines+markers", name=label if len(label) < 40 else "Verdi",
-        line=dict(color=OKABE_ITO["blue"], width=3), marker=dict(size=8, symbol="circle"),
-        customdata=hover, hovertemplate="%{customdata}<extra></extra>"))
+    fig.add_trace(
+        go.Scatter(
+            x=years,
+            y=shown["value"].to_list(),
+            mode="lines+markers",
+            name=label if len(label) < 40 else "Verdi",
+            line=dict(color=OKABE_ITO["blue"], width=3),
+            marker=dict(size=8, symbol="circle"),
+            customdata=hover,
+            hovertemplate="%{customdata}<extra></extra>",
+        )
+    )
 
     notes: list[str] = []
     if scorecard_row is not None:
         b_val, b_year = scorecard_row.get("baseline_value"), scorecard_row.get("baseline_year")
-        t_kind, t_val, t_year = (scorecard_row.get("target_kind"), scorecard_row.get("target_value"),
-                                 scorecard_row.get("target_year"))
+        t_kind, t_val, t_year = (
+            scorecard_row.get("target_kind"),
+            scorecard_row.get("target_value"),
+            scorecard_row.get("target_year"),
+        )
         if not fmt.is_missing(b_val):
-            fig.add_hline(y=b_val, line=dict(color=OKABE_ITO["grey"], dash="dash", width=2),
-                          annotation_text=f"0-punkt {scorecard_row.get('baseline_period')}: {fmt.value_text(b_val, unit)}",
-                          annotation_position="bottom left", annotation_font=dict(color="#444", size=13))
+            fig.add_hline(
+                y=b_val,
+                line=dict(color=OKABE_ITO["grey"], dash="dash", width=2),
+                annotation_text=f"0-punkt {scorecard_row.get('baseline_period')}: {fmt.value_text(b_val, unit)}",
+                annotation_position="bottom left",
+                annotation_font=dict(color="#444", size=13),
+            )
         if t_kind == "numeric" and not fmt.is_missing(t_val) and not fmt.is_missing(t_year):
             if not fmt.is_missing(b_val) and not fmt.is_missing(b_year):
-                fig.add_trace(go.Scatter(
-                    x=[b_year, t_year], y=[b_val, t_val], mode="lines", name="Rett linje fra 0-punkt til Mål",
-                    line=dict(color=OKABE_ITO["vermillion"], dash="dot", width=2), hoverinfo="skip"))
-            fig.add_trace(go.Scatter(
-                x=[t_year], y=[t_val], mode="markers+text", name=f"Mål {t_year}",
-                marker=dict(symbol="star", size=16, color=OKABE_ITO["vermillion"], line=dict(color="black", width=1)),
-                text=[f"Mål {fmt.value_text(t_val, unit)}"], textposition="top center",
-                hovertemplate=f"Mål {t_year}: {fmt.value_text(t_val, unit)}<extra></extra>"))
+                fig.add_trace(
+                    go.Scatter(
+                        x=[b_year, t_year],
+                        y=[b_val, t_val],
+                        mode="lines",
+                        name="Rett linje fra 0-punkt til Mål",
+                        line=dict(color=OKABE_ITO["vermillion"], dash="dot", width=2),
+                        hoverinfo="skip",
+                    )
+                )
+            fig.add_trace(
+                go.Scatter(
+                    x=[t_year],
+                    y=[t_val],
+                    mode="markers+text",
+                    name=f"Mål {t_year}",
+                    marker=dict(
+                        symbol="star", size=16, color=OKABE_ITO["vermillion"], line=dict(color="black", width=1)
+                    ),
+                    text=[f"Mål {fmt.value_text(t_val, unit)}"],
+                    textposition="top center",
+                    hovertemplate=f"Mål {t_year}: {fmt.value_text(t_val, unit)}<extra></extra>",
+                )
+            )
         elif t_kind == "direction":
             word = TARGET_DIRECTION_LABEL.get(direction, "mot målverdien")
             notes.append(f"Mål: {word}" + (f" innen {int(t_year)}" if not fmt.is_missing(t_year) else ""))
@@ -125,12 +194,28 @@ def trend_figure(
 
     suppressed = values.filter(pl.col("suppressed"))
     for row in suppressed.iter_rows(named=True):
-        fig.add_annotation(x=row["year"], y=0, yref="paper", yanchor="bottom", showarrow=False,
-                           text=f"skjermet<br>({suppression.reason(row['suppression_reason'])})",
-                           font=dict(size=11, color="#444"), bgcolor="rgba(255,255,255,0.8)")
+        fig.add_annotation(
+            x=row["year"],
+            y=0,
+            yref="paper",
+            yanchor="bottom",
+            showarrow=False,
+            text=f"skjermet<br>({suppression.reason(row['suppression_reason'])})",
+            font=dict(size=11, color="#444"),
+            bgcolor="rgba(255,255,255,0.8)",
+        )
     if notes:
-        fig.add_annotation(xref="paper", yref="paper", x=1, y=1.0, xanchor="right", yanchor="bottom",
-                           showarrow=False, text=" · ".join(notes), font=dict(size=13, color="#444"))
+        fig.add_annotation(
+            xref="paper",
+            yref="paper",
+            x=1,
+            y=1.0,
+            xanchor="right",
+            yanchor="bottom",
+            showarrow=False,
+            text=" · ".join(notes),
+            font=dict(size=13, color="#444"),
+        )
 
     title = f"{label} – {area_name}" + (f" ({subtitle})" if subtitle else "")
     _base_layout(fig, title, x_title=X_TITLE.get(period_type, "År"), y_title=Y_TITLE.get(unit, "Verdi"), height=470)
@@ -149,11 +234,19 @@ def fit_for_print(fig: go.Figure) -> None:
     chart is lower than on screen, and below the plot it ran into the x-axis title), and the
     y ticks get fixed room (Plotly's automargin does not always settle in a one-shot export).
     """
-    fig.update_layout(title_text="", margin={"t": 34, "l": 78, "r": 16, "b": 8},
-                      legend={"orientation": "h", "x": 0, "xanchor": "left", "y": 1.0, "yanchor": "bottom"})
+    fig.update_layout(
+        title_text="",
+        margin={"t": 34, "l": 78, "r": 16, "b": 8},
+        legend={"orientation": "h", "x": 0, "xanchor": "left", "y": 1.0, "yanchor": "bottom"},
+    )
     # Room above the highest point for the "Mål …" label over the target star (clipped otherwise).
-    ys = [float(y) for tr in fig.data if getattr(tr, "y", None) is not None for y in tr.y
-          if isinstance(y, (int, float)) and not math.isnan(y)]
+    ys = [
+        float(y)
+        for tr in fig.data
+        if getattr(tr, "y", None) is not None
+        for y in tr.y
+        if isinstance(y, (int, float)) and not math.isnan(y)
+    ]
     ys += [float(sh.y0) for sh in fig.layout.shapes if isinstance(sh.y0, (int, float))]
     if ys and any("text" in (getattr(tr, "mode", "") or "") for tr in fig.data):
         lo, hi = min(ys), max(ys)
@@ -161,8 +254,9 @@ def fit_for_print(fig: go.Figure) -> None:
         fig.update_yaxes(range=[lo - 0.1 * span, hi + 0.25 * span])
 
 
-def area_comparison_figure(values: pl.DataFrame, *, label: str, unit: str, period_type: str,
-                           area_order: list[str] | None = None) -> go.Figure:
+def area_comparison_figure(
+    values: pl.DataFrame, *, label: str, unit: str, period_type: str, area_order: list[str] | None = None
+) -> go.Figure:
     """One line per area (Bærum, Østre, Vestre): colour, dash style and marker differ."""
     fig = go.Figure()
     names = area_order or sorted(set(values["area_name"].to_list()))
@@ -171,12 +265,28 @@ def area_comparison_figure(values: pl.DataFrame, *, label: str, unit: str, perio
         if part.is_empty():
             continue
         color, dash, symbol = SERIES_STYLES[i % len(SERIES_STYLES)]
-        hover = [f"{name} {p}: {fmt.value_text(v, unit)}" for p, v in zip(part["period"].to_list(), part["value"].to_list())]
-        fig.add_trace(go.Scatter(x=part["year"].to_list(), y=part["value"].to_list(), mode="lines+markers", name=name,
-                                 line=dict(color=color, dash=dash, width=3), marker=dict(symbol=symbol, size=9),
-                                 customdata=hover, hovertemplate="%{customdata}<extra></extra>"))
-    _base_layout(fig, f"{label}: utvikling per område", x_title=X_TITLE.get(period_type, "År"),
-                 y_title=Y_TITLE.get(unit, "Verdi"), height=400)
+        hover = [
+            f"{name} {p}: {fmt.value_text(v, unit)}" for p, v in zip(part["period"].to_list(), part["value"].to_list())
+        ]
+        fig.add_trace(
+            go.Scatter(
+                x=part["year"].to_list(),
+                y=part["value"].to_list(),
+                mode="lines+markers",
+                name=name,
+                line=dict(color=color, dash=dash, width=3),
+                marker=dict(symbol=symbol, size=9),
+                customdata=hover,
+                hovertemplate="%{customdata}<extra></extra>",
+            )
+        )
+    _base_layout(
+        fig,
+        f"{label}: utvikling per område",
+        x_title=X_TITLE.get(period_type, "År"),
+        y_title=Y_TITLE.get(unit, "Verdi"),
+        height=400,
+    )
     if values.height:
         fig.update_xaxes(**_period_ticks(values))
     if unit == "percent":
@@ -184,8 +294,14 @@ def area_comparison_figure(values: pl.DataFrame, *, label: str, unit: str, perio
     return fig
 
 
-def ranked_bar_figure(rows: pl.DataFrame, *, title: str, unit: str, suppression: SuppressionRule,
-                      reference: tuple[str, float] | None = None) -> go.Figure:
+def ranked_bar_figure(
+    rows: pl.DataFrame,
+    *,
+    title: str,
+    unit: str,
+    suppression: SuppressionRule,
+    reference: tuple[str, float] | None = None,
+) -> go.Figure:
     """Schools or teams ranked by value; suppressed units are listed as *skjermet*, never as 0.
 
     ``rows``: ``area_name``, ``value``, ``suppressed``, ``suppression_reason``.
@@ -195,20 +311,38 @@ def ranked_bar_figure(rows: pl.DataFrame, *, title: str, unit: str, suppression:
     # Plotly draws the first category at the bottom: hidden units below, best-ranked on top.
     categories = hidden["area_name"].to_list() + shown["area_name"].to_list()
     fig = go.Figure()
-    fig.add_trace(go.Bar(
-        y=shown["area_name"].to_list(), x=shown["value"].to_list(), orientation="h", name="Verdi",
-        marker=dict(color=OKABE_ITO["blue"]), text=[fmt.value_text(v, unit) for v in shown["value"].to_list()],
-        textposition="outside", cliponaxis=False,
-        hovertemplate="%{y}: %{text}<extra></extra>"))
+    fig.add_trace(
+        go.Bar(
+            y=shown["area_name"].to_list(),
+            x=shown["value"].to_list(),
+            orientation="h",
+            name="Verdi",
+            marker=dict(color=OKABE_ITO["blue"]),
+            text=[fmt.value_text(v, unit) for v in shown["value"].to_list()],
+            textposition="outside",
+            cliponaxis=False,
+            hovertemplate="%{y}: %{text}<extra></extra>",
+        )
+    )
     for row in hidden.iter_rows(named=True):
         text = suppression.cell(row["suppression_reason"]) if row["suppressed"] else MISSING
-        fig.add_annotation(y=row["area_name"], x=0, xref="x", xanchor="left", showarrow=False,
-                           text=f"<i>{text}</i>", font=dict(size=12, color="#444"))
+        fig.add_annotation(
+            y=row["area_name"],
+            x=0,
+            xref="x",
+            xanchor="left",
+            showarrow=False,
+            text=f"<i>{text}</i>",
+            font=dict(size=12, color="#444"),
+        )
     if reference is not None and not fmt.is_missing(reference[1]):
         fig.add_vline(x=reference[1], line=dict(color=OKABE_ITO["vermillion"], dash="dash", width=2))
-        title += (f"<br><sup>Stiplet linje: {reference[0]} {fmt.value_text(reference[1], unit)}."
-                  f" Skjermede enheter står nederst.</sup>" if hidden.height else
-                  f"<br><sup>Stiplet linje: {reference[0]} {fmt.value_text(reference[1], unit)}</sup>")
+        title += (
+            f"<br><sup>Stiplet linje: {reference[0]} {fmt.value_text(reference[1], unit)}."
+            f" Skjermede enheter står nederst.</sup>"
+            if hidden.height
+            else f"<br><sup>Stiplet linje: {reference[0]} {fmt.value_text(reference[1], unit)}</sup>"
+        )
     height = max(240, 110 + 28 * len(categories))
     _base_layout(fig, title, x_title=Y_TITLE.get(unit, "Verdi"), y_title="", height=height)
     fig.update_layout(showlegend=False, margin=dict(l=10, r=60, t=75, b=10))
@@ -232,10 +366,14 @@ def sparkline_svg(values: list[float], label: str, *, width: int = 80, height: i
     pts = [(pad + i * step, pad + (height - 2 * pad) * (1 - (v - lo) / span)) for i, v in enumerate(values)]
     path = " ".join(f"{x:.1f},{y:.1f}" for x, y in pts)
     last_x, last_y = pts[-1]
-    svg = (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}">'
-           f'<polyline fill="none" stroke="{OKABE_ITO["blue"]}" stroke-width="1.8" stroke-linejoin="round" '
-           f'points="{path}"/><circle cx="{last_x:.1f}" cy="{last_y:.1f}" r="2.6" fill="{OKABE_ITO["blue"]}"/></svg>')
+    svg = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}">'
+        f'<polyline fill="none" stroke="{OKABE_ITO["blue"]}" stroke-width="1.8" stroke-linejoin="round" '
+        f'points="{path}"/><circle cx="{last_x:.1f}" cy="{last_y:.1f}" r="2.6" fill="{OKABE_ITO["blue"]}"/></svg>'
+    )
     # As an <img> with a data URI: st.html sanitizes inline <svg>, and alt/title give the text alternative.
     data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
-    return (f'<img src="data:image/svg+xml;base64,{data}" width="{width}" height="{height}" '
-            f'alt="{html.escape(label)}" title="{html.escape(label)}">')
+    return (
+        f'<img src="data:image/svg+xml;base64,{data}" width="{width}" height="{height}" '
+        f'alt="{html.escape(label)}" title="{html.escape(label)}">'
+    )

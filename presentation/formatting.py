@@ -14,8 +14,8 @@ import json
 import math
 from typing import Any
 
-from pipelines.nb_format import format_datetime_nb, format_number_nb, format_value_nb
 from pipelines.metrics.codes import NO_DATA
+from pipelines.nb_format import format_datetime_nb, format_number_nb, format_value_nb
 from presentation.vocabulary import MISSING, MONTHS_NB, STATUS_ICON, STATUS_LABEL, TARGET_DIRECTION_LABEL
 
 __all__ = [
@@ -50,19 +50,19 @@ def status_text(status_class: str | None) -> str:
 
 
 def format_date_nb(day: Any, missing: str = "ukjent") -> str:
-    """"15.04.2026"."""
+    """ "15.04.2026"."""
     return day.strftime("%d.%m.%Y") if day else missing
 
 
 def format_long_date_nb(day: dt.date | dt.datetime | None, missing: str = "ukjent") -> str:
-    """"23. november 2026"."""
+    """ "23. november 2026"."""
     if day is None:
         return missing
     return f"{day.day}. {MONTHS_NB[day.month - 1]} {day.year}"
 
 
 def format_month_nb(day: dt.date | dt.datetime) -> str:
-    """"mars 2027"."""
+    """ "mars 2027"."""
     return f"{MONTHS_NB[day.month - 1]} {day.year}"
 
 
@@ -73,7 +73,7 @@ def value_text(value: Any, unit: str) -> str:
 
 
 def value_with_period(value: Any, unit: str, period: Any, preliminary: bool = False) -> str:
-    """"23,1 % (2025)"; "23,1 % (2025, foreløpig)" while the source has published only preliminary
+    """ "23,1 % (2025)"; "23,1 % (2025, foreløpig)" while the source has published only preliminary
     figures for the period (KOSTRA between March and June)."""
     if is_missing(value):
         return MISSING
@@ -134,7 +134,7 @@ def slice_periods(slice_json: str | None) -> list[int | str]:
 
 
 def periods_text(slice_json: str | None) -> str:
-    """"2014–2024" for a run of years, "2016/17" for a school year, "hele registeret" for a file
+    """ "2014–2024" for a run of years, "2016/17" for a school year, "hele registeret" for a file
     that is the whole table."""
     periods = slice_periods(slice_json)
     if periods == ["*"]:

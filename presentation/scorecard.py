@@ -77,10 +77,19 @@ class ScorecardRow:
     def as_display(self) -> dict[str, Any]:
         """The row under the plan's Norwegian column headings (for the frame and the exports)."""
         c = self.cells
-        return {"Satsingsområde": self.satsingsomrade_label, "Hva": self.label, "0-punkt": c.baseline.text,
-                "Mål": c.target.text, "Status": c.status.text, "Forbedring": c.improvement.text,
-                "Endring": c.improvement.text, "Vurdering": c.status_text, SPARK: self.spark,
-                "Merknad": self.note, "Forklaring": self.explanation}
+        return {
+            "Satsingsområde": self.satsingsomrade_label,
+            "Hva": self.label,
+            "0-punkt": c.baseline.text,
+            "Mål": c.target.text,
+            "Status": c.status.text,
+            "Forbedring": c.improvement.text,
+            "Endring": c.improvement.text,
+            "Vurdering": c.status_text,
+            SPARK: self.spark,
+            "Merknad": self.note,
+            "Forklaring": self.explanation,
+        }
 
 
 @dataclass(frozen=True)
@@ -164,8 +173,9 @@ def _target_cell(kind: str | None, value: Any, year: Any, unit: str, direction: 
     return Cell(text, words, str(int(year)))
 
 
-def scorecard_cells(s: dict, obs: list[dict], *, unit: str, direction: str,
-                    suppression: SuppressionRule) -> ScorecardCells:
+def scorecard_cells(
+    s: dict, obs: list[dict], *, unit: str, direction: str, suppression: SuppressionRule
+) -> ScorecardCells:
     """0-punkt, Mål, Status, Forbedring and Vurdering of one ``scorecard`` row ``s``; ``obs`` are
     the same cell's observations (to tell *skjermet*, worded with ``suppression``, from *mangler data*)."""
     baseline = _value_cell(s["baseline_value"], unit, s["baseline_period"])
@@ -203,29 +213,64 @@ def _row(m: dict, s: dict | None, obs: list[dict], *, area_level: str, suppressi
     unit, direction = m["unit"], m["direction"]
     shown_obs = [r for r in obs if r["value"] is not None]
     spark = [float(r["value"]) for r in shown_obs]
-    spark_label = (f"Utvikling {shown_obs[0]['period']}–{shown_obs[-1]['period']}: fra "
-                   f"{fmt.value_text(shown_obs[0]['value'], unit)} til {fmt.value_text(shown_obs[-1]['value'], unit)}"
-                   if len(shown_obs) > 1 else "For få år til å vise utvikling")
-    common = {"metric_id": m["metric_id"], "label": m["label"], "satsingsomrade": m["satsingsomrade"],
-              "satsingsomrade_label": m["satsingsomrade_label"]}
+    spark_label = (
+        f"Utvikling {shown_obs[0]['period']}–{shown_obs[-1]['period']}: fra "
+        f"{fmt.value_text(shown_obs[0]['value'], unit)} til {fmt.value_text(shown_obs[-1]['value'], unit)}"
+        if len(shown_obs) > 1
+        else "For få år til å vise utvikling"
+    )
+    common = {
+        "metric_id": m["metric_id"],
+        "label": m["label"],
+        "satsingsomrade": m["satsingsomrade"],
+        "satsingsomrade_label": m["satsingsomrade_label"],
+    }
     if not available_at(m["lowest_level"], area_level):
         na = Cell.plain(NOT_AVAILABLE.format(level=LEVEL_LABEL.get(area_level, area_level)), muted=True)
-        note = ("Finnes bare for hele kommunen" if m["lowest_level"] == "kommune"
-                else f"Finnes bare ned til nivå {LEVEL_LABEL.get(m['lowest_level'])}")
+        note = (
+            "Finnes bare for hele kommunen"
+            if m["lowest_level"] == "kommune"
+            else f"Finnes bare ned til nivå {LEVEL_LABEL.get(m['lowest_level'])}"
+        )
         cells = ScorecardCells(na, na, na, na, status_class=NO_DATA, status_text="–")
         return ScorecardRow(**common, available=False, status_class=None, cells=cells, note=note, explanation="")
     if s is None:
         sup = latest_suppressed(obs)
-        status = (Cell.plain(suppression.cell(sup["suppression_reason"]), muted=True) if sup
-                  else Cell.plain(MISSING, muted=True))
+        status = (
+            Cell.plain(suppression.cell(sup["suppression_reason"]), muted=True)
+            if sup
+            else Cell.plain(MISSING, muted=True)
+        )
         dash = Cell.plain("–")
-        cells = ScorecardCells(Cell.plain(MISSING, muted=True), dash, status, dash, status_class=NO_DATA,
-                               status_text=fmt.status_text(NO_DATA))
-        return ScorecardRow(**common, available=True, status_class=NO_DATA, cells=cells, note="", explanation="",
-                            spark=spark, spark_label=spark_label)
+        cells = ScorecardCells(
+            Cell.plain(MISSING, muted=True),
+            dash,
+            status,
+            dash,
+            status_class=NO_DATA,
+            status_text=fmt.status_text(NO_DATA),
+        )
+        return ScorecardRow(
+            **common,
+            available=True,
+            status_class=NO_DATA,
+            cells=cells,
+            note="",
+            explanation="",
+            spark=spark,
+            spark_label=spark_label,
+        )
     cells = scorecard_cells(s, obs, unit=unit, direction=direction, suppression=suppression)
-    return ScorecardRow(**common, available=True, status_class=cells.status_class, cells=cells, note=_notes(s, m),
-                        explanation=s["explanation"] or "", spark=spark, spark_label=spark_label)
+    return ScorecardRow(
+        **common,
+        available=True,
+        status_class=cells.status_class,
+        cells=cells,
+        note=_notes(s, m),
+        explanation=s["explanation"] or "",
+        spark=spark,
+        spark_label=spark_label,
+    )
 
 
 def scorecard_table(
@@ -250,16 +295,20 @@ def scorecard_table(
         cat = cat.filter(pl.col("metric_id").is_in(metric_ids))
     sc = {r["metric_id"]: r for r in scorecard.iter_rows(named=True)}
     by_metric = _series_by_metric(series)
-    rows = [_row(m, sc.get(m["metric_id"]), by_metric.get(m["metric_id"], []), area_level=area_level,
-                 suppression=suppression)
-            for m in cat.iter_rows(named=True)]
+    rows = [
+        _row(
+            m, sc.get(m["metric_id"]), by_metric.get(m["metric_id"], []), area_level=area_level, suppression=suppression
+        )
+        for m in cat.iter_rows(named=True)
+    ]
 
     columns = ["Satsingsområde"] + (SCORECARD_COLUMNS if kind == "target" else CONTEXT_COLUMNS)
     if rows:
         frame = pl.DataFrame([r.as_display() for r in rows]).select(columns)
     else:
-        frame = pl.DataFrame({c: [] for c in columns}, schema={c: (pl.List(pl.Float64) if c == SPARK else pl.Utf8)
-                                                                for c in columns})
+        frame = pl.DataFrame(
+            {c: [] for c in columns}, schema={c: (pl.List(pl.Float64) if c == SPARK else pl.Utf8) for c in columns}
+        )
     return ScorecardTable(frame=frame, rows=rows)
 
 
@@ -307,8 +356,9 @@ def _cell_html(cell: Cell) -> str:
     return html.escape(_nowrap_numbers(cell.text))
 
 
-def scorecard_html(table: ScorecardTable, *, hrefs: list[str] | None = None, caption: str | None = None,
-                   rows: list[int] | None = None) -> str:
+def scorecard_html(
+    table: ScorecardTable, *, hrefs: list[str] | None = None, caption: str | None = None, rows: list[int] | None = None
+) -> str:
     """The plan's table as an accessible HTML table (wraps long labels, prints, reads aloud).
 
     Status is an icon *and* text (colour only reinforces it); each sparkline has a text alternative;
@@ -318,41 +368,53 @@ def scorecard_html(table: ScorecardTable, *, hrefs: list[str] | None = None, cap
 
     target = "Mål" in table.frame.columns
     cols = ["0-punkt", "Mål", "Status", "Forbedring", "Vurdering"] if target else ["0-punkt", "Status", "Endring"]
-    widths = ([31, 11, 17, 12, 9, 12, 8] if target else [44, 14, 14, 12, 16])
+    widths = [31, 11, 17, 12, 9, 12, 8] if target else [44, 14, 14, 12, 16]
     colgroup = "<colgroup>" + "".join(f'<col style="width:{w}%">' for w in widths) + "</colgroup>"
     head = "".join(f'<th scope="col">{c}</th>' for c in ["Hva", *cols, "Utvikling"])
     body = []
     for i in rows if rows is not None else range(len(table.rows)):
         r = table.rows[i]
-        cells_by_col = {"0-punkt": r.cells.baseline, "Mål": r.cells.target, "Status": r.cells.status,
-                        "Forbedring": r.cells.improvement, "Endring": r.cells.improvement}
+        cells_by_col = {
+            "0-punkt": r.cells.baseline,
+            "Mål": r.cells.target,
+            "Status": r.cells.status,
+            "Forbedring": r.cells.improvement,
+            "Endring": r.cells.improvement,
+        }
         label = html.escape(r.label)
         if hrefs:
             label = f'<a href="{html.escape(hrefs[i])}">{label}</a>'
         note = f'<span class="note">{html.escape(r.note)}</span>' if r.note and r.available else ""
         cells = [f'<th scope="row">{label}{note}</th>']
         if not r.available:  # not available for this area level: one explaining cell
-            cells.append(f'<td class="na-row" colspan="{len(cols) + 1}">{html.escape(r.cells.baseline.text)} '
-                         f'({html.escape(r.note)[:1].lower() + html.escape(r.note)[1:]})</td>')
+            cells.append(
+                f'<td class="na-row" colspan="{len(cols) + 1}">{html.escape(r.cells.baseline.text)} '
+                f"({html.escape(r.note)[:1].lower() + html.escape(r.note)[1:]})</td>"
+            )
             body.append("<tr>" + "".join(cells) + "</tr>")
             continue
         for c in cols:
             if c == "Vurdering":
                 tip = html.escape(r.explanation)
-                cells.append(f'<td class="n"><span class="sbu-st {STATUS_CSS.get(r.status_class, "none")}" '
-                             f'title="{tip}">{html.escape(r.cells.status_text)}</span></td>')
+                cells.append(
+                    f'<td class="n"><span class="sbu-st {STATUS_CSS.get(r.status_class, "none")}" '
+                    f'title="{tip}">{html.escape(r.cells.status_text)}</span></td>'
+                )
             else:
                 cells.append(f'<td class="n">{_cell_html(cells_by_col[c])}</td>')
         svg = sparkline_svg(r.spark, r.spark_label)
         cells.append(f"<td>{svg}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
-    return (f'{TABLE_CSS}<div class="sbu-wrap"><table class="sbu-sc">{cap}{colgroup}<thead><tr>{head}</tr></thead>'
-            f"<tbody>{''.join(body)}</tbody></table></div>")
+    return (
+        f'{TABLE_CSS}<div class="sbu-wrap"><table class="sbu-sc">{cap}{colgroup}<thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(body)}</tbody></table></div>"
+    )
 
 
-def values_table(values: pl.DataFrame, unit: str, *, suppression: SuppressionRule,
-                 with_area: bool = False) -> pl.DataFrame:
+def values_table(
+    values: pl.DataFrame, unit: str, *, suppression: SuppressionRule, with_area: bool = False
+) -> pl.DataFrame:
     """A metric's observations as shown: suppressed cells say *skjermet* and why (worded with the
     snapshot's thresholds), never 0 or blank."""
     rows = []
@@ -362,7 +424,11 @@ def values_table(values: pl.DataFrame, unit: str, *, suppression: SuppressionRul
             num = den = interval = "skjermet"
         else:
             shown = fmt.value_text(r["value"], unit)
-            num = fmt.format_number_nb(r["numerator"], 0 if unit != "years" else 1) if not fmt.is_missing(r["numerator"]) else "–"
+            num = (
+                fmt.format_number_nb(r["numerator"], 0 if unit != "years" else 1)
+                if not fmt.is_missing(r["numerator"])
+                else "–"
+            )
             den = fmt.format_number_nb(r["denominator"], 0) if not fmt.is_missing(r["denominator"]) else "–"
             if not fmt.is_missing(r.get("ci_low")) and not fmt.is_missing(r.get("ci_high")):
                 interval = f"{fmt.value_text(r['ci_low'], unit)} – {fmt.value_text(r['ci_high'], unit)}"

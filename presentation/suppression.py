@@ -22,8 +22,11 @@ class SuppressionRule:
         if code == "faa_svar":
             return f"færre enn {self.min_respondents} svar" if self.min_respondents is not None else "for få svar"
         if code == "liten_rest":  # a share of (nearly) everybody: the few outside it would be revealed
-            return (f"færre enn {self.min_count} utenfor andelen" if self.min_count is not None
-                    else "for få utenfor andelen")
+            return (
+                f"færre enn {self.min_count} utenfor andelen"
+                if self.min_count is not None
+                else "for få utenfor andelen"
+            )
         if code == "komplementaer":
             return "for å beskytte en annen celle"
         return "av personvernhensyn"
@@ -35,9 +38,13 @@ class SuppressionRule:
     def description(self) -> str:
         """The whole rule in one sentence, with the published thresholds."""
         if self.min_count is None or self.min_respondents is None:
-            return ("Små tall er skjermet før publisering, sammen med tall som ellers ville avsløre dem "
-                    "(komplementær skjerming).")
+            return (
+                "Små tall er skjermet før publisering, sammen med tall som ellers ville avsløre dem "
+                "(komplementær skjerming)."
+            )
         c, r = self.min_count, self.min_respondents
-        return (f"Små tall er skjermet før publisering: antall under {c}; andeler med færre enn {r} svar "
-                f"(nevner), og andeler der telleren eller nevneren minus telleren er under {c}; dessuten tall som "
-                f"ellers kunne regnes ut av dem, for eksempel fra en sum (komplementær skjerming).")
+        return (
+            f"Små tall er skjermet før publisering: antall under {c}; andeler med færre enn {r} svar "
+            f"(nevner), og andeler der telleren eller nevneren minus telleren er under {c}; dessuten tall som "
+            f"ellers kunne regnes ut av dem, for eksempel fra en sum (komplementær skjerming)."
+        )

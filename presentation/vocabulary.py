@@ -70,8 +70,20 @@ LOAD_STATUS_LABEL = {"loaded": "lastet", "replaced": "erstattet", "quarantined":
 # An asset check's result as shown (icon and text).
 CHECK_RESULT_LABEL = {True: "✔ bestått", False: "✖ feilet"}
 
-MONTHS_NB = ("januar", "februar", "mars", "april", "mai", "juni", "juli", "august", "september", "oktober",
-             "november", "desember")
+MONTHS_NB = (
+    "januar",
+    "februar",
+    "mars",
+    "april",
+    "mai",
+    "juni",
+    "juli",
+    "august",
+    "september",
+    "oktober",
+    "november",
+    "desember",
+)
 
 NOT_AVAILABLE = "ikke tilgjengelig for {level}"
 MISSING = "mangler data"

@@ -40,13 +40,17 @@ def main() -> int:
     from pipelines.defs.serving.report import latest_report_year
     from pipelines.run import build_status_report, refresh
 
-    print(f"demo data: {len(files)} files, {sum(p.stat().st_size for p in files) / 1e6:.2f} MB, generated in {gen_s:.2f} s")
+    print(
+        f"demo data: {len(files)} files, {sum(p.stat().st_size for p in files) / 1e6:.2f} MB, generated in {gen_s:.2f} s"
+    )
     print(f"loading the Dagster definitions: {import_s:.2f} s")
 
     with dg.DagsterInstance.get() as instance:
-        runs = [("cold run (every file new)", lambda: refresh(defs, instance)),
-                ("rerun (every file already loaded)", lambda: refresh(defs, instance)),
-                ("status report of the latest report year", lambda: build_status_report(defs, instance, year))]
+        runs = [
+            ("cold run (every file new)", lambda: refresh(defs, instance)),
+            ("rerun (every file already loaded)", lambda: refresh(defs, instance)),
+            ("status report of the latest report year", lambda: build_status_report(defs, instance, year)),
+        ]
         year = None
         for label, run in runs:
             t0 = time.perf_counter()
@@ -69,13 +73,18 @@ def main() -> int:
     (mv,) = con.execute("SELECT COUNT(*) FROM metric_values").fetchall()[0]
     m, a, y, n = con.execute(
         "SELECT COUNT(DISTINCT metric_id), COUNT(DISTINCT area_code), COUNT(DISTINCT report_year), COUNT(*) "
-        "FROM scorecard").fetchall()[0]
+        "FROM scorecard"
+    ).fetchall()[0]
     (supp,) = con.execute("SELECT COUNT(*) FROM metric_values WHERE suppressed").fetchall()[0]
     con.close()
-    print(f"\npublished: {mv} metric values ({supp} suppressed); scorecard {n} rows = "
-          f"{m} metrics x {a} areas x {y} report years (x survey groups where they apply)")
-    print(f"snapshot size: {(tmp / 'published' / 'sbu.duckdb').stat().st_size / 1e6:.2f} MB; "
-          f"warehouse: {(tmp / 'warehouse' / 'sbu.duckdb').stat().st_size / 1e6:.2f} MB")
+    print(
+        f"\npublished: {mv} metric values ({supp} suppressed); scorecard {n} rows = "
+        f"{m} metrics x {a} areas x {y} report years (x survey groups where they apply)"
+    )
+    print(
+        f"snapshot size: {(tmp / 'published' / 'sbu.duckdb').stat().st_size / 1e6:.2f} MB; "
+        f"warehouse: {(tmp / 'warehouse' / 'sbu.duckdb').stat().st_size / 1e6:.2f} MB"
+    )
     print(f"data folder: {tmp}")
     return 0
 

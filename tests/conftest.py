@@ -50,8 +50,14 @@ class PipelineRun:
         return self.refresh.success and (self.report is None or self.report.success)
 
 
-def materialize_all(data_dir: Path, instance: dg.DagsterInstance | None = None, *, report: bool = True,
-                    as_of: dt.date | None = AS_OF, **overrides: str) -> PipelineRun:
+def materialize_all(
+    data_dir: Path,
+    instance: dg.DagsterInstance | None = None,
+    *,
+    report: bool = True,
+    as_of: dt.date | None = AS_OF,
+    **overrides: str,
+) -> PipelineRun:
     """Materialize the code location's assets against ``data_dir`` (in process) with Dagster's
     ``materialize``, the refresh judged on ``as_of`` (run tag; None: no tag); ``report=False``
     leaves out the PDF."""
@@ -64,13 +70,23 @@ def materialize_all(data_dir: Path, instance: dg.DagsterInstance | None = None, 
     resources = {"warehouse": WarehouseResource()}
     instance = instance or dg.DagsterInstance.ephemeral()
     tags = {AS_OF_TAG: as_of.isoformat()} if as_of else None
-    refresh = dg.materialize(assets, selection=REFRESH_SELECTION, resources=resources, instance=instance,
-                             raise_on_error=False, tags=tags)
+    refresh = dg.materialize(
+        assets, selection=REFRESH_SELECTION, resources=resources, instance=instance, raise_on_error=False, tags=tags
+    )
     if not (refresh.success and report):
         return PipelineRun(refresh, None)
     year = latest_report_year(refresh.asset_materializations_for_node("published_snapshot")[0])
-    return PipelineRun(refresh, dg.materialize(assets, selection=[status_report.key], partition_key=year,
-                                               resources=resources, instance=instance, raise_on_error=False))
+    return PipelineRun(
+        refresh,
+        dg.materialize(
+            assets,
+            selection=[status_report.key],
+            partition_key=year,
+            resources=resources,
+            instance=instance,
+            raise_on_error=False,
+        ),
+    )
 
 
 @pytest.fixture(scope="session")

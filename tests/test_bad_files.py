@@ -40,6 +40,7 @@ def _case_id(case: dict) -> str:
 
 # -- helpers ------------------------------------------------------------------------------------
 
+
 def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
@@ -101,6 +102,7 @@ def reference(demo_data_dir: Path, tmp_path_factory) -> dict[str, dict]:
 
 # -- the manifest itself ------------------------------------------------------------------------
 
+
 def test_manifest_lists_every_corpus_file_and_enough_cases():
     assert len(CASES) >= 30
     listed = {c["file"] for c in CASES}
@@ -111,13 +113,29 @@ def test_manifest_lists_every_corpus_file_and_enough_cases():
     for case in CASES:
         assert case["file"].split("/")[0] == case["source"]
         assert {"rule", "row", "column", "message"} <= set(case), case["file"]
-    required = {"encoding", "invalid_json", "jsonstat_size_mismatch", "jsonstat_version", "missing_column",
-                "valid_values", "duplicate_key", "minimum", "maximum", "sql", "identity_number",
-                "empty_file", "ragged_row", "header_only", "bad_type", "unknown_file"}
+    required = {
+        "encoding",
+        "invalid_json",
+        "jsonstat_size_mismatch",
+        "jsonstat_version",
+        "missing_column",
+        "valid_values",
+        "duplicate_key",
+        "minimum",
+        "maximum",
+        "sql",
+        "identity_number",
+        "empty_file",
+        "ragged_row",
+        "header_only",
+        "bad_type",
+        "unknown_file",
+    }
     assert required <= {c["rule"] for c in CASES}
 
 
 # -- every corpus file --------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("case", CASES, ids=_case_id)
 def test_bad_file_is_quarantined_and_nothing_of_it_is_loaded(case, demo_data_dir, reference, tmp_path):
@@ -137,13 +155,15 @@ def test_bad_file_is_quarantined_and_nothing_of_it_is_loaded(case, demo_data_dir
         assert sorted(report.loaded) == reference[source]["files"]
         for table in raw_tables(source):
             assert table_dump(con, f"raw.{table}") == reference[source]["rows"][table], table
-            leaked = con.execute(f"SELECT COUNT(*) FROM raw.{table} WHERE _source_file = ? OR _file_hash = ?",
-                                 [bad.name, file_hash]).fetchall()[0][0]
+            leaked = con.execute(
+                f"SELECT COUNT(*) FROM raw.{table} WHERE _source_file = ? OR _file_hash = ?", [bad.name, file_hash]
+            ).fetchall()[0][0]
             assert leaked == 0, f"rows of the bad file reached raw.{table}"
 
         # meta.file_loads: the bad file as quarantined with its first reason; the rest loaded.
-        loads = con.execute("SELECT file_name, file_hash, status, reason_code, reason_nb, rows "
-                            "FROM meta.file_loads ORDER BY file_name").fetchall()
+        loads = con.execute(
+            "SELECT file_name, file_hash, status, reason_code, reason_nb, rows FROM meta.file_loads ORDER BY file_name"
+        ).fetchall()
         refused = [r for r in loads if r[0] == bad.name]
         assert [(r[1], r[2], r[3], r[5]) for r in refused] == [(file_hash, "quarantined", case["rule"], None)]
         assert {r[0] for r in loads if r[2] == "loaded"} == set(reference[source]["files"])
@@ -187,12 +207,16 @@ def test_bad_file_is_quarantined_and_nothing_of_it_is_loaded(case, demo_data_dir
 
 # -- last good data stays -----------------------------------------------------------------------
 
-@pytest.mark.parametrize("bad_file", [
-    "ppt/ppt_2016_negativt_antall.csv",              # would replace the 2016 slice
-    "services/tjenestetall_2016_fnr_i_kommentar.xlsx",  # same year as a loaded file, holds an fnr
-    "school_register/skoler_dobbelt_skolenr.csv",    # would replace the whole register
-    "child_welfare/ssb_barnevern_nokkeltall_avkuttet.json",
-])
+
+@pytest.mark.parametrize(
+    "bad_file",
+    [
+        "ppt/ppt_2016_negativt_antall.csv",  # would replace the 2016 slice
+        "services/tjenestetall_2016_fnr_i_kommentar.xlsx",  # same year as a loaded file, holds an fnr
+        "school_register/skoler_dobbelt_skolenr.csv",  # would replace the whole register
+        "child_welfare/ssb_barnevern_nokkeltall_avkuttet.json",
+    ],
+)
 def test_bad_file_after_a_good_load_leaves_the_loaded_data_alone(bad_file, demo_data_dir, tmp_path):
     case = next(c for c in CASES if c["file"] == bad_file)
     source = case["source"]
@@ -214,15 +238,18 @@ def test_bad_file_after_a_good_load_leaves_the_loaded_data_alone(bad_file, demo_
             assert table_dump(con, f"raw.{table}") == rows, f"raw.{table} changed"
         loads_after = con.execute("SELECT * FROM meta.file_loads ORDER BY ALL").fetchall()
         assert [r for r in loads_after if r not in loads_before] == [
-            r for r in loads_after if r[2] == bad.name and r[4] == "quarantined"]
+            r for r in loads_after if r[2] == bad.name and r[4] == "quarantined"
+        ]
         assert len(loads_after) == len(loads_before) + 1
 
         # Nothing of an identity number anywhere in the database.
         for schema, table, column in con.execute(
-                "SELECT table_schema, table_name, column_name FROM information_schema.columns "
-                "WHERE data_type = 'VARCHAR'").fetchall():
-            hits = con.execute(f'SELECT COUNT(*) FROM "{schema}"."{table}" WHERE '
-                               f'regexp_matches("{column}", \'311239 ?90008|71123990182|1123990095\')').fetchall()[0][0]
+            "SELECT table_schema, table_name, column_name FROM information_schema.columns WHERE data_type = 'VARCHAR'"
+        ).fetchall():
+            hits = con.execute(
+                f'SELECT COUNT(*) FROM "{schema}"."{table}" WHERE '
+                f"regexp_matches(\"{column}\", '311239 ?90008|71123990182|1123990095')"
+            ).fetchall()[0][0]
             assert hits == 0, f"{schema}.{table}.{column}"
     finally:
         con.close()

@@ -16,9 +16,13 @@ from tests.conftest import use_data_dir
 
 
 def _run(defs, selection: list[str]) -> dg.ExecuteInJobResult:
-    return dg.materialize(list(defs.assets), selection=selection, raise_on_error=False,
-                          resources={"warehouse": WarehouseResource()},
-                          instance=dg.DagsterInstance.ephemeral())
+    return dg.materialize(
+        list(defs.assets),
+        selection=selection,
+        raise_on_error=False,
+        resources={"warehouse": WarehouseResource()},
+        instance=dg.DagsterInstance.ephemeral(),
+    )
 
 
 def test_every_contract_rule_is_a_blocking_check():

@@ -28,8 +28,11 @@ def _free_port() -> int:
 
 
 def _graphql(port: int, query: str) -> dict:
-    req = urllib.request.Request(f"http://127.0.0.1:{port}/graphql", data=json.dumps({"query": query}).encode(),
-                                 headers={"Content-Type": "application/json"})
+    req = urllib.request.Request(
+        f"http://127.0.0.1:{port}/graphql",
+        data=json.dumps({"query": query}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
     with urllib.request.urlopen(req, timeout=30) as resp:
         body = json.loads(resp.read())
     assert "errors" not in body, body
@@ -44,8 +47,14 @@ def dagster_ui(tmp_path: Path, demo_data_dir: Path):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SBU_", "DAGSTER_"))}
     env["SBU_DATA_DIR"] = str(data)
     log = open(tmp_path / "dagster.log", "w")
-    proc = subprocess.Popen([sys.executable, "-m", "pipelines.ui", "--port", str(port)], cwd=REPO, env=env,
-                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pipelines.ui", "--port", str(port)],
+        cwd=REPO,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     try:
         deadline = time.monotonic() + 180
         while time.monotonic() < deadline:
@@ -82,8 +91,11 @@ def test_ui_shows_graph_and_runs_queue_on_the_warehouse(dagster_ui):
     while time.monotonic() < deadline:
         runs = _graphql(port, "{ runsOrError { ... on Runs { results { runId status tags { key value } } } } }")
         runs = runs["runsOrError"]["results"]
-        if runs and all(r["status"] in ("SUCCESS", "FAILURE", "CANCELED") for r in runs) and \
-                any(r["runId"] == run_id for r in runs):
+        if (
+            runs
+            and all(r["status"] in ("SUCCESS", "FAILURE", "CANCELED") for r in runs)
+            and any(r["runId"] == run_id for r in runs)
+        ):
             break
         time.sleep(2)
     statuses = {r["runId"]: r["status"] for r in runs}
@@ -91,11 +103,18 @@ def test_ui_shows_graph_and_runs_queue_on_the_warehouse(dagster_ui):
     sensor_runs = [r for r in runs if {"key": "dagster/sensor_name", "value": "landing_files"} in r["tags"]]
     assert all(r["status"] == "SUCCESS" for r in sensor_runs)  # no "Could not set lock" failures
 
-    meta = _graphql(port, """{ assetNodes(assetKeys: [{path: ["scorecard"]}, {path: ["ungdata"]}]) {
+    meta = _graphql(
+        port,
+        """{ assetNodes(assetKeys: [{path: ["scorecard"]}, {path: ["ungdata"]}]) {
         assetKey { path } assetMaterializations(limit: 1) { runId metadataEntries {
-            label ... on IntMetadataEntry { intValue } } } } }""")["assetNodes"]
-    rows = {n["assetKey"]["path"][0]: {e["label"]: e.get("intValue") for e in n["assetMaterializations"][0]["metadataEntries"]}
-            for n in meta}
+            label ... on IntMetadataEntry { intValue } } } } }""",
+    )["assetNodes"]
+    rows = {
+        n["assetKey"]["path"][0]: {
+            e["label"]: e.get("intValue") for e in n["assetMaterializations"][0]["metadataEntries"]
+        }
+        for n in meta
+    }
     assert rows["scorecard"]["rows"] > 1000
     assert rows["ungdata"]["rows_ungdata"] > 100
     assert (data / "published" / "sbu.duckdb").exists()
@@ -104,8 +123,11 @@ def test_ui_shows_graph_and_runs_queue_on_the_warehouse(dagster_ui):
     # latest report year) as that partition of status_report.
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
-        runs = _graphql(port, """{ runsOrError(filter: {tags: [{key: "dagster/sensor_name", value: "report_after_publish"}]})
-            { ... on Runs { results { runId status tags { key value } } } } }""")["runsOrError"]["results"]
+        runs = _graphql(
+            port,
+            """{ runsOrError(filter: {tags: [{key: "dagster/sensor_name", value: "report_after_publish"}]})
+            { ... on Runs { results { runId status tags { key value } } } } }""",
+        )["runsOrError"]["results"]
         if any(r["status"] == "SUCCESS" for r in runs):
             break
         assert not any(r["status"] == "FAILURE" for r in runs), runs

@@ -9,24 +9,30 @@ import pytest
 from presentation.formatting import format_datetime_nb, periods_text
 
 
-@pytest.mark.parametrize(("slice_json", "shown"), [
-    ("[2016]", "2016"),
-    ("[2014, 2015, 2016, 2017]", "2014–2017"),
-    ("[2017, 2014, 2016, 2015]", "2014–2017"),   # the order stored does not matter
-    ("[2014, 2015, 2019]", "2014, 2015, 2019"),  # a gap is not hidden in a range
-    ('["2016/17"]', "2016/17"),                   # school years as the file writes them
-    ('["*"]', "hele registeret"),                 # a file that is the whole table (school register)
-    (None, ""),
-])
+@pytest.mark.parametrize(
+    ("slice_json", "shown"),
+    [
+        ("[2016]", "2016"),
+        ("[2014, 2015, 2016, 2017]", "2014–2017"),
+        ("[2017, 2014, 2016, 2015]", "2014–2017"),  # the order stored does not matter
+        ("[2014, 2015, 2019]", "2014, 2015, 2019"),  # a gap is not hidden in a range
+        ('["2016/17"]', "2016/17"),  # school years as the file writes them
+        ('["*"]', "hele registeret"),  # a file that is the whole table (school register)
+        (None, ""),
+    ],
+)
 def test_periods_text(slice_json, shown):
     assert periods_text(slice_json) == shown
 
 
-@pytest.mark.parametrize(("stamp", "shown"), [
-    (dt.datetime(2026, 11, 23, 8, 7), "23.11.2026 kl. 09:07"),   # stored UTC; Norway is UTC+1 in winter
-    (dt.datetime(2026, 6, 1, 22, 30), "02.06.2026 kl. 00:30"),   # UTC+2 in summer: past midnight
-    (dt.datetime(2026, 6, 1, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=2))), "01.06.2026 kl. 10:00"),
-    (None, "–"),
-])
+@pytest.mark.parametrize(
+    ("stamp", "shown"),
+    [
+        (dt.datetime(2026, 11, 23, 8, 7), "23.11.2026 kl. 09:07"),  # stored UTC; Norway is UTC+1 in winter
+        (dt.datetime(2026, 6, 1, 22, 30), "02.06.2026 kl. 00:30"),  # UTC+2 in summer: past midnight
+        (dt.datetime(2026, 6, 1, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=2))), "01.06.2026 kl. 10:00"),
+        (None, "–"),
+    ],
+)
 def test_timestamps_are_shown_in_norwegian_time(stamp, shown):
     assert format_datetime_nb(stamp) == shown

@@ -7,13 +7,26 @@ from pipelines.definitions import defs
 
 ASSETS = {
     # sources (one per data contract)
-    "absence", "child_welfare", "population", "ppt", "school_register", "services", "ssb_outcomes", "ungdata",
+    "absence",
+    "child_welfare",
+    "population",
+    "ppt",
+    "school_register",
+    "services",
+    "ssb_outcomes",
+    "ungdata",
     # reference
-    "plan", "areas", "metric_catalogue", "targets",
+    "plan",
+    "areas",
+    "metric_catalogue",
+    "targets",
     # metrics
-    "metric_values", "cw_reports_by_reporter", "scorecard",
+    "metric_values",
+    "cw_reports_by_reporter",
+    "scorecard",
     # serving
-    "published_snapshot", "status_report",
+    "published_snapshot",
+    "status_report",
 }
 
 
@@ -23,7 +36,15 @@ def test_asset_keys_and_groups():
     assert keys == ASSETS
     groups = {k.to_user_string(): graph.get(k).group_name for k in graph.get_all_asset_keys()}
     assert {a for a, g in groups.items() if g == "sources"} == {
-        "absence", "child_welfare", "population", "ppt", "school_register", "services", "ssb_outcomes", "ungdata"}
+        "absence",
+        "child_welfare",
+        "population",
+        "ppt",
+        "school_register",
+        "services",
+        "ssb_outcomes",
+        "ungdata",
+    }
     assert groups["scorecard"] == "metrics" and groups["published_snapshot"] == "serving"
 
 
@@ -32,8 +53,11 @@ def test_publication_checks_are_blocking():
     checks = {(c.asset_key.to_user_string(), c.name) for c in graph.asset_check_keys}
     intervals = {k for k in checks if k[1] == "protection_intervals"}
     assert intervals == {("metric_values", "protection_intervals"), ("cw_reports_by_reporter", "protection_intervals")}
-    specs = {(s.asset_key.to_user_string(), s.name): s
-             for a in [*defs.assets, *(defs.asset_checks or [])] for s in a.check_specs}
+    specs = {
+        (s.asset_key.to_user_string(), s.name): s
+        for a in [*defs.assets, *(defs.asset_checks or [])]
+        for s in a.check_specs
+    }
     for key in intervals:
         assert specs[key].blocking
 
@@ -48,8 +72,11 @@ def test_jobs_schedules_sensors():
 
 def test_only_the_status_report_is_partitioned_by_report_year():
     graph = defs.resolve_asset_graph()
-    partitioned = {k.to_user_string(): graph.get(k).partitions_def for k in graph.get_all_asset_keys()
-                   if graph.get(k).partitions_def is not None}
+    partitioned = {
+        k.to_user_string(): graph.get(k).partitions_def
+        for k in graph.get_all_asset_keys()
+        if graph.get(k).partitions_def is not None
+    }
     assert list(partitioned) == ["status_report"]
     assert partitioned["status_report"].name == "report_year"
     refresh = {k.to_user_string() for k in defs.resolve_job_def("refresh_all").asset_layer.selected_asset_keys}

@@ -28,7 +28,11 @@ def test_shapes_and_labels(landing_dir: Path):
     raw = (landing_dir / "ungdata" / "ungdata_2014.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf") and b";" in raw.splitlines()[0]
     assert sorted(p.name for p in (landing_dir / "ungdata").iterdir()) == [
-        "ungdata_2014.csv", "ungdata_2017.csv", "ungdata_2020.csv", "ungdata_2023.csv"]
+        "ungdata_2014.csv",
+        "ungdata_2017.csv",
+        "ungdata_2020.csv",
+        "ungdata_2023.csv",
+    ]
     # PPT: Windows-1252 (not valid UTF-8 because of æøå).
     ppt = (landing_dir / "ppt" / "ppt_2014.csv").read_bytes()
     assert "Bærum".encode("cp1252") in ppt

@@ -8,10 +8,10 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import duckdb
 import pytest
-from zoneinfo import ZoneInfo
 
 from pipelines.catalogue import load_catalogue, load_targets
 from pipelines.metrics.codes import report_clock
@@ -56,10 +56,13 @@ def test_scorecard_read_in_april_marks_the_latest_kostra_year_preliminary(pipeli
         card = build_scorecard(con, cat, load_targets(catalogue=cat), dt.date(2025, 4, 15))
     finally:
         con.close()
-    baerum = card.filter((card["area_code"] == "baerum") & (card["school_level"] == "alle")
-                         & (card["gender"] == "alle"))
-    flags = {(r["metric_id"], r["report_year"]): (r["status_year"], r["status_preliminary"])
-             for r in baerum.iter_rows(named=True)}
+    baerum = card.filter(
+        (card["area_code"] == "baerum") & (card["school_level"] == "alle") & (card["gender"] == "alle")
+    )
+    flags = {
+        (r["metric_id"], r["report_year"]): (r["status_year"], r["status_preliminary"])
+        for r in baerum.iter_rows(named=True)
+    }
     kostra = [m.id for m in cat.metrics if m.source == "child_welfare"]
     assert len(kostra) == 3
     for metric_id in kostra:
@@ -96,28 +99,52 @@ def test_snapshot_flags_what_is_overdue_on_its_as_of_date(published_snapshot: Pa
     Due by then: KOSTRA 2025 (1 March 2026), PPT and the services' 2025 figures (1 February 2026).
     Not yet due: SSB/NAV 2025 (1 June 2026), school year 2025/26 (1 August 2026), the 2026 Ungdata
     survey (1 September 2026)."""
-    rows = dict(sql(published_snapshot, """
+    rows = dict(
+        sql(
+            published_snapshot,
+            """
         SELECT metric_id, stale FROM scorecard
-        WHERE area_code = 'baerum' AND school_level = 'alle' AND gender = 'alle' AND report_year = 2024"""))
+        WHERE area_code = 'baerum' AND school_level = 'alle' AND gender = 'alle' AND report_year = 2024""",
+        )
+    )
     stale = {m for m, s in rows.items() if s}
     assert stale == {
-        "cw_reports_early_share", "cw_reports_dropped_share", "cw_investigation_rate",  # KOSTRA
-        "ppt_first_age", "spec_ed_young_share", "assessed_before_school", "children_with_decisions",  # PPT
-        "pht_first_age", "resources_before_10", "ti_parent_share", "ti_units_using", "youth_decline_all",
-        "youth_homeless", "youth_no_offer", "youth_staffed_housing", "youth_work_places",  # services
+        "cw_reports_early_share",
+        "cw_reports_dropped_share",
+        "cw_investigation_rate",  # KOSTRA
+        "ppt_first_age",
+        "spec_ed_young_share",
+        "assessed_before_school",
+        "children_with_decisions",  # PPT
+        "pht_first_age",
+        "resources_before_10",
+        "ti_parent_share",
+        "ti_units_using",
+        "youth_decline_all",
+        "youth_homeless",
+        "youth_no_offer",
+        "youth_staffed_housing",
+        "youth_work_places",  # services
     }
     for current in ("depressive_mood", "ungdata_hash", "absence_low_mastery", "vgs_completion", "young_disability"):
         assert rows[current] is False, current
     # Earlier report years are judged when they were made: 2019's report had 2019's figures.
-    (stale_2019,) = sql(published_snapshot, """
+    (stale_2019,) = sql(
+        published_snapshot,
+        """
         SELECT bool_or(stale) FROM scorecard WHERE report_year = 2019 AND area_code = 'baerum'
-          AND metric_id = 'cw_reports_early_share'""")[0]
+          AND metric_id = 'cw_reports_early_share'""",
+    )[0]
     assert stale_2019 is False
 
 
 def test_published_schedule_names_the_next_delivery(published_snapshot: Path):
-    schedule = {r[0]: r[1:] for r in sql(published_snapshot,
-                "SELECT source, latest_year, next_year, next_due, overdue FROM source_schedule")}
+    schedule = {
+        r[0]: r[1:]
+        for r in sql(
+            published_snapshot, "SELECT source, latest_year, next_year, next_due, overdue FROM source_schedule"
+        )
+    }
     assert schedule == {
         "child_welfare": (2024, 2025, dt.date(2026, 3, 1), True),
         "ppt": (2024, 2025, dt.date(2026, 2, 1), True),
@@ -142,8 +169,12 @@ def test_publishing_alone_cannot_claim_another_day(pipeline_result, demo_data_di
     try:
         use_data_dir(tmp_path)
         assets = list(defs.assets or [])
-        kwargs = dict(selection=["published_snapshot"], resources={"warehouse": WarehouseResource()},
-                      instance=dg.DagsterInstance.ephemeral(), raise_on_error=False)
+        kwargs = dict(
+            selection=["published_snapshot"],
+            resources={"warehouse": WarehouseResource()},
+            instance=dg.DagsterInstance.ephemeral(),
+            raise_on_error=False,
+        )
         result = dg.materialize(assets, tags={"as_of": "2027-01-01"}, **kwargs)
         assert not result.success
         assert not (tmp_path / "published" / "sbu.duckdb").exists()

@@ -85,7 +85,7 @@ def test_computed_numbers_are_valid(number: str) -> None:
 def test_wrong_check_digit_rejected(number: str) -> None:
     for position in (9, 10):
         wrong = str((int(number[position]) + 1) % 10)
-        mutated = number[:position] + wrong + number[position + 1:]
+        mutated = number[:position] + wrong + number[position + 1 :]
         assert not is_valid_identity_number(mutated)
 
 
@@ -114,10 +114,7 @@ def test_h_numbers_and_malformed_input_rejected() -> None:
 
 
 def test_find_in_free_text() -> None:
-    text = (
-        f"Melding om barn med fnr. {FNR_1990}, søsken {FNR_2012[:6]} {FNR_2012[6:]} "
-        f"og D-nummer {DNR_1985}."
-    )
+    text = f"Melding om barn med fnr. {FNR_1990}, søsken {FNR_2012[:6]} {FNR_2012[6:]} og D-nummer {DNR_1985}."
     assert find_identity_numbers(text) == [
         FNR_1990,
         f"{FNR_2012[:6]} {FNR_2012[6:]}",
@@ -127,10 +124,7 @@ def test_find_in_free_text() -> None:
 
 def test_find_ignores_longer_digit_runs_and_invalid_numbers() -> None:
     invalid = FNR_1990[:10] + str((int(FNR_1990[10]) + 1) % 10)
-    text = (
-        f"konto 9{FNR_1990} ref {FNR_1990}7 ordre 12{FNR_1990}34 "
-        f"ugyldig {invalid} telefon 22 33 44 55"
-    )
+    text = f"konto 9{FNR_1990} ref {FNR_1990}7 ordre 12{FNR_1990}34 ugyldig {invalid} telefon 22 33 44 55"
     assert find_identity_numbers(text) == []
     assert find_identity_numbers("") == []
     # 12-digit run with the space form is ignored too.
@@ -199,5 +193,5 @@ def test_property_valid_numbers_accepted_and_found(number: str) -> None:
 @given(valid_numbers(), st.integers(0, 10), st.integers(1, 9))
 def test_property_any_single_digit_change_rejected(number: str, position: int, delta: int) -> None:
     changed = str((int(number[position]) + delta) % 10)
-    mutated = number[:position] + changed + number[position + 1:]
+    mutated = number[:position] + changed + number[position + 1 :]
     assert not is_valid_identity_number(mutated)

@@ -50,10 +50,13 @@ def _violations(package: str, forbidden: tuple[str, ...]) -> list[str]:
     return found
 
 
-@pytest.mark.parametrize(("package", "forbidden"), [
-    ("pipelines", ("dashboards",)),
-    ("presentation", ("dashboards", "dagster", "dagster_duckdb", "dagster_webserver")),
-])
+@pytest.mark.parametrize(
+    ("package", "forbidden"),
+    [
+        ("pipelines", ("dashboards",)),
+        ("presentation", ("dashboards", "dagster", "dagster_duckdb", "dagster_webserver")),
+    ],
+)
 def test_import_direction(package: str, forbidden: tuple[str, ...]):
     assert _violations(package, forbidden) == []
 
@@ -61,7 +64,9 @@ def test_import_direction(package: str, forbidden: tuple[str, ...]):
 def test_the_check_sees_every_form_of_import():
     """Guards against a check that passes vacuously."""
     assert "pipelines.metrics.codes" in _module_imports(ROOT / "presentation" / "vocabulary.py")
-    source = ("import dashboards.ui\nfrom dagster import asset\n"
-              "def f():\n    from dashboards import data\n    from .. import dashboards\n")
+    source = (
+        "import dashboards.ui\nfrom dagster import asset\n"
+        "def f():\n    from dashboards import data\n    from .. import dashboards\n"
+    )
     names = _imported_modules(source, "presentation.sub")
     assert {"dashboards.ui", "dagster", "dagster.asset", "dashboards.data", "presentation.dashboards"} <= names

@@ -62,18 +62,26 @@ def ingest_all(con: duckdb.DuckDBPyConnection, landing: Path, quarantine: Path, 
     return reports
 
 
-def export_hashes(con: duckdb.DuckDBPyConnection, folder: Path, schemas: tuple[str, ...],
-                  exclude: tuple[str, ...] = ()) -> dict[str, str]:
+def export_hashes(
+    con: duckdb.DuckDBPyConnection, folder: Path, schemas: tuple[str, ...], exclude: tuple[str, ...] = ()
+) -> dict[str, str]:
     """SHA-256 of an ordered CSV export of every table in ``schemas`` (minus ``exclude`` columns)."""
     folder.mkdir(parents=True, exist_ok=True)
     tables = con.execute(
         "SELECT table_schema, table_name FROM information_schema.tables WHERE table_schema IN "
-        f"({', '.join(repr(s) for s in schemas)}) ORDER BY ALL").fetchall()
+        f"({', '.join(repr(s) for s in schemas)}) ORDER BY ALL"
+    ).fetchall()
     out = {}
     for schema, table in tables:
-        cols = [c for (c,) in con.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ? "
-            "ORDER BY ordinal_position", [schema, table]).fetchall() if c not in exclude]
+        cols = [
+            c
+            for (c,) in con.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ? "
+                "ORDER BY ordinal_position",
+                [schema, table],
+            ).fetchall()
+            if c not in exclude
+        ]
         target = folder / f"{schema}.{table}.csv"
         select = ", ".join(f'"{c}"' for c in cols)
         con.execute(f"COPY (SELECT {select} FROM {schema}.{table} ORDER BY ALL) TO '{target}' (HEADER, DELIMITER ';')")
@@ -96,7 +104,9 @@ def make_newest(path: Path) -> None:
 def file_loads(con: duckdb.DuckDBPyConnection, source: str) -> list[tuple]:
     return con.execute(
         "SELECT file_name, file_hash, status, slice, replaced_hashes FROM meta.file_loads "
-        "WHERE source = ? ORDER BY file_name, processed_at, status", [source]).fetchall()
+        "WHERE source = ? ORDER BY file_name, processed_at, status",
+        [source],
+    ).fetchall()
 
 
 def dump(con: duckdb.DuckDBPyConnection, table: str, where: str = "TRUE") -> list[tuple]:
@@ -104,6 +114,7 @@ def dump(con: duckdb.DuckDBPyConnection, table: str, where: str = "TRUE") -> lis
 
 
 # -- re-ingesting -------------------------------------------------------------------------------
+
 
 def test_reingesting_all_landing_files_gives_byte_identical_raw_and_staging(landing, tmp_path):
     con = duckdb.connect(str(tmp_path / "a.duckdb"))
@@ -163,7 +174,8 @@ def test_equal_bytes_under_another_name_replace_the_slice_and_retire_the_first_n
         assert report.loaded == ["ppt_2016_kopi.csv"]
         h = sha256(original)
         assert con.execute("SELECT DISTINCT _source_file FROM raw.ppt WHERE year = 2016").fetchall() == [
-            ("ppt_2016_kopi.csv",)]
+            ("ppt_2016_kopi.csv",)
+        ]
         loads = {(r[0], r[2]) for r in file_loads(con, "ppt")}
         # The first delivery no longer has rows: it is 'replaced', not still 'loaded'.
         assert ("ppt_2016.csv", "replaced") in loads and ("ppt_2016_kopi.csv", "loaded") in loads
@@ -173,6 +185,7 @@ def test_equal_bytes_under_another_name_replace_the_slice_and_retire_the_first_n
 
 
 # -- corrected files ----------------------------------------------------------------------------
+
 
 def _correct_ppt(landing: Path, name: str) -> Path:
     """ppt_2016.csv with one figure changed (Windows-1252, as delivered), saved as ``name``."""
@@ -198,15 +211,34 @@ def _correct_services(landing: Path, name: str) -> Path:
     return target
 
 
-@pytest.mark.parametrize("source, table, original, corrected, slice_sql, changed_sql, correct", [
-    ("ppt", "ppt", "ppt_2016.csv", "ppt_2016.csv", "year = 2016", "first_consultations = 999", _correct_ppt),
-    ("ppt", "ppt", "ppt_2016.csv", "ppt_2016_korrigert.csv", "year = 2016", "first_consultations = 999",
-     _correct_ppt),
-    ("services", "services", "tjenestetall_2016.xlsx", "tjenestetall_2016_korrigert.xlsx", "year = 2016",
-     "numerator = 1", _correct_services),
-], ids=["same-name", "second-file", "services-year-from-name"])
-def test_corrected_file_replaces_exactly_its_slice(source, table, original, corrected, slice_sql, changed_sql,
-                                                   correct, landing, tmp_path):
+@pytest.mark.parametrize(
+    "source, table, original, corrected, slice_sql, changed_sql, correct",
+    [
+        ("ppt", "ppt", "ppt_2016.csv", "ppt_2016.csv", "year = 2016", "first_consultations = 999", _correct_ppt),
+        (
+            "ppt",
+            "ppt",
+            "ppt_2016.csv",
+            "ppt_2016_korrigert.csv",
+            "year = 2016",
+            "first_consultations = 999",
+            _correct_ppt,
+        ),
+        (
+            "services",
+            "services",
+            "tjenestetall_2016.xlsx",
+            "tjenestetall_2016_korrigert.xlsx",
+            "year = 2016",
+            "numerator = 1",
+            _correct_services,
+        ),
+    ],
+    ids=["same-name", "second-file", "services-year-from-name"],
+)
+def test_corrected_file_replaces_exactly_its_slice(
+    source, table, original, corrected, slice_sql, changed_sql, correct, landing, tmp_path
+):
     con = duckdb.connect(str(tmp_path / "w.duckdb"))
     try:
         ingest_source(con, source, landing, tmp_path / "q", now=NOW)
@@ -221,16 +253,20 @@ def test_corrected_file_replaces_exactly_its_slice(source, table, original, corr
 
         # Exactly the slice changed: all its rows come from the new file, everything else is as it was.
         assert dump(con, table, f"NOT ({slice_sql})") == others
-        assert con.execute(f"SELECT DISTINCT _source_file, _file_hash, _loaded_at FROM raw.{table} "
-                           f"WHERE {slice_sql}").fetchall() == [(corrected, new_hash, LATER)]
+        assert con.execute(
+            f"SELECT DISTINCT _source_file, _file_hash, _loaded_at FROM raw.{table} WHERE {slice_sql}"
+        ).fetchall() == [(corrected, new_hash, LATER)]
         assert con.execute(f"SELECT COUNT(*) FROM raw.{table} WHERE {slice_sql}").fetchall()[0][0] == slice_rows
-        assert con.execute(f"SELECT COUNT(*) FROM raw.{table} WHERE ({slice_sql}) AND {changed_sql}"
-                           ).fetchall()[0][0] == 1
+        assert (
+            con.execute(f"SELECT COUNT(*) FROM raw.{table} WHERE ({slice_sql}) AND {changed_sql}").fetchall()[0][0] == 1
+        )
 
         # The replacement is recorded: what, when, the previous hash.
-        rows = con.execute("SELECT file_name, status, slice, replaced_hashes, processed_at FROM meta.file_loads "
-                           "WHERE source = ? AND file_hash IN (?, ?) ORDER BY processed_at",
-                           [source, old_hash, new_hash]).fetchall()
+        rows = con.execute(
+            "SELECT file_name, status, slice, replaced_hashes, processed_at FROM meta.file_loads "
+            "WHERE source = ? AND file_hash IN (?, ?) ORDER BY processed_at",
+            [source, old_hash, new_hash],
+        ).fetchall()
         assert [(r[0], r[1]) for r in rows] == [(original, "replaced"), (corrected, "loaded")]
         assert json.loads(rows[1][2]) == [2016]
         assert json.loads(rows[1][3]) == [old_hash]
@@ -276,8 +312,11 @@ def test_a_quarantine_that_cannot_be_recorded_leaves_the_file_in_landing(landing
     try:
         # A meta table that refuses quarantine rows, as a full disk or a lost connection would.
         con.execute("CREATE SCHEMA meta")
-        con.execute(landing_module.META_DDL.replace("status VARCHAR NOT NULL,",
-                                                    "status VARCHAR NOT NULL CHECK (status <> 'quarantined'),"))
+        con.execute(
+            landing_module.META_DDL.replace(
+                "status VARCHAR NOT NULL,", "status VARCHAR NOT NULL CHECK (status <> 'quarantined'),"
+            )
+        )
         with pytest.raises(duckdb.ConstraintException):
             ingest_source(con, "ppt", landing, quarantine, now=NOW)
         assert bad.exists()
@@ -296,6 +335,7 @@ def test_a_quarantine_that_cannot_be_recorded_leaves_the_file_in_landing(landing
 
 # -- provenance ---------------------------------------------------------------------------------
 
+
 def test_every_metric_figure_traces_back_to_delivered_files(pipeline_result, published_snapshot, demo_data_dir):
     warehouse = demo_data_dir / "warehouse" / "sbu.duckdb"
     sources = {m.id: m.source for m in load_catalogue().metrics}
@@ -304,23 +344,33 @@ def test_every_metric_figure_traces_back_to_delivered_files(pipeline_result, pub
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
         version = {s: load_contract(s).version for s in contract_sources()}
-        loads = {(r[0], r[1], r[2]): r[3:] for r in con.execute(
-            "SELECT source, file_name, file_hash, status, rows, contract_version FROM meta.file_loads").fetchall()}
+        loads = {
+            (r[0], r[1], r[2]): r[3:]
+            for r in con.execute(
+                "SELECT source, file_name, file_hash, status, rows, contract_version FROM meta.file_loads"
+            ).fetchall()
+        }
         # Every raw row carries all provenance columns, pointing at a loaded file with its hash.
         for source in contract_sources():
             for table in tables_of(source):
-                assert con.execute(f"SELECT COUNT(*) FROM raw.{table} WHERE _source_file IS NULL OR _file_hash IS NULL "
-                                   f"OR _row IS NULL OR _loaded_at IS NULL OR _contract_version IS NULL"
-                                   ).fetchall()[0][0] == 0
+                assert (
+                    con.execute(
+                        f"SELECT COUNT(*) FROM raw.{table} WHERE _source_file IS NULL OR _file_hash IS NULL "
+                        f"OR _row IS NULL OR _loaded_at IS NULL OR _contract_version IS NULL"
+                    ).fetchall()[0][0]
+                    == 0
+                )
                 for name, h, n, cv in con.execute(
-                        f"SELECT _source_file, _file_hash, COUNT(*), any_value(_contract_version) FROM raw.{table} "
-                        f"GROUP BY ALL").fetchall():
+                    f"SELECT _source_file, _file_hash, COUNT(*), any_value(_contract_version) FROM raw.{table} "
+                    f"GROUP BY ALL"
+                ).fetchall():
                     assert loads[(source, name, h)] == ("loaded", n, cv), (table, name)
                     assert cv == version[source]
                     assert on_disk[(source, name)] == h, f"{name}: hash is not the file's SHA-256"
 
-        figures = con.execute("SELECT DISTINCT metric_id, year FROM marts.metric_values "
-                              "WHERE value IS NOT NULL OR numerator IS NOT NULL").fetchall()
+        figures = con.execute(
+            "SELECT DISTINCT metric_id, year FROM marts.metric_values WHERE value IS NOT NULL OR numerator IS NOT NULL"
+        ).fetchall()
         assert len({m for m, _ in figures}) == len(sources)
         traced: dict[tuple[str, int], set[tuple[str, str]]] = {}
         repo = Path(__file__).resolve().parent.parent
@@ -332,9 +382,11 @@ def test_every_metric_figure_traces_back_to_delivered_files(pipeline_result, pub
             assert any(s == source for s, _ in read), metric_id
             files = set()
             for _, table in read:
-                files |= set(con.execute(
-                    f"SELECT DISTINCT _source_file, _file_hash FROM raw.{table} WHERE {PERIOD[table]} = ?",
-                    [year]).fetchall())
+                files |= set(
+                    con.execute(
+                        f"SELECT DISTINCT _source_file, _file_hash FROM raw.{table} WHERE {PERIOD[table]} = ?", [year]
+                    ).fetchall()
+                )
             assert files, f"{metric_id} {year}: no delivered file covers this period"
             traced[(metric_id, year)] = files
     finally:
@@ -345,12 +397,15 @@ def test_every_metric_figure_traces_back_to_delivered_files(pipeline_result, pub
     try:
         provenance: dict[str, set[tuple[str, str]]] = {}
         for metric_id, name, h in pub.execute(
-                "SELECT metric_id, file_name, file_hash FROM metric_provenance").fetchall():
+            "SELECT metric_id, file_name, file_hash FROM metric_provenance"
+        ).fetchall():
             provenance.setdefault(metric_id, set()).add((name, h))
     finally:
         pub.close()
     for (metric_id, year), files in traced.items():
-        assert files <= provenance.get(metric_id, set()), f"{metric_id} {year}: {files - provenance.get(metric_id, set())}"
+        assert files <= provenance.get(metric_id, set()), (
+            f"{metric_id} {year}: {files - provenance.get(metric_id, set())}"
+        )
 
 
 def test_putting_back_an_older_version_loads_it_again(landing, tmp_path):
@@ -389,8 +444,9 @@ def test_a_contract_change_rebuilds_the_raw_table_from_the_landing_files(landing
         report = ingest_source(con, "ppt", landing, tmp_path / "q", now=LATER)
         assert report.rebuilt == ["ppt"] and len(report.loaded) == 11
         assert con.execute("SELECT COUNT(*), COUNT(assessed_before_school) FROM raw.ppt").fetchall()[0] == (rows, 22)
-        statuses = con.execute("SELECT status, COUNT(*) FROM meta.file_loads WHERE source = 'ppt' "
-                               "GROUP BY ALL ORDER BY ALL").fetchall()
+        statuses = con.execute(
+            "SELECT status, COUNT(*) FROM meta.file_loads WHERE source = 'ppt' GROUP BY ALL ORDER BY ALL"
+        ).fetchall()
         assert statuses == [("loaded", 11), ("superseded", 11)]
         assert ingest_source(con, "ppt", landing, tmp_path / "q", now=LATER).loaded == []
     finally:

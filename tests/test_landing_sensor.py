@@ -47,8 +47,16 @@ def test_new_file_launches_its_source_and_downstream(tmp_path: Path, demo_data_d
         third, cursor = _evaluate(defs, instance, cursor)
         assert len(third.run_requests) == 1
         keys = {k.to_user_string() for k in third.run_requests[0].asset_selection}
-        assert keys == {"services", "metric_values", "scorecard", "published_snapshot",
-                        "plan", "areas", "metric_catalogue", "targets"}
+        assert keys == {
+            "services",
+            "metric_values",
+            "scorecard",
+            "published_snapshot",
+            "plan",
+            "areas",
+            "metric_catalogue",
+            "targets",
+        }
         assert third.run_requests[0].tags["sbu/changed_sources"] == "services"
         run = job.execute_in_process(instance=instance, asset_selection=third.run_requests[0].asset_selection)
         assert run.success
@@ -65,7 +73,8 @@ def test_new_file_launches_its_source_and_downstream(tmp_path: Path, demo_data_d
         assert defs.resolve_sensor_def("report_after_publish").job_name == "status_reports"
         assert "2025" in instance.get_dynamic_partitions("report_year")
         report_run = defs.resolve_job_def("status_reports").execute_in_process(
-            instance=instance, partition_key=request.partition_key)
+            instance=instance, partition_key=request.partition_key
+        )
         assert report_run.success
         assert (data / "reports" / "statusrapport_2025.pdf").stat().st_size > 0
         again, _ = _evaluate(defs, instance, report_cursor, "report_after_publish")
@@ -73,8 +82,12 @@ def test_new_file_launches_its_source_and_downstream(tmp_path: Path, demo_data_d
 
         # The steering group edits a target: only the targets, the scorecard and the snapshot run.
         targets = tmp_path / "targets.yaml"
-        targets.write_text(get_settings().targets_path.read_text(encoding="utf-8").replace(
-            "note: \"Planens måltall\"", "note: \"Planens måltall (omtalt på nytt)\"", 1), encoding="utf-8")
+        targets.write_text(
+            get_settings()
+            .targets_path.read_text(encoding="utf-8")
+            .replace('note: "Planens måltall"', 'note: "Planens måltall (omtalt på nytt)"', 1),
+            encoding="utf-8",
+        )
         use_data_dir(data, SBU_TARGETS_PATH=str(targets))
         fourth, cursor = _evaluate(defs, instance, cursor)
         keys = {k.to_user_string() for k in fourth.run_requests[0].asset_selection}

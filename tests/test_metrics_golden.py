@@ -66,9 +66,15 @@ REPO = Path(__file__).resolve().parent.parent
 # The spreadsheet sources, row by row (written to xlsx by the fixture)
 # --------------------------------------------------------------------------------------------
 
-ABSENCE_COLUMNS = {"Skoleår": pl.Utf8, "Skolenr": pl.Int64, "Skole": pl.Utf8, "Bydel": pl.Utf8,
-                   "Antall elever": pl.Int64, "Elever med fravær over 10 %": pl.Int64,
-                   "Herav på laveste mestringsnivå": pl.Int64}
+ABSENCE_COLUMNS = {
+    "Skoleår": pl.Utf8,
+    "Skolenr": pl.Int64,
+    "Skole": pl.Utf8,
+    "Bydel": pl.Utf8,
+    "Antall elever": pl.Int64,
+    "Elever med fravær over 10 %": pl.Int64,
+    "Herav på laveste mestringsnivå": pl.Int64,
+}
 # (Skoleår, Skolenr, Skole, Bydel, elever, elever med fravær > 10 %, herav laveste mestringsnivå)
 ABSENCE = {
     "fravaer_2014-15.xlsx": [
@@ -87,8 +93,16 @@ ABSENCE = {
     ],
 }
 
-SERVICES_COLUMNS = {"Tjeneste": pl.Utf8, "Indikator-id": pl.Utf8, "Indikator": pl.Utf8, "Enhet": pl.Utf8,
-                    "Teller": pl.Float64, "Nevner": pl.Float64, "Verdi": pl.Float64, "Kommentar": pl.Utf8}
+SERVICES_COLUMNS = {
+    "Tjeneste": pl.Utf8,
+    "Indikator-id": pl.Utf8,
+    "Indikator": pl.Utf8,
+    "Enhet": pl.Utf8,
+    "Teller": pl.Float64,
+    "Nevner": pl.Float64,
+    "Verdi": pl.Float64,
+    "Kommentar": pl.Utf8,
+}
 _BK = "Bærum kommune"
 _BUT = "Barne- og ungdomstjenester"
 _TI = "Saker i Tidlig innsatsteam"
@@ -97,27 +111,94 @@ _TU = "Barnehager og skoler som har brukt teamet"
 
 def _yearly_services(work, homeless, staffed, no_offer, decline, pht_n, pht_age, before10, total):
     return [
-        ("Helse og sosial / NAV", "youth_work_places", "Jobb-, praksis- og lærlingplasser", _BK, work, None, None, None),
-        ("Helse og sosial / NAV", "youth_homeless", "Bostedsløse unge 18-25 år (september)", _BK, homeless, None,
-         None, "Telling i september"),
-        ("Helse og sosial", "youth_staffed_housing", "Ungdommer med behov for bolig med bemanning", _BK, staffed,
-         None, None, None),
-        ("Oppfølgingstjenesten", "youth_no_offer", "Unge fulgt opp av OT uten skole eller jobb", _BK, no_offer,
-         None, None, None),
+        (
+            "Helse og sosial / NAV",
+            "youth_work_places",
+            "Jobb-, praksis- og lærlingplasser",
+            _BK,
+            work,
+            None,
+            None,
+            None,
+        ),
+        (
+            "Helse og sosial / NAV",
+            "youth_homeless",
+            "Bostedsløse unge 18-25 år (september)",
+            _BK,
+            homeless,
+            None,
+            None,
+            "Telling i september",
+        ),
+        (
+            "Helse og sosial",
+            "youth_staffed_housing",
+            "Ungdommer med behov for bolig med bemanning",
+            _BK,
+            staffed,
+            None,
+            None,
+            None,
+        ),
+        (
+            "Oppfølgingstjenesten",
+            "youth_no_offer",
+            "Unge fulgt opp av OT uten skole eller jobb",
+            _BK,
+            no_offer,
+            None,
+            None,
+            None,
+        ),
         ("Oppfølgingstjenesten", "youth_decline_all", "Unge som takker nei til alt", _BK, decline, None, None, None),
-        ("Helsetjenester barn og unge", "pht_first_consult",
-         "Førstegangskonsultasjoner psykisk helseteam (antall og snittalder)", _BK, None, pht_n, pht_age, None),
-        ("Alle tjenester", "extra_resources", "Ekstra ressurser til barn og unge (kr)", _BK, before10, total, None,
-         "Teller: brukt på barn under 10 år"),
+        (
+            "Helsetjenester barn og unge",
+            "pht_first_consult",
+            "Førstegangskonsultasjoner psykisk helseteam (antall og snittalder)",
+            _BK,
+            None,
+            pht_n,
+            pht_age,
+            None,
+        ),
+        (
+            "Alle tjenester",
+            "extra_resources",
+            "Ekstra ressurser til barn og unge (kr)",
+            _BK,
+            before10,
+            total,
+            None,
+            "Teller: brukt på barn under 10 år",
+        ),
     ]
 
 
 # (Tjeneste, Indikator-id, Indikator, Enhet, Teller, Nevner, Verdi, Kommentar), file tjenestetall_<year>.xlsx
 SERVICES = {
-    2014: _yearly_services(work=140, homeless=18, staffed=30, no_offer=428, decline=46, pht_n=300, pht_age=14.0,
-                           before10=160_000_000, total=400_000_000),
-    2015: _yearly_services(work=150, homeless=12, staffed=28, no_offer=400, decline=5, pht_n=320, pht_age=13.5,
-                           before10=189_000_000, total=420_000_000),
+    2014: _yearly_services(
+        work=140,
+        homeless=18,
+        staffed=30,
+        no_offer=428,
+        decline=46,
+        pht_n=300,
+        pht_age=14.0,
+        before10=160_000_000,
+        total=400_000_000,
+    ),
+    2015: _yearly_services(
+        work=150,
+        homeless=12,
+        staffed=28,
+        no_offer=400,
+        decline=5,
+        pht_n=320,
+        pht_age=13.5,
+        before10=189_000_000,
+        total=420_000_000,
+    ),
     2016: [  # Teller = cases where the parents took part, Nevner = all cases
         (_BUT, "ti_cases", _TI, "Tidlig innsatsteam 0-1 år", 7, 10, None, None),
         (_BUT, "ti_cases", _TI, "Tidlig innsatsteam 1-5 år Øst", 14, 20, None, None),
@@ -143,13 +224,22 @@ SERVICES = {
 }
 
 EXPECTED_FILES = {
-    ("school_register", "skoler.csv"), ("ungdata", "ungdata_2014.csv"), ("ungdata", "ungdata_2017.csv"),
-    ("absence", "fravaer_2014-15.xlsx"), ("absence", "fravaer_2015-16.xlsx"),
-    ("ppt", "ppt_2014.csv"), ("ppt", "ppt_2015.csv"), ("population", "ssb_07459_befolkning.json"),
-    ("child_welfare", "ssb_12870_meldinger_etter_melder.csv"), ("child_welfare", "ssb_barnevern_nokkeltall.json"),
-    ("ssb_outcomes", "ssb_12971_gjennomforing_vgs.csv"), ("ssb_outcomes", "nav_uforetrygd_18_29.json"),
-    ("services", "tjenestetall_2014.xlsx"), ("services", "tjenestetall_2015.xlsx"),
-    ("services", "tjenestetall_2016.xlsx"), ("services", "tjenestetall_2017.xlsx"),
+    ("school_register", "skoler.csv"),
+    ("ungdata", "ungdata_2014.csv"),
+    ("ungdata", "ungdata_2017.csv"),
+    ("absence", "fravaer_2014-15.xlsx"),
+    ("absence", "fravaer_2015-16.xlsx"),
+    ("ppt", "ppt_2014.csv"),
+    ("ppt", "ppt_2015.csv"),
+    ("population", "ssb_07459_befolkning.json"),
+    ("child_welfare", "ssb_12870_meldinger_etter_melder.csv"),
+    ("child_welfare", "ssb_barnevern_nokkeltall.json"),
+    ("ssb_outcomes", "ssb_12971_gjennomforing_vgs.csv"),
+    ("ssb_outcomes", "nav_uforetrygd_18_29.json"),
+    ("services", "tjenestetall_2014.xlsx"),
+    ("services", "tjenestetall_2015.xlsx"),
+    ("services", "tjenestetall_2016.xlsx"),
+    ("services", "tjenestetall_2017.xlsx"),
 }
 
 
@@ -158,16 +248,19 @@ def write_golden_landing(landing: Path) -> None:
     for name, rows in ABSENCE.items():
         (landing / "absence").mkdir(exist_ok=True)
         pl.DataFrame(rows, schema=ABSENCE_COLUMNS, orient="row").write_excel(
-            landing / "absence" / name, worksheet="Fravær", autofit=True)
+            landing / "absence" / name, worksheet="Fravær", autofit=True
+        )
     for year, rows in SERVICES.items():
         (landing / "services").mkdir(exist_ok=True)
         pl.DataFrame(rows, schema=SERVICES_COLUMNS, orient="row").write_excel(
-            landing / "services" / f"tjenestetall_{year}.xlsx", worksheet="Tjenestetall", autofit=True)
+            landing / "services" / f"tjenestetall_{year}.xlsx", worksheet="Tjenestetall", autofit=True
+        )
 
 
 # --------------------------------------------------------------------------------------------
 # One real run
 # --------------------------------------------------------------------------------------------
+
 
 @dataclass
 class GoldenRun:
@@ -216,17 +309,22 @@ def values(golden_run) -> dict[str, list[dict]]:
 @pytest.fixture(scope="session")
 def scorecard(golden_run):
     def row(metric_id: str, report_year: int, area: str = "baerum") -> dict:
-        rows = _fetch(golden_run.published,
-                      "SELECT * FROM scorecard WHERE metric_id = ? AND report_year = ? AND area_code = ? "
-                      "AND school_level = 'alle' AND gender = 'alle'", [metric_id, report_year, area])
+        rows = _fetch(
+            golden_run.published,
+            "SELECT * FROM scorecard WHERE metric_id = ? AND report_year = ? AND area_code = ? "
+            "AND school_level = 'alle' AND gender = 'alle'",
+            [metric_id, report_year, area],
+        )
         assert len(rows) == 1, rows
         return rows[0]
+
     return row
 
 
 # --------------------------------------------------------------------------------------------
 # Expected cells
 # --------------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Shown:
@@ -280,16 +378,23 @@ TEAM = {"kommune", "bydel", "team"}
 SCHOOLS_ABSENCE = {"skole:1001", "skole:1101", "skole:2001", "skole:2101", "skole:2199"}
 SCHOOLS_UNGDATA_2014 = {"skole:1101", "skole:1201", "skole:2101", "skole:2199", "skole:2201"}
 SCHOOLS_UNGDATA_2017 = {"skole:1101", "skole:1201", "skole:2101", "skole:2201"}
-TEAMS = {"team:ti_0_1", "team:ti_1_5_ost", "team:ti_1_5_vest", "team:ti_6_12_ost", "team:ti_6_12_vest",
-         "team:ti_13_15", "team:ti_16_23"}
+TEAMS = {
+    "team:ti_0_1",
+    "team:ti_1_5_ost",
+    "team:ti_1_5_vest",
+    "team:ti_6_12_ost",
+    "team:ti_6_12_vest",
+    "team:ti_13_15",
+    "team:ti_16_23",
+}
 TOP = {"baerum", "ostre", "vestre"}
 
 
 @dataclass
 class Case:
-    levels: set[str]                      # area levels the metric is published at
-    areas: dict[int, set[str]]            # year -> every area published that year
-    cells: list[Shown | Hidden]           # expected cells (Hidden lists EVERY suppressed cell)
+    levels: set[str]  # area levels the metric is published at
+    areas: dict[int, set[str]]  # year -> every area published that year
+    cells: list[Shown | Hidden]  # expected cells (Hidden lists EVERY suppressed cell)
     rows_per_year: dict[int, int] | None = None  # survey metrics: all (area, level, gender) cells
 
 
@@ -309,7 +414,8 @@ CASES: dict[str, Case] = {}
 #   x(2199) in [0, 8] (width 8 >= 5), x(2101) in [3, 11] (width 8): protected, nothing more.
 # 2015/16: 2199 has exactly 10 pupils, 5 with and 5 without: no rule fires, nothing is hidden.
 CASES["absence_low_mastery"] = Case(
-    levels=SKOLE, areas={2014: TOP | SCHOOLS_ABSENCE, 2015: TOP | SCHOOLS_ABSENCE},
+    levels=SKOLE,
+    areas={2014: TOP | SCHOOLS_ABSENCE, 2015: TOP | SCHOOLS_ABSENCE},
     cells=[
         pct("baerum", 2014, 8 + 12 + 15 + 10 + 1, 400 + 300 + 500 + 200 + 8),
         pct("ostre", 2014, 8 + 12, 400 + 300),
@@ -317,7 +423,7 @@ CASES["absence_low_mastery"] = Case(
         pct("skole:1001", 2014, 8, 400),
         pct("skole:1101", 2014, 12, 300),
         pct("skole:2001", 2014, 15, 500),
-        Hidden("skole:2199", 2014, FAA),    # 8 pupils < 10
+        Hidden("skole:2199", 2014, FAA),  # 8 pupils < 10
         Hidden("skole:2101", 2014, KOMPL),  # smallest sibling in Vestre (200 < 500 pupils)
         pct("baerum", 2015, 8 + 9 + 20 + 6 + 5, 400 + 300 + 500 + 200 + 10),
         pct("ostre", 2015, 8 + 9, 400 + 300),
@@ -327,7 +433,8 @@ CASES["absence_low_mastery"] = Case(
         pct("skole:2001", 2015, 20, 500),
         pct("skole:2101", 2015, 6, 200),
         pct("skole:2199", 2015, 5, 10),  # exactly 10 pupils, 5 with and 5 without: shown
-    ])
+    ],
+)
 
 # -- PPT: per bydel and age group --------------------------------------------------------------
 # 2014 Østre  (first consultations, mean age; decisions; assessed): 0-5 20,4.0;30;12  6-9 20,7.5;40
@@ -336,80 +443,115 @@ CASES["absence_low_mastery"] = Case(
 # 2015 Østre  0-5 24,4.0;36;15  6-9 16,7.0;44  10-12 10,11.0;40  13-15 8,14.5;30  16+ 2,17.0;10
 # 2015 Vestre 0-5 3,5.0;24;3  6-9 1,8.0;26  10-12 0,-;30  13-15 0,-;15  16+ 0,-;5
 CASES["ppt_first_age"] = Case(
-    levels=BYDEL, areas={2014: TOP, 2015: TOP},
+    levels=BYDEL,
+    areas={2014: TOP, 2015: TOP},
     cells=[
         mean("ostre", 2014, 20 * 4.0 + 20 * 7.5 + 10 * 11.0 + 10 * 14.0, 20 + 20 + 10 + 10 + 0),  # 480/60 = 8.0
         mean("vestre", 2014, 10 * 4.5 + 10 * 8.0 + 10 * 10.5 + 5 * 14.0 + 5 * 17.0, 10 + 10 + 10 + 5 + 5),
         mean("baerum", 2014, 480 + 385, 60 + 40),
-        mean("baerum", 2015, 24 * 4.0 + 16 * 7.0 + 10 * 11.0 + 8 * 14.5 + 2 * 17.0 + 3 * 5.0 + 1 * 8.0,
-             24 + 16 + 10 + 8 + 2 + 3 + 1),
+        mean(
+            "baerum",
+            2015,
+            24 * 4.0 + 16 * 7.0 + 10 * 11.0 + 8 * 14.5 + 2 * 17.0 + 3 * 5.0 + 1 * 8.0,
+            24 + 16 + 10 + 8 + 2 + 3 + 1,
+        ),
         Hidden("vestre", 2015, LITEN),  # a mean over 3 + 1 = 4 children
-        Hidden("ostre", 2015, KOMPL),   # Bærum = Østre + Vestre
-    ])
+        Hidden("ostre", 2015, KOMPL),  # Bærum = Østre + Vestre
+    ],
+)
 CASES["spec_ed_young_share"] = Case(
-    levels=BYDEL, areas={2014: TOP, 2015: TOP},
+    levels=BYDEL,
+    areas={2014: TOP, 2015: TOP},
     cells=[
-        pct("ostre", 2014, 30 + 40, 30 + 40 + 50 + 40 + 40),   # 35 %
-        pct("vestre", 2014, 20 + 30, 20 + 30 + 30 + 15 + 5),   # 50 %
-        pct("baerum", 2014, 70 + 50, 200 + 100),               # 40 %
+        pct("ostre", 2014, 30 + 40, 30 + 40 + 50 + 40 + 40),  # 35 %
+        pct("vestre", 2014, 20 + 30, 20 + 30 + 30 + 15 + 5),  # 50 %
+        pct("baerum", 2014, 70 + 50, 200 + 100),  # 40 %
         pct("ostre", 2015, 36 + 44, 36 + 44 + 40 + 30 + 10),
         pct("vestre", 2015, 24 + 26, 24 + 26 + 30 + 15 + 5),
-        pct("baerum", 2015, 80 + 50, 160 + 100),               # 50 %
-    ])
+        pct("baerum", 2015, 80 + 50, 160 + 100),  # 50 %
+    ],
+)
 CASES["assessed_before_school"] = Case(
-    levels=BYDEL, areas={2014: TOP, 2015: TOP},
+    levels=BYDEL,
+    areas={2014: TOP, 2015: TOP},
     cells=[
-        count("ostre", 2014, 12), count("vestre", 2014, 8), count("baerum", 2014, 12 + 8),
+        count("ostre", 2014, 12),
+        count("vestre", 2014, 8),
+        count("baerum", 2014, 12 + 8),
         count("baerum", 2015, 15 + 3),
         Hidden("vestre", 2015, LITEN),  # 3 < 5
         Hidden("ostre", 2015, KOMPL),
-    ])
+    ],
+)
 # Numerator and denominator cover ages 0-15: PPT's groups 0-5, 6-9, 10-12 and 13-15 år (Østre + Vestre;
 # the open-ended "16 år og eldre", 40 + 5 in 2014 and 10 + 5 in 2015, is left out) over residents 0-15
 # (SSB 07459, Bærum 0219): 16 ages x 1500 (2014), 16 x 1600 (2015); ages 16-19 and Asker ignored.
 CASES["children_with_decisions"] = Case(
-    levels=KOMMUNE, areas={2014: {"baerum"}, 2015: {"baerum"}},
+    levels=KOMMUNE,
+    areas={2014: {"baerum"}, 2015: {"baerum"}},
     cells=[
         per_1000("baerum", 2014, (30 + 40 + 50 + 40) + (20 + 30 + 30 + 15), 16 * 1500),  # 255 / 24 000 = 10.625
         per_1000("baerum", 2015, (36 + 44 + 40 + 30) + (24 + 26 + 30 + 15), 16 * 1600),  # 245 / 25 600 = 9.570
-    ])
+    ],
+)
 
 # -- Child welfare (SSB 12870 CSV and KOSTRA JSON-stat), Bærum only --------------------------------
 # Reports by reporter 2014: 01 20, 02 170, 03 60, 04 50, 05 40, 06 100, 07 20, 08 220, 09 90, 10 170, 11 60 = 1000
 #                     2015: 01 20, 02 180, 03 50, 04 60, 05 50, 06 110, 07 30, 08 200, 09 90, 10 150, 11 60 = 1000
 CASES["cw_reports_early_share"] = Case(
-    levels=KOMMUNE, areas={2014: {"baerum"}, 2015: {"baerum"}},
+    levels=KOMMUNE,
+    areas={2014: {"baerum"}, 2015: {"baerum"}},
     cells=[
         pct("baerum", 2014, 50 + 40 + 100 + 20, 1000),  # 21 %, the plan's own 0-punkt
         pct("baerum", 2015, 60 + 50 + 110 + 30, 1000),  # 25 %
-    ])
+    ],
+)
 CASES["cw_reports_dropped_share"] = Case(
-    levels=KOMMUNE, areas={2014: {"baerum"}, 2015: {"baerum"}},
-    cells=[pct("baerum", 2014, 360, 1000), pct("baerum", 2015, 300, 1000)])
+    levels=KOMMUNE,
+    areas={2014: {"baerum"}, 2015: {"baerum"}},
+    cells=[pct("baerum", 2014, 360, 1000), pct("baerum", 2015, 300, 1000)],
+)
 CASES["cw_investigation_rate"] = Case(
-    levels=KOMMUNE, areas={2014: {"baerum"}, 2015: {"baerum"}},
-    cells=[pct("baerum", 2014, 600, 18 * 1500), pct("baerum", 2015, 576, 18 * 1600)])  # 2.22 %, 2.0 %
+    levels=KOMMUNE,
+    areas={2014: {"baerum"}, 2015: {"baerum"}},
+    cells=[pct("baerum", 2014, 600, 18 * 1500), pct("baerum", 2015, 576, 18 * 1600)],
+)  # 2.22 %, 2.0 %
 
 # -- SSB outcomes ---------------------------------------------------------------------------------
 CASES["vgs_completion"] = Case(
-    levels=KOMMUNE, areas={2014: {"baerum"}, 2015: {"baerum"}},
-    cells=[pct("baerum", 2014, 1269, 1500), pct("baerum", 2015, 1290, 1500)])  # 84.6 %, 86.0 %
+    levels=KOMMUNE,
+    areas={2014: {"baerum"}, 2015: {"baerum"}},
+    cells=[pct("baerum", 2014, 1269, 1500), pct("baerum", 2015, 1290, 1500)],
+)  # 84.6 %, 86.0 %
 CASES["young_disability"] = Case(
-    levels=KOMMUNE, areas={2014: {"baerum"}, 2015: {"baerum"}},
-    cells=[count("baerum", 2014, 500), count("baerum", 2015, 520)])
+    levels=KOMMUNE,
+    areas={2014: {"baerum"}, 2015: {"baerum"}},
+    cells=[count("baerum", 2014, 500), count("baerum", 2015, 520)],
+)
 
 # -- Services' template (kommune-level figures 2014-2015) ------------------------------------------
-for _id, (_a, _b) in {"youth_work_places": (140, 150), "youth_homeless": (18, 12),
-                      "youth_staffed_housing": (30, 28), "youth_no_offer": (428, 400),
-                      "youth_decline_all": (46, 5)}.items():  # 5 is not below the threshold: shown
-    CASES[_id] = Case(levels=KOMMUNE, areas={2014: {"baerum"}, 2015: {"baerum"}},
-                      cells=[count("baerum", 2014, _a), count("baerum", 2015, _b)])
+for _id, (_a, _b) in {
+    "youth_work_places": (140, 150),
+    "youth_homeless": (18, 12),
+    "youth_staffed_housing": (30, 28),
+    "youth_no_offer": (428, 400),
+    "youth_decline_all": (46, 5),
+}.items():  # 5 is not below the threshold: shown
+    CASES[_id] = Case(
+        levels=KOMMUNE,
+        areas={2014: {"baerum"}, 2015: {"baerum"}},
+        cells=[count("baerum", 2014, _a), count("baerum", 2015, _b)],
+    )
 CASES["pht_first_age"] = Case(
-    levels=KOMMUNE, areas={2014: {"baerum"}, 2015: {"baerum"}},
-    cells=[mean("baerum", 2014, 300 * 14.0, 300), mean("baerum", 2015, 320 * 13.5, 320)])  # 14.0, 13.5 years
+    levels=KOMMUNE,
+    areas={2014: {"baerum"}, 2015: {"baerum"}},
+    cells=[mean("baerum", 2014, 300 * 14.0, 300), mean("baerum", 2015, 320 * 13.5, 320)],
+)  # 14.0, 13.5 years
 CASES["resources_before_10"] = Case(
-    levels=KOMMUNE, areas={2014: {"baerum"}, 2015: {"baerum"}},
-    cells=[pct("baerum", 2014, 160_000_000, 400_000_000), pct("baerum", 2015, 189_000_000, 420_000_000)])
+    levels=KOMMUNE,
+    areas={2014: {"baerum"}, 2015: {"baerum"}},
+    cells=[pct("baerum", 2014, 160_000_000, 400_000_000), pct("baerum", 2015, 189_000_000, 420_000_000)],
+)
 
 # -- Tidlig innsatsteam 2016-2017 ----------------------------------------------------------------
 # Teams 0-1, 13-15 and 16-23 serve the whole municipality (parent: Bærum); 1-5 and 6-12 are split Øst/Vest.
@@ -430,35 +572,43 @@ CASES["resources_before_10"] = Case(
 #   Bærum: x(0-1) + x(13-15) + x(16-23) = 96 - 40 - 32 = 24, each <= 10 -> each in [4, 10] (width 6).
 #   Protected; only the three area totals are shown.
 CASES["ti_parent_share"] = Case(
-    levels=TEAM, areas={2016: TOP | TEAMS, 2017: TOP | TEAMS},
+    levels=TEAM,
+    areas={2016: TOP | TEAMS, 2017: TOP | TEAMS},
     cells=[
         pct("baerum", 2016, 7 + 14 + 16 + 21 + 6 + 6 + 14, 10 + 20 + 20 + 30 + 10 + 10 + 20),  # 84/120 = 70 %
         pct("ostre", 2016, 14 + 21, 20 + 30),
         pct("vestre", 2016, 16 + 6, 20 + 10),
-        Hidden("team:ti_0_1", 2016, REST),         # 10 - 7 = 3
+        Hidden("team:ti_0_1", 2016, REST),  # 10 - 7 = 3
         pct("team:ti_1_5_ost", 2016, 14, 20),
-        Hidden("team:ti_1_5_vest", 2016, REST),    # 20 - 16 = 4
+        Hidden("team:ti_1_5_vest", 2016, REST),  # 20 - 16 = 4
         pct("team:ti_6_12_ost", 2016, 21, 30),
-        Hidden("team:ti_6_12_vest", 2016, REST),   # 10 - 6 = 4
-        Hidden("team:ti_13_15", 2016, REST),       # 10 - 6 = 4
+        Hidden("team:ti_6_12_vest", 2016, REST),  # 10 - 6 = 4
+        Hidden("team:ti_13_15", 2016, REST),  # 10 - 6 = 4
         pct("team:ti_16_23", 2016, 14, 20),
         pct("baerum", 2017, 9 + 16 + 16 + 24 + 16 + 7 + 8, 10 + 20 + 20 + 30 + 20 + 10 + 10),  # 96/120 = 80 %
         pct("ostre", 2017, 16 + 24, 20 + 30),
         pct("vestre", 2017, 16 + 16, 20 + 20),
-        Hidden("team:ti_0_1", 2017, REST),         # 10 - 9 = 1
-        Hidden("team:ti_1_5_ost", 2017, REST),     # 20 - 16 = 4
-        Hidden("team:ti_1_5_vest", 2017, REST),    # 20 - 16 = 4
-        Hidden("team:ti_6_12_ost", 2017, KOMPL),   # Østre = 1-5 Øst + 6-12 Øst
-        Hidden("team:ti_6_12_vest", 2017, REST),   # 20 - 16 = 4
-        Hidden("team:ti_13_15", 2017, REST),       # 10 - 7 = 3
-        Hidden("team:ti_16_23", 2017, REST),       # 10 - 8 = 2
-    ])
+        Hidden("team:ti_0_1", 2017, REST),  # 10 - 9 = 1
+        Hidden("team:ti_1_5_ost", 2017, REST),  # 20 - 16 = 4
+        Hidden("team:ti_1_5_vest", 2017, REST),  # 20 - 16 = 4
+        Hidden("team:ti_6_12_ost", 2017, KOMPL),  # Østre = 1-5 Øst + 6-12 Øst
+        Hidden("team:ti_6_12_vest", 2017, REST),  # 20 - 16 = 4
+        Hidden("team:ti_13_15", 2017, REST),  # 10 - 7 = 3
+        Hidden("team:ti_16_23", 2017, REST),  # 10 - 8 = 2
+    ],
+)
 CASES["ti_units_using"] = Case(
-    levels=BYDEL, areas={2016: TOP, 2017: TOP},
+    levels=BYDEL,
+    areas={2016: TOP, 2017: TOP},
     cells=[
-        pct("ostre", 2016, 30, 60), pct("vestre", 2016, 20, 50), pct("baerum", 2016, 30 + 20, 60 + 50),
-        pct("ostre", 2017, 36, 60), pct("vestre", 2017, 30, 50), pct("baerum", 2017, 36 + 30, 60 + 50),
-    ])
+        pct("ostre", 2016, 30, 60),
+        pct("vestre", 2016, 20, 50),
+        pct("baerum", 2016, 30 + 20, 60 + 50),
+        pct("ostre", 2017, 36, 60),
+        pct("vestre", 2017, 30, 50),
+        pct("baerum", 2017, 36 + 30, 60 + 50),
+    ],
+)
 
 # -- Ungdata -------------------------------------------------------------------------------------
 # Respondents 2014 per school and gender (same for every indicator but cw_help):
@@ -495,21 +645,31 @@ def ungdata_groups(schools: list[str], *, with_schools: bool = True) -> dict[tup
         levels = (SCHOOL_LEVEL[members[0]], A) if area.startswith("skole:") else (U, V, A)
         for level in levels:
             for gender in (J, G, A):
-                out[(area, level, gender)] = [(s, i) for s in members if level == A or SCHOOL_LEVEL[s] == level
-                                              for i in _GENDER_INDEX[gender]]
+                out[(area, level, gender)] = [
+                    (s, i) for s in members if level == A or SCHOOL_LEVEL[s] == level for i in _GENDER_INDEX[gender]
+                ]
     return out
 
 
-def ungdata_cells(year: int, yes: dict[str, tuple[int, int]], hidden: dict[tuple[str, str, str], str],
-                  respondents: dict[str, tuple[int, int]] | None = None, *, with_schools: bool = True):
+def ungdata_cells(
+    year: int,
+    yes: dict[str, tuple[int, int]],
+    hidden: dict[tuple[str, str, str], str],
+    respondents: dict[str, tuple[int, int]] | None = None,
+    *,
+    with_schools: bool = True,
+):
     """Every published cell of one indicator and year: Hidden(reason) for the keys of ``hidden``, every
     other cell Shown with its yes-answers over its respondents summed from the per-school figures."""
     resp = respondents or RESPONDENTS[year]
     groups = ungdata_groups(list(resp), with_schools=with_schools)
     assert set(hidden) <= set(groups), set(hidden) - set(groups)
-    return [Hidden(area, year, hidden[(area, lv, g)], lv, g) if (area, lv, g) in hidden
-            else pct(area, year, sum(yes[s][i] for s, i in parts), sum(resp[s][i] for s, i in parts), lv, g)
-            for (area, lv, g), parts in groups.items()]
+    return [
+        Hidden(area, year, hidden[(area, lv, g)], lv, g)
+        if (area, lv, g) in hidden
+        else pct(area, year, sum(yes[s][i] for s, i in parts), sum(resp[s][i] for s, i in parts), lv, g)
+        for (area, lv, g), parts in groups.items()
+    ]
 
 
 def _pattern(cells: list[tuple[str, str, str]], primary: dict[tuple[str, str, str], str]) -> dict:
@@ -534,9 +694,16 @@ SMALL_2014 = _school("2101") + _school("2199")
 # hash). Worked through for depressive_mood below; hash hides the same cells. Every gender cell of every
 # school, the school totals of 2101 and 2199, and the gender cells of both bydeler at uks and vgs are
 # hidden; shown: the other school totals, the bydeler's level totals, their "alle" level, all of Bærum.
-WIDE_2014 = (_school("1101") + _school("1201") + _school("2101") + _school("2199") + _school("2201")
-             + [("skole:2101", lv, A) for lv in (U, A)] + [("skole:2199", lv, A) for lv in (U, A)]
-             + [(b, lv, g) for b in ("ostre", "vestre") for lv in (U, V) for g in (J, G)])
+WIDE_2014 = (
+    _school("1101")
+    + _school("1201")
+    + _school("2101")
+    + _school("2199")
+    + _school("2201")
+    + [("skole:2101", lv, A) for lv in (U, A)]
+    + [("skole:2199", lv, A) for lv in (U, A)]
+    + [(b, lv, g) for b in ("ostre", "vestre") for lv in (U, V) for g in (J, G)]
+)
 
 # depressive_mood 2014 (yes/n): 1101 j 16/100 g 4/80 | 1201 j 26/100 g 8/100 |
 #                               2101 j 10/60 g 3/50 | 2199 j 2/8 g 1/12 | 2201 j 25/100 g 6/80
@@ -554,13 +721,16 @@ WIDE_2014 = (_school("1101") + _school("1201") + _school("2101") + _school("2199
 #   so t in [0, 8] (Vestre uks g >= 0): width 8 for each. Inside Vestre uks: 2199 g in [0, 8], 2199 j in
 #   [0, 8] (its 8 respondents), 2101 g in [0, 8], 2101 j in [0, 16], 2199 total in [0, 16], 2101 total in
 #   [0, 16] (the two totals add to the shown 16). Every width >= 5 (or 2199 girls' whole [0, 8]): protected.
-DEPRESSIVE_2014 = _pattern(WIDE_2014, {
-    **dict.fromkeys(_school("1101", (G,)) + [("ostre", U, G)], LITEN),   # 4 of 80
-    **dict.fromkeys(_school("2101", (G,)), LITEN),                       # 3 of 50
-    **dict.fromkeys(_school("2199", (J,)), FAA),                         # 8 respondents
-    **dict.fromkeys(_school("2199", (G, A)), LITEN),                     # 1 of 12; 3 of 20
-    ("vestre", U, G): LITEN,                                             # 3 + 1 = 4 of 62
-})
+DEPRESSIVE_2014 = _pattern(
+    WIDE_2014,
+    {
+        **dict.fromkeys(_school("1101", (G,)) + [("ostre", U, G)], LITEN),  # 4 of 80
+        **dict.fromkeys(_school("2101", (G,)), LITEN),  # 3 of 50
+        **dict.fromkeys(_school("2199", (J,)), FAA),  # 8 respondents
+        **dict.fromkeys(_school("2199", (G, A)), LITEN),  # 1 of 12; 3 of 20
+        ("vestre", U, G): LITEN,  # 3 + 1 = 4 of 62
+    },
+)
 
 # depressive_mood 2017 (no small school): 1101 j 20/100 g 6/80 | 1201 j 25/100 g 7/100 | 2101 j 12/60 g 4/50 |
 #                                          2201 j 22/100 g 6/80
@@ -575,16 +745,21 @@ DEPRESSIVE_2014 = _pattern(WIDE_2014, {
 # Audit: with t = 1101 boys: 1101 j = 26 - t, 1201 g = 13 - t, 1201 j = 19 + t, 2101 g = 10 - t,
 #   2101 j = 6 + t, 2201 g = t, 2201 j = 28 - t (bydel and school cells equal these): t in [0, 10], width 10.
 DEPRESSIVE_2017 = _pattern(
-    _school("1101") + _school("1201") + _school("2101") + _school("2201")
+    _school("1101")
+    + _school("1201")
+    + _school("2101")
+    + _school("2201")
     + [(b, lv, g) for b in ("ostre", "vestre") for lv in (U, V) for g in (J, G)],
-    {**dict.fromkeys(_school("2101", (G,)) + [("vestre", U, G)], LITEN)})
+    {**dict.fromkeys(_school("2101", (G,)) + [("vestre", U, G)], LITEN)},
+)
 
 DEPRESSIVE_YES = {
     2014: {"1101": (16, 4), "1201": (26, 8), "2101": (10, 3), "2199": (2, 1), "2201": (25, 6)},
     2017: {"1101": (20, 6), "1201": (25, 7), "2101": (12, 4), "2201": (22, 6)},
 }
 CASES["depressive_mood"] = Case(
-    levels=SKOLE, areas={2014: TOP | SCHOOLS_UNGDATA_2014, 2017: TOP | SCHOOLS_UNGDATA_2017},
+    levels=SKOLE,
+    areas={2014: TOP | SCHOOLS_UNGDATA_2014, 2017: TOP | SCHOOLS_UNGDATA_2017},
     rows_per_year=UNGDATA_ROWS,
     cells=[
         # Bærum, written out: every combination of school level and gender, with respondent weights
@@ -596,31 +771,47 @@ CASES["depressive_mood"] = Case(
         pct("baerum", 2014, 26 + 8 + 25 + 6, 100 + 100 + 100 + 80, V, A),
         pct("baerum", 2014, 16 + 10 + 2 + 26 + 25, 100 + 60 + 8 + 100 + 100, A, J),
         pct("baerum", 2014, 4 + 3 + 1 + 8 + 6, 80 + 50 + 12 + 100 + 80, A, G),
-        pct("baerum", 2014, 16 + 4 + 26 + 8 + 10 + 3 + 2 + 1 + 25 + 6,
-            100 + 80 + 100 + 100 + 60 + 50 + 8 + 12 + 100 + 80, A, A),          # 101 / 690
+        pct(
+            "baerum",
+            2014,
+            16 + 4 + 26 + 8 + 10 + 3 + 2 + 1 + 25 + 6,
+            100 + 80 + 100 + 100 + 60 + 50 + 8 + 12 + 100 + 80,
+            A,
+            A,
+        ),  # 101 / 690
         # what stays shown below Bærum, written out
-        pct("ostre", 2014, 16 + 4, 180, U, A), pct("ostre", 2014, 26 + 8, 200, V, A),
-        pct("ostre", 2014, 16 + 26, 100 + 100, A, J), pct("ostre", 2014, 4 + 8, 80 + 100, A, G),
-        pct("vestre", 2014, 10 + 3 + 2 + 1, 60 + 50 + 8 + 12, U, A), pct("vestre", 2014, 25 + 6, 180, V, A),
-        pct("vestre", 2014, 10 + 2 + 25, 60 + 8 + 100, A, J), pct("vestre", 2014, 3 + 1 + 6, 50 + 12 + 80, A, G),
-        pct("skole:1101", 2014, 16 + 4, 100 + 80, U, A), pct("skole:1201", 2014, 26 + 8, 100 + 100, A, A),
+        pct("ostre", 2014, 16 + 4, 180, U, A),
+        pct("ostre", 2014, 26 + 8, 200, V, A),
+        pct("ostre", 2014, 16 + 26, 100 + 100, A, J),
+        pct("ostre", 2014, 4 + 8, 80 + 100, A, G),
+        pct("vestre", 2014, 10 + 3 + 2 + 1, 60 + 50 + 8 + 12, U, A),
+        pct("vestre", 2014, 25 + 6, 180, V, A),
+        pct("vestre", 2014, 10 + 2 + 25, 60 + 8 + 100, A, J),
+        pct("vestre", 2014, 3 + 1 + 6, 50 + 12 + 80, A, G),
+        pct("skole:1101", 2014, 16 + 4, 100 + 80, U, A),
+        pct("skole:1201", 2014, 26 + 8, 100 + 100, A, A),
         pct("skole:2201", 2014, 25 + 6, 100 + 80, V, A),
         # and every cell of both years, shown ones summed from the per-school figures
         *ungdata_cells(2014, DEPRESSIVE_YES[2014], DEPRESSIVE_2014),
         pct("baerum", 2017, 20 + 6 + 25 + 7 + 12 + 4 + 22 + 6, 100 + 80 + 100 + 100 + 60 + 50 + 100 + 80, A, A),
         pct("ostre", 2017, 20 + 6 + 25 + 7, 100 + 80 + 100 + 100, A, A),
         pct("vestre", 2017, 12 + 4, 60 + 50, U, A),
-        pct("vestre", 2017, 4 + 6, 50 + 80, A, G),      # 10 of 130: shown, though 2101's 4 boys are inside it
+        pct("vestre", 2017, 4 + 6, 50 + 80, A, G),  # 10 of 130: shown, though 2101's 4 boys are inside it
         pct("skole:2101", 2017, 12 + 4, 60 + 50, A, A),
         *ungdata_cells(2017, DEPRESSIVE_YES[2017], DEPRESSIVE_2017),
-    ])
+    ],
+)
 
 
 def _context_indicator(y: dict[str, tuple[int, int]], hidden: dict[tuple[str, str, str], str]) -> Case:
     """An Ungdata context indicator from its 2014 yes-counts per school: y[school] = (girls, boys), with
     the hand-derived suppression pattern ``hidden``. Respondents as above."""
-    return Case(levels=SKOLE, areas={2014: TOP | SCHOOLS_UNGDATA_2014}, rows_per_year={2014: UNGDATA_ROWS[2014]},
-                cells=ungdata_cells(2014, y, hidden))
+    return Case(
+        levels=SKOLE,
+        areas={2014: TOP | SCHOOLS_UNGDATA_2014},
+        rows_per_year={2014: UNGDATA_ROWS[2014]},
+        cells=ungdata_cells(2014, y, hidden),
+    )
 
 
 # yes-answers (girls, boys) per school, 2014 -- the shares in ungdata_2014.csv are these over n
@@ -630,7 +821,8 @@ def _context_indicator(y: dict[str, tuple[int, int]], hidden: dict[tuple[str, st
 #   of 20): w = 2199 girls; 2199 boys 8 - w, 2101 girls 15 - w, 2101 boys 7 + w; w in [0, 8], width 8.
 CASES["ungdata_intoxicated"] = _context_indicator(
     {"1101": (18, 16), "1201": (70, 68), "2101": (12, 10), "2199": (3, 5), "2201": (69, 56)},
-    _pattern(SMALL_2014, dict.fromkeys(_school("2199", (J,)), FAA)))
+    _pattern(SMALL_2014, dict.fromkeys(_school("2199", (J,)), FAA)),
+)
 
 # hash: 1101 girls 3, boys 4; 2101 girls 2, boys 3; 2199 girls (8 respondents) "faa_svar", boys 0, total 1;
 #   Vestre uks girls 2 + 1 = 3, boys 3 + 0 = 3: all "liten_telling" (school totals 1101 7, 2101 5 = 5 pass).
@@ -641,27 +833,33 @@ CASES["ungdata_intoxicated"] = _context_indicator(
 #   [0, 6] (the two uks gender cells are at most 6): protected.
 CASES["ungdata_hash"] = _context_indicator(
     {"1101": (3, 4), "1201": (19, 27), "2101": (2, 3), "2199": (1, 0), "2201": (20, 24)},
-    _pattern(WIDE_2014, {
-        **dict.fromkeys(_school("1101") + [("ostre", U, J), ("ostre", U, G)], LITEN),  # 3 and 4
-        **dict.fromkeys(_school("2101"), LITEN),                                     # 2 and 3
-        **dict.fromkeys(_school("2199", (J,)), FAA),
-        **dict.fromkeys(_school("2199", (G, A)), LITEN),                             # 0; 1 of 20
-        ("vestre", U, J): LITEN, ("vestre", U, G): LITEN,                            # 3 and 3
-    }))
+    _pattern(
+        WIDE_2014,
+        {
+            **dict.fromkeys(_school("1101") + [("ostre", U, J), ("ostre", U, G)], LITEN),  # 3 and 4
+            **dict.fromkeys(_school("2101"), LITEN),  # 2 and 3
+            **dict.fromkeys(_school("2199", (J,)), FAA),
+            **dict.fromkeys(_school("2199", (G, A)), LITEN),  # 0; 1 of 20
+            ("vestre", U, J): LITEN,
+            ("vestre", U, G): LITEN,  # 3 and 3
+        },
+    ),
+)
 
 # school_nurse: 2199 girls 4 of 8 ("faa_svar"); boys 6 of 12 (rest 6) pass. Pattern "small school".
 #   Audit (Vestre uks girls 34, boys 23; 2101 47, 2199 10): w = 2199 girls in [0, 8], width 8.
 CASES["ungdata_school_nurse"] = _context_indicator(
     {"1101": (50, 28), "1201": (40, 24), "2101": (30, 17), "2199": (4, 6), "2201": (42, 20)},
-    _pattern(SMALL_2014, dict.fromkeys(_school("2199", (J,)), FAA)))
+    _pattern(SMALL_2014, dict.fromkeys(_school("2199", (J,)), FAA)),
+)
 
 # youth_venues: 2199 girls "faa_svar", 2199 boys 3 of 12 "liten_telling"; its total 7 of 20 passes.
 #   Pattern "small school" (2101's girls and boys complements). Audit (Vestre uks girls 28, boys 24; 2101 45,
 #   2199 7): w = 2199 girls; boys 7 - w, 2101 girls 28 - w, 2101 boys 17 + w: w in [0, 7], width 7.
 CASES["ungdata_youth_venues"] = _context_indicator(
     {"1101": (40, 34), "1201": (34, 38), "2101": (24, 21), "2199": (4, 3), "2201": (35, 28)},
-    _pattern(SMALL_2014, {**dict.fromkeys(_school("2199", (J,)), FAA),
-                          **dict.fromkeys(_school("2199", (G,)), LITEN)}))
+    _pattern(SMALL_2014, {**dict.fromkeys(_school("2199", (J,)), FAA), **dict.fromkeys(_school("2199", (G,)), LITEN)}),
+)
 
 # safe_neighbourhood: 2199 girls "faa_svar"; 2199 boys 9 of 12 (rest 3) and 2101 boys 46 of 50 (rest 4)
 #   "liten_rest"; 2199 total 15 of 20 (rest exactly 5) and 2101 total 100 of 110 pass. Singleton
@@ -671,8 +869,14 @@ CASES["ungdata_youth_venues"] = _context_indicator(
 #   2101 boys [43, 48]): protected, just.
 CASES["ungdata_safe_neighbourhood"] = _context_indicator(
     {"1101": (90, 74), "1201": (90, 92), "2101": (54, 46), "2199": (6, 9), "2201": (91, 72)},
-    _pattern(SMALL_2014, {**dict.fromkeys(_school("2199", (J,)), FAA),
-                          **dict.fromkeys(_school("2199", (G,)) + _school("2101", (G,)), REST)}))
+    _pattern(
+        SMALL_2014,
+        {
+            **dict.fromkeys(_school("2199", (J,)), FAA),
+            **dict.fromkeys(_school("2199", (G,)) + _school("2101", (G,)), REST),
+        },
+    ),
+)
 
 # cw_help: asked to a subset, shown down to bydel only (school cells are never published).
 # (yes/n) 1101 uks j 11/20 g 6/10 | 1201 vgs j 11/20 g 12/20 | 2101 uks j 5/10 g 6/10 | 2201 vgs j 12/20 g 4/8 |
@@ -686,7 +890,9 @@ CASES["ungdata_safe_neighbourhood"] = _context_indicator(
 # boys t - 2 (<= 8), Vestre vgs girls 18 - t: t in [2, 10], width 8 for every cell: protected.
 CW_HELP = {("vestre", V, G): FAA, ("ostre", U, G): REST, ("vestre", U, G): REST}
 CASES["ungdata_cw_help"] = Case(
-    levels=BYDEL, areas={2014: TOP}, rows_per_year={2014: 3 * 9},
+    levels=BYDEL,
+    areas={2014: TOP},
+    rows_per_year={2014: 3 * 9},
     cells=[
         pct("baerum", 2014, 11 + 6 + 11 + 12 + 5 + 6 + 12 + 4, 20 + 10 + 20 + 20 + 10 + 10 + 20 + 8, A, A),  # 67/118
         pct("baerum", 2014, 11 + 6 + 5 + 6, 20 + 10 + 10 + 10, U, A),
@@ -707,14 +913,20 @@ CASES["ungdata_cw_help"] = Case(
         pct("vestre", 2014, 12 + 4, 20 + 8, V, A),
         pct("vestre", 2014, 5 + 12, 10 + 20, A, J),
         pct("vestre", 2014, 6 + 4, 10 + 8, A, G),
-        *[Hidden(area, 2014, CW_HELP.get((area, lv, g), KOMPL), lv, g)
-          for area in ("ostre", "vestre") for lv in (U, V) for g in (J, G)],
-    ])
+        *[
+            Hidden(area, 2014, CW_HELP.get((area, lv, g), KOMPL), lv, g)
+            for area in ("ostre", "vestre")
+            for lv in (U, V)
+            for g in (J, G)
+        ],
+    ],
+)
 
 
 # --------------------------------------------------------------------------------------------
 # Tests
 # --------------------------------------------------------------------------------------------
+
 
 def _catalogue() -> dict[str, dict]:
     raw = yaml.safe_load((REPO / "catalogue" / "metrics.yaml").read_text(encoding="utf-8"))
@@ -776,23 +988,41 @@ def test_metric_golden_values(values, metric_id):
             problems.append(f"{key}: not published")
             continue
         if isinstance(cell, Hidden):
-            got = (row["suppression_reason"], row["suppressed"], row["value"], row["numerator"], row["denominator"],
-                   row["ci_low"], row["ci_high"])  # an interval around a hidden value would leak it
+            got = (
+                row["suppression_reason"],
+                row["suppressed"],
+                row["value"],
+                row["numerator"],
+                row["denominator"],
+                row["ci_low"],
+                row["ci_high"],
+            )  # an interval around a hidden value would leak it
             if got != (cell.reason, True, None, None, None, None, None):
                 problems.append(f"{key}: expected suppressed as {cell.reason}, got {got}")
             continue
         got = (row["numerator"], row["denominator"], row["value"])
-        ok = (row["suppression_reason"] is None and row["suppressed"] is False
-              and row["numerator"] == pytest.approx(cell.num, rel=1e-12)
-              and (row["denominator"] == pytest.approx(cell.den, rel=1e-12) if cell.den is not None
-                   else row["denominator"] is None)
-              and row["value"] == pytest.approx(cell.value, rel=1e-12))
+        ok = (
+            row["suppression_reason"] is None
+            and row["suppressed"] is False
+            and row["numerator"] == pytest.approx(cell.num, rel=1e-12)
+            and (
+                row["denominator"] == pytest.approx(cell.den, rel=1e-12)
+                if cell.den is not None
+                else row["denominator"] is None
+            )
+            and row["value"] == pytest.approx(cell.value, rel=1e-12)
+        )
         if not ok:
-            problems.append(f"{key}: expected num/den/value {(cell.num, cell.den, cell.value)}, got {got} "
-                            f"(suppression {row['suppression_reason']!r})")
+            problems.append(
+                f"{key}: expected num/den/value {(cell.num, cell.den, cell.value)}, got {got} "
+                f"(suppression {row['suppression_reason']!r})"
+            )
     # Hidden lists every suppressed cell: nothing else may be hidden.
-    hidden = {(r["area_code"], r["year"], r["school_level"], r["gender"]): r["suppression_reason"]
-              for r in rows if r["suppression_reason"] is not None}
+    hidden = {
+        (r["area_code"], r["year"], r["school_level"], r["gender"]): r["suppression_reason"]
+        for r in rows
+        if r["suppression_reason"] is not None
+    }
     expected_hidden = {(c.area, c.year, c.level, c.gender): c.reason for c in case.cells if isinstance(c, Hidden)}
     if hidden != expected_hidden:
         problems.append(f"suppressed cells {sorted(hidden.items())} != expected {sorted(expected_hidden.items())}")
@@ -821,9 +1051,9 @@ def test_ungdata_hidden_cells_keep_a_protection_interval(values, metric_id):
         column = {b: k for k, b in enumerate(base)}
 
         def vector(key):
-            v = [0.0] * len(base)
-            for part in groups[key]:
-                v[column[part]] = 1.0
+            v = [0.0] * len(base)  # noqa: B023 - called only within this iteration
+            for part in groups[key]:  # noqa: B023 - called only within this iteration
+                v[column[part]] = 1.0  # noqa: B023 - called only within this iteration
             return v
 
         shown = [k for k, r in cells.items() if not r["suppressed"]]
@@ -851,29 +1081,39 @@ def test_periods_are_labelled_by_their_time_type(values):
 def test_survey_groups_are_combined_with_respondent_weights(values):
     """Jenter + gutter and ungdomsskole + videregående are pooled counts over pooled respondents,
     not averages of the group shares (depressive_mood, Bærum, 2014)."""
-    cell = {(r["school_level"], r["gender"]): r for r in values["depressive_mood"]
-            if r["area_code"] == "baerum" and r["year"] == 2014}
+    cell = {
+        (r["school_level"], r["gender"]): r
+        for r in values["depressive_mood"]
+        if r["area_code"] == "baerum" and r["year"] == 2014
+    }
     # Ungdomsskole: girls (16 + 10 + 2) / (100 + 60 + 8), boys (4 + 3 + 1) / (80 + 50 + 12)
     girls, boys = cell[(U, J)], cell[(U, G)]
     assert cell[(U, A)]["value"] == pytest.approx(100 * (28 + 8) / (168 + 142))
     assert cell[(U, A)]["value"] != pytest.approx((girls["value"] + boys["value"]) / 2)
     assert (cell[(U, A)]["numerator"], cell[(U, A)]["denominator"]) == (
-        girls["numerator"] + boys["numerator"], girls["denominator"] + boys["denominator"])
+        girls["numerator"] + boys["numerator"],
+        girls["denominator"] + boys["denominator"],
+    )
     # Girls: ungdomsskole (16 + 10 + 2) / 168 with videregående (26 + 25) / 200
     uks, vgs = cell[(U, J)], cell[(V, J)]
     assert cell[(A, J)]["value"] == pytest.approx(100 * (28 + 51) / (168 + 200))
     assert cell[(A, J)]["value"] != pytest.approx((uks["value"] + vgs["value"]) / 2)
     # Everyone: both splits add up to the same 101 / 690
-    assert cell[(A, A)]["numerator"] == cell[(A, J)]["numerator"] + cell[(A, G)]["numerator"] \
-        == cell[(U, A)]["numerator"] + cell[(V, A)]["numerator"] == 101
+    assert (
+        cell[(A, A)]["numerator"]
+        == cell[(A, J)]["numerator"] + cell[(A, G)]["numerator"]
+        == cell[(U, A)]["numerator"] + cell[(V, A)]["numerator"]
+        == 101
+    )
     assert cell[(A, A)]["denominator"] == 368 + 322 == 310 + 380 == 690
 
 
 # -- scorecard ---------------------------------------------------------------------------------
 
+
 def _binomial_two_sided_half(k: int, n: int) -> float:
     """Exact conditional test of two Poisson counts (k of n under p = 1/2), two-sided, by hand."""
-    tail = sum(math.comb(n, i) for i in range(min(k, n - k) + 1)) / 2 ** n
+    tail = sum(math.comb(n, i) for i in range(min(k, n - k) + 1)) / 2**n
     return min(1.0, 2 * tail)
 
 
@@ -936,7 +1176,7 @@ def test_scorecard_higher_is_better_directional_spec_ed_young_share(scorecard):
     row = scorecard("spec_ed_young_share", 2015)
     assert (row["baseline_year"], row["status_year"]) == (2014, 2015)
     assert row["baseline_value"] == pytest.approx(100 * 120 / 300)  # 40 %
-    assert row["status_value"] == pytest.approx(100 * 130 / 260)    # 50 %
+    assert row["status_value"] == pytest.approx(100 * 130 / 260)  # 50 %
     assert row["improvement"] == pytest.approx(50 - 40)
     # 130/260 vs 120/300: pooled z ~ 2.4, p ~ 0.02 < 0.05 -> a real improvement
     assert row["p_value"] == pytest.approx(_pooled_z_pvalue(130, 260, 120, 300), rel=1e-6)

@@ -38,6 +38,7 @@ def headline(path: Path, metric_id: str, report_year: int = 2024) -> dict:
 
 # -- the run itself -----------------------------------------------------------------------------
 
+
 def test_full_asset_graph_materializes_into_duckdb(pipeline_result, demo_data_dir):
     from pipelines.definitions import defs
 
@@ -45,8 +46,17 @@ def test_full_asset_graph_materializes_into_duckdb(pipeline_result, demo_data_di
     materialized = {e.asset_key.to_user_string() for e in refresh.get_asset_materialization_events()}
     expected = {k.to_user_string() for k in defs.resolve_asset_graph().get_all_asset_keys()}
     assert materialized == expected - {"status_report"}
-    assert {"ungdata", "absence", "ppt", "child_welfare", "services", "population", "metric_values",
-            "scorecard", "published_snapshot"} <= materialized
+    assert {
+        "ungdata",
+        "absence",
+        "ppt",
+        "child_welfare",
+        "services",
+        "population",
+        "metric_values",
+        "scorecard",
+        "published_snapshot",
+    } <= materialized
     # Then the report, for the newest year the demo data reach (2024), as its sensor asks.
     (report,) = pipeline_result.report.get_asset_materialization_events()
     assert (report.asset_key.to_user_string(), report.partition) == ("status_report", "2024")
@@ -59,17 +69,30 @@ def test_full_asset_graph_materializes_into_duckdb(pipeline_result, demo_data_di
     warehouse = demo_data_dir / "warehouse" / "sbu.duckdb"
     assert warehouse.exists() and warehouse.is_relative_to(demo_data_dir)
     counts = dict(sql(warehouse, "SELECT schema_name || '.' || table_name, estimated_size FROM duckdb_tables()"))
-    for table in ("raw.ungdata", "raw.absence", "raw.ppt", "raw.services", "raw.population",
-                  "raw.child_welfare_reports", "staging.stg_ungdata", "marts.metric_values", "marts.scorecard"):
+    for table in (
+        "raw.ungdata",
+        "raw.absence",
+        "raw.ppt",
+        "raw.services",
+        "raw.population",
+        "raw.child_welfare_reports",
+        "staging.stg_ungdata",
+        "marts.metric_values",
+        "marts.scorecard",
+    ):
         assert counts.get(table, 0) > 0, table
 
 
 def test_every_catalogue_metric_is_computed_for_baerum(published_snapshot):
     ids = {m.id for m in load_catalogue().metrics}
     assert len(ids) == 26  # 20 plan metrics + 6 Ungdata context indicators
-    with_values = {r[0] for r in sql(
-        published_snapshot,
-        "SELECT DISTINCT metric_id FROM metric_values WHERE area_code = 'baerum' AND value IS NOT NULL")}
+    with_values = {
+        r[0]
+        for r in sql(
+            published_snapshot,
+            "SELECT DISTINCT metric_id FROM metric_values WHERE area_code = 'baerum' AND value IS NOT NULL",
+        )
+    }
     assert with_values == ids
     on_card = {r[0] for r in sql(published_snapshot, "SELECT DISTINCT metric_id FROM scorecard")}
     assert on_card == ids
@@ -83,6 +106,7 @@ def test_snapshot_holds_only_published_tables(published_snapshot):
 
 
 # -- hand-worked figures ----------------------------------------------------------------------
+
 
 def _ungdata_share(landing: Path, year: int, indicator: str) -> float:
     """Bærum's share: recover each school's yes-count from its one-decimal share and n, then sum."""
@@ -158,7 +182,8 @@ def test_forbedring_is_positive_when_lower_is_better_went_down(published_snapsho
         published_snapshot,
         "SELECT s.metric_id, s.area_code, s.baseline_value, s.status_value, s.improvement "
         "FROM scorecard s JOIN metric_catalogue c USING (metric_id) "
-        "WHERE c.direction = 'lower' AND s.status_value IS NOT NULL AND s.baseline_value IS NOT NULL")
+        "WHERE c.direction = 'lower' AND s.status_value IS NOT NULL AND s.baseline_value IS NOT NULL",
+    )
     went_down = [r for r in rows if r[3] < r[2]]
     went_up = [r for r in rows if r[3] > r[2]]
     assert went_down and went_up  # the demo data have both
@@ -171,7 +196,8 @@ def test_area_split_adds_up(published_snapshot):
     rows = sql(
         published_snapshot,
         "SELECT area_code, numerator, denominator FROM metric_values WHERE metric_id = 'absence_low_mastery' "
-        "AND year = 2020 AND area_code IN ('baerum', 'ostre', 'vestre')")
+        "AND year = 2020 AND area_code IN ('baerum', 'ostre', 'vestre')",
+    )
     by_area = {a: (n, d) for a, n, d in rows}
     assert by_area["baerum"][0] == by_area["ostre"][0] + by_area["vestre"][0]
     assert by_area["baerum"][1] == by_area["ostre"][1] + by_area["vestre"][1]
@@ -179,14 +205,23 @@ def test_area_split_adds_up(published_snapshot):
 
 # -- Dagster loads from workspace.yaml --------------------------------------------------------
 
+
 def test_definitions_validate_from_workspace_yaml(tmp_path):
     env = {**os.environ, "DAGSTER_HOME": str(tmp_path), "SBU_DATA_DIR": str(tmp_path / "data")}
     (tmp_path / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
     dagster = Path(sys.executable).parent / "dagster"
-    proc = subprocess.run([str(dagster), "definitions", "validate", "-w", "workspace.yaml"], cwd=REPO, env=env,
-                          capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [str(dagster), "definitions", "validate", "-w", "workspace.yaml"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "sammen_for_barn_og_unge" in proc.stdout + proc.stderr or "pipelines.definitions" in proc.stdout + proc.stderr
+    assert (
+        "sammen_for_barn_og_unge" in proc.stdout + proc.stderr or "pipelines.definitions" in proc.stdout + proc.stderr
+    )
 
 
 def test_the_warehouse_follows_the_data_folder_of_each_run(tmp_path, demo_data_dir):
@@ -204,8 +239,9 @@ def test_the_warehouse_follows_the_data_folder_of_each_run(tmp_path, demo_data_d
             data = tmp_path / name
             shutil.copytree(demo_data_dir / "landing" / "ppt", data / "landing" / "ppt")
             use_data_dir(data)
-            result = job.execute_in_process(instance=dg.DagsterInstance.ephemeral(),
-                                            asset_selection=[dg.AssetKey("ppt")])
+            result = job.execute_in_process(
+                instance=dg.DagsterInstance.ephemeral(), asset_selection=[dg.AssetKey("ppt")]
+            )
             assert result.success
             (files,) = sql(data / "warehouse" / "sbu.duckdb", "SELECT COUNT(DISTINCT _source_file) FROM raw.ppt")[0]
             assert files == len(list((data / "landing" / "ppt").iterdir()))
@@ -214,6 +250,7 @@ def test_the_warehouse_follows_the_data_folder_of_each_run(tmp_path, demo_data_d
 
 
 # -- a failed run leaves the last good snapshot served ----------------------------------------
+
 
 def test_failed_run_keeps_last_good_snapshot(tmp_path, demo_data_dir):
     from tests.conftest import materialize_all, use_data_dir
@@ -238,15 +275,20 @@ def test_failed_run_keeps_last_good_snapshot(tmp_path, demo_data_dir):
 
 def test_intervals_only_where_there_is_sampling_error(published_snapshot):
     """Shares of people get a Wilson interval and counts a Poisson one; a share of kroner has none."""
+
     def with_ci(metric_id):
-        return sql(published_snapshot,
-                             "SELECT COUNT(*), COUNT(ci_low) FROM metric_values WHERE metric_id = ? AND value IS NOT NULL",
-                             [metric_id])[0]
+        return sql(
+            published_snapshot,
+            "SELECT COUNT(*), COUNT(ci_low) FROM metric_values WHERE metric_id = ? AND value IS NOT NULL",
+            [metric_id],
+        )[0]
+
     n, ci = with_ci("depressive_mood")
     assert n > 0 and ci == n
     n, ci = with_ci("youth_homeless")
     assert n > 0 and ci == n
     n, ci = with_ci("resources_before_10")
     assert n > 0 and ci == 0
-    assert sql(published_snapshot, "SELECT COUNT(status_ci_low) FROM scorecard "
-                                             "WHERE metric_id = 'resources_before_10'") == [(0,)]
+    assert sql(
+        published_snapshot, "SELECT COUNT(status_ci_low) FROM scorecard WHERE metric_id = 'resources_before_10'"
+    ) == [(0,)]

@@ -87,8 +87,26 @@ def test_parse_norwegian_number_examples(text, expected) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["1.234", "12.5", "1,234.5", "12 34", "1 2345", "1,2,3", "--3", "- 3", "abc", "12a",
-     "1e5", "nan", "inf", ",5", "5,", "....", "1.23.456", "12%"],
+    [
+        "1.234",
+        "12.5",
+        "1,234.5",
+        "12 34",
+        "1 2345",
+        "1,2,3",
+        "--3",
+        "- 3",
+        "abc",
+        "12a",
+        "1e5",
+        "nan",
+        "inf",
+        ",5",
+        "5,",
+        "....",
+        "1.23.456",
+        "12%",
+    ],
 )
 def test_parse_norwegian_number_rejects(text: str) -> None:
     with pytest.raises(ValueError, match="not a Norwegian number"):
@@ -113,8 +131,14 @@ def test_ssb_symbols_mapping() -> None:
 
 @pytest.mark.parametrize(
     ("value", "decimals", "expected"),
-    [(1234.5, 1, "1234,5"), (-3.25, 2, "-3,25"), (3, 0, "3"), (-0.0001, 2, "0,00"),
-     (0.5, 0, "0"), (1e11, 2, "100000000000,00")],
+    [
+        (1234.5, 1, "1234,5"),
+        (-3.25, 2, "-3,25"),
+        (3, 0, "3"),
+        (-0.0001, 2, "0,00"),
+        (0.5, 0, "0"),
+        (1e11, 2, "100000000000,00"),
+    ],
 )
 def test_format_norwegian_number(value: float, decimals: int, expected: str) -> None:
     assert format_norwegian_number(value, decimals) == expected
@@ -235,7 +259,10 @@ def test_read_norwegian_csv_basic(tmp_path: Path) -> None:
     df = read_norwegian_csv(path, required_columns=["Kommune", "Andel"])
     assert df.columns == ["Kommune", "Antall barn", "Andel", "_row"]
     assert df.schema == {
-        "Kommune": pl.String, "Antall barn": pl.String, "Andel": pl.String, "_row": pl.Int64,
+        "Kommune": pl.String,
+        "Antall barn": pl.String,
+        "Andel": pl.String,
+        "_row": pl.Int64,
     }
     assert df.rows() == [("Bærum", "1 234", "12,5", 2), ("Asker", "7", "..", 4)]
 
@@ -312,19 +339,25 @@ def test_duplicate_column(tmp_path: Path) -> None:
 
 def test_reader_error_messages() -> None:
     err = ReaderError(
-        "'12x' is not a number", rule="bad_number", path="/data/ssb/meldinger.csv",
-        row=7, column="Meldinger 2021", detail_nb="«12x» er ikke et tall",
+        "'12x' is not a number",
+        rule="bad_number",
+        path="/data/ssb/meldinger.csv",
+        row=7,
+        column="Meldinger 2021",
+        detail_nb="«12x» er ikke et tall",
     )
     assert isinstance(err, Exception)
     assert str(err) == err.message
     assert "/data/ssb/meldinger.csv" in err.message and "line 7" in err.message
     assert err.message_nb == (
-        "Fil «/data/ssb/meldinger.csv», linje 7, kolonne «Meldinger 2021»: "
-        "«12x» er ikke et tall (regel: bad_number)"
+        "Fil «/data/ssb/meldinger.csv», linje 7, kolonne «Meldinger 2021»: «12x» er ikke et tall (regel: bad_number)"
     )
     clone = pickle.loads(pickle.dumps(err))
     assert (clone.rule, clone.row, clone.column, clone.message_nb) == (
-        err.rule, err.row, err.column, err.message_nb,
+        err.rule,
+        err.row,
+        err.column,
+        err.message_nb,
     )
 
 
@@ -342,14 +375,34 @@ def test_reader_error_default_norwegian_text() -> None:
 @pytest.mark.parametrize(
     ("given", "expected"),
     [
-        ("0219", "baerum"), ("3024", "baerum"), ("3201", "baerum"),
-        ("0220", "asker"), ("3025", "asker"), ("3203", "asker"),
-        ("K-3024", "baerum"), ("3024 Bærum", "baerum"), ("0219 Bærum (-2019)", "baerum"),
-        ("Bærum (-2019)", "baerum"), ("Bærum", "baerum"), ("K-0219 Bærum (-2019)", "baerum"),
-        ("Bærum kommune", "baerum"), ("Asker (2020-2023)", "asker"), (" K-3203 Asker ", "asker"),
-        ("0301", "0301"), ("0301 Oslo", "0301"), ("K-4601 Bergen", "4601"),
-        ("EAK", "norge"), ("0", "norge"), ("0 Hele landet", "norge"), ("Hele landet", "norge"),
-        ("30 Viken", None), ("F-30", None), ("Oslo", None), ("", None), (None, None), ("12345", None),
+        ("0219", "baerum"),
+        ("3024", "baerum"),
+        ("3201", "baerum"),
+        ("0220", "asker"),
+        ("3025", "asker"),
+        ("3203", "asker"),
+        ("K-3024", "baerum"),
+        ("3024 Bærum", "baerum"),
+        ("0219 Bærum (-2019)", "baerum"),
+        ("Bærum (-2019)", "baerum"),
+        ("Bærum", "baerum"),
+        ("K-0219 Bærum (-2019)", "baerum"),
+        ("Bærum kommune", "baerum"),
+        ("Asker (2020-2023)", "asker"),
+        (" K-3203 Asker ", "asker"),
+        ("0301", "0301"),
+        ("0301 Oslo", "0301"),
+        ("K-4601 Bergen", "4601"),
+        ("EAK", "norge"),
+        ("0", "norge"),
+        ("0 Hele landet", "norge"),
+        ("Hele landet", "norge"),
+        ("30 Viken", None),
+        ("F-30", None),
+        ("Oslo", None),
+        ("", None),
+        (None, None),
+        ("12345", None),
     ],
 )
 def test_normalize_municipality(given, expected) -> None:
@@ -364,7 +417,13 @@ def test_region_code_table_shipped_validity() -> None:
         assert [c.code for c in table.codes_of(series)] == list(codes)
         old, mid, new = codes
         assert [table.valid_code(series, y) for y in (2015, 2019, 2020, 2023, 2024, 2030)] == [
-            old, old, mid, mid, new, new]
+            old,
+            old,
+            mid,
+            mid,
+            new,
+            new,
+        ]
         assert [y for y in range(2010, 2031) if table.lookup(mid).valid_in(y)] == [2020, 2021, 2022, 2023]
         assert table.lookup(f"K-{new}").code == new  # an SSB K- code is looked up by its code
 
@@ -388,7 +447,9 @@ def test_code_not_in_the_table(tmp_path: Path) -> None:
         "code;parentCode;level;name;shortName;presentationName;validFrom;validTo;notes\n"
         "0301;;1;Oslo;;;1838-01-01;;\n"
         "3024;;1;Bærum;;;2020-01-01;2024-01-01;\n"
-        "3201;;1;Bærum;;;2024-01-01;;\n", encoding="utf-8")
+        "3201;;1;Bærum;;;2024-01-01;;\n",
+        encoding="utf-8",
+    )
     table = load_region_codes(path)
     assert normalize_municipality("0301", table) == "oslo"
     assert normalize_municipality("Oslo kommune", table) == "oslo"
@@ -406,7 +467,9 @@ def test_region_code_table_from_settings(tmp_path: Path, monkeypatch) -> None:
         "3024,Bærum,2020-01-01,2024-01-01\n"
         "3201,Bærum,2024-01-01,\n"
         "3101,Halden,2020-01-01,2024-01-01\n"
-        "3101,Halden,2024-01-01,\n", encoding="utf-8")
+        "3101,Halden,2024-01-01,\n",
+        encoding="utf-8",
+    )
     monkeypatch.setenv("SBU_REGION_CODES_PATH", str(path))
     get_settings.cache_clear()
     try:
@@ -421,8 +484,9 @@ def test_region_code_table_from_settings(tmp_path: Path, monkeypatch) -> None:
 
 def test_region_code_table_rejects_two_codes_valid_at_once(tmp_path: Path) -> None:
     path = tmp_path / "bad.csv"
-    path.write_text("code;name;validFrom;validTo\n3024;Bærum;2020-01-01;2024-01-01\n3201;Bærum;2023-01-01;\n",
-                    encoding="utf-8")
+    path.write_text(
+        "code;name;validFrom;validTo\n3024;Bærum;2020-01-01;2024-01-01\n3201;Bærum;2023-01-01;\n", encoding="utf-8"
+    )
     with pytest.raises(RegionCodeTableError, match="3024.*3201"):
         load_region_codes(path)
     with pytest.raises(RegionCodeTableError, match="does not exist"):
@@ -438,9 +502,20 @@ def test_jsonstat_07459_hand_checked_cells() -> None:
     df = read_ssb_jsonstat(FIXTURES / "07459_befolkning_baerum.json")
     assert df.height == 3 * 1 * 2 * 1 * 3
     assert df.columns == [
-        "Region", "Region_label", "Kjonn", "Kjonn_label", "Alder", "Alder_label",
-        "ContentsCode", "ContentsCode_label", "Tid", "Tid_label",
-        "value", "status", "year", "municipality",
+        "Region",
+        "Region_label",
+        "Kjonn",
+        "Kjonn_label",
+        "Alder",
+        "Alder_label",
+        "ContentsCode",
+        "ContentsCode_label",
+        "Tid",
+        "Tid_label",
+        "value",
+        "status",
+        "year",
+        "municipality",
     ]
     assert df.schema["value"] == pl.Float64
     assert df.schema["year"] == pl.Int64
@@ -467,9 +542,24 @@ def test_jsonstat_07459_hand_checked_cells() -> None:
     assert (row["value"], row["status"], row["Region_label"]) == (760.0, None, "Bærum")
 
     assert df["value"].to_list() == [
-        702, None, None, 689, None, None,
-        702, 731, None, 689, 715, None,
-        None, None, 748, None, None, 760,
+        702,
+        None,
+        None,
+        689,
+        None,
+        None,
+        702,
+        731,
+        None,
+        689,
+        715,
+        None,
+        None,
+        None,
+        748,
+        None,
+        None,
+        760,
     ]
     assert df["status"].null_count() == 8
     assert set(df["municipality"].to_list()) == {"baerum"}
@@ -540,8 +630,8 @@ def test_jsonstat_time_without_four_digits_gives_null_year(tmp_path: Path) -> No
 
 
 def _expect_error(tmp_path: Path, doc, rule: str) -> ReaderError:
-    path = write_json(tmp_path, doc, "bad.json") if not isinstance(doc, bytes) else write_bytes(
-        tmp_path, "bad.json", doc
+    path = (
+        write_json(tmp_path, doc, "bad.json") if not isinstance(doc, bytes) else write_bytes(tmp_path, "bad.json", doc)
     )
     with pytest.raises(ReaderError) as info:
         read_ssb_jsonstat(path)
@@ -639,8 +729,16 @@ def test_ssb_csv_utf8_bom_and_cp1252_read_the_same() -> None:
 def test_ssb_csv_wide_layout_values() -> None:
     df = read_ssb_csv(FIXTURES / "barnevern_meldinger_cp1252.csv")
     assert df.columns == [
-        "region", "region_label", "statistikkvariabel", "statistikkvariabel_label",
-        "variable", "value", "status", "year", "municipality", "_row",
+        "region",
+        "region_label",
+        "statistikkvariabel",
+        "statistikkvariabel_label",
+        "variable",
+        "value",
+        "status",
+        "year",
+        "municipality",
+        "_row",
     ]
     assert df.schema["value"] == pl.Float64
     assert df.schema["year"] == pl.Int64 and df.schema["_row"] == pl.Int64
@@ -648,7 +746,11 @@ def test_ssb_csv_wide_layout_values() -> None:
 
     row = cell(df, region="0219", variable="Meldinger 2019")
     assert (row["value"], row["status"], row["year"], row["municipality"], row["_row"]) == (
-        812.0, None, 2019, "baerum", 2,
+        812.0,
+        None,
+        2019,
+        "baerum",
+        2,
     )
     assert row["region_label"] == "Bærum (-2019)"
     assert row["statistikkvariabel"] == row["statistikkvariabel_label"] == "Meldinger i alt"
@@ -665,7 +767,10 @@ def test_ssb_csv_wide_layout_values() -> None:
     assert (row["value"], row["municipality"], row["_row"]) == (5980.5, "0301", 5)
     row = cell(df, region="0", variable="Meldinger 2021")
     assert (row["value"], row["status"], row["municipality"], row["region_label"]) == (
-        None, ".", "norge", "Hele landet",
+        None,
+        ".",
+        "norge",
+        "Hele landet",
     )
 
 

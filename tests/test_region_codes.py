@@ -46,15 +46,19 @@ def population_doc(regions: dict[str, list[float | None]]) -> dict:
                 status[str(len(values))] = "."
             values.append(v)
     return {
-        "version": "2.0", "class": "dataset", "label": "07459 (test)",
+        "version": "2.0",
+        "class": "dataset",
+        "label": "07459 (test)",
         "role": {"time": ["Tid"], "geo": ["Region"]},
-        "id": ["Region", "Alder", "Tid"], "size": [len(regions), len(AGES), 1],
+        "id": ["Region", "Alder", "Tid"],
+        "size": [len(regions), len(AGES), 1],
         "dimension": {
             "Region": {"category": {"index": list(regions), "label": {c: labels[c] for c in regions}}},
             "Alder": {"category": {"index": AGES, "label": {a: f"{int(a)} år" for a in AGES}}},
             "Tid": {"category": {"index": ["2023"]}},
         },
-        "value": values, "status": status,
+        "value": values,
+        "status": status,
     }
 
 
@@ -85,13 +89,19 @@ def ingest(root: Path, landing: Path, con: duckdb.DuckDBPyConnection) -> dict:
 
 def children(con) -> dict:
     """Bærum's residents 0-17 per year as stg_population's rule reads them (persons not null)."""
-    return dict(con.execute("SELECT year, sum(persons) FROM raw.population WHERE municipality = 'baerum' "
-                            "AND persons IS NOT NULL AND age <= 17 GROUP BY year").fetchall())
+    return dict(
+        con.execute(
+            "SELECT year, sum(persons) FROM raw.population WHERE municipality = 'baerum' "
+            "AND persons IS NOT NULL AND age <= 17 GROUP BY year"
+        ).fetchall()
+    )
 
 
 def reports(con) -> list[tuple]:
-    return con.execute("SELECT region_code, reporter_code, reports FROM raw.child_welfare_reports "
-                       "WHERE municipality = 'baerum' ORDER BY reporter_code").fetchall()
+    return con.execute(
+        "SELECT region_code, reporter_code, reports FROM raw.child_welfare_reports "
+        "WHERE municipality = 'baerum' ORDER BY reporter_code"
+    ).fetchall()
 
 
 CLEAN_POPULATION = population_doc({"3024": BAERUM_2023, "3201": [None] * 4})
@@ -126,7 +136,13 @@ def test_two_codes_with_identical_figures_load_once_and_say_so(tmp_path: Path) -
     assert cw.summary()["duplicate_region_rows_dropped"] == 3
     (note,) = pop.notes["ssb_07459_befolkning.json"]
     assert (note.rule, note.municipality, note.years, note.kept_code, note.dropped_code, note.rows) == (
-        "region_code_duplicate", "Bærum", (2023,), "3024", "3201", 4)
+        "region_code_duplicate",
+        "Bærum",
+        (2023,),
+        "3024",
+        "3201",
+        4,
+    )
     for text in ("Bærum 2023", "3024", "3201", "like tall", "4 rader", "beholdt 3024"):
         assert text in note.message_nb, text
     stored = dict(con.execute("SELECT file_name, notes_nb FROM meta.file_loads WHERE status = 'loaded'").fetchall())
@@ -157,7 +173,8 @@ def test_two_codes_with_different_figures_quarantine_the_file(tmp_path: Path) ->
     conflicting = population_doc({"3024": BAERUM_2023, "3201": [1500, 1510, 1621, 1400]})  # 17-year-olds
     (landing / "population" / "ssb_07459_befolkning.json").write_text(json.dumps(conflicting), encoding="utf-8")
     (landing / "child_welfare" / "ssb_12870_meldinger_etter_melder.csv").write_bytes(
-        reports_csv({"3024": REPORTS_2023, "3201": [("00 I alt", "900"), ("04 Barnehage", "50"), ("06 Skole", "111")]}))
+        reports_csv({"3024": REPORTS_2023, "3201": [("00 I alt", "900"), ("04 Barnehage", "50"), ("06 Skole", "111")]})
+    )
     result = ingest(tmp_path, landing, con)
 
     (pop_problem,) = result["population"].quarantined["ssb_07459_befolkning.json"]
@@ -165,9 +182,14 @@ def test_two_codes_with_different_figures_quarantine_the_file(tmp_path: Path) ->
     # Cells are numbered from 1 (value[0]); Region is the slowest dimension, 4 ages per region:
     # 3024 = cells 1-4, 3201 = cells 5-8; age 017 is the third, so 3024's is cell 3 and 3201's cell 7.
     assert pop_problem.row == 7 and pop_problem.column == "Region"
-    for text in ("Fil «ssb_07459_befolkning.json»", "celle 7 (value[6]: Region=3201, Alder=017, Tid=2023)",
-                 "Bærum har to regionkoder med ulike tall for 2023 (Alder 17)",
-                 "3024 (celle 3) har 1620,", "3201 (celle 7) har 1621.", "[regel: region_code_conflict]"):
+    for text in (
+        "Fil «ssb_07459_befolkning.json»",
+        "celle 7 (value[6]: Region=3201, Alder=017, Tid=2023)",
+        "Bærum har to regionkoder med ulike tall for 2023 (Alder 17)",
+        "3024 (celle 3) har 1620,",
+        "3201 (celle 7) har 1621.",
+        "[regel: region_code_conflict]",
+    ):
         assert text in pop_problem.message_nb, text
 
     (cw_problem,) = result["child_welfare"].quarantined["ssb_12870_meldinger_etter_melder.csv"]
@@ -178,12 +200,14 @@ def test_two_codes_with_different_figures_quarantine_the_file(tmp_path: Path) ->
 
     reason = json.loads(next((tmp_path / "quarantine" / "population").glob("*.reason.json")).read_text("utf-8"))
     assert reason["violations"][0]["rule"] == "region_code_conflict"
-    assert con.execute("SELECT reason_code FROM meta.file_loads WHERE status = 'quarantined' ORDER BY 1"
-                       ).fetchall() == [("region_code_conflict",), ("region_code_conflict",)]
+    assert con.execute(
+        "SELECT reason_code FROM meta.file_loads WHERE status = 'quarantined' ORDER BY 1"
+    ).fetchall() == [("region_code_conflict",), ("region_code_conflict",)]
     assert (children(con), reports(con)) == before  # the last good figures stay
 
 
 # -- whole pipeline, golden set -------------------------------------------------------------------
+
 
 def _add_backcast(landing: Path, *, tweak: bool) -> None:
     """Copy Bærum 0219 as 3201 into the golden population file and 12870 CSV (SSB's back-cast);
@@ -193,7 +217,7 @@ def _add_backcast(landing: Path, *, tweak: bool) -> None:
     region = doc["dimension"]["Region"]["category"]
     codes = sorted(region["index"], key=region["index"].get)
     block = len(doc["value"]) // len(codes)
-    baerum = doc["value"][codes.index("0219") * block:(codes.index("0219") + 1) * block]
+    baerum = doc["value"][codes.index("0219") * block : (codes.index("0219") + 1) * block]
     copy = list(baerum)
     if tweak:
         copy[5 * 2 + 1] += 1  # age 5, 2015 (Alder x Tid = 20 x 2)
@@ -215,9 +239,14 @@ def _add_backcast(landing: Path, *, tweak: bool) -> None:
 def _metric(published: Path, metric_id: str) -> dict:
     con = duckdb.connect(str(published), read_only=True)
     try:
-        return {year: (num, den, value) for year, num, den, value in con.execute(
-            "SELECT year, numerator, denominator, value FROM metric_values WHERE metric_id = ? "
-            "AND area_code = 'baerum' AND school_level = 'alle' AND gender = 'alle'", [metric_id]).fetchall()}
+        return {
+            year: (num, den, value)
+            for year, num, den, value in con.execute(
+                "SELECT year, numerator, denominator, value FROM metric_values WHERE metric_id = ? "
+                "AND area_code = 'baerum' AND school_level = 'alle' AND gender = 'alle'",
+                [metric_id],
+            ).fetchall()
+        }
     finally:
         con.close()
 
@@ -248,8 +277,9 @@ def backcast_run(tmp_path_factory):
         after_identical = {m: _metric(published, m) for m in EXPECTED}
         notes = first.asset_materializations_for_node("population")[0].metadata["load_notes"].value
         loads = duckdb.connect(str(published), read_only=True)
-        file_notes = dict(loads.execute("SELECT file_name, notes_nb FROM file_loads WHERE status = 'loaded'"
-                                        ).fetchall())
+        file_notes = dict(
+            loads.execute("SELECT file_name, notes_nb FROM file_loads WHERE status = 'loaded'").fetchall()
+        )
         loads.close()
 
         # Then a delivery where 3201 disagrees: quarantined, the published figures stay.
@@ -260,15 +290,20 @@ def backcast_run(tmp_path_factory):
                 (data_dir / "landing" / source / path.name).write_bytes(path.read_bytes())
         second = materialize_all(data_dir, report=False).refresh
         after_conflict = {m: _metric(published, m) for m in EXPECTED}
-        reasons = {p.name: p.read_text(encoding="utf-8")
-                   for p in (data_dir / "quarantine").glob("*/*.reason.txt")}
+        reasons = {p.name: p.read_text(encoding="utf-8") for p in (data_dir / "quarantine").glob("*/*.reason.txt")}
     finally:
         for key in [k for k in os.environ if k.startswith("SBU_")]:
             del os.environ[key]
         os.environ.update(saved)
         get_settings.cache_clear()
-    return {"identical": after_identical, "conflict": after_conflict, "second": second, "notes": notes,
-            "file_notes": file_notes, "reasons": reasons}
+    return {
+        "identical": after_identical,
+        "conflict": after_conflict,
+        "second": second,
+        "notes": notes,
+        "file_notes": file_notes,
+        "reasons": reasons,
+    }
 
 
 @pytest.mark.parametrize("metric_id", sorted(EXPECTED))

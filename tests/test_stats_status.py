@@ -7,13 +7,13 @@ import math
 import pytest
 from scipy.stats import chi2
 
+from pipelines.metrics.codes import NO_DATA, NO_TARGET, OFF_TRACK, ON_TRACK, UNCERTAIN
 from pipelines.metrics.stats import (
     poisson_interval,
     poisson_rate_pvalue,
     two_proportion_pvalue,
     wilson_interval,
 )
-from pipelines.metrics.codes import NO_DATA, NO_TARGET, OFF_TRACK, ON_TRACK, UNCERTAIN
 from pipelines.metrics.status import (
     Observation,
     assess,
@@ -242,7 +242,12 @@ def test_missing_latest_year_is_no_data_but_improvement_is_kept():
 
 @pytest.mark.parametrize(
     "baseline,status",
-    [(None, Observation(2023, 1.0)), (Observation(2014, 1.0), None), (Observation(2014, None), Observation(2023, 1.0)), (Observation(2014, 1.0), Observation(2023, None))],
+    [
+        (None, Observation(2023, 1.0)),
+        (Observation(2014, 1.0), None),
+        (Observation(2014, None), Observation(2023, 1.0)),
+        (Observation(2014, 1.0), Observation(2023, None)),
+    ],
 )
 def test_missing_values_are_no_data(baseline, status):
     a = assess(**NUMERIC, baseline=baseline, status=status, latest_expected_year=2023)
@@ -284,23 +289,40 @@ def test_towards_target_numeric():
 
 def test_context_or_no_target_gives_no_target_class():
     ctx = assess(
-        unit="nok", direction="context", target_kind="none", target_value=None, target_year=None,
-        baseline=Observation(2014, 1000.0), status=Observation(2023, 1500.0), latest_expected_year=2023,
+        unit="nok",
+        direction="context",
+        target_kind="none",
+        target_value=None,
+        target_year=None,
+        baseline=Observation(2014, 1000.0),
+        status=Observation(2023, 1500.0),
+        latest_expected_year=2023,
     )
     assert ctx.status_class == NO_TARGET
     assert ctx.improvement == 500.0 and ctx.improvement_pp is None
     assert "1 500 kr" in ctx.explanation_nb
     missing = assess(
-        unit="nok", direction="context", target_kind="none", target_value=None, target_year=None,
-        baseline=Observation(2014, 1000.0), status=None, latest_expected_year=2023,
+        unit="nok",
+        direction="context",
+        target_kind="none",
+        target_value=None,
+        target_year=None,
+        baseline=Observation(2014, 1000.0),
+        status=None,
+        latest_expected_year=2023,
     )
     assert missing.status_class == NO_DATA
 
 
 def test_per_1000_with_counts_has_interval():
     a = assess(
-        unit="per_1000", direction="lower", target_kind="direction", target_value=None, target_year=None,
-        baseline=Observation(2014, 30.0, 300, 10000), status=Observation(2023, 20.0, 220, 11000),
+        unit="per_1000",
+        direction="lower",
+        target_kind="direction",
+        target_value=None,
+        target_year=None,
+        baseline=Observation(2014, 30.0, 300, 10000),
+        status=Observation(2023, 20.0, 220, 11000),
         latest_expected_year=2023,
     )
     assert a.interval[0] < 20.0 < a.interval[1]
@@ -309,11 +331,27 @@ def test_per_1000_with_counts_has_interval():
 
 def test_invalid_arguments_raise():
     with pytest.raises(ValueError):
-        assess(unit="percent", direction="lower", target_kind="numeric", target_value=None, target_year=None,
-               baseline=Observation(2014, 1.0), status=Observation(2023, 1.0), latest_expected_year=2023)
+        assess(
+            unit="percent",
+            direction="lower",
+            target_kind="numeric",
+            target_value=None,
+            target_year=None,
+            baseline=Observation(2014, 1.0),
+            status=Observation(2023, 1.0),
+            latest_expected_year=2023,
+        )
     with pytest.raises(ValueError):
-        assess(unit="promille", direction="lower", target_kind="none", target_value=None, target_year=None,
-               baseline=None, status=None, latest_expected_year=2023)
+        assess(
+            unit="promille",
+            direction="lower",
+            target_kind="none",
+            target_value=None,
+            target_year=None,
+            baseline=None,
+            status=None,
+            latest_expected_year=2023,
+        )
 
 
 def test_the_baseline_years_own_report_is_uncertain_whatever_the_unit():
@@ -322,6 +360,14 @@ def test_the_baseline_years_own_report_is_uncertain_whatever_the_unit():
     from pipelines.metrics.status import Observation, assess
 
     for unit, obs in (("percent", Observation(2014, 16.0, 16, 100)), ("years", Observation(2014, 8.3))):
-        a = assess(unit=unit, direction="lower", baseline=obs, status=obs, target_kind="direction",
-                   target_value=None, target_year=2019, latest_expected_year=2014)
+        a = assess(
+            unit=unit,
+            direction="lower",
+            baseline=obs,
+            status=obs,
+            target_kind="direction",
+            target_value=None,
+            target_year=2019,
+            latest_expected_year=2014,
+        )
         assert a.status_class == UNCERTAIN and a.improvement == 0

@@ -22,13 +22,13 @@ import duckdb
 import pytest
 from pypdf import PdfReader
 
-from presentation.formatting import format_value_nb
 from pipelines.report.build import (
     ReportError,
     _read_snapshot,
     available_years,
     build_report,
 )
+from presentation.formatting import format_value_nb
 from tests.conftest import use_data_dir
 
 YEAR = 2019  # the plan's target year: not the latest in the demo data, so the year choice matters
@@ -74,11 +74,20 @@ def report(published_snapshot: Path, demo_data_dir: Path, tmp_path_factory) -> R
         file = commentary.commentary_path(data)
         assert file == data / "commentary" / "kommentarer.jsonl"
         file.parent.mkdir(parents=True, exist_ok=True)
-        older = {"id": "a1", "service": SERVICE, "report_year": YEAR, "area_code": "baerum", "author": "Gammel Leder",
-                 "text": OLD_TEXT, "saved_at": "2020-01-15T09:00:00+01:00"}
+        older = {
+            "id": "a1",
+            "service": SERVICE,
+            "report_year": YEAR,
+            "area_code": "baerum",
+            "author": "Gammel Leder",
+            "text": OLD_TEXT,
+            "saved_at": "2020-01-15T09:00:00+01:00",
+        }
         other = {**older, "id": "a2", "report_year": YEAR + 1, "text": OTHER_YEAR_TEXT}
-        file.write_text(json.dumps(older, ensure_ascii=False) + "\n" + json.dumps(other, ensure_ascii=False) + "\n"
-                        + '{"torn line', encoding="utf-8")
+        file.write_text(
+            json.dumps(older, ensure_ascii=False) + "\n" + json.dumps(other, ensure_ascii=False) + "\n" + '{"torn line',
+            encoding="utf-8",
+        )
         with file.open("a", encoding="utf-8") as f:
             f.write("\n")
         commentary.save(data, service=SERVICE, report_year=YEAR, author="Kari Nordmann", text=NEW_TEXT)
@@ -93,17 +102,24 @@ def report(published_snapshot: Path, demo_data_dir: Path, tmp_path_factory) -> R
         assert path == data / "reports" / f"statusrapport_{YEAR}.pdf"
         reader = PdfReader(path)
         pages = [page.extract_text() or "" for page in reader.pages]
-        return Report(path=path, pages=pages, text=squash("".join(pages)),
-                      metadata={k: getattr(v, "value", v) for k, v in meta.items()},
-                      seconds=float(meta["seconds"].value), data_dir=data)
+        return Report(
+            path=path,
+            pages=pages,
+            text=squash("".join(pages)),
+            metadata={k: getattr(v, "value", v) for k, v in meta.items()},
+            seconds=float(meta["seconds"].value),
+            data_dir=data,
+        )
     finally:
         use_data_dir(demo_data_dir)
 
 
 def test_the_pdf_contains_every_metric_of_the_chosen_year(report: Report, published_snapshot: Path):
     catalogue = _rows(published_snapshot, "SELECT metric_id, label, kind FROM metric_catalogue")
-    in_year = {r["metric_id"] for r in _rows(
-        published_snapshot, "SELECT DISTINCT metric_id FROM scorecard WHERE report_year = ?", [YEAR])}
+    in_year = {
+        r["metric_id"]
+        for r in _rows(published_snapshot, "SELECT DISTINCT metric_id FROM scorecard WHERE report_year = ?", [YEAR])
+    }
     assert {m["metric_id"] for m in catalogue} == in_year, "every catalogue metric has a scorecard row in the year"
     missing = [m["label"] for m in catalogue if squash(m["label"]) not in report.text]
     assert not missing, f"metrics missing from the PDF: {missing}"
@@ -116,11 +132,15 @@ def test_the_pdf_contains_every_metric_of_the_chosen_year(report: Report, publis
 
 
 def test_status_figures_are_those_of_the_chosen_year(report: Report, published_snapshot: Path):
-    rows = _rows(published_snapshot, """
+    rows = _rows(
+        published_snapshot,
+        """
         SELECT s.metric_id, s.status_value, s.status_period, c.unit FROM scorecard s
         JOIN metric_catalogue c USING (metric_id)
         WHERE s.report_year = ? AND s.area_code = 'baerum' AND s.school_level = 'alle' AND s.gender = 'alle'
-          AND s.status_value IS NOT NULL""", [YEAR])
+          AND s.status_value IS NOT NULL""",
+        [YEAR],
+    )
     assert rows
     for r in rows:
         shown = squash(f"{format_value_nb(r['status_value'], r['unit'])} ({r['status_period']})")
@@ -134,9 +154,12 @@ def test_plan_words_and_every_satsingsomrade(report: Report, published_snapshot:
     assert scorecard_pages
     for word in ("Hva", "0-punkt", "Mål", "Status", "Forbedring", "Vurdering"):
         assert word in scorecard_pages[0], word
-    areas = _rows(published_snapshot, """
+    areas = _rows(
+        published_snapshot,
+        """
         SELECT s.label, count(c.metric_id) AS n FROM satsingsomrader s
-        LEFT JOIN metric_catalogue c ON c.satsingsomrade = s.satsingsomrade GROUP BY s.label""")
+        LEFT JOIN metric_catalogue c ON c.satsingsomrade = s.satsingsomrade GROUP BY s.label""",
+    )
     assert len(areas) == 7
     for a in areas:
         assert squash(a["label"]) in report.text, a["label"]
@@ -170,9 +193,15 @@ def test_the_plans_completion_baseline_is_said_to_cover_asker_and_baerum(report:
 
 def test_the_suppression_rule_is_printed_with_the_published_thresholds(report: Report, published_snapshot: Path):
     assert _rows(published_snapshot, "SELECT min_count, min_respondents FROM snapshot") == [
-        {"min_count": 5, "min_respondents": 10}]
-    assert squash("Små tall er skjermet før publisering: antall under 5; andeler med færre enn 10 svar (nevner), og "
-                  "andeler der telleren eller nevneren minus telleren er under 5;") in report.text
+        {"min_count": 5, "min_respondents": 10}
+    ]
+    assert (
+        squash(
+            "Små tall er skjermet før publisering: antall under 5; andeler med færre enn 10 svar (nevner), og "
+            "andeler der telleren eller nevneren minus telleren er under 5;"
+        )
+        in report.text
+    )
 
 
 def test_sources_are_listed(report: Report, published_snapshot: Path):
@@ -207,6 +236,5 @@ def test_default_year_is_the_latest_and_unknown_years_are_refused(published_snap
     assert YEAR in years and years[-1] > YEAR
     assert _read_snapshot(published_snapshot, None).year == years[-1]
     with pytest.raises(ReportError, match="tilgjengelige år"):
-        build_report(published_snapshot, tmp_path / "x.pdf", report_year=1999,
-                     data_dir=tmp_path)
+        build_report(published_snapshot, tmp_path / "x.pdf", report_year=1999, data_dir=tmp_path)
     assert not (tmp_path / "x.pdf").exists()

@@ -101,8 +101,13 @@ def attacker_interval(relations, values: dict, hidden: set, cell, upper: dict | 
     for sign in (1, -1):
         c = np.zeros(len(unknowns))
         c[col[cell]] = sign
-        res = linprog(c, A_eq=np.array(a_eq) if a_eq else None, b_eq=np.array(b_eq) if b_eq else None,
-                      bounds=bounds, method="highs")
+        res = linprog(
+            c,
+            A_eq=np.array(a_eq) if a_eq else None,
+            b_eq=np.array(b_eq) if b_eq else None,
+            bounds=bounds,
+            method="highs",
+        )
         ends.append(math.inf if res.status == 3 else sign * res.fun)
     return ends[0], ends[1]
 
@@ -243,9 +248,14 @@ def test_missing_total_skips_constraint_and_missing_component_is_ignored():
     # Sentrum is named in the constraint but not published: the relation is kept
     # over the published cells (conservatively), so Østre becomes a complement.
     cells = frame({("Bærum", TOTAL): 100, ("Østre", TOTAL): 97, ("Vestre", TOTAL): 3})
-    cells = cells.with_columns(primary_suppression(cells, count_col="antall", n_col=None, min_count=5, min_n=10).alias("grunn"))
+    cells = cells.with_columns(
+        primary_suppression(cells, count_col="antall", n_col=None, min_count=5, min_n=10).alias("grunn")
+    )
     out = complementary_suppression(
-        cells, key_cols=KEYS, size_col="antall", reason_col="grunn",
+        cells,
+        key_cols=KEYS,
+        size_col="antall",
+        reason_col="grunn",
         constraints=[(("Bærum", TOTAL), [("Østre", TOTAL), ("Vestre", TOTAL), ("Sentrum", TOTAL)])],
     )
     assert reasons(out)[("Østre", TOTAL)] == SECONDARY
@@ -269,14 +279,18 @@ def _dumbbell():
     hidden = {("R1", "C1"), ("R1", "C2"), ("R2", "C1"), ("R2", "C2"),
               ("R3", "C3"), ("R3", "C4"), ("R4", "C3"), ("R4", "C4"), ("R2", "C3")}  # fmt: skip
     cells = frame(values).with_columns(
-        pl.struct(KEYS).map_elements(
+        pl.struct(KEYS)
+        .map_elements(
             lambda r: PRIMARY_RESPONDENTS if (r["omraade"], r["kategori"]) in hidden else None,
             return_dtype=pl.Utf8,
-        ).alias("grunn")
+        )
+        .alias("grunn")
     )
     parents = {"Total": None, **{a: "Total" for a in areas}}
     constraints = hierarchy_constraints(cells, area_col="omraade", parent_of=parents, other_key_cols=["kategori"]) + (
-        category_constraints(cells, category_col="kategori", total_category=TOTAL, other_key_cols=["omraade"], key_order=KEYS)
+        category_constraints(
+            cells, category_col="kategori", total_category=TOTAL, other_key_cols=["omraade"], key_order=KEYS
+        )
     )
     return values, cells, constraints
 
@@ -296,8 +310,18 @@ def test_singleton_elimination_alone_leaks_a_bridge_and_the_audit_closes_it():
         cells, key_cols=KEYS, size_col="antall", reason_col="grunn", constraints=constraints, audit=False
     )
     assert plain.get_column("grunn").to_list() == cells.get_column("grunn").to_list()
-    pinned = [i.key for i in audit_intervals(plain, key_cols=KEYS, value_col="antall", reason_col="grunn",
-                                             constraints=constraints, protection_width=WIDTH) if i.width < 1e-6]
+    pinned = [
+        i.key
+        for i in audit_intervals(
+            plain,
+            key_cols=KEYS,
+            value_col="antall",
+            reason_col="grunn",
+            constraints=constraints,
+            protection_width=WIDTH,
+        )
+        if i.width < 1e-6
+    ]
     assert pinned == [("R2", "C3")]
 
     audited = complementary_suppression(
@@ -313,15 +337,26 @@ def test_singleton_elimination_alone_leaks_a_bridge_and_the_audit_closes_it():
 
 def test_result_does_not_depend_on_row_order():
     values, cells, constraints = _dumbbell()
-    base = reasons(complementary_suppression(
-        cells, key_cols=KEYS, size_col="antall", reason_col="grunn", constraints=constraints))
+    base = reasons(
+        complementary_suppression(cells, key_cols=KEYS, size_col="antall", reason_col="grunn", constraints=constraints)
+    )
     shuffled = cells.sample(fraction=1.0, shuffle=True, seed=3)
     constraints2 = hierarchy_constraints(
-        shuffled, area_col="omraade", parent_of={"Total": None, **{a: "Total" for a in ["R1", "R2", "R3", "R4"]}},
+        shuffled,
+        area_col="omraade",
+        parent_of={"Total": None, **{a: "Total" for a in ["R1", "R2", "R3", "R4"]}},
         other_key_cols=["kategori"],
-    ) + category_constraints(shuffled, category_col="kategori", total_category=TOTAL, other_key_cols=["omraade"], key_order=KEYS)
-    assert reasons(complementary_suppression(
-        shuffled, key_cols=KEYS, size_col="antall", reason_col="grunn", constraints=constraints2)) == base
+    ) + category_constraints(
+        shuffled, category_col="kategori", total_category=TOTAL, other_key_cols=["omraade"], key_order=KEYS
+    )
+    assert (
+        reasons(
+            complementary_suppression(
+                shuffled, key_cols=KEYS, size_col="antall", reason_col="grunn", constraints=constraints2
+            )
+        )
+        == base
+    )
 
 
 def test_builders_key_order_and_duplicates():
@@ -331,7 +366,9 @@ def test_builders_key_order_and_duplicates():
     hier = hierarchy_constraints(cells, area_col="omraade", parent_of=PARENTS, other_key_cols=["kategori"])
     assert hier == [(("Bærum", TOTAL), [("Vestre", TOTAL), ("Østre", TOTAL)])]
     with pytest.raises(ValueError):
-        hierarchy_constraints(cells, area_col="omraade", parent_of=PARENTS, other_key_cols=["kategori"], key_order=["x"])
+        hierarchy_constraints(
+            cells, area_col="omraade", parent_of=PARENTS, other_key_cols=["kategori"], key_order=["x"]
+        )
     dup = pl.concat([cells, cells]).with_columns(pl.lit(None, pl.Utf8).alias("grunn"))
     with pytest.raises(ValueError, match="duplicate key"):
         complementary_suppression(dup, key_cols=KEYS, size_col="antall", reason_col="grunn", constraints=hier)
@@ -405,7 +442,9 @@ def check_protected(table):
 
     # The module's constraints are exactly the structure's relations.
     built = hierarchy_constraints(cells, area_col="omraade", parent_of=parent_of, other_key_cols=["kategori"]) + (
-        category_constraints(cells, category_col="kategori", total_category=TOTAL, other_key_cols=["omraade"], key_order=KEYS)
+        category_constraints(
+            cells, category_col="kategori", total_category=TOTAL, other_key_cols=["omraade"], key_order=KEYS
+        )
     )
     norm = lambda cs: {(t, frozenset(c)) for t, c in cs}  # noqa: E731
     assert norm(built) == norm(relations)
@@ -442,8 +481,12 @@ def check_protected(table):
 def share_frame(values: dict[tuple[str, str], tuple[int, int]]) -> pl.DataFrame:
     """Cells of a share: (numerator, respondents) per (area, category)."""
     return pl.DataFrame(
-        {"omraade": [k[0] for k in values], "kategori": [k[1] for k in values],
-         "teller": [v[0] for v in values.values()], "nevner": [v[1] for v in values.values()]},
+        {
+            "omraade": [k[0] for k in values],
+            "kategori": [k[1] for k in values],
+            "teller": [v[0] for v in values.values()],
+            "nevner": [v[1] for v in values.values()],
+        },
         schema={"omraade": pl.Utf8, "kategori": pl.Utf8, "teller": pl.Float64, "nevner": pl.Float64},
     )
 
@@ -452,14 +495,26 @@ def protect_shares(cells: pl.DataFrame, parent_of: dict[str, str | None]) -> pl.
     """The engine's rule for shares: respondents < 10, numerator < 5 or respondents - numerator
     < 5 are primary; complements by respondents; the numerator's interval is audited with the
     respondents as its known upper bound."""
-    cells = cells.with_columns(primary_suppression(cells, count_col="teller", n_col="nevner", total_col="nevner",
-                                                   min_count=5, min_n=10).alias("grunn"))
-    constraints = hierarchy_constraints(cells, area_col="omraade", parent_of=parent_of,
-                                        other_key_cols=["kategori"]) + category_constraints(
-        cells, category_col="kategori", total_category=TOTAL, other_key_cols=["omraade"], key_order=KEYS)
-    return complementary_suppression(cells, key_cols=KEYS, size_col="nevner", value_col="teller",
-                                     upper_col="nevner", reason_col="grunn", constraints=constraints,
-                                     protection_width=WIDTH)
+    cells = cells.with_columns(
+        primary_suppression(cells, count_col="teller", n_col="nevner", total_col="nevner", min_count=5, min_n=10).alias(
+            "grunn"
+        )
+    )
+    constraints = hierarchy_constraints(
+        cells, area_col="omraade", parent_of=parent_of, other_key_cols=["kategori"]
+    ) + category_constraints(
+        cells, category_col="kategori", total_category=TOTAL, other_key_cols=["omraade"], key_order=KEYS
+    )
+    return complementary_suppression(
+        cells,
+        key_cols=KEYS,
+        size_col="nevner",
+        value_col="teller",
+        upper_col="nevner",
+        reason_col="grunn",
+        constraints=constraints,
+        protection_width=WIDTH,
+    )
 
 
 def test_primary_share_rule_numerator_and_complement():
@@ -476,23 +531,54 @@ def test_a_total_shown_as_1_of_19_pins_its_parts_until_the_total_is_hidden_too()
     # singleton elimination is satisfied, the interval audit is not.
     values = {("Skole", TOTAL): (1, 19), ("Skole", "Jenter"): (1, 9), ("Skole", "Gutter"): (0, 10)}
     hand_made = share_frame(values).with_columns(
-        pl.Series("grunn", [None, PRIMARY_RESPONDENTS, SECONDARY], dtype=pl.Utf8))
+        pl.Series("grunn", [None, PRIMARY_RESPONDENTS, SECONDARY], dtype=pl.Utf8)
+    )
     relation = [(("Skole", TOTAL), [("Skole", "Jenter"), ("Skole", "Gutter")])]
-    audit = {i.key: i for i in audit_intervals(hand_made, key_cols=KEYS, value_col="teller", reason_col="grunn",
-                                               constraints=relation, protection_width=WIDTH, upper_col="nevner")}
+    audit = {
+        i.key: i
+        for i in audit_intervals(
+            hand_made,
+            key_cols=KEYS,
+            value_col="teller",
+            reason_col="grunn",
+            constraints=relation,
+            protection_width=WIDTH,
+            upper_col="nevner",
+        )
+    }
     # by hand: j + g = 1, j, g >= 0 -> j in [0, 1], g in [0, 1]
     assert (audit[("Skole", "Jenter")].lower, audit[("Skole", "Jenter")].upper) == pytest.approx((0, 1))
     assert not audit[("Skole", "Jenter")].protected and not audit[("Skole", "Gutter")].protected
 
     # The same cells through complementary suppression: the total is hidden too, and then the
     # girls' numerator can be anything from 0 to their 9 respondents.
-    out = complementary_suppression(hand_made, key_cols=KEYS, size_col="nevner", value_col="teller",
-                                    upper_col="nevner", reason_col="grunn", constraints=relation,
-                                    protection_width=WIDTH)
-    assert reasons(out) == {("Skole", TOTAL): SECONDARY, ("Skole", "Jenter"): PRIMARY_RESPONDENTS,
-                            ("Skole", "Gutter"): SECONDARY}
-    after = {i.key: i for i in audit_intervals(out, key_cols=KEYS, value_col="teller", reason_col="grunn",
-                                               constraints=relation, protection_width=WIDTH, upper_col="nevner")}
+    out = complementary_suppression(
+        hand_made,
+        key_cols=KEYS,
+        size_col="nevner",
+        value_col="teller",
+        upper_col="nevner",
+        reason_col="grunn",
+        constraints=relation,
+        protection_width=WIDTH,
+    )
+    assert reasons(out) == {
+        ("Skole", TOTAL): SECONDARY,
+        ("Skole", "Jenter"): PRIMARY_RESPONDENTS,
+        ("Skole", "Gutter"): SECONDARY,
+    }
+    after = {
+        i.key: i
+        for i in audit_intervals(
+            out,
+            key_cols=KEYS,
+            value_col="teller",
+            reason_col="grunn",
+            constraints=relation,
+            protection_width=WIDTH,
+            upper_col="nevner",
+        )
+    }
     assert (after[("Skole", "Jenter")].lower, after[("Skole", "Jenter")].upper) == pytest.approx((0, 9))
     assert all(i.protected for i in after.values())
 
@@ -501,11 +587,13 @@ def test_cells_that_do_not_add_up_are_an_error_not_a_publication():
     # The shown cells contradict the relation (Bærum 4 < Vestre 5 alone): no non-negative
     # Østre exists, so no attacker interval either, and the audit refuses the table.
     cells = frame({("Bærum", TOTAL): 4, ("Østre", TOTAL): 2, ("Vestre", TOTAL): 5}).with_columns(
-        pl.Series("grunn", [None, PRIMARY_COUNT, None], dtype=pl.Utf8))
+        pl.Series("grunn", [None, PRIMARY_COUNT, None], dtype=pl.Utf8)
+    )
     relation = [(("Bærum", TOTAL), [("Østre", TOTAL), ("Vestre", TOTAL)])]
     with pytest.raises(SuppressionError, match="do not add up"):
-        audit_intervals(cells, key_cols=KEYS, value_col="antall",
-                        reason_col="grunn", constraints=relation, protection_width=WIDTH)
+        audit_intervals(
+            cells, key_cols=KEYS, value_col="antall", reason_col="grunn", constraints=relation, protection_width=WIDTH
+        )
 
 
 @st.composite
@@ -561,5 +649,4 @@ def test_property_shares_no_small_group_shown_and_every_interval_wide_enough(tab
     respondents = {k: v[1] for k, v in values.items()}
     for key in hidden:
         low, high = attacker_interval(relations, numerators, hidden, key, upper=respondents)
-        assert high - low >= min(WIDTH, respondents[key]) - 1e-6, (
-            f"{key} = {values[key]} is pinned to [{low}, {high}]")
+        assert high - low >= min(WIDTH, respondents[key]) - 1e-6, f"{key} = {values[key]} is pinned to [{low}, {high}]"

@@ -33,23 +33,29 @@ def _add_version(text: str, metric_id: str) -> str:
     return text[:end] + NEW_VERSION + text[end:]
 
 
-def test_changed_target_keeps_history_and_scorecard_names_new_version(tmp_path: Path, pipeline_result,
-                                                                       demo_data_dir: Path):
+def test_changed_target_keeps_history_and_scorecard_names_new_version(
+    tmp_path: Path, pipeline_result, demo_data_dir: Path
+):
     data = tmp_path / "data"
     shutil.copytree(demo_data_dir, data, ignore=shutil.ignore_patterns("*.wal"))
     targets = tmp_path / "targets.yaml"
-    targets.write_text(_add_version(get_settings().targets_path.read_text(encoding="utf-8"), "ti_parent_share"),
-                       encoding="utf-8")
+    targets.write_text(
+        _add_version(get_settings().targets_path.read_text(encoding="utf-8"), "ti_parent_share"), encoding="utf-8"
+    )
     use_data_dir(data, SBU_TARGETS_PATH=str(targets))
     try:
         from pipelines.definitions import defs
         from pipelines.defs.jobs import REFRESH_SELECTION
 
         warehouse = get_settings().warehouse_path
-        loads_before = duckdb.connect(str(warehouse), read_only=True).execute(
-            "SELECT * FROM meta.file_loads ORDER BY ALL").fetchall()
+        loads_before = (
+            duckdb.connect(str(warehouse), read_only=True)
+            .execute("SELECT * FROM meta.file_loads ORDER BY ALL")
+            .fetchall()
+        )
         result = dg.materialize(
-            list(defs.assets), selection=dg.AssetSelection.assets("targets").downstream() & REFRESH_SELECTION,
+            list(defs.assets),
+            selection=dg.AssetSelection.assets("targets").downstream() & REFRESH_SELECTION,
             resources={"warehouse": WarehouseResource()},
             instance=dg.DagsterInstance.ephemeral(),
         )
@@ -60,18 +66,23 @@ def test_changed_target_keeps_history_and_scorecard_names_new_version(tmp_path: 
         con = duckdb.connect(str(get_settings().published_path), read_only=True)
         history = con.execute(
             "SELECT version, kind, value, target_year, decided_by, decision_ref, is_current FROM target_history "
-            "WHERE metric_id = 'ti_parent_share' ORDER BY version").fetchall()
+            "WHERE metric_id = 'ti_parent_share' ORDER BY version"
+        ).fetchall()
         card = con.execute(
             "SELECT target_version, target_value, target_year, target_decision_ref FROM scorecard "
-            "WHERE metric_id = 'ti_parent_share' AND area_code = 'baerum' AND report_year = 2024").fetchall()
+            "WHERE metric_id = 'ti_parent_share' AND area_code = 'baerum' AND report_year = 2024"
+        ).fetchall()
         con.close()
         assert history == [
             (1, "numeric", 100.0, 2019, "Bystyret", "Sammen for barn og unge 2015-2019, vedtatt 29.04.2015", False),
             (2, "numeric", 95.0, 2021, "Styringsgruppen", "Sak 042/18", True),
         ]
         assert card == [(2, 95.0, 2021, "Sak 042/18")]
-        loads_after = duckdb.connect(str(warehouse), read_only=True).execute(
-            "SELECT * FROM meta.file_loads ORDER BY ALL").fetchall()
+        loads_after = (
+            duckdb.connect(str(warehouse), read_only=True)
+            .execute("SELECT * FROM meta.file_loads ORDER BY ALL")
+            .fetchall()
+        )
         assert loads_after == loads_before
     finally:
         use_data_dir(demo_data_dir)

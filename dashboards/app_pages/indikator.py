@@ -19,23 +19,34 @@ area_codes, area_names, area_levels = ui.main_areas()
 years = data.report_years()
 
 c1, c2, c3 = st.columns([3, 2, 1])
-metric_id = ui.qp_select("Indikator", list(labels), param=ui.P_METRIC, key="ind_metric",
-                         format_func=lambda m: labels.get(m, m), container=c1)
+metric_id = ui.qp_select(
+    "Indikator", list(labels), param=ui.P_METRIC, key="ind_metric", format_func=lambda m: labels.get(m, m), container=c1
+)
 meta = catalogue.filter(pl.col("metric_id") == metric_id).row(0, named=True)
 unit, direction = meta["unit"], meta["direction"]
 
 available_areas = [c for c in area_codes if scorecard.available_at(meta["lowest_level"], area_levels[c])]
-area = ui.qp_select("Område", available_areas, param=ui.P_AREA, key="ind_area", default="baerum",
-                    format_func=lambda c: area_names.get(c, c), container=c2,
-                    help=None if len(available_areas) > 1 else "Indikatoren finnes bare for hele kommunen.")
-year = ui.qp_select("Rapportår", years, param=ui.P_YEAR, key="ind_year", default=years[0] if years else None,
-                    container=c3)
+area = ui.qp_select(
+    "Område",
+    available_areas,
+    param=ui.P_AREA,
+    key="ind_area",
+    default="baerum",
+    format_func=lambda c: area_names.get(c, c),
+    container=c2,
+    help=None if len(available_areas) > 1 else "Indikatoren finnes bare for hele kommunen.",
+)
+year = ui.qp_select(
+    "Rapportår", years, param=ui.P_YEAR, key="ind_year", default=years[0] if years else None, container=c3
+)
 
 school_level, gender = ui.survey_group_select(metric_id, "ind")
 
 st.subheader(meta["label"])
-st.caption(f"{meta['satsingsomrade_label']} · {voc.DIRECTION_LABEL.get(direction, direction)} · "
-           f"{meta['period_type']} · hovedansvar: {', '.join(fmt.owners_list(meta['owners']))}")
+st.caption(
+    f"{meta['satsingsomrade_label']} · {voc.DIRECTION_LABEL.get(direction, direction)} · "
+    f"{meta['period_type']} · hovedansvar: {', '.join(fmt.owners_list(meta['owners']))}"
+)
 
 rows = data.scorecard_rows(metric_id, area, school_level, gender)
 row = next((r for r in rows.iter_rows(named=True) if r["report_year"] == year), None)
@@ -47,39 +58,66 @@ if row is None:
     st.info(f"Ingen scorecard-rad for {area_names.get(area)} i {year} for denne gruppen.")
 else:
     one = scorecard.scorecard_table(
-        catalogue, rows.filter(pl.col("report_year") == year),
+        catalogue,
+        rows.filter(pl.col("report_year") == year),
         values_upto.select("metric_id", "year", "period", "value", "suppressed", "suppression_reason"),
-        area_level=area_levels.get(area, "kommune"), suppression=rule, kind=meta["kind"], metric_ids=[metric_id])
+        area_level=area_levels.get(area, "kommune"),
+        suppression=rule,
+        kind=meta["kind"],
+        metric_ids=[metric_id],
+    )
     st.html(scorecard.scorecard_html(one, caption=f"{meta['label']}: {area_names.get(area)}, rapportår {year}"))
     details = [f"**Vurdering:** {fmt.status_text(row['status_class'])} – {row['explanation']}"]
     if not fmt.is_missing(row["status_ci_low"]) and not fmt.is_missing(row["status_ci_high"]):
-        details.append(f"**Status {row['status_period']}:** 95 %-intervall "
-                       f"{fmt.value_text(row['status_ci_low'], unit)}–{fmt.value_text(row['status_ci_high'], unit)}"
-                       + (f", p = {fmt.format_number_nb(row['p_value'], 3)} mot 0-punkt"
-                          if not fmt.is_missing(row["p_value"]) and row["p_value"] >= 0.001 else
-                          (", p < 0,001 mot 0-punkt" if not fmt.is_missing(row["p_value"]) else "")))
+        details.append(
+            f"**Status {row['status_period']}:** 95 %-intervall "
+            f"{fmt.value_text(row['status_ci_low'], unit)}–{fmt.value_text(row['status_ci_high'], unit)}"
+            + (
+                f", p = {fmt.format_number_nb(row['p_value'], 3)} mot 0-punkt"
+                if not fmt.is_missing(row["p_value"]) and row["p_value"] >= 0.001
+                else (", p < 0,001 mot 0-punkt" if not fmt.is_missing(row["p_value"]) else "")
+            )
+        )
     if not fmt.is_missing(row["expected_value"]):
-        details.append(f"**Forventet på den rette linjen mot målet ({row['status_year']}):** "
-                       f"{fmt.value_text(row['expected_value'], unit)}")
+        details.append(
+            f"**Forventet på den rette linjen mot målet ({row['status_year']}):** "
+            f"{fmt.value_text(row['expected_value'], unit)}"
+        )
     if row["baseline_is_first_year"]:
         details.append(f"**0-punkt:** {row['baseline_period']} er første år med data.")
     if row["target_decided_at"]:
-        details.append(f"**Mål:** versjon {row['target_version']}, vedtatt {row['target_decided_at']:%d.%m.%Y}"
-                       + (f" ({row['target_decision_ref']})" if row["target_decision_ref"] else ""))
+        details.append(
+            f"**Mål:** versjon {row['target_version']}, vedtatt {row['target_decided_at']:%d.%m.%Y}"
+            + (f" ({row['target_decision_ref']})" if row["target_decision_ref"] else "")
+        )
     st.markdown("\n".join(f"- {d}" for d in details))
     if row["status_preliminary"]:
-        st.info(f"**Foreløpige tall:** tallene for {row['status_period']} er kildens første, foreløpige tall. "
-                "De endelige tallene kan avvike.", icon=":material/pending:")
+        st.info(
+            f"**Foreløpige tall:** tallene for {row['status_period']} er kildens første, foreløpige tall. "
+            "De endelige tallene kan avvike.",
+            icon=":material/pending:",
+        )
     if row["stale"]:
-        st.warning(f"**Foreldet:** siste tall er fra {row['status_period']}, og kilden skulle ha levert nyere tall "
-                   f"(publiseres hvert {meta['cadence_years']}. år).", icon=":material/history:")
+        st.warning(
+            f"**Foreldet:** siste tall er fra {row['status_period']}, og kilden skulle ha levert nyere tall "
+            f"(publiseres hvert {meta['cadence_years']}. år).",
+            icon=":material/history:",
+        )
 
 group_text = None
 if school_level != "alle" or gender != "alle":
     group_text = f"{voc.SCHOOL_LEVEL_LABEL.get(school_level)}, {voc.GENDER_LABEL.get(gender).lower()}"
-fig = charts.trend_figure(values_upto, label=meta["label"], area_name=area_names.get(area, area), unit=unit,
-                          direction=direction, period_type=meta["period_type"], suppression=rule,
-                          scorecard_row=row, subtitle=group_text)
+fig = charts.trend_figure(
+    values_upto,
+    label=meta["label"],
+    area_name=area_names.get(area, area),
+    unit=unit,
+    direction=direction,
+    period_type=meta["period_type"],
+    suppression=rule,
+    scorecard_row=row,
+    subtitle=group_text,
+)
 st.plotly_chart(fig, key="ind_chart", config={"displaylogo": False})
 if unit == "percent":
     st.caption("Det skraverte båndet er 95 %-intervallet for hver andel (usikkerhet fra antall svar).")
@@ -87,25 +125,45 @@ if unit == "percent":
 st.markdown("##### Verdier per periode")
 table = scorecard.values_table(values_upto, unit, suppression=rule)
 st.dataframe(table, hide_index=True, key="ind_values")
-ui.download_buttons(table, f"{metric_id}-{area}-{school_level}-{gender}", key="ind_dl", title=meta["label"][:31],
-                    notes=[meta["label"], f"Område: {area_names.get(area)}",
-                           f"Gruppe: {voc.SCHOOL_LEVEL_LABEL.get(school_level)}, {voc.GENDER_LABEL.get(gender)}"])
+ui.download_buttons(
+    table,
+    f"{metric_id}-{area}-{school_level}-{gender}",
+    key="ind_dl",
+    title=meta["label"][:31],
+    notes=[
+        meta["label"],
+        f"Område: {area_names.get(area)}",
+        f"Gruppe: {voc.SCHOOL_LEVEL_LABEL.get(school_level)}, {voc.GENDER_LABEL.get(gender)}",
+    ],
+)
 
 if metric_id.startswith("cw_reports") and row is not None and row["status_year"] is not None:
     by_reporter = data.cw_reports_by_reporter(int(row["status_year"]))
     if by_reporter is not None and not by_reporter.is_empty():
         st.markdown(f"##### Meldinger til barnevernet etter melder, {row['status_year']}")
-        reporter_table = pl.DataFrame({
-            "Melder": by_reporter["reporter_label"].to_list(),
-            "Meldinger": [rule.cell(r) if sup else fmt.value_text(v, "count") for v, sup, r in
-                          zip(by_reporter["reports"].to_list(), by_reporter["suppressed"].to_list(),
-                              by_reporter["suppression_reason"].to_list())],
-            "Tidlig innsats (helsestasjon, skolehelse, fastlege, barnehage, skole)":
-                ["ja" if e else "" for e in by_reporter["is_early"].to_list()],
-        })
+        reporter_table = pl.DataFrame(
+            {
+                "Melder": by_reporter["reporter_label"].to_list(),
+                "Meldinger": [
+                    rule.cell(r) if sup else fmt.value_text(v, "count")
+                    for v, sup, r in zip(
+                        by_reporter["reports"].to_list(),
+                        by_reporter["suppressed"].to_list(),
+                        by_reporter["suppression_reason"].to_list(),
+                    )
+                ],
+                "Tidlig innsats (helsestasjon, skolehelse, fastlege, barnehage, skole)": [
+                    "ja" if e else "" for e in by_reporter["is_early"].to_list()
+                ],
+            }
+        )
         st.dataframe(reporter_table, hide_index=True, key="ind_reporters")
-        ui.download_buttons(reporter_table, f"meldinger-etter-melder-{row['status_year']}", key="ind_rep_dl",
-                            title="Meldinger etter melder")
+        ui.download_buttons(
+            reporter_table,
+            f"meldinger-etter-melder-{row['status_year']}",
+            key="ind_rep_dl",
+            title="Meldinger etter melder",
+        )
 
 left, right = st.columns(2)
 with left:
@@ -118,41 +176,54 @@ with left:
         f"- **Kilde:** {voc.SOURCE_LABEL.get(meta['source'], meta['source'])}\n"
         f"- **Periode:** {meta['period_type']}, publiseres hvert {meta['cadence_years']}. år\n"
         f"- **Laveste nivå:** {meta['lowest_level']}\n"
-        f"- **0-punktår:** {meta['baseline_year']}" + (f" – {meta['baseline_note']}" if meta["baseline_note"] else "")
+        f"- **0-punktår:** {meta['baseline_year']}"
+        + (f" – {meta['baseline_note']}" if meta["baseline_note"] else "")
         + (f"\n- **0-punkt i planen:** {meta['plan_baseline']}" if meta["plan_baseline"] else "")
     )
 with right:
     st.markdown("##### Mål og målhistorikk")
     hist = data.target_history(metric_id)
-    hist_view = pl.DataFrame({
-        "Versjon": [str(v) for v in hist["version"].to_list()],
-        "Mål": [fmt.target_text(k, v, y, unit, direction) for k, v, y in
-                zip(hist["kind"].to_list(), hist["value"].to_list(), hist["target_year"].to_list())],
-        "Vedtatt av": hist["decided_by"].to_list(),
-        "Dato": [d.strftime("%d.%m.%Y") if d else "" for d in hist["decided_at"].to_list()],
-        "Vedtak": hist["decision_ref"].to_list(),
-        "Merknad": hist["note"].to_list(),
-        "Gjeldende": ["ja" if c else "nei" for c in hist["is_current"].to_list()],
-    }) if hist.height else pl.DataFrame({"Versjon": []})
+    hist_view = (
+        pl.DataFrame(
+            {
+                "Versjon": [str(v) for v in hist["version"].to_list()],
+                "Mål": [
+                    fmt.target_text(k, v, y, unit, direction)
+                    for k, v, y in zip(hist["kind"].to_list(), hist["value"].to_list(), hist["target_year"].to_list())
+                ],
+                "Vedtatt av": hist["decided_by"].to_list(),
+                "Dato": [d.strftime("%d.%m.%Y") if d else "" for d in hist["decided_at"].to_list()],
+                "Vedtak": hist["decision_ref"].to_list(),
+                "Merknad": hist["note"].to_list(),
+                "Gjeldende": ["ja" if c else "nei" for c in hist["is_current"].to_list()],
+            }
+        )
+        if hist.height
+        else pl.DataFrame({"Versjon": []})
+    )
     st.dataframe(hist_view, hide_index=True, key="ind_targets")
-    ui.download_buttons(hist_view, f"malhistorikk-{metric_id}", key="ind_targets_dl", title="Målhistorikk",
-                        notes=[meta["label"]])
+    ui.download_buttons(
+        hist_view, f"malhistorikk-{metric_id}", key="ind_targets_dl", title="Målhistorikk", notes=[meta["label"]]
+    )
 
 st.markdown("##### Proveniens – hvilke filer tallene kommer fra")
 prov = data.provenance(metric_id)
 if prov.is_empty():
     st.caption("Ingen registrerte filer for denne indikatoren.")
 else:
-    prov_view = pl.DataFrame({
-        "Fil": prov["file_name"].to_list(),
-        "Gjelder": [fmt.periods_text(p) for p in prov["periods"].to_list()],
-        "Kilde": [voc.SOURCE_LABEL.get(s, s) for s in prov["source"].to_list()],
-        "Tabell": prov["table_name"].to_list(),
-        "Rader": [str(r) for r in prov["rows"].to_list()],
-        "Lastet": [fmt.format_datetime_nb(t) for t in prov["loaded_at"].to_list()],
-        "Kontraktversjon": prov["contract_version"].to_list(),
-        "Innholdshash": [(h or "")[:12] for h in prov["file_hash"].to_list()],
-    })
+    prov_view = pl.DataFrame(
+        {
+            "Fil": prov["file_name"].to_list(),
+            "Gjelder": [fmt.periods_text(p) for p in prov["periods"].to_list()],
+            "Kilde": [voc.SOURCE_LABEL.get(s, s) for s in prov["source"].to_list()],
+            "Tabell": prov["table_name"].to_list(),
+            "Rader": [str(r) for r in prov["rows"].to_list()],
+            "Lastet": [fmt.format_datetime_nb(t) for t in prov["loaded_at"].to_list()],
+            "Kontraktversjon": prov["contract_version"].to_list(),
+            "Innholdshash": [(h or "")[:12] for h in prov["file_hash"].to_list()],
+        }
+    )
     st.dataframe(prov_view, hide_index=True, key="ind_prov")
-    ui.download_buttons(prov_view, f"proveniens-{metric_id}", key="ind_prov_dl", title="Proveniens",
-                        notes=[meta["label"]])
+    ui.download_buttons(
+        prov_view, f"proveniens-{metric_id}", key="ind_prov_dl", title="Proveniens", notes=[meta["label"]]
+    )

@@ -13,8 +13,10 @@ from presentation import vocabulary as voc
 rule = data.suppression_rule()  # the small-number thresholds the snapshot was suppressed with
 
 st.title("Områder")
-st.caption("Østre og Vestre Bærum side om side, og skolene eller teamene i hvert område rangert. "
-           f"{rule.description()} Skjermede tall vises som «skjermet» med grunnen – aldri som 0.")
+st.caption(
+    "Østre og Vestre Bærum side om side, og skolene eller teamene i hvert område rangert. "
+    f"{rule.description()} Skjermede tall vises som «skjermet» med grunnen – aldri som 0."
+)
 
 catalogue = data.catalogue().filter(pl.col("lowest_level") != "kommune")
 labels = dict(zip(catalogue["metric_id"].to_list(), catalogue["label"].to_list()))
@@ -22,8 +24,14 @@ areas = data.areas()
 area_names = dict(zip(areas["area_code"].to_list(), areas["area_name"].to_list()))
 
 c1, c2 = st.columns([3, 1])
-metric_id = ui.qp_select("Indikator (finnes for bydel eller lavere)", list(labels), param=ui.P_METRIC, key="om_metric",
-                         format_func=lambda m: labels.get(m, m), container=c1)
+metric_id = ui.qp_select(
+    "Indikator (finnes for bydel eller lavere)",
+    list(labels),
+    param=ui.P_METRIC,
+    key="om_metric",
+    format_func=lambda m: labels.get(m, m),
+    container=c1,
+)
 meta = catalogue.filter(pl.col("metric_id") == metric_id).row(0, named=True)
 unit = meta["unit"]
 
@@ -32,9 +40,15 @@ school_level, gender = ui.survey_group_select(metric_id, "om")
 series = data.metric_values(metric_id, ["baerum", "ostre", "vestre"], school_level, gender)
 periods = dict(zip(series["year"].to_list(), series["period"].to_list()))
 data_years = sorted(periods, reverse=True)
-year = ui.qp_select(f"Periode ({meta['period_type']})", data_years, param=ui.P_YEAR, key="om_year",
-                    default=data_years[0] if data_years else None, format_func=lambda y: periods.get(y, str(y)),
-                    container=c2)
+year = ui.qp_select(
+    f"Periode ({meta['period_type']})",
+    data_years,
+    param=ui.P_YEAR,
+    key="om_year",
+    default=data_years[0] if data_years else None,
+    format_func=lambda y: periods.get(y, str(y)),
+    container=c2,
+)
 if year is None:
     st.info("Ingen verdier for denne indikatoren og gruppen.")
     st.stop()
@@ -51,8 +65,11 @@ def cell_text(r: dict | None) -> str:
     return fmt.value_text(r["value"], unit)
 
 
-group = "" if (school_level, gender) == ("alle", "alle") else \
-    f" · {voc.SCHOOL_LEVEL_LABEL.get(school_level)}, {voc.GENDER_LABEL.get(gender).lower()}"
+group = (
+    ""
+    if (school_level, gender) == ("alle", "alle")
+    else f" · {voc.SCHOOL_LEVEL_LABEL.get(school_level)}, {voc.GENDER_LABEL.get(gender).lower()}"
+)
 st.subheader(f"Østre og Vestre Bærum – {periods.get(year)}{group}")
 cols = st.columns(3)
 for col, code in zip(cols, ["ostre", "vestre", "baerum"]):
@@ -64,15 +81,24 @@ for col, code in zip(cols, ["ostre", "vestre", "baerum"]):
             if not fmt.is_missing(r["denominator"]) and unit == "percent":
                 details.append(f"n = {fmt.format_number_nb(r['denominator'], 0)}")
             if not fmt.is_missing(r["ci_low"]) and not fmt.is_missing(r["ci_high"]):
-                details.append(f"95 %-intervall {fmt.value_text(r['ci_low'], unit)}–{fmt.value_text(r['ci_high'], unit)}")
+                details.append(
+                    f"95 %-intervall {fmt.value_text(r['ci_low'], unit)}–{fmt.value_text(r['ci_high'], unit)}"
+                )
             st.caption(" · ".join(details))
         elif r is not None:
             st.caption("Skjermet for å beskytte små grupper.")
 
 st.plotly_chart(
-    charts.area_comparison_figure(series, label=meta["label"], unit=unit, period_type=meta["period_type"],
-                                  area_order=[area_names["baerum"], area_names["ostre"], area_names["vestre"]]),
-    key="om_compare_chart", config={"displaylogo": False})
+    charts.area_comparison_figure(
+        series,
+        label=meta["label"],
+        unit=unit,
+        period_type=meta["period_type"],
+        area_order=[area_names["baerum"], area_names["ostre"], area_names["vestre"]],
+    ),
+    key="om_compare_chart",
+    config={"displaylogo": False},
+)
 
 lower = meta["lowest_level"]
 units = cells.filter(pl.col("area_level").is_in(["skole", "team"]))
@@ -85,8 +111,10 @@ else:
     if units.filter(pl.col("parent_code") == "baerum").height:
         groups.append(("baerum", "Hele kommunen"))
     direction_hint = {"lower": "Lavere er bedre.", "higher": "Høyere er bedre."}.get(meta["direction"], "")
-    st.caption(f"{direction_hint} Den stiplede linjen er områdets egen verdi. Skjermede enheter vises med grunnen, "
-               "uten stolpe.".strip())
+    st.caption(
+        f"{direction_hint} Den stiplede linjen er områdets egen verdi. Skjermede enheter vises med grunnen, "
+        "uten stolpe.".strip()
+    )
     for parent, name in groups:
         part = units.filter(pl.col("parent_code") == parent)
         ref = by_code.get(parent)
@@ -94,21 +122,36 @@ else:
         if part.is_empty():
             st.caption(f"Ingen {noun} i {name}.")
             continue
-        fig = charts.ranked_bar_figure(part, title=f"{name}: {noun} rangert etter verdi", unit=unit, suppression=rule,
-                                       reference=reference)
+        fig = charts.ranked_bar_figure(
+            part, title=f"{name}: {noun} rangert etter verdi", unit=unit, suppression=rule, reference=reference
+        )
         st.plotly_chart(fig, key=f"om_rank_{parent}", config={"displaylogo": False})
 
 st.markdown("##### Alle områder i perioden")
 order = {lvl: voc.level_rank(lvl) for lvl in cells["area_level"].unique().to_list()}
 cells_sorted = cells.with_columns(pl.col("area_level").replace_strict(order, default=3).alias("_o")).sort(
-    ["_o", "parent_code", "area_name"])
-table = pl.DataFrame({
-    "Område": cells_sorted["area_name"].to_list(),
-    "Nivå": cells_sorted["area_level"].to_list(),
-    "Tilhører": [area_names.get(p, "") if p else "" for p in cells_sorted["parent_code"].to_list()],
-}).hstack(scorecard.values_table(cells_sorted, unit, suppression=rule).drop("Periode")) if cells_sorted.height else \
-    scorecard.values_table(cells_sorted, unit, suppression=rule)
+    ["_o", "parent_code", "area_name"]
+)
+table = (
+    pl.DataFrame(
+        {
+            "Område": cells_sorted["area_name"].to_list(),
+            "Nivå": cells_sorted["area_level"].to_list(),
+            "Tilhører": [area_names.get(p, "") if p else "" for p in cells_sorted["parent_code"].to_list()],
+        }
+    ).hstack(scorecard.values_table(cells_sorted, unit, suppression=rule).drop("Periode"))
+    if cells_sorted.height
+    else scorecard.values_table(cells_sorted, unit, suppression=rule)
+)
 st.dataframe(table, hide_index=True, key="om_table")
-ui.download_buttons(table, f"omrader-{metric_id}-{year}-{school_level}-{gender}", key="om_dl", title="Områder",
-                    notes=[meta["label"], f"Periode: {periods.get(year)}",
-                           f"Gruppe: {voc.SCHOOL_LEVEL_LABEL.get(school_level)}, {voc.GENDER_LABEL.get(gender)}"])
+ui.download_buttons(
+    table,
+    f"omrader-{metric_id}-{year}-{school_level}-{gender}",
+    key="om_dl",
+    title="Områder",
+    notes=[
+        meta["label"],
+        f"Periode: {periods.get(year)}",
+        f"Gruppe: {voc.SCHOOL_LEVEL_LABEL.get(school_level)}, {voc.GENDER_LABEL.get(gender)}",
+    ],
+)

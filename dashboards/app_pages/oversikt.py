@@ -12,19 +12,35 @@ from presentation import scorecard
 from presentation import vocabulary as voc
 
 st.title("Styringsgruppen – oversikt")
-st.caption("Planens egen tabell for hvert mål: **Hva · 0-punkt · Mål · Status · Forbedring**. "
-           "Forbedring er endringen fra 0-punkt, regnet slik at positivt alltid er bedre "
-           "(prosentpoeng, pp, for andeler). Vurderingen sammenligner status med den rette linjen fra 0-punkt "
-           "til Mål; forskjeller innenfor den statistiske usikkerheten regnes ikke som endring.")
+st.caption(
+    "Planens egen tabell for hvert mål: **Hva · 0-punkt · Mål · Status · Forbedring**. "
+    "Forbedring er endringen fra 0-punkt, regnet slik at positivt alltid er bedre "
+    "(prosentpoeng, pp, for andeler). Vurderingen sammenligner status med den rette linjen fra 0-punkt "
+    "til Mål; forskjeller innenfor den statistiske usikkerheten regnes ikke som endring."
+)
 
 area_codes, area_names, area_levels = ui.main_areas()
 years = data.report_years()
 
 c1, c2, _ = st.columns([2, 1, 2])
-area = ui.qp_select("Område", area_codes, param=ui.P_AREA, key="ov_area", default="baerum",
-                    format_func=lambda c: area_names.get(c, c), container=c1)
-year = ui.qp_select("Rapportår", years, param=ui.P_YEAR, key="ov_year", default=years[0] if years else None,
-                    container=c2, help="Scorecardet slik det sto dette året (status = siste tall som fantes da).")
+area = ui.qp_select(
+    "Område",
+    area_codes,
+    param=ui.P_AREA,
+    key="ov_area",
+    default="baerum",
+    format_func=lambda c: area_names.get(c, c),
+    container=c1,
+)
+year = ui.qp_select(
+    "Rapportår",
+    years,
+    param=ui.P_YEAR,
+    key="ov_year",
+    default=years[0] if years else None,
+    container=c2,
+    help="Scorecardet slik det sto dette året (status = siste tall som fantes da).",
+)
 
 catalogue = data.catalogue()
 sc = data.scorecard(year, area)
@@ -36,19 +52,25 @@ context = scorecard.scorecard_table(catalogue, sc, series, area_level=level, sup
 
 # --- summary: how many target metrics in each status class (icon + text + number), from the codes
 classes = [c for c in table.status_classes if c is not None]  # None: not available for the area's level
-summary = " · ".join(f"{voc.STATUS_ICON[c]} **{voc.STATUS_LABEL[c]}**: {classes.count(c)}"
-                     for c in voc.STATUS_ORDER if classes.count(c))
+summary = " · ".join(
+    f"{voc.STATUS_ICON[c]} **{voc.STATUS_LABEL[c]}**: {classes.count(c)}" for c in voc.STATUS_ORDER if classes.count(c)
+)
 not_here = table.status_classes.count(None)
 # The day this year's status was judged on: the run's as_of for the latest report year, the end of
 # the following year for earlier ones (the scorecard's rule).
 as_of = data.snapshot_info().as_of
 judged_on = scorecard.judged_on(year, years[0], as_of) if years else None
-st.markdown(f"**{area_names.get(area)} – rapportår {year}, status per {fmt.format_date_nb(judged_on)}.** "
-            f"{len(table.metric_ids)} målindikatorer: {summary}"
-            + (f" · {not_here} ikke tilgjengelig for {voc.LEVEL_LABEL[level]}" if not_here else ""))
+st.markdown(
+    f"**{area_names.get(area)} – rapportår {year}, status per {fmt.format_date_nb(judged_on)}.** "
+    f"{len(table.metric_ids)} målindikatorer: {summary}"
+    + (f" · {not_here} ikke tilgjengelig for {voc.LEVEL_LABEL[level]}" if not_here else "")
+)
 with st.expander("Hva betyr vurderingene?"):
-    st.markdown("\n".join(f"- **{voc.STATUS_ICON[k]} {voc.STATUS_LABEL[k]}:** {v}" for k, v in voc.STATUS_HELP.items())
-                + "\n- **Foreldet** (i merknaden): siste tall er eldre enn kilden skulle ha levert.")
+    st.markdown(
+        "\n".join(f"- **{voc.STATUS_ICON[k]} {voc.STATUS_LABEL[k]}:** {v}" for k, v in voc.STATUS_HELP.items())
+        + "\n- **Foreldet** (i merknaden): siste tall er eldre enn kilden skulle ha levert."
+    )
+
 
 def _href(metric_id: str) -> str:
     return f"indikator?{ui.P_METRIC}={metric_id}&{ui.P_AREA}={area}&{ui.P_YEAR}={year}"
@@ -61,33 +83,59 @@ for sec in sections.iter_rows(named=True):
     idx = [i for i, g in enumerate(table.satsingsomrader) if g == sec["satsingsomrade"]]
     if not idx:
         has_context = sec["satsingsomrade"] in context.satsingsomrader
-        st.info("Ingen indikator ennå – tiltakene i dette satsingsområdet følges opp gjennom tiltaksoversikten."
-                + (" Se kontekstindikatorene nederst." if has_context else ""), icon=":material/info:")
+        st.info(
+            "Ingen indikator ennå – tiltakene i dette satsingsområdet følges opp gjennom tiltaksoversikten."
+            + (" Se kontekstindikatorene nederst." if has_context else ""),
+            icon=":material/info:",
+        )
         continue
-    st.html(scorecard.scorecard_html(table, hrefs=hrefs, rows=idx,
-                                 caption=f"{sec['label']}: {area_names.get(area)}, rapportår {year}"))
+    st.html(
+        scorecard.scorecard_html(
+            table, hrefs=hrefs, rows=idx, caption=f"{sec['label']}: {area_names.get(area)}, rapportår {year}"
+        )
+    )
 
-st.caption("Klikk på en indikator for å se graf, definisjon, kilder og målhistorikk. "
-           "Pek på vurderingen for å se begrunnelsen.")
-ui.download_buttons(table.export_frame(), f"scorecard-{area}-{year}", key="ov_dl",
-                    title=f"Scorecard {year}", notes=[f"Område: {area_names.get(area)}", f"Rapportår: {year}"])
+st.caption(
+    "Klikk på en indikator for å se graf, definisjon, kilder og målhistorikk. Pek på vurderingen for å se begrunnelsen."
+)
+ui.download_buttons(
+    table.export_frame(),
+    f"scorecard-{area}-{year}",
+    key="ov_dl",
+    title=f"Scorecard {year}",
+    notes=[f"Område: {area_names.get(area)}", f"Rapportår: {year}"],
+)
 
 st.header("Kontekstindikatorer")
 st.caption("Indikatorer uten mål som følges ved siden av scorecardet (Ungdata). Endring er status minus 0-punkt.")
 if context.frame.is_empty():
     st.info("Ingen kontekstindikatorer i katalogen.")
 else:
-    st.html(scorecard.scorecard_html(context, hrefs=[_href(m) for m in context.metric_ids],
-                                 caption=f"Kontekstindikatorer: {area_names.get(area)}, rapportår {year}"))
-    ui.download_buttons(context.export_frame(), f"kontekst-{area}-{year}", key="ov_ctx_dl",
-                        title=f"Kontekst {year}", notes=[f"Område: {area_names.get(area)}", f"Rapportår: {year}"])
+    st.html(
+        scorecard.scorecard_html(
+            context,
+            hrefs=[_href(m) for m in context.metric_ids],
+            caption=f"Kontekstindikatorer: {area_names.get(area)}, rapportår {year}",
+        )
+    )
+    ui.download_buttons(
+        context.export_frame(),
+        f"kontekst-{area}-{year}",
+        key="ov_ctx_dl",
+        title=f"Kontekst {year}",
+        notes=[f"Område: {area_names.get(area)}", f"Rapportår: {year}"],
+    )
 
 st.header("Åpne en indikator")
 labels = dict(zip(catalogue["metric_id"].to_list(), catalogue["label"].to_list()))
 c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
 chosen = c1.selectbox("Indikator", list(labels), format_func=lambda m: labels[m], key="ov_open_metric")
-c2.page_link("app_pages/indikator.py", label="Vis indikatoren", icon=":material/show_chart:",
-             query_params={ui.P_METRIC: chosen, ui.P_AREA: area, ui.P_YEAR: str(year)})
+c2.page_link(
+    "app_pages/indikator.py",
+    label="Vis indikatoren",
+    icon=":material/show_chart:",
+    query_params={ui.P_METRIC: chosen, ui.P_AREA: area, ui.P_YEAR: str(year)},
+)
 
 st.header("Årlig statusrapport")
 reports_dir = data.settings().reports_dir
@@ -96,15 +144,27 @@ if pdfs:
     info = data.snapshot_info()
     published_at = info.published_at if info else None
     for pdf in pdfs:
-        st.download_button(f"Last ned {pdf.name}", pdf.read_bytes(), file_name=pdf.name, mime="application/pdf",
-                           key=f"ov_pdf_{pdf.name}", icon=":material/picture_as_pdf:", on_click="ignore")
+        st.download_button(
+            f"Last ned {pdf.name}",
+            pdf.read_bytes(),
+            file_name=pdf.name,
+            mime="application/pdf",
+            key=f"ov_pdf_{pdf.name}",
+            icon=":material/picture_as_pdf:",
+            on_click="ignore",
+        )
         # A report built before the last publication may show older figures (the snapshot's times are UTC).
         made = dt.datetime.fromtimestamp(pdf.stat().st_mtime, dt.UTC).replace(tzinfo=None)
         if published_at and made < published_at:
-            st.warning(f"{pdf.name} ble laget {fmt.format_datetime_nb(made)}, før dataene sist ble publisert "
-                       f"{fmt.format_datetime_nb(published_at)}, og kan vise eldre tall. Pipelinen lager rapporten "
-                       f"for siste rapportår på nytt; andre år lages på nytt i Dagster.", icon=":material/history:")
+            st.warning(
+                f"{pdf.name} ble laget {fmt.format_datetime_nb(made)}, før dataene sist ble publisert "
+                f"{fmt.format_datetime_nb(published_at)}, og kan vise eldre tall. Pipelinen lager rapporten "
+                f"for siste rapportår på nytt; andre år lages på nytt i Dagster.",
+                icon=":material/history:",
+            )
 else:
-    st.caption(f"Statusrapporten for {year} er ikke laget ennå. Pipelinen lager den for siste rapportår; "
-               f"andre år lages i Dagster (partisjonen {year} av «status_report») eller med "
-               f"`make report YEAR={year}`.")
+    st.caption(
+        f"Statusrapporten for {year} er ikke laget ennå. Pipelinen lager den for siste rapportår; "
+        f"andre år lages i Dagster (partisjonen {year} av «status_report») eller med "
+        f"`make report YEAR={year}`."
+    )

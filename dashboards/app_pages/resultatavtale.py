@@ -5,15 +5,17 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboards import data, ui
+from pipelines import commentary
 from presentation import formatting as fmt
 from presentation import scorecard
-from pipelines import commentary
 
 SHARED = ("Alle", "Alle tjenester")  # metrics every service answers for ("Alle" in the plan's Tiltaksoversikt)
 
 st.title("Resultatavtale")
-st.caption("Tiltakene med måltall følges opp årlig i ledernes resultatavtaler. Velg tjeneste og år: "
-           "tabellen viser bare indikatorene tjenesten har hovedansvar for, i planens kolonner.")
+st.caption(
+    "Tiltakene med måltall følges opp årlig i ledernes resultatavtaler. Velg tjeneste og år: "
+    "tabellen viser bare indikatorene tjenesten har hovedansvar for, i planens kolonner."
+)
 
 catalogue = data.catalogue()
 services = data.services()
@@ -21,16 +23,33 @@ area_codes, area_names, area_levels = ui.main_areas()
 years = data.report_years()
 
 c1, c2, c3 = st.columns([3, 1, 2])
-service = ui.qp_select("Tjeneste (hovedansvar)", services, param=ui.P_SERVICE, key="ra_service",
-                       default=services[0] if services else None, container=c1)
+service = ui.qp_select(
+    "Tjeneste (hovedansvar)",
+    services,
+    param=ui.P_SERVICE,
+    key="ra_service",
+    default=services[0] if services else None,
+    container=c1,
+)
 year = ui.qp_select("År", years, param=ui.P_YEAR, key="ra_year", default=years[0] if years else None, container=c2)
-area = ui.qp_select("Område", area_codes, param=ui.P_AREA, key="ra_area", default="baerum",
-                    format_func=lambda c: area_names.get(c, c), container=c3)
+area = ui.qp_select(
+    "Område",
+    area_codes,
+    param=ui.P_AREA,
+    key="ra_area",
+    default="baerum",
+    format_func=lambda c: area_names.get(c, c),
+    container=c3,
+)
 
-owned = [m for m, o in zip(catalogue["metric_id"].to_list(), catalogue["owners"].to_list())
-         if service in fmt.owners_list(o)]
-shared = [m for m, o in zip(catalogue["metric_id"].to_list(), catalogue["owners"].to_list())
-          if set(SHARED) & set(fmt.owners_list(o)) and m not in owned]
+owned = [
+    m for m, o in zip(catalogue["metric_id"].to_list(), catalogue["owners"].to_list()) if service in fmt.owners_list(o)
+]
+shared = [
+    m
+    for m, o in zip(catalogue["metric_id"].to_list(), catalogue["owners"].to_list())
+    if set(SHARED) & set(fmt.owners_list(o)) and m not in owned
+]
 
 sc = data.scorecard(year, area)
 series = data.sparkline_values(area, year)
@@ -43,27 +62,43 @@ def _href(metric_id: str) -> str:
 
 st.subheader(f"{service} – {area_names.get(area)}, {year}")
 rule = data.suppression_rule()
-own_targets = scorecard.scorecard_table(catalogue, sc, series, area_level=level, suppression=rule, kind="target",
-                                    metric_ids=owned)
-own_context = scorecard.scorecard_table(catalogue, sc, series, area_level=level, suppression=rule, kind="context",
-                                    metric_ids=owned)
+own_targets = scorecard.scorecard_table(
+    catalogue, sc, series, area_level=level, suppression=rule, kind="target", metric_ids=owned
+)
+own_context = scorecard.scorecard_table(
+    catalogue, sc, series, area_level=level, suppression=rule, kind="context", metric_ids=owned
+)
 if own_targets.frame.is_empty() and own_context.frame.is_empty():
     st.info("Tjenesten står ikke som hovedansvarlig for noen indikator i katalogen.")
 if not own_targets.frame.is_empty():
-    st.html(scorecard.scorecard_html(own_targets, hrefs=[_href(m) for m in own_targets.metric_ids],
-                                 caption=f"Resultatavtale {year}: {service}, {area_names.get(area)}"))
-    ui.download_buttons(own_targets.export_frame(), f"resultatavtale-{service}-{area}-{year}", key="ra_dl",
-                        title=f"Resultatavtale {year}",
-                        notes=[f"Tjeneste: {service}", f"Område: {area_names.get(area)}", f"År: {year}"])
+    st.html(
+        scorecard.scorecard_html(
+            own_targets,
+            hrefs=[_href(m) for m in own_targets.metric_ids],
+            caption=f"Resultatavtale {year}: {service}, {area_names.get(area)}",
+        )
+    )
+    ui.download_buttons(
+        own_targets.export_frame(),
+        f"resultatavtale-{service}-{area}-{year}",
+        key="ra_dl",
+        title=f"Resultatavtale {year}",
+        notes=[f"Tjeneste: {service}", f"Område: {area_names.get(area)}", f"År: {year}"],
+    )
 if not own_context.frame.is_empty():
     st.markdown("##### Kontekstindikatorer (uten mål)")
     st.html(scorecard.scorecard_html(own_context, hrefs=[_href(m) for m in own_context.metric_ids]))
-    ui.download_buttons(own_context.export_frame(), f"resultatavtale-kontekst-{service}-{area}-{year}",
-                        key="ra_ctx_dl", title=f"Kontekst {year}",
-                        notes=[f"Tjeneste: {service}", f"Område: {area_names.get(area)}", f"År: {year}"])
+    ui.download_buttons(
+        own_context.export_frame(),
+        f"resultatavtale-kontekst-{service}-{area}-{year}",
+        key="ra_ctx_dl",
+        title=f"Kontekst {year}",
+        notes=[f"Tjeneste: {service}", f"Område: {area_names.get(area)}", f"År: {year}"],
+    )
 if shared and service not in SHARED:
-    shared_targets = scorecard.scorecard_table(catalogue, sc, series, area_level=level, suppression=rule, kind="target",
-                                           metric_ids=shared)
+    shared_targets = scorecard.scorecard_table(
+        catalogue, sc, series, area_level=level, suppression=rule, kind="target", metric_ids=shared
+    )
     if not shared_targets.frame.is_empty():
         with st.expander(f"Felles mål for alle tjenester ({shared_targets.frame.height})"):
             st.html(scorecard.scorecard_html(shared_targets, hrefs=[_href(m) for m in shared_targets.metric_ids]))
@@ -80,12 +115,19 @@ except Exception:  # noqa: BLE001 - st.user is unavailable without auth configur
 
 with st.form("ra_comment_form", clear_on_submit=False):
     author = st.text_input("Navn (leder)", value=default_author, key="ra_author", max_chars=200)
-    text = st.text_area("Kommentar til resultatene", value=existing[0]["text"] if existing else "", key=f"ra_text_{service}_{year}",
-                        max_chars=commentary.MAX_CHARS, height=140)
+    text = st.text_area(
+        "Kommentar til resultatene",
+        value=existing[0]["text"] if existing else "",
+        key=f"ra_text_{service}_{year}",
+        max_chars=commentary.MAX_CHARS,
+        height=140,
+    )
     submitted = st.form_submit_button("Lagre kommentar", icon=":material/save:")
 if submitted:
     try:
-        rec = commentary.save(data.settings().data_dir, service=service, report_year=year, author=author, text=text, area_code=area)
+        rec = commentary.save(
+            data.settings().data_dir, service=service, report_year=year, author=author, text=text, area_code=area
+        )
     except ValueError as err:
         st.error(str(err))
     else:

@@ -1,7 +1,6 @@
 """The default job (everything but the yearly PDF, in process) and its schedule. The landing
 sensor (sources/sensors.py) runs parts of it; the report has its own job (serving/report.py)."""
 
-
 import dagster as dg
 
 from pipelines.defs.serving.report import status_report
@@ -18,14 +17,13 @@ refresh_all = dg.define_asset_job(
     selection=REFRESH_SELECTION,
     executor_def=dg.in_process_executor,
     description="Ingest every source, derive the metrics and the scorecard, publish the snapshot. The run tag "
-                f"'{AS_OF_TAG}' (YYYY-MM-DD) fixes the day the status is judged on; without it the SBU_AS_OF "
-                "setting, else today. The snapshot records the day.",
+    f"'{AS_OF_TAG}' (YYYY-MM-DD) fixes the day the status is judged on; without it the SBU_AS_OF "
+    "setting, else today. The snapshot records the day.",
 )
 
 # Sources publish at most monthly (KOSTRA in March and June, the services' template in January);
 # a nightly run picks up anything that landed without the sensor running.
-nightly_refresh = dg.ScheduleDefinition(job=refresh_all, cron_schedule="0 5 * * *",
-                                        execution_timezone="Europe/Oslo")
+nightly_refresh = dg.ScheduleDefinition(job=refresh_all, cron_schedule="0 5 * * *", execution_timezone="Europe/Oslo")
 
 
 @dg.definitions

@@ -1,6 +1,5 @@
 """The one warehouse resource: a DuckDB file whose path comes from the settings."""
 
-
 from contextlib import contextmanager
 
 import dagster as dg

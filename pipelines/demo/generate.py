@@ -40,8 +40,12 @@ TEAM_START = 2016  # Tidlig innsatsteam started 1 January 2016
 BAERUM_CODES = {y: ("0219" if y <= 2019 else "3024" if y <= 2023 else "3201") for y in YEARS}
 ASKER_CODES = {y: ("0220" if y <= 2019 else "3025" if y <= 2023 else "3203") for y in YEARS}
 REGION_LABELS = {
-    "0219": "Bærum (-2019)", "3024": "Bærum (2020-2023)", "3201": "Bærum",
-    "0220": "Asker (-2019)", "3025": "Asker (2020-2023)", "3203": "Asker",
+    "0219": "Bærum (-2019)",
+    "3024": "Bærum (2020-2023)",
+    "3201": "Bærum",
+    "0220": "Asker (-2019)",
+    "3025": "Asker (2020-2023)",
+    "3203": "Asker",
 }
 
 
@@ -55,10 +59,34 @@ class School:
 
 
 _NAMES = {
-    "ostre": ["Bjørkelia", "Granåsen", "Lindehaugen", "Måkeberget", "Rognlia", "Eikeskogen",
-              "Hasselbakken", "Løvenstad", "Trosteli", "Furumo", "Selsvika", "Kvitsand"],
-    "vestre": ["Spurvetoppen", "Osperud", "Lerkedalen", "Ravnåsen", "Siljemyra", "Vierstranda",
-               "Hegreneset", "Tiurhøgda", "Einerlia", "Elgstien", "Moltemyra", "Kongleskogen"],
+    "ostre": [
+        "Bjørkelia",
+        "Granåsen",
+        "Lindehaugen",
+        "Måkeberget",
+        "Rognlia",
+        "Eikeskogen",
+        "Hasselbakken",
+        "Løvenstad",
+        "Trosteli",
+        "Furumo",
+        "Selsvika",
+        "Kvitsand",
+    ],
+    "vestre": [
+        "Spurvetoppen",
+        "Osperud",
+        "Lerkedalen",
+        "Ravnåsen",
+        "Siljemyra",
+        "Vierstranda",
+        "Hegreneset",
+        "Tiurhøgda",
+        "Einerlia",
+        "Elgstien",
+        "Moltemyra",
+        "Kongleskogen",
+    ],
 }
 
 
@@ -88,20 +116,55 @@ TEAMS = [  # (name as the services write it, share of cases)
 
 # Ungdata indicators: (id, label, {(level, gender): 2014 share}, yearly drift in pp, share asked)
 UNGDATA = [
-    ("depressive_mood", "Depressivt stemningsleie",
-     {("uks", "jenter"): 16, ("uks", "gutter"): 5, ("vgs", "jenter"): 26, ("vgs", "gutter"): 8}, 0.45, 1.0),
-    ("intoxicated", "Har vært beruset siste år",
-     {("uks", "jenter"): 18, ("uks", "gutter"): 18, ("vgs", "jenter"): 70, ("vgs", "gutter"): 68}, -0.8, 1.0),
-    ("hash", "Har brukt hasj siste år",
-     {("uks", "jenter"): 3, ("uks", "gutter"): 5, ("vgs", "jenter"): 19, ("vgs", "gutter"): 27}, 0.1, 1.0),
-    ("school_nurse", "Har brukt helsesøster/skolelege siste år",
-     {("uks", "jenter"): 50, ("uks", "gutter"): 34, ("vgs", "jenter"): 40, ("vgs", "gutter"): 24}, 0.3, 1.0),
-    ("youth_venues", "Lokaler for å treffe andre unge er svært/nokså bra",
-     {("uks", "jenter"): 40, ("uks", "gutter"): 42, ("vgs", "jenter"): 34, ("vgs", "gutter"): 36}, 0.4, 1.0),
-    ("safe_neighbourhood", "Føler seg trygg i nærmiljøet",
-     {("uks", "jenter"): 90, ("uks", "gutter"): 92, ("vgs", "jenter"): 90, ("vgs", "gutter"): 92}, 0.0, 1.0),
-    ("cw_help", "Fikk hjelpen de trengte fra barnevernstjenesten",
-     {("uks", "jenter"): 55, ("uks", "gutter"): 59, ("vgs", "jenter"): 55, ("vgs", "gutter"): 59}, 0.5, 0.028),
+    (
+        "depressive_mood",
+        "Depressivt stemningsleie",
+        {("uks", "jenter"): 16, ("uks", "gutter"): 5, ("vgs", "jenter"): 26, ("vgs", "gutter"): 8},
+        0.45,
+        1.0,
+    ),
+    (
+        "intoxicated",
+        "Har vært beruset siste år",
+        {("uks", "jenter"): 18, ("uks", "gutter"): 18, ("vgs", "jenter"): 70, ("vgs", "gutter"): 68},
+        -0.8,
+        1.0,
+    ),
+    (
+        "hash",
+        "Har brukt hasj siste år",
+        {("uks", "jenter"): 3, ("uks", "gutter"): 5, ("vgs", "jenter"): 19, ("vgs", "gutter"): 27},
+        0.1,
+        1.0,
+    ),
+    (
+        "school_nurse",
+        "Har brukt helsesøster/skolelege siste år",
+        {("uks", "jenter"): 50, ("uks", "gutter"): 34, ("vgs", "jenter"): 40, ("vgs", "gutter"): 24},
+        0.3,
+        1.0,
+    ),
+    (
+        "youth_venues",
+        "Lokaler for å treffe andre unge er svært/nokså bra",
+        {("uks", "jenter"): 40, ("uks", "gutter"): 42, ("vgs", "jenter"): 34, ("vgs", "gutter"): 36},
+        0.4,
+        1.0,
+    ),
+    (
+        "safe_neighbourhood",
+        "Føler seg trygg i nærmiljøet",
+        {("uks", "jenter"): 90, ("uks", "gutter"): 92, ("vgs", "jenter"): 90, ("vgs", "gutter"): 92},
+        0.0,
+        1.0,
+    ),
+    (
+        "cw_help",
+        "Fikk hjelpen de trengte fra barnevernstjenesten",
+        {("uks", "jenter"): 55, ("uks", "gutter"): 59, ("vgs", "jenter"): 55, ("vgs", "gutter"): 59},
+        0.5,
+        0.028,
+    ),
 ]
 
 CW_REPORTERS = [  # (code, label, share of reports in 2014, trend per year in share points)
@@ -156,8 +219,14 @@ def _write_xlsx(df: pl.DataFrame, path: Path, sheet: str) -> None:
         df.write_excel(workbook, worksheet=sheet, autofit=True)
 
 
-def _jsonstat(dims: list[tuple[str, str, list[tuple[str, str]]]], values: list[float | None],
-              status: dict[str, str], label: str, role: dict[str, list[str]], source: str) -> dict:
+def _jsonstat(
+    dims: list[tuple[str, str, list[tuple[str, str]]]],
+    values: list[float | None],
+    status: dict[str, str],
+    label: str,
+    role: dict[str, list[str]],
+    source: str,
+) -> dict:
     """A JSON-stat 2.0 dataset laid out as SSB's PxWebApi returns it (index as objects)."""
     return {
         "version": "2.0",
@@ -206,13 +275,15 @@ class DemoGenerator:
     def school_register(self) -> None:
         kind_nb = {"barneskole": "Barneskole", "ungdomsskole": "Ungdomsskole", "vgs": "Videregående skole"}
         area_nb = {"ostre": "Østre Bærum", "vestre": "Vestre Bærum"}
-        df = pl.DataFrame({
-            "Skolenr": [s.number for s in self.schools],
-            "Skolenavn": [s.name for s in self.schools],
-            "Skoletype": [kind_nb[s.kind] for s in self.schools],
-            "Bydel": [area_nb[s.area] for s in self.schools],
-            "Merknad": ["Fiktiv skole i syntetiske demodata"] * len(self.schools),
-        })
+        df = pl.DataFrame(
+            {
+                "Skolenr": [s.number for s in self.schools],
+                "Skolenavn": [s.name for s in self.schools],
+                "Skoletype": [kind_nb[s.kind] for s in self.schools],
+                "Bydel": [area_nb[s.area] for s in self.schools],
+                "Merknad": ["Fiktiv skole i syntetiske demodata"] * len(self.schools),
+            }
+        )
         _write_csv(df, self._dir("school_register") / "skoler.csv", encoding="utf-8-sig")
 
     def ungdata(self) -> None:
@@ -233,19 +304,21 @@ class DemoGenerator:
                             continue
                         p = (base[(level, gender)] + drift * (year - 2014) + effect) / 100
                         k = self._binom(n, p)
-                        rows.append({
-                            "Undersøkelsesår": str(year),
-                            "Kommune": "Bærum",
-                            "Bydel": area_nb[s.area],
-                            "Skolenr": s.number,
-                            "Skole": s.name,
-                            "Skoletrinn": "Ungdomsskole" if level == "uks" else "Videregående",
-                            "Kjønn": gender.capitalize(),
-                            "Indikator-id": ind_id,
-                            "Indikator": ind_label,
-                            "Antall svar": str(n),
-                            "Andel (%)": nb(round(100 * k / n, 1), 1),
-                        })
+                        rows.append(
+                            {
+                                "Undersøkelsesår": str(year),
+                                "Kommune": "Bærum",
+                                "Bydel": area_nb[s.area],
+                                "Skolenr": s.number,
+                                "Skole": s.name,
+                                "Skoletrinn": "Ungdomsskole" if level == "uks" else "Videregående",
+                                "Kjønn": gender.capitalize(),
+                                "Indikator-id": ind_id,
+                                "Indikator": ind_label,
+                                "Antall svar": str(n),
+                                "Andel (%)": nb(round(100 * k / n, 1), 1),
+                            }
+                        )
             _write_csv(pl.DataFrame(rows), self._dir("ungdata") / f"ungdata_{year}.csv", encoding="utf-8-sig")
 
     def absence(self) -> None:
@@ -258,22 +331,26 @@ class DemoGenerator:
                 pupils = max(8, int(self.rng.normal(420 if s.kind == "barneskole" else 450, 25) * s.size))
                 over = self._binom(pupils, 0.075 + 0.004 * (year - 2014) + (0.01 if s.area == "vestre" else 0))
                 low = self._binom(over, 0.30 - 0.006 * (year - 2014))
-                rows.append({
-                    "Skoleår": f"{year}/{str(year + 1)[-2:]}",
-                    "Skolenr": int(s.number),
-                    "Skole": s.name,
-                    "Bydel": area_nb[s.area],
-                    "Antall elever": pupils,
-                    "Elever med fravær over 10 %": over,
-                    "Herav på laveste mestringsnivå": low,
-                })
-            _write_xlsx(pl.DataFrame(rows), self._dir("absence") / f"fravaer_{year}-{str(year + 1)[-2:]}.xlsx", "Fravær")
+                rows.append(
+                    {
+                        "Skoleår": f"{year}/{str(year + 1)[-2:]}",
+                        "Skolenr": int(s.number),
+                        "Skole": s.name,
+                        "Bydel": area_nb[s.area],
+                        "Antall elever": pupils,
+                        "Elever med fravær over 10 %": over,
+                        "Herav på laveste mestringsnivå": low,
+                    }
+                )
+            _write_xlsx(
+                pl.DataFrame(rows), self._dir("absence") / f"fravaer_{year}-{str(year + 1)[-2:]}.xlsx", "Fravær"
+            )
 
     def ppt(self) -> None:
         for year in YEARS:
             t = year - 2014
             rows = []
-            for area, area_nb, weight in (("ostre", "Østre Bærum", 0.52), ("vestre", "Vestre Bærum", 0.48)):
+            for _area, area_nb, weight in (("ostre", "Østre Bærum", 0.52), ("vestre", "Vestre Bærum", 0.48)):
                 referrals_total = 620 * weight * (1 + 0.01 * t)
                 decisions_total = 1480 * weight * (1 - 0.012 * t)
                 for i, (label, age, share_ref, share_dec) in enumerate(PPT_GROUPS):
@@ -283,15 +360,17 @@ class DemoGenerator:
                     mean_age = round(age - 0.04 * t + self.rng.normal(0, 0.15), 1) if consult else None
                     decisions = self._poisson(decisions_total * max(share_dec + shift * 0.8, 0.01))
                     assessed = self._binom(consult, 0.45 + 0.025 * t) if i == 0 else None
-                    rows.append({
-                        "År": str(year),
-                        "Bydel": area_nb,
-                        "Aldersgruppe": label,
-                        "Førstegangskonsultasjoner": str(consult),
-                        "Snittalder ved førstegangskonsultasjon": "" if mean_age is None else nb(mean_age, 1),
-                        "Barn med vedtak": str(decisions),
-                        "Ferdig utredet før skolestart": "" if assessed is None else str(assessed),
-                    })
+                    rows.append(
+                        {
+                            "År": str(year),
+                            "Bydel": area_nb,
+                            "Aldersgruppe": label,
+                            "Førstegangskonsultasjoner": str(consult),
+                            "Snittalder ved førstegangskonsultasjon": "" if mean_age is None else nb(mean_age, 1),
+                            "Barn med vedtak": str(decisions),
+                            "Ferdig utredet før skolestart": "" if assessed is None else str(assessed),
+                        }
+                    )
             _write_csv(pl.DataFrame(rows), self._dir("ppt") / f"ppt_{year}.csv", encoding="cp1252")
 
     def population(self) -> dict[tuple[str, int], int]:
@@ -325,8 +404,11 @@ class DemoGenerator:
                 ("Alder", "alder", [(a, f"{int(a)} år") for a in ages]),
                 ("Tid", "år", [(str(y), str(y)) for y in YEARS]),
             ],
-            values, status, "07459: Befolkning, etter region, alder og år (SYNTETISK)",
-            {"time": ["Tid"], "geo": ["Region"]}, "Statistisk sentralbyrå (syntetisk demo)",
+            values,
+            status,
+            "07459: Befolkning, etter region, alder og år (SYNTETISK)",
+            {"time": ["Tid"], "geo": ["Region"]},
+            "Statistisk sentralbyrå (syntetisk demo)",
         )
         _write_json(doc, self._dir("population") / "ssb_07459_befolkning.json")
         return children
@@ -334,8 +416,11 @@ class DemoGenerator:
     def child_welfare(self, children: dict[tuple[str, int], int]) -> None:
         csv_rows = []
         key_regions = ["0219", "3024", "3201", "0220", "3025", "3203"]
-        contents = [("Meldinger", "Meldinger mottatt"), ("Henlagte", "Henlagte meldinger"),
-                    ("Undersokelser", "Barn med avsluttet undersøkelse")]
+        contents = [
+            ("Meldinger", "Meldinger mottatt"),
+            ("Henlagte", "Henlagte meldinger"),
+            ("Undersokelser", "Barn med avsluttet undersøkelse"),
+        ]
         cube: dict[tuple[str, str, int], float] = {}
         for series, codes, size in (("baerum", BAERUM_CODES, 1250), ("asker", ASKER_CODES, 640)):
             for year in YEARS:
@@ -350,19 +435,24 @@ class DemoGenerator:
                     text = str(value)
                     if series == "asker" and code == "01" and year == 2016:
                         text = ":"  # SSB suppressed this cell
-                    csv_rows.append({
-                        "region": f"{region} {REGION_LABELS[region]}",
-                        "meldingsinstans": f"{code} {label}",
-                        "år": str(year),
-                        "12870: Meldinger til barnevernet": text,
-                    })
+                    csv_rows.append(
+                        {
+                            "region": f"{region} {REGION_LABELS[region]}",
+                            "meldingsinstans": f"{code} {label}",
+                            "år": str(year),
+                            "12870: Meldinger til barnevernet": text,
+                        }
+                    )
                 dropped = self._binom(total, 0.36 - 0.008 * t)
                 investigations = self._binom(children.get((series, year), 28000), 0.021 + 0.0006 * t)
                 cube[(region, "Meldinger", year)] = total
                 cube[(region, "Henlagte", year)] = dropped
                 cube[(region, "Undersokelser", year)] = investigations
-        _write_csv(pl.DataFrame(csv_rows), self._dir("child_welfare") / "ssb_12870_meldinger_etter_melder.csv",
-                   encoding="cp1252")
+        _write_csv(
+            pl.DataFrame(csv_rows),
+            self._dir("child_welfare") / "ssb_12870_meldinger_etter_melder.csv",
+            encoding="cp1252",
+        )
         values: list[float | None] = []
         status: dict[str, str] = {}
         idx = 0
@@ -380,7 +470,9 @@ class DemoGenerator:
                 ("ContentsCode", "statistikkvariabel", contents),
                 ("Tid", "år", [(str(y), str(y)) for y in YEARS]),
             ],
-            values, status, "Barnevern – nøkkeltall, etter region, statistikkvariabel og år (SYNTETISK)",
+            values,
+            status,
+            "Barnevern – nøkkeltall, etter region, statistikkvariabel og år (SYNTETISK)",
             {"time": ["Tid"], "geo": ["KOKkommuneregion0000"], "metric": ["ContentsCode"]},
             "Statistisk sentralbyrå (syntetisk demo)",
         )
@@ -388,19 +480,22 @@ class DemoGenerator:
 
     def ssb_outcomes(self) -> None:
         rows = []
-        for series, codes, size, rate in (("baerum", BAERUM_CODES, 1480, 0.846), ("asker", ASKER_CODES, 760, 0.835)):
+        for _series, codes, size, rate in (("baerum", BAERUM_CODES, 1480, 0.846), ("asker", ASKER_CODES, 760, 0.835)):
             for year in YEARS:
                 started = int(size * (1 + 0.004 * (year - 2014)) + self.rng.normal(0, 20))
                 completed = self._binom(started, rate + 0.003 * (year - 2014))
                 region = codes[year]
-                rows.append({
-                    "region": f"{region} {REGION_LABELS[region]}",
-                    "år": str(year),
-                    "Elever som startet": str(started),
-                    "Fullført og bestått innen 5 år": str(completed),
-                })
-        _write_csv(pl.DataFrame(rows), self._dir("ssb_outcomes") / "ssb_12971_gjennomforing_vgs.csv",
-                   encoding="utf-8-sig")
+                rows.append(
+                    {
+                        "region": f"{region} {REGION_LABELS[region]}",
+                        "år": str(year),
+                        "Elever som startet": str(started),
+                        "Fullført og bestått innen 5 år": str(completed),
+                    }
+                )
+        _write_csv(
+            pl.DataFrame(rows), self._dir("ssb_outcomes") / "ssb_12971_gjennomforing_vgs.csv", encoding="utf-8-sig"
+        )
         regions = ["0219", "3024", "3201"]
         values: list[float | None] = []
         status: dict[str, str] = {}
@@ -419,7 +514,9 @@ class DemoGenerator:
                 ("ContentsCode", "statistikkvariabel", [("Mottakere", "Mottakere av uføretrygd 18-29 år")]),
                 ("Tid", "år", [(str(y), str(y)) for y in YEARS]),
             ],
-            values, status, "Mottakere av uføretrygd 18-29 år, etter region og år (SYNTETISK)",
+            values,
+            status,
+            "Mottakere av uføretrygd 18-29 år, etter region og år (SYNTETISK)",
             {"time": ["Tid"], "geo": ["Region"], "metric": ["ContentsCode"]},
             "NAV/Statistisk sentralbyrå (syntetisk demo)",
         )
@@ -430,46 +527,118 @@ class DemoGenerator:
             t = year - 2014
             rows = []
 
-            def add(service: str, ind: str, label: str, unit: str, teller=None, nevner=None, verdi=None,
-                    comment: str = "") -> None:
-                rows.append({"Tjeneste": service, "Indikator-id": ind, "Indikator": label, "Enhet": unit,
-                             "Teller": teller, "Nevner": nevner, "Verdi": verdi, "Kommentar": comment})
+            def add(
+                service: str, ind: str, label: str, unit: str, teller=None, nevner=None, verdi=None, comment: str = ""
+            ) -> None:
+                rows.append(  # noqa: B023 - called only within this iteration
+                    {
+                        "Tjeneste": service,
+                        "Indikator-id": ind,
+                        "Indikator": label,
+                        "Enhet": unit,
+                        "Teller": teller,
+                        "Nevner": nevner,
+                        "Verdi": verdi,
+                        "Kommentar": comment,
+                    }
+                )
 
             if year >= TEAM_START:
                 for name, share in TEAMS:
                     cases = self._poisson(420 * share * (1 + 0.05 * (year - TEAM_START)))
                     with_parents = self._binom(cases, min(0.78 + 0.03 * (year - TEAM_START), 0.99))
-                    add("Barne- og ungdomstjenester", "ti_cases", "Saker i Tidlig innsatsteam", name,
-                        with_parents, cases)
+                    add(
+                        "Barne- og ungdomstjenester",
+                        "ti_cases",
+                        "Saker i Tidlig innsatsteam",
+                        name,
+                        with_parents,
+                        cases,
+                    )
                 for area_nb in ("Østre Bærum", "Vestre Bærum"):
                     units = 58 if area_nb == "Østre Bærum" else 55
                     used = self._binom(units, min(0.45 + 0.06 * (year - TEAM_START), 0.97))
-                    add("Barne- og ungdomstjenester", "ti_units", "Barnehager og skoler som har brukt teamet",
-                        area_nb, used, units)
-            add("Helse og sosial / NAV", "youth_work_places", "Jobb-, praksis- og lærlingplasser", "Bærum kommune",
-                self._poisson(140 + 9 * t))
+                    add(
+                        "Barne- og ungdomstjenester",
+                        "ti_units",
+                        "Barnehager og skoler som har brukt teamet",
+                        area_nb,
+                        used,
+                        units,
+                    )
+            add(
+                "Helse og sosial / NAV",
+                "youth_work_places",
+                "Jobb-, praksis- og lærlingplasser",
+                "Bærum kommune",
+                self._poisson(140 + 9 * t),
+            )
             homeless = 18 if year == 2014 else self._poisson(max(18 - 0.9 * t, 4))
-            add("Helse og sosial / NAV", "youth_homeless", "Bostedsløse unge 18-25 år (september)",
-                "Bærum kommune", homeless, comment="Telling i september" + (" (23 i alt)" if year == 2014 else ""))
-            add("Helse og sosial", "youth_staffed_housing", "Ungdommer med behov for bolig med bemanning",
-                "Bærum kommune", self._poisson(31 - 0.8 * t))
+            add(
+                "Helse og sosial / NAV",
+                "youth_homeless",
+                "Bostedsløse unge 18-25 år (september)",
+                "Bærum kommune",
+                homeless,
+                comment="Telling i september" + (" (23 i alt)" if year == 2014 else ""),
+            )
+            add(
+                "Helse og sosial",
+                "youth_staffed_housing",
+                "Ungdommer med behov for bolig med bemanning",
+                "Bærum kommune",
+                self._poisson(31 - 0.8 * t),
+            )
             no_offer = 428 if year == 2014 else self._poisson(428 * (1 - 0.025 * t))
-            add("Oppfølgingstjenesten", "youth_no_offer", "Unge fulgt opp av OT uten skole eller jobb",
-                "Bærum kommune", no_offer, comment="95 fulgt tett" if year == 2014 else "")
-            add("Oppfølgingstjenesten", "youth_decline_all", "Unge som takker nei til alt",
-                "Bærum kommune", self._poisson(46 - 1.2 * t))
+            add(
+                "Oppfølgingstjenesten",
+                "youth_no_offer",
+                "Unge fulgt opp av OT uten skole eller jobb",
+                "Bærum kommune",
+                no_offer,
+                comment="95 fulgt tett" if year == 2014 else "",
+            )
+            add(
+                "Oppfølgingstjenesten",
+                "youth_decline_all",
+                "Unge som takker nei til alt",
+                "Bærum kommune",
+                self._poisson(46 - 1.2 * t),
+            )
             consults = self._poisson(310 + 6 * t)
-            add("Helsetjenester barn og unge", "pht_first_consult",
-                "Førstegangskonsultasjoner psykisk helseteam (antall og snittalder)", "Bærum kommune",
-                None, consults, round(13.6 - 0.12 * t + self.rng.normal(0, 0.1), 1))
+            add(
+                "Helsetjenester barn og unge",
+                "pht_first_consult",
+                "Førstegangskonsultasjoner psykisk helseteam (antall og snittalder)",
+                "Bærum kommune",
+                None,
+                consults,
+                round(13.6 - 0.12 * t + self.rng.normal(0, 0.1), 1),
+            )
             total_nok = round(412_000_000 * (1 + 0.02 * t), -3)
             before10 = round(total_nok * (0.36 + 0.012 * t + self.rng.normal(0, 0.004)), -3)
-            add("Alle tjenester", "extra_resources", "Ekstra ressurser til barn og unge (kr)", "Bærum kommune",
-                before10, total_nok, comment="Teller: brukt på barn under 10 år")
-            df = pl.DataFrame(rows, schema={
-                "Tjeneste": pl.Utf8, "Indikator-id": pl.Utf8, "Indikator": pl.Utf8, "Enhet": pl.Utf8,
-                "Teller": pl.Float64, "Nevner": pl.Float64, "Verdi": pl.Float64, "Kommentar": pl.Utf8,
-            })
+            add(
+                "Alle tjenester",
+                "extra_resources",
+                "Ekstra ressurser til barn og unge (kr)",
+                "Bærum kommune",
+                before10,
+                total_nok,
+                comment="Teller: brukt på barn under 10 år",
+            )
+            df = pl.DataFrame(
+                rows,
+                schema={
+                    "Tjeneste": pl.Utf8,
+                    "Indikator-id": pl.Utf8,
+                    "Indikator": pl.Utf8,
+                    "Enhet": pl.Utf8,
+                    "Teller": pl.Float64,
+                    "Nevner": pl.Float64,
+                    "Verdi": pl.Float64,
+                    "Kommentar": pl.Utf8,
+                },
+            )
             _write_xlsx(df, self._dir("services") / f"tjenestetall_{year}.xlsx", "Tjenestetall")
 
     def readme(self) -> None:
@@ -477,7 +646,8 @@ class DemoGenerator:
             "SYNTETISKE DEMODATA\n\nFilene i denne mappen er laget av prosjektets demogenerator "
             f"(python -m pipelines.demo, fast seed {SEED}). De har samme form som ekte eksporter, men "
             "tallene er oppdiktet. Der planen oppgir et 0-punkt for 2014, ligger demotallene rundt det.\n",
-            encoding="utf-8")
+            encoding="utf-8",
+        )
 
     def run(self) -> None:
         self.school_register()
@@ -491,8 +661,16 @@ class DemoGenerator:
         self.readme()
 
 
-DEMO_SOURCES = ["school_register", "ungdata", "absence", "ppt", "population", "child_welfare",
-                "ssb_outcomes", "services"]
+DEMO_SOURCES = [
+    "school_register",
+    "ungdata",
+    "absence",
+    "ppt",
+    "population",
+    "child_welfare",
+    "ssb_outcomes",
+    "services",
+]
 
 
 def generate(landing: Path, *, clean: bool = False, seed: int = SEED) -> Path:
@@ -506,4 +684,3 @@ def generate(landing: Path, *, clean: bool = False, seed: int = SEED) -> Path:
     landing.mkdir(parents=True, exist_ok=True)
     DemoGenerator(landing, seed).run()
     return landing
-

@@ -11,7 +11,7 @@ the same list drives the per-file validation and the Dagster asset checks.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -158,7 +158,7 @@ def load_contract(source: str, contracts_dir: Path | None = None) -> Contract:
     return Contract.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
 
 
-@lru_cache(maxsize=None)
+@cache
 def contract_sources(contracts_dir: Path | None = None) -> tuple[str, ...]:
     folder = Path(contracts_dir or get_settings().contracts_dir)
     return tuple(sorted(p.stem for p in folder.glob("*.yaml")))
@@ -168,33 +168,79 @@ def rules_for(table: TableSchema) -> list[Rule]:
     """Every rule the table's contract implies, in a stable order."""
     t = table.name
     rules: list[Rule] = [
-        Rule(t, f"{t}__columns_present", "missing_column", None,
-             "Alle kolonnene i kontrakten finnes i filen"),
+        Rule(t, f"{t}__columns_present", "missing_column", None, "Alle kolonnene i kontrakten finnes i filen"),
     ]
     for p in table.properties:
         if p.logicalType != "string":
-            rules.append(Rule(t, f"{t}__{p.name}__type", "bad_type", p.name,
-                              f"«{p.physicalName}» er et gyldig {_TYPE_NB[p.logicalType]}"))
+            rules.append(
+                Rule(
+                    t,
+                    f"{t}__{p.name}__type",
+                    "bad_type",
+                    p.name,
+                    f"«{p.physicalName}» er et gyldig {_TYPE_NB[p.logicalType]}",
+                )
+            )
         if p.required:
-            rules.append(Rule(t, f"{t}__{p.name}__required", "required", p.name,
-                              f"«{p.physicalName}» er fylt ut på alle rader"))
+            rules.append(
+                Rule(t, f"{t}__{p.name}__required", "required", p.name, f"«{p.physicalName}» er fylt ut på alle rader")
+            )
         opts = p.logicalTypeOptions
         if opts.minimum is not None:
-            rules.append(Rule(t, f"{t}__{p.name}__minimum", "minimum", p.name,
-                              f"«{p.physicalName}» er minst {opts.minimum:g}", (opts.minimum,)))
+            rules.append(
+                Rule(
+                    t,
+                    f"{t}__{p.name}__minimum",
+                    "minimum",
+                    p.name,
+                    f"«{p.physicalName}» er minst {opts.minimum:g}",
+                    (opts.minimum,),
+                )
+            )
         if opts.maximum is not None:
-            rules.append(Rule(t, f"{t}__{p.name}__maximum", "maximum", p.name,
-                              f"«{p.physicalName}» er høyst {opts.maximum:g}", (opts.maximum,)))
+            rules.append(
+                Rule(
+                    t,
+                    f"{t}__{p.name}__maximum",
+                    "maximum",
+                    p.name,
+                    f"«{p.physicalName}» er høyst {opts.maximum:g}",
+                    (opts.maximum,),
+                )
+            )
         if opts.pattern:
-            rules.append(Rule(t, f"{t}__{p.name}__pattern", "pattern", p.name,
-                              f"«{p.physicalName}» har formatet {opts.pattern}", (opts.pattern,)))
+            rules.append(
+                Rule(
+                    t,
+                    f"{t}__{p.name}__pattern",
+                    "pattern",
+                    p.name,
+                    f"«{p.physicalName}» har formatet {opts.pattern}",
+                    (opts.pattern,),
+                )
+            )
         if p.valid_values is not None:
-            rules.append(Rule(t, f"{t}__{p.name}__valid_values", "valid_values", p.name,
-                              f"«{p.physicalName}» har en kjent kode", tuple(p.valid_values)))
+            rules.append(
+                Rule(
+                    t,
+                    f"{t}__{p.name}__valid_values",
+                    "valid_values",
+                    p.name,
+                    f"«{p.physicalName}» har en kjent kode",
+                    tuple(p.valid_values),
+                )
+            )
     if table.primary_key:
-        rules.append(Rule(t, f"{t}__primary_key_unique", "duplicate_key", None,
-                          "Ingen rader har samme nøkkel (" + ", ".join(table.primary_key) + ")",
-                          tuple(table.primary_key)))
+        rules.append(
+            Rule(
+                t,
+                f"{t}__primary_key_unique",
+                "duplicate_key",
+                None,
+                "Ingen rader har samme nøkkel (" + ", ".join(table.primary_key) + ")",
+                tuple(table.primary_key),
+            )
+        )
     for i, q in enumerate(table.quality):
         if q.type == "sql":
             name = q.name or f"sql_{i + 1}"

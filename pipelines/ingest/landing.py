@@ -52,8 +52,10 @@ CREATE TABLE IF NOT EXISTS meta.file_loads (
 ALTER TABLE meta.file_loads ADD COLUMN IF NOT EXISTS notes_nb VARCHAR;
 """
 
-FILE_LOADS_COLUMNS = ("source, table_name, file_name, file_hash, status, rows, slice, replaced_hashes, "
-                      "contract_version, processed_at, reason_code, reason_nb, notes_nb")
+FILE_LOADS_COLUMNS = (
+    "source, table_name, file_name, file_hash, status, rows, slice, replaced_hashes, "
+    "contract_version, processed_at, reason_code, reason_nb, notes_nb"
+)
 
 
 @dataclass
@@ -113,7 +115,9 @@ def _schema_changed(con: duckdb.DuckDBPyConnection, table: TableSchema) -> bool:
     """True when raw.<table> exists with other columns or types than the contract now gives."""
     existing = con.execute(
         "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = 'raw' "
-        "AND table_name = ? ORDER BY ordinal_position", [table.name]).fetchall()
+        "AND table_name = ? ORDER BY ordinal_position",
+        [table.name],
+    ).fetchall()
     expected = [(c.split(" ", 1)[0].strip('"'), c.split(" ", 1)[1]) for c in _raw_columns(table).split(", ")]
     return bool(existing) and existing != expected
 
@@ -121,14 +125,27 @@ def _schema_changed(con: duckdb.DuckDBPyConnection, table: TableSchema) -> bool:
 def _raw_columns(table: TableSchema) -> str:
     types = {"string": "VARCHAR", "integer": "BIGINT", "number": "DOUBLE", "boolean": "BOOLEAN", "date": "DATE"}
     cols = [f'"{p.name}" {types[p.logicalType]}' for p in table.properties]
-    cols += ["_source_file VARCHAR", "_file_hash VARCHAR", "_row BIGINT", "_loaded_at TIMESTAMP",
-             "_contract_version VARCHAR"]
+    cols += [
+        "_source_file VARCHAR",
+        "_file_hash VARCHAR",
+        "_row BIGINT",
+        "_loaded_at TIMESTAMP",
+        "_contract_version VARCHAR",
+    ]
     return ", ".join(cols)
 
 
-def _quarantine(con: duckdb.DuckDBPyConnection, path: Path, source: str, table: TableSchema | None,
-                file_hash: str, problems: list[Violation], quarantine_dir: Path, version: str,
-                now: dt.datetime) -> Path:
+def _quarantine(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    source: str,
+    table: TableSchema | None,
+    file_hash: str,
+    problems: list[Violation],
+    quarantine_dir: Path,
+    version: str,
+    now: dt.datetime,
+) -> Path:
     """Copy the file and its reasons into quarantine, record it, and only then take it out of the
     landing folder: if the process dies on the way, the file is still in one of the two places and
     the next run quarantines it again."""
@@ -144,23 +161,42 @@ def _quarantine(con: duckdb.DuckDBPyConnection, path: Path, source: str, table: 
         "violations": [p.as_dict() for p in problems],
     }
     target.with_name(target.name + ".reason.json").write_text(
-        json.dumps(reason, ensure_ascii=False, indent=2), encoding="utf-8")
-    lines = [f"Filen «{path.name}» ({source}) ble avvist {format_datetime_nb(now)} og er ikke lastet inn.",
-             "Dataene som allerede var lastet inn, vises fortsatt. Rett feilene og legg filen inn på nytt.", ""]
+        json.dumps(reason, ensure_ascii=False, indent=2), encoding="utf-8"
+    )
+    lines = [
+        f"Filen «{path.name}» ({source}) ble avvist {format_datetime_nb(now)} og er ikke lastet inn.",
+        "Dataene som allerede var lastet inn, vises fortsatt. Rett feilene og legg filen inn på nytt.",
+        "",
+    ]
     lines += [f"- {p.message_nb}" for p in problems]
     target.with_name(target.name + ".reason.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
     con.execute(
         f"INSERT INTO meta.file_loads ({FILE_LOADS_COLUMNS}) "
         "VALUES (?, ?, ?, ?, 'quarantined', NULL, NULL, NULL, ?, ?, ?, ?, NULL)",
-        [source, table.name if table else None, path.name, file_hash, version, now,
-         problems[0].rule, "\n".join(p.message_nb for p in problems)],
+        [
+            source,
+            table.name if table else None,
+            path.name,
+            file_hash,
+            version,
+            now,
+            problems[0].rule,
+            "\n".join(p.message_nb for p in problems),
+        ],
     )
     path.unlink()
     return target
 
 
-def ingest_source(con: duckdb.DuckDBPyConnection, source: str, landing_dir: Path, quarantine_dir: Path,
-                  *, contract: Contract | None = None, now: dt.datetime | None = None) -> IngestReport:
+def ingest_source(
+    con: duckdb.DuckDBPyConnection,
+    source: str,
+    landing_dir: Path,
+    quarantine_dir: Path,
+    *,
+    contract: Contract | None = None,
+    now: dt.datetime | None = None,
+) -> IngestReport:
     """Bring ``raw.<table>`` for every table of ``source`` up to date with its landing folder."""
     contract = contract or load_contract(source)
     now = (now or dt.datetime.now(dt.UTC)).replace(tzinfo=None, microsecond=0)
@@ -170,14 +206,20 @@ def ingest_source(con: duckdb.DuckDBPyConnection, source: str, landing_dir: Path
         if _schema_changed(con, table):
             # The contract's columns changed: rebuild the table from the files in the landing folder.
             con.execute(f"DROP TABLE raw.{table.name}")
-            con.execute("UPDATE meta.file_loads SET status = 'superseded' WHERE source = ? AND table_name = ? "
-                        "AND status IN ('loaded', 'replaced')", [source, table.name])
+            con.execute(
+                "UPDATE meta.file_loads SET status = 'superseded' WHERE source = ? AND table_name = ? "
+                "AND status IN ('loaded', 'replaced')",
+                [source, table.name],
+            )
             report.rebuilt.append(table.name)
         con.execute(f"CREATE TABLE IF NOT EXISTS raw.{table.name} ({_raw_columns(table)})")
 
     folder = landing_dir / source
-    files = sorted((p for p in folder.glob("*") if p.is_file()), key=lambda p: (p.stat().st_mtime_ns, p.name)) \
-        if folder.exists() else []
+    files = (
+        sorted((p for p in folder.glob("*") if p.is_file()), key=lambda p: (p.stat().st_mtime_ns, p.name))
+        if folder.exists()
+        else []
+    )
     known = _known_files(con, source)
     for path in files:
         file_hash = sha256(path)
@@ -186,9 +228,15 @@ def ingest_source(con: duckdb.DuckDBPyConnection, source: str, landing_dir: Path
             continue
         table = _table_for(path, contract)
         if table is None:
-            problems = [violation(path.name, "unknown_file",
-                                  detail_nb="filen passer ikke med noe filnavnmønster i kontrakten ("
-                                  + ", ".join(t.file_pattern for t in contract.tables) + ")")]
+            problems = [
+                violation(
+                    path.name,
+                    "unknown_file",
+                    detail_nb="filen passer ikke med noe filnavnmønster i kontrakten ("
+                    + ", ".join(t.file_pattern for t in contract.tables)
+                    + ")",
+                )
+            ]
         else:
             typed, problems, notes = validate_file(path, table)
         if problems:
@@ -206,9 +254,17 @@ def ingest_source(con: duckdb.DuckDBPyConnection, source: str, landing_dir: Path
     return report
 
 
-def _load_slice(con: duckdb.DuckDBPyConnection, source: str, table: TableSchema, typed: pl.DataFrame,
-                file_name: str, file_hash: str, version: str, now: dt.datetime,
-                notes: list[LoadNote] | None = None) -> None:
+def _load_slice(
+    con: duckdb.DuckDBPyConnection,
+    source: str,
+    table: TableSchema,
+    typed: pl.DataFrame,
+    file_name: str,
+    file_hash: str,
+    version: str,
+    now: dt.datetime,
+    notes: list[LoadNote] | None = None,
+) -> None:
     frame = typed.with_columns(
         pl.lit(file_name).alias("_source_file"),
         pl.lit(file_hash).alias("_file_hash"),
@@ -223,17 +279,23 @@ def _load_slice(con: duckdb.DuckDBPyConnection, source: str, table: TableSchema,
         con.register("incoming", frame.to_arrow())
         if slice_cols:
             keys = ", ".join(f'"{c}"' for c in slice_cols)
-            condition = f"({keys}) IN (SELECT DISTINCT {keys} FROM incoming)" if len(slice_cols) > 1 \
+            condition = (
+                f"({keys}) IN (SELECT DISTINCT {keys} FROM incoming)"
+                if len(slice_cols) > 1
                 else f"{keys} IN (SELECT DISTINCT {keys} FROM incoming)"
+            )
             replaced = con.execute(
-                f"SELECT DISTINCT _source_file, _file_hash FROM raw.{table.name} WHERE {condition} "
-                f"ORDER BY ALL").fetchall()
-            slice_values = [list(r) if len(r) > 1 else r[0] for r in con.execute(
-                f"SELECT DISTINCT {keys} FROM incoming ORDER BY ALL").fetchall()]
+                f"SELECT DISTINCT _source_file, _file_hash FROM raw.{table.name} WHERE {condition} ORDER BY ALL"
+            ).fetchall()
+            slice_values = [
+                list(r) if len(r) > 1 else r[0]
+                for r in con.execute(f"SELECT DISTINCT {keys} FROM incoming ORDER BY ALL").fetchall()
+            ]
             con.execute(f"DELETE FROM raw.{table.name} WHERE {condition}")
         else:
             replaced = con.execute(
-                f"SELECT DISTINCT _source_file, _file_hash FROM raw.{table.name} ORDER BY ALL").fetchall()
+                f"SELECT DISTINCT _source_file, _file_hash FROM raw.{table.name} ORDER BY ALL"
+            ).fetchall()
             slice_values = ["*"]
             con.execute(f"DELETE FROM raw.{table.name}")
         cols = ", ".join(f'"{c}"' for c in names)
@@ -242,18 +304,30 @@ def _load_slice(con: duckdb.DuckDBPyConnection, source: str, table: TableSchema,
         # A previous file is "replaced" once none of its rows remain. A delivery is its name and
         # hash (equal bytes under another name are another delivery), so count by both.
         for old_name, old_hash in replaced:
-            left = con.execute(f"SELECT COUNT(*) FROM raw.{table.name} WHERE _source_file = ? AND _file_hash = ?",
-                               [old_name, old_hash]).fetchall()[0][0]
+            left = con.execute(
+                f"SELECT COUNT(*) FROM raw.{table.name} WHERE _source_file = ? AND _file_hash = ?", [old_name, old_hash]
+            ).fetchall()[0][0]
             if left == 0:
-                con.execute("UPDATE meta.file_loads SET status = 'replaced' WHERE source = ? AND table_name = ? "
-                            "AND file_name = ? AND file_hash = ? AND status = 'loaded'",
-                            [source, table.name, old_name, old_hash])
+                con.execute(
+                    "UPDATE meta.file_loads SET status = 'replaced' WHERE source = ? AND table_name = ? "
+                    "AND file_name = ? AND file_hash = ? AND status = 'loaded'",
+                    [source, table.name, old_name, old_hash],
+                )
         con.execute(
             f"INSERT INTO meta.file_loads ({FILE_LOADS_COLUMNS}) "
             "VALUES (?, ?, ?, ?, 'loaded', ?, ?, ?, ?, ?, NULL, NULL, ?)",
-            [source, table.name, file_name, file_hash, frame.height, json.dumps(slice_values, default=str),
-             json.dumps(sorted({h for _, h in replaced})), version, now,
-             "\n".join(n.message_nb for n in notes) if notes else None],
+            [
+                source,
+                table.name,
+                file_name,
+                file_hash,
+                frame.height,
+                json.dumps(slice_values, default=str),
+                json.dumps(sorted({h for _, h in replaced})),
+                version,
+                now,
+                "\n".join(n.message_nb for n in notes) if notes else None,
+            ],
         )
         con.execute("COMMIT")
     except Exception:

@@ -80,9 +80,17 @@ def _where(file: str, row: int | None, column: str | None, row_word: str = "rad"
     return ", ".join(parts)
 
 
-def violation(file: str, rule: str, *, check: str | None = None, row: int | None = None,
-              column: str | None = None, value: object = None, detail_nb: str | None = None,
-              row_word: str = "rad") -> Violation:
+def violation(
+    file: str,
+    rule: str,
+    *,
+    check: str | None = None,
+    row: int | None = None,
+    column: str | None = None,
+    value: object = None,
+    detail_nb: str | None = None,
+    row_word: str = "rad",
+) -> Violation:
     """``row_word`` says what ``row`` counts: "rad" (data row / spreadsheet row, header = 1),
     "linje" (line in a text file) or "celle" (JSON-stat cell, described by its dimensions)."""
     text = _mask_identity_numbers(detail_nb or _RULE_NB.get(rule, rule))
@@ -110,6 +118,7 @@ def _mask_identity_numbers(text: str, cell: bool = False) -> str:
 
 # -- reading ----------------------------------------------------------------------------------
 
+
 def read_raw(path: Path, table: TableSchema) -> pl.DataFrame:
     """Read a file in the table's format to a frame with the delivered headers and ``_row``."""
     fmt = table.format
@@ -132,9 +141,13 @@ def read_raw(path: Path, table: TableSchema) -> pl.DataFrame:
             suffix = Path(table.file_pattern).suffix
             raise ReaderError(
                 f"the file name has no year (expected a name like {example}{suffix})",
-                rule="file_name_year", path=path,
-                detail_nb=(f"årstallet mangler i filnavnet; filen må hete som i malen, "
-                           f"f.eks. «{example}{suffix}» (året i navnet er året tallene gjelder)"))
+                rule="file_name_year",
+                path=path,
+                detail_nb=(
+                    f"årstallet mangler i filnavnet; filen må hete som i malen, "
+                    f"f.eks. «{example}{suffix}» (året i navnet er året tallene gjelder)"
+                ),
+            )
         df = df.with_columns(pl.lit(m.group("year"), dtype=pl.Utf8).alias("_file_year"))
     return df
 
@@ -145,12 +158,19 @@ def _read_xlsx(path: Path) -> pl.DataFrame:
     try:
         df = pl.read_excel(path, engine="calamine", infer_schema_length=0)
     except Exception as exc:  # calamine raises its own error types
-        raise ReaderError(f"not a readable xlsx workbook ({exc.__class__.__name__}: {exc})",
-                          rule="xlsx_unreadable", path=path,
-                          detail_nb="Fila kan ikke åpnes som et Excel-ark (xlsx)") from exc
+        raise ReaderError(
+            f"not a readable xlsx workbook ({exc.__class__.__name__}: {exc})",
+            rule="xlsx_unreadable",
+            path=path,
+            detail_nb="Fila kan ikke åpnes som et Excel-ark (xlsx)",
+        ) from exc
     if df.height == 0:
-        raise ReaderError("the sheet has a header but no data rows", rule="header_only", path=path,
-                          detail_nb="Arket har overskrifter, men ingen datarader")
+        raise ReaderError(
+            "the sheet has a header but no data rows",
+            rule="header_only",
+            path=path,
+            detail_nb="Arket har overskrifter, men ingen datarader",
+        )
     # Spreadsheet row numbers as Excel shows them: the header is row 1.
     return df.with_row_index(ROW, offset=2).with_columns(pl.col(ROW).cast(pl.Int64))
 
@@ -163,11 +183,13 @@ def scan_identity_numbers(path: Path, raw: pl.DataFrame, table: TableSchema) -> 
     found: list[Violation] = []
     for col in [c for c in raw.columns if c != ROW]:
         candidates = raw.select(ROW, pl.col(col).cast(pl.Utf8).alias("cell")).filter(
-            pl.col("cell").str.contains(CELL_CANDIDATE))
+            pl.col("cell").str.contains(CELL_CANDIDATE)
+        )
         for row, cell in candidates.iter_rows():
             if find_identity_numbers_in_cell(cell):
-                found.append(violation(path.name, "identity_number", row=row, column=col,
-                                       detail_nb=_RULE_NB["identity_number"]))
+                found.append(
+                    violation(path.name, "identity_number", row=row, column=col, detail_nb=_RULE_NB["identity_number"])
+                )
                 if len(found) >= MAX_ROWS_NAMED:
                     return found
     if table.format in ("norwegian_csv", "ssb_csv", "ssb_jsonstat") and not found:
@@ -191,10 +213,14 @@ def _identity_numbers_in_text(path: Path, table: TableSchema) -> list[Violation]
         return []
     found: list[Violation] = []
     for line_no, line in enumerate(io.StringIO(text, newline="").readlines(), start=1):
-        if find_identity_numbers(line) or any(find_identity_numbers_in_cell(field)
-                                              for field in _FIELD_SEPARATORS.split(line)):
-            found.append(violation(path.name, "identity_number", row=line_no, row_word="linje",
-                                   detail_nb=_RULE_NB["identity_number"]))
+        if find_identity_numbers(line) or any(
+            find_identity_numbers_in_cell(field) for field in _FIELD_SEPARATORS.split(line)
+        ):
+            found.append(
+                violation(
+                    path.name, "identity_number", row=line_no, row_word="linje", detail_nb=_RULE_NB["identity_number"]
+                )
+            )
             if len(found) >= MAX_ROWS_NAMED:
                 break
     return found
@@ -202,8 +228,7 @@ def _identity_numbers_in_text(path: Path, table: TableSchema) -> list[Violation]
 
 # -- typing -----------------------------------------------------------------------------------
 
-_POLARS_TYPE = {"string": pl.Utf8, "integer": pl.Int64, "number": pl.Float64, "boolean": pl.Boolean,
-                "date": pl.Date}
+_POLARS_TYPE = {"string": pl.Utf8, "integer": pl.Int64, "number": pl.Float64, "boolean": pl.Boolean, "date": pl.Date}
 
 
 # How a spreadsheet cell read as text shows a number: "12", "12.5", "-3.0", "1.5E-05".
@@ -248,8 +273,15 @@ def type_frame(raw: pl.DataFrame, table: TableSchema, file: str) -> tuple[pl.Dat
     missing = [p.physicalName for p in table.properties if p.physicalName not in raw.columns]
     check = f"{table.name}__columns_present"
     for col in missing:
-        problems.append(violation(file, "missing_column", check=check, column=col,
-                                  detail_nb=f"kolonnen «{col}» mangler (fant: {', '.join(c for c in raw.columns if c != ROW)})"))
+        problems.append(
+            violation(
+                file,
+                "missing_column",
+                check=check,
+                column=col,
+                detail_nb=f"kolonnen «{col}» mangler (fant: {', '.join(c for c in raw.columns if c != ROW)})",
+            )
+        )
     if missing:
         return pl.DataFrame(), problems
     columns: dict[str, pl.Series] = {ROW: raw[ROW]}
@@ -262,9 +294,17 @@ def type_frame(raw: pl.DataFrame, table: TableSchema, file: str) -> tuple[pl.Dat
         if series.dtype.is_numeric() and target == pl.Int64:
             bad = series.is_not_null() & (series != series.round(0))
             for row, value in raw.filter(bad).select(ROW, prop.physicalName).head(MAX_ROWS_NAMED).iter_rows():
-                problems.append(violation(file, "bad_type", check=f"{table.name}__{prop.name}__type", row=row,
-                                          column=prop.physicalName, value=value,
-                                          detail_nb="verdien er ikke et heltall"))
+                problems.append(
+                    violation(
+                        file,
+                        "bad_type",
+                        check=f"{table.name}__{prop.name}__type",
+                        row=row,
+                        column=prop.physicalName,
+                        value=value,
+                        detail_nb="verdien er ikke et heltall",
+                    )
+                )
             columns[prop.name] = series.cast(pl.Float64).round(0).cast(pl.Int64).rename(prop.name)
             continue
         values = []
@@ -275,9 +315,17 @@ def type_frame(raw: pl.DataFrame, table: TableSchema, file: str) -> tuple[pl.Dat
             value, ok = _parse_cell(cell, prop, spreadsheet)
             if not ok and named < MAX_ROWS_NAMED:
                 named += 1
-                problems.append(violation(file, "bad_type", check=f"{table.name}__{prop.name}__type", row=row,
-                                          column=prop.physicalName, value=cell,
-                                          detail_nb=_bad_type_text(cell, prop, spreadsheet)))
+                problems.append(
+                    violation(
+                        file,
+                        "bad_type",
+                        check=f"{table.name}__{prop.name}__type",
+                        row=row,
+                        column=prop.physicalName,
+                        value=cell,
+                        detail_nb=_bad_type_text(cell, prop, spreadsheet),
+                    )
+                )
             values.append(value)
         columns[prop.name] = pl.Series(prop.name, values, dtype=target)
     return pl.DataFrame(columns), problems
@@ -287,6 +335,7 @@ _TYPE_NB = {"integer": "heltall", "number": "tall", "boolean": "ja/nei-verdi", "
 
 
 # -- rules as SQL -----------------------------------------------------------------------------
+
 
 def _quote(value: object) -> str:
     if isinstance(value, (int, float)):
@@ -307,28 +356,38 @@ def rule_failures_sql(rule: Rule, relation: str) -> str | None:
     if rule.kind == "maximum":
         return f"SELECT {ROW}, {col} AS value FROM {relation} WHERE {col} > {rule.params[0]!r}"
     if rule.kind == "pattern":
-        return (f"SELECT {ROW}, {col} AS value FROM {relation} "
-                f"WHERE {col} IS NOT NULL AND NOT regexp_full_match({col}, {_quote(rule.params[0])})")
+        return (
+            f"SELECT {ROW}, {col} AS value FROM {relation} "
+            f"WHERE {col} IS NOT NULL AND NOT regexp_full_match({col}, {_quote(rule.params[0])})"
+        )
     if rule.kind == "valid_values":
         allowed = ", ".join(_quote(v) for v in rule.params)
-        return (f"SELECT {ROW}, {col} AS value FROM {relation} "
-                f"WHERE {col} IS NOT NULL AND CAST({col} AS VARCHAR) NOT IN ({allowed})")
+        return (
+            f"SELECT {ROW}, {col} AS value FROM {relation} "
+            f"WHERE {col} IS NOT NULL AND CAST({col} AS VARCHAR) NOT IN ({allowed})"
+        )
     if rule.kind == "duplicate_key":
         keys = ", ".join(f'"{k}"' for k in rule.params)
-        return (f"SELECT {ROW}, concat_ws(' / ', {keys}) AS value FROM ("
-                f"SELECT *, COUNT(*) OVER (PARTITION BY {keys}) AS _n, "
-                f"ROW_NUMBER() OVER (PARTITION BY {keys} ORDER BY {ROW}) AS _k FROM {relation}) "
-                f"WHERE _n > 1 AND _k > 1")
+        return (
+            f"SELECT {ROW}, concat_ws(' / ', {keys}) AS value FROM ("
+            f"SELECT *, COUNT(*) OVER (PARTITION BY {keys}) AS _n, "
+            f"ROW_NUMBER() OVER (PARTITION BY {keys} ORDER BY {ROW}) AS _k FROM {relation}) "
+            f"WHERE _n > 1 AND _k > 1"
+        )
     if rule.kind == "sql":
         query = rule.params[0].replace("{object}", relation)
-        m = re.match(r"\s*SELECT\s+COUNT\(\*\)\s+FROM\s+" + re.escape(relation) + r"(?:\s+(?:AS\s+)?(\w+))?",
-                     query, flags=re.IGNORECASE)
+        m = re.match(
+            r"\s*SELECT\s+COUNT\(\*\)\s+FROM\s+" + re.escape(relation) + r"(?:\s+(?:AS\s+)?(\w+))?",
+            query,
+            flags=re.IGNORECASE,
+        )
         if not m:
             return None
         alias = m.group(1)
         prefix = f"{alias}." if alias and alias.upper() not in ("WHERE", "JOIN", "LEFT", "INNER", "GROUP") else ""
-        return re.sub(r"^\s*SELECT\s+COUNT\(\*\)", f"SELECT {prefix}{ROW}, NULL AS value", query,
-                      count=1, flags=re.IGNORECASE)
+        return re.sub(
+            r"^\s*SELECT\s+COUNT\(\*\)", f"SELECT {prefix}{ROW}, NULL AS value", query, count=1, flags=re.IGNORECASE
+        )
     return None
 
 
@@ -361,9 +420,17 @@ def check_rules(typed: pl.DataFrame, table: TableSchema, file: str) -> list[Viol
             rows = con.execute(sql + f" ORDER BY 1 LIMIT {MAX_ROWS_NAMED}").fetchall()
             column = props[rule.column].physicalName if rule.column else None
             for row, value in rows:
-                problems.append(violation(file, rule.kind if rule.kind != "sql" else "sql", check=rule.name,
-                                          row=row, column=column, value=value,
-                                          detail_nb=_rule_text(rule, props)))
+                problems.append(
+                    violation(
+                        file,
+                        rule.kind if rule.kind != "sql" else "sql",
+                        check=rule.name,
+                        row=row,
+                        column=column,
+                        value=value,
+                        detail_nb=_rule_text(rule, props),
+                    )
+                )
         return problems
     finally:
         con.close()
@@ -421,8 +488,9 @@ def _years_text(years: list[int]) -> str:
     return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " og " + parts[-1]
 
 
-def resolve_region_codes(typed: pl.DataFrame, table: TableSchema, file: str
-                         ) -> tuple[pl.DataFrame, list[Violation], list[LoadNote]]:
+def resolve_region_codes(
+    typed: pl.DataFrame, table: TableSchema, file: str
+) -> tuple[pl.DataFrame, list[Violation], list[LoadNote]]:
     """Keep one figure per municipality and year when a file carries a municipality under two codes.
 
     SSB back-casts series to today's municipality, so one export can hold Bærum as 3024 *and* 3201 for
@@ -446,8 +514,11 @@ def resolve_region_codes(typed: pl.DataFrame, table: TableSchema, file: str
     keys += [k for k in ("municipality", "year") if k not in keys]
     # The figure of a row: its columns outside the key, less the labels of key codes (region_label,
     # reporter_label: text for a code, not a figure) and the series itself.
-    figures = [p.name for p in table.properties if p.name not in table.primary_key
-               and p.name != "municipality" and not p.name.endswith("_label")]
+    figures = [
+        p.name
+        for p in table.properties
+        if p.name not in table.primary_key and p.name != "municipality" and not p.name.endswith("_label")
+    ]
     numeric = [f for f in figures if props[f].logicalType in ("integer", "number")]
     text = [f for f in figures if f not in numeric]
     carries = pl.lit(False)
@@ -455,8 +526,12 @@ def resolve_region_codes(typed: pl.DataFrame, table: TableSchema, file: str
         carries = carries | pl.col(f).is_not_null()
     for f in text:
         carries = carries | (pl.col(f).is_not_null() & ~pl.col(f).is_in(list(NO_FIGURE)))
-    candidates = typed.filter(pl.col("municipality").is_not_null() & pl.col("year").is_not_null()
-                              & pl.col("region_code").is_not_null() & carries)
+    candidates = typed.filter(
+        pl.col("municipality").is_not_null()
+        & pl.col("year").is_not_null()
+        & pl.col("region_code").is_not_null()
+        & carries
+    )
     overlapping = candidates.filter(pl.col("region_code").n_unique().over(keys) > 1)
     if overlapping.height == 0:
         return typed, [], []
@@ -520,29 +595,51 @@ def resolve_region_codes(typed: pl.DataFrame, table: TableSchema, file: str
             if len(problems) >= MAX_ROWS_NAMED:
                 continue
             where = ", ".join(f"{props[k].physicalName} {row[k]}" for k in extra_keys)
-            problems.append(violation(
-                file, "region_code_conflict", row=row[ROW], column=region_col,
-                detail_nb=(
-                    f"{label(kept)} har to regionkoder med ulike tall for {year}"
-                    + (f" ({where})" if where else "")
-                    + f": {kept['region_code']} ({row_word} {kept[ROW]}) har {figure_text(kept)}, "
-                    f"{row['region_code']} ({row_word} {row[ROW]}) har {figure_text(row)}. Kodene er samme "
-                    f"kommune (nytt kommunenummer), og tallene ville blitt telt to ganger; "
-                    f"{why(kept['region_code'], year)}. Lever tallet under én kode, eller rett tallet som er feil")))
+            problems.append(
+                violation(
+                    file,
+                    "region_code_conflict",
+                    row=row[ROW],
+                    column=region_col,
+                    detail_nb=(
+                        f"{label(kept)} har to regionkoder med ulike tall for {year}"
+                        + (f" ({where})" if where else "")
+                        + f": {kept['region_code']} ({row_word} {kept[ROW]}) har {figure_text(kept)}, "
+                        f"{row['region_code']} ({row_word} {row[ROW]}) har {figure_text(row)}. Kodene er samme "
+                        f"kommune (nytt kommunenummer), og tallene ville blitt telt to ganger; "
+                        f"{why(kept['region_code'], year)}. Lever tallet under én kode, eller rett tallet som er feil"
+                    ),
+                )
+            )
     if problems:
         return typed, problems, []
     out = typed.filter(~pl.col(ROW).is_in(dropped_rows))
     load_notes = []
     for (name, kept_code, dropped_code), (years, n) in notes.items():
         years_text = _years_text(sorted(years))
-        reason = why(kept_code, max(years)) if len(years) == 1 else (
-            f"{kept_code} er koden som gjaldt" if all(rank(kept_code, y)[0] == 0 for y in years)
-            else why(kept_code, max(years)))
-        load_notes.append(LoadNote(
-            file, "region_code_duplicate", name, tuple(sorted(years)), kept_code, dropped_code, n,
-            f"Fil «{file}»: {name} {years_text} finnes under både {kept_code} og {dropped_code} med like tall "
-            f"({n} {'rad' if n == 1 else 'rader'}); beholdt {kept_code} ({reason}), {dropped_code} er ikke "
-            f"lastet inn, så kommunen telles én gang [regel: region_code_duplicate]"))
+        reason = (
+            why(kept_code, max(years))
+            if len(years) == 1
+            else (
+                f"{kept_code} er koden som gjaldt"
+                if all(rank(kept_code, y)[0] == 0 for y in years)
+                else why(kept_code, max(years))
+            )
+        )
+        load_notes.append(
+            LoadNote(
+                file,
+                "region_code_duplicate",
+                name,
+                tuple(sorted(years)),
+                kept_code,
+                dropped_code,
+                n,
+                f"Fil «{file}»: {name} {years_text} finnes under både {kept_code} og {dropped_code} med like tall "
+                f"({n} {'rad' if n == 1 else 'rader'}); beholdt {kept_code} ({reason}), {dropped_code} er ikke "
+                f"lastet inn, så kommunen telles én gang [regel: region_code_duplicate]",
+            )
+        )
     return out, [], load_notes
 
 
@@ -556,8 +653,14 @@ def validate_file(path: Path, table: TableSchema) -> tuple[pl.DataFrame | None, 
     except ReaderError as err:
         # Readers count lines of a text file; a workbook has rows. An unreadable file may still
         # hold an identity number: that is the first thing its owner must hear about.
-        problem = violation(path.name, err.rule, row=err.row, column=err.column, detail_nb=err.detail_nb,
-                            row_word="rad" if table.format == "xlsx" else "linje")
+        problem = violation(
+            path.name,
+            err.rule,
+            row=err.row,
+            column=err.column,
+            detail_nb=err.detail_nb,
+            row_word="rad" if table.format == "xlsx" else "linje",
+        )
         return None, _identity_numbers_in_text(path, table) + [problem], []
     ids = scan_identity_numbers(path, raw, table)
     if ids:
@@ -579,21 +682,27 @@ def _located(problems: list[Violation], raw: pl.DataFrame, table: TableSchema, f
     """
     if table.format == "ssb_jsonstat":
         dims = [c for c in raw.columns if f"{c}_label" in raw.columns]
-        keys = {r[0]: ", ".join(f"{d}={v}" for d, v in zip(dims, r[1:]))
-                for r in raw.select(ROW, *dims).iter_rows()}
+        keys = {r[0]: ", ".join(f"{d}={v}" for d, v in zip(dims, r[1:])) for r in raw.select(ROW, *dims).iter_rows()}
         out = []
         for p in problems:
             if p.row in keys:
                 old = _where(file, p.row, p.column)
                 new = _where(file, p.row, p.column, row_word="celle").replace(
-                    f"celle {p.row}", f"celle {p.row} (value[{p.row - 1}]: {keys[p.row]})", 1)
-                p = Violation(p.file, p.rule, p.check, p.row, p.column, p.value,
-                              p.message_nb.replace(old, new, 1))
+                    f"celle {p.row}", f"celle {p.row} (value[{p.row - 1}]: {keys[p.row]})", 1
+                )
+                p = Violation(p.file, p.rule, p.check, p.row, p.column, p.value, p.message_nb.replace(old, new, 1))
             out.append(p)
         return out
     if table.format == "ssb_csv":
-        time_col = next((c for c in raw.columns if f"{c}_label" in raw.columns
-                         and c.removesuffix("_dim").casefold() in ("år", "aar", "year", "tid", "time")), None)
+        time_col = next(
+            (
+                c
+                for c in raw.columns
+                if f"{c}_label" in raw.columns
+                and c.removesuffix("_dim").casefold() in ("år", "aar", "year", "tid", "time")
+            ),
+            None,
+        )
         headers: dict[int, set[str]] = {}
         for row, header in raw.select(ROW, "variable").iter_rows():
             headers.setdefault(row, set()).add(header)
@@ -605,8 +714,15 @@ def _located(problems: list[Violation], raw: pl.DataFrame, table: TableSchema, f
             elif p.column == "value" and len(headers.get(p.row, ())) == 1:
                 (delivered,) = headers[p.row]  # the value column's header on that line
             if delivered:
-                p = Violation(p.file, p.rule, p.check, p.row, delivered, p.value, p.message_nb.replace(
-                    _where(file, p.row, p.column), _where(file, p.row, delivered), 1))
+                p = Violation(
+                    p.file,
+                    p.rule,
+                    p.check,
+                    p.row,
+                    delivered,
+                    p.value,
+                    p.message_nb.replace(_where(file, p.row, p.column), _where(file, p.row, delivered), 1),
+                )
             out.append(p)
         return out
     return problems

@@ -36,15 +36,17 @@ def build_metric_base(con: duckdb.DuckDBPyConnection, catalogue: Catalogue) -> p
         missing = [c for c in BASE_COLUMNS if c not in frame.columns]
         if missing:
             raise ValueError(f"sql/metrics/{metric.id}.sql does not return {missing}")
-        frames.append(frame.select(
-            pl.lit(metric.id).alias("metric_id"),
-            pl.col("area_code").cast(pl.Utf8),
-            pl.col("year").cast(pl.Int64),
-            pl.col("school_level").cast(pl.Utf8),
-            pl.col("gender").cast(pl.Utf8),
-            pl.col("numerator").cast(pl.Float64),
-            pl.col("denominator").cast(pl.Float64),
-        ))
+        frames.append(
+            frame.select(
+                pl.lit(metric.id).alias("metric_id"),
+                pl.col("area_code").cast(pl.Utf8),
+                pl.col("year").cast(pl.Int64),
+                pl.col("school_level").cast(pl.Utf8),
+                pl.col("gender").cast(pl.Utf8),
+                pl.col("numerator").cast(pl.Float64),
+                pl.col("denominator").cast(pl.Float64),
+            )
+        )
     base = pl.concat(frames)
     replace_table(con, "marts.metric_base", base)
     return base
@@ -70,16 +72,18 @@ class Protection:
 PROTECTION = {
     "count": Protection(protected="numerator", size="numerator"),
     "per_1000": Protection(protected="numerator", size="numerator", upper="denominator"),
-    "percent": Protection(protected="numerator", size="denominator", respondents="denominator",
-                          total="denominator", upper="denominator"),
+    "percent": Protection(
+        protected="numerator", size="denominator", respondents="denominator", total="denominator", upper="denominator"
+    ),
     # a mean over few children: the number of children behind it is what is protected
     "years": Protection(protected="denominator", size="denominator"),
 }
 
 
 def _primary(cells: pl.DataFrame, rule: Protection, min_count: int, min_n: int) -> pl.Series:
-    return suppression.primary_suppression(cells, count_col=rule.protected, n_col=rule.respondents,
-                                           total_col=rule.total, min_count=min_count, min_n=min_n)
+    return suppression.primary_suppression(
+        cells, count_col=rule.protected, n_col=rule.respondents, total_col=rule.total, min_count=min_count, min_n=min_n
+    )
 
 
 def cell_constraints(cells: pl.DataFrame, parent_of: dict[str, str | None]) -> list[suppression.Constraint]:
@@ -87,29 +91,46 @@ def cell_constraints(cells: pl.DataFrame, parent_of: dict[str, str | None]) -> l
     (parent = sum of children) for every survey group, and for survey metrics the groups
     themselves (alle = jenter + gutter, alle = ungdomsskole + videregående) in every area."""
     constraints = suppression.hierarchy_constraints(
-        cells, area_col="area_code", parent_of=parent_of, other_key_cols=["school_level", "gender"],
-        key_order=CELL_KEY)
+        cells, area_col="area_code", parent_of=parent_of, other_key_cols=["school_level", "gender"], key_order=CELL_KEY
+    )
     if cells["gender"].n_unique() > 1:
         constraints += suppression.category_constraints(
-            cells, category_col="gender", total_category="alle", other_key_cols=["area_code", "school_level"],
-            key_order=CELL_KEY)
+            cells,
+            category_col="gender",
+            total_category="alle",
+            other_key_cols=["area_code", "school_level"],
+            key_order=CELL_KEY,
+        )
     if cells["school_level"].n_unique() > 1:
         constraints += suppression.category_constraints(
-            cells, category_col="school_level", total_category="alle", other_key_cols=["area_code", "gender"],
-            key_order=CELL_KEY)
+            cells,
+            category_col="school_level",
+            total_category="alle",
+            other_key_cols=["area_code", "gender"],
+            key_order=CELL_KEY,
+        )
     return constraints
 
 
 def _protection_columns(cells: pl.DataFrame, rule: Protection) -> pl.DataFrame:
     """Non-null working columns for the suppression module: size, value, upper bound."""
     upper = pl.col(rule.upper).fill_null(math.inf) if rule.upper else pl.lit(math.inf)
-    return cells.with_columns(pl.col(rule.size).fill_null(0).alias("_size"),
-                              pl.col(rule.protected).fill_null(0).alias("_value"),
-                              upper.cast(pl.Float64).alias("_upper"))
+    return cells.with_columns(
+        pl.col(rule.size).fill_null(0).alias("_size"),
+        pl.col(rule.protected).fill_null(0).alias("_value"),
+        upper.cast(pl.Float64).alias("_upper"),
+    )
 
 
-def suppress(cells: pl.DataFrame, catalogue: Catalogue, parent_of: dict[str, str | None], *,
-             min_count: int, min_n: int, protection_width: float) -> pl.DataFrame:
+def suppress(
+    cells: pl.DataFrame,
+    catalogue: Catalogue,
+    parent_of: dict[str, str | None],
+    *,
+    min_count: int,
+    min_n: int,
+    protection_width: float,
+) -> pl.DataFrame:
     """Primary then complementary suppression per metric and year, with the interval audit
     (every suppressed count keeps an attacker interval of at least ``protection_width``);
     blank what is suppressed."""
@@ -120,13 +141,20 @@ def suppress(cells: pl.DataFrame, catalogue: Catalogue, parent_of: dict[str, str
             continue
         rule = PROTECTION[metric.unit]
         m_cells = m_cells.with_columns(_primary(m_cells, rule, min_count, min_n))
-        for (year,), year_cells in m_cells.group_by(["year"], maintain_order=True):
+        for (_year,), year_cells in m_cells.group_by(["year"], maintain_order=True):
             year_cells = _protection_columns(year_cells, rule)
             constraints = cell_constraints(year_cells, parent_of)
             if constraints:
                 year_cells = suppression.complementary_suppression(
-                    year_cells, key_cols=CELL_KEY, size_col="_size", value_col="_value", upper_col="_upper",
-                    reason_col="suppression_reason", constraints=constraints, protection_width=protection_width)
+                    year_cells,
+                    key_cols=CELL_KEY,
+                    size_col="_size",
+                    value_col="_value",
+                    upper_col="_upper",
+                    reason_col="suppression_reason",
+                    constraints=constraints,
+                    protection_width=protection_width,
+                )
             out.append(year_cells.drop("_size", "_value", "_upper"))
     result = pl.concat(out)
     hidden = pl.col("suppression_reason").is_not_null()
@@ -150,8 +178,9 @@ def with_intervals(values: pl.DataFrame, catalogue: Catalogue) -> pl.DataFrame:
                 lo, hi = stats.poisson_interval(num)
         lows.append(None if lo is None or math.isnan(lo) else lo)
         highs.append(None if hi is None or math.isnan(hi) else hi)
-    return values.with_columns(pl.Series("ci_low", lows, dtype=pl.Float64),
-                               pl.Series("ci_high", highs, dtype=pl.Float64))
+    return values.with_columns(
+        pl.Series("ci_low", lows, dtype=pl.Float64), pl.Series("ci_high", highs, dtype=pl.Float64)
+    )
 
 
 def unsuppressed_cells(con: duckdb.DuckDBPyConnection, catalogue: Catalogue) -> pl.DataFrame:
@@ -169,12 +198,17 @@ def area_parents(con: duckdb.DuckDBPyConnection) -> dict[str, str | None]:
     return dict(query(con, "SELECT area_code, parent_code FROM marts.areas").iter_rows())
 
 
-def metric_values(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, *, min_count: int,
-                  min_n: int, protection_width: float) -> pl.DataFrame:
+def metric_values(
+    con: duckdb.DuckDBPyConnection, catalogue: Catalogue, *, min_count: int, min_n: int, protection_width: float
+) -> pl.DataFrame:
     """Build ``marts.metric_values``: every metric per area, survey group and period, suppressed."""
     cells = unsuppressed_cells(con, catalogue)
-    values = with_intervals(suppress(cells, catalogue, area_parents(con), min_count=min_count, min_n=min_n,
-                                     protection_width=protection_width), catalogue)
+    values = with_intervals(
+        suppress(
+            cells, catalogue, area_parents(con), min_count=min_count, min_n=min_n, protection_width=protection_width
+        ),
+        catalogue,
+    )
     values = values.sort(["metric_id", "area_code", "school_level", "gender", "year"])
     replace_table(con, "marts.metric_values", values)
     return values
@@ -189,8 +223,12 @@ EARLY_SUM = "tidlig"
 def _reporter_constraints(cells: pl.DataFrame) -> list[suppression.Constraint]:
     """Per year: the categories add up to the total ("00"), and the early ones to their sum."""
     constraints = suppression.category_constraints(
-        cells.filter(pl.col("reporter_code") != EARLY_SUM), category_col="reporter_code", total_category="00",
-        other_key_cols=["year"], key_order=REPORTER_KEY)
+        cells.filter(pl.col("reporter_code") != EARLY_SUM),
+        category_col="reporter_code",
+        total_category="00",
+        other_key_cols=["year"],
+        key_order=REPORTER_KEY,
+    )
     for (year,), frame in cells.filter(pl.col("is_early")).group_by(["year"], maintain_order=True):
         constraints.append(((EARLY_SUM, year), [(code, year) for code in sorted(frame["reporter_code"])]))
     return constraints
@@ -198,18 +236,25 @@ def _reporter_constraints(cells: pl.DataFrame) -> list[suppression.Constraint]:
 
 def _with_early_sums(cells: pl.DataFrame, early_sums: pl.DataFrame) -> pl.DataFrame:
     """Add the published early sums (``year``, ``reports``) as locked cells."""
-    pseudo = early_sums.select(pl.col("year"), pl.lit(EARLY_SUM).alias("reporter_code"),
-                               pl.col("reports").cast(pl.Float64), pl.lit(False).alias("is_early"),
-                               pl.lit(True).alias("_locked"))
+    pseudo = early_sums.select(
+        pl.col("year"),
+        pl.lit(EARLY_SUM).alias("reporter_code"),
+        pl.col("reports").cast(pl.Float64),
+        pl.lit(False).alias("is_early"),
+        pl.lit(True).alias("_locked"),
+    )
     return pl.concat([cells.with_columns(pl.lit(False).alias("_locked")), pseudo], how="diagonal_relaxed")
 
 
 def early_report_sums(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """Reports from the plan's early reporters per year: what cw_reports_early_share publishes."""
-    return query(con, """
+    return query(
+        con,
+        """
         SELECT r.year, sum(r.reports) AS reports FROM staging.stg_child_welfare_reports r
         JOIN marts.plan p ON r.municipality = p.municipality_series
-        WHERE r.is_early GROUP BY r.year ORDER BY r.year""")
+        WHERE r.is_early GROUP BY r.year ORDER BY r.year""",
+    )
 
 
 def reports_by_reporter(con: duckdb.DuckDBPyConnection, *, min_count: int, protection_width: float) -> pl.DataFrame:
@@ -221,25 +266,39 @@ def reports_by_reporter(con: duckdb.DuckDBPyConnection, *, min_count: int, prote
     (singleton elimination, then the interval audit, over both relations per year). A cell SSB
     itself withheld (":") stays withheld with the reason "kilde_skjermet".
     """
-    cells = query(con, """
+    cells = query(
+        con,
+        """
         SELECT r.year, r.reporter_code, r.reporter_label, r.reports, r.reports_status, r.is_early
         FROM staging.stg_child_welfare_reports r JOIN marts.plan p ON r.municipality = p.municipality_series
-        ORDER BY r.year, r.reporter_code""")
-    reasons = suppression.primary_suppression(cells, count_col="reports", n_col=None,
-                                              min_count=min_count, min_n=0)
+        ORDER BY r.year, r.reporter_code""",
+    )
+    reasons = suppression.primary_suppression(cells, count_col="reports", n_col=None, min_count=min_count, min_n=0)
     cells = cells.with_columns(
-        pl.when(pl.col("reports").is_null()).then(pl.lit("kilde_skjermet")).otherwise(reasons)
-        .alias("suppression_reason"))
-    cells = _with_early_sums(cells, early_report_sums(con)).with_columns(
-        pl.col("reports").fill_null(0).alias("_size"))
+        pl.when(pl.col("reports").is_null())
+        .then(pl.lit("kilde_skjermet"))
+        .otherwise(reasons)
+        .alias("suppression_reason")
+    )
+    cells = _with_early_sums(cells, early_report_sums(con)).with_columns(pl.col("reports").fill_null(0).alias("_size"))
     cells = suppression.complementary_suppression(
-        cells, key_cols=REPORTER_KEY, size_col="_size", reason_col="suppression_reason", locked_col="_locked",
-        constraints=_reporter_constraints(cells), protection_width=protection_width)
+        cells,
+        key_cols=REPORTER_KEY,
+        size_col="_size",
+        reason_col="suppression_reason",
+        locked_col="_locked",
+        constraints=_reporter_constraints(cells),
+        protection_width=protection_width,
+    )
     hidden = pl.col("suppression_reason").is_not_null()
     out = cells.filter(~pl.col("_locked")).select(
-        "year", "reporter_code", "reporter_label",
+        "year",
+        "reporter_code",
+        "reporter_label",
         pl.when(hidden).then(None).otherwise(pl.col("reports")).alias("reports"),
-        "is_early", "suppression_reason", hidden.alias("suppressed"),
+        "is_early",
+        "suppression_reason",
+        hidden.alias("suppressed"),
     )
     replace_table(con, "marts.cw_reports_by_reporter", out)
     return out
@@ -247,8 +306,15 @@ def reports_by_reporter(con: duckdb.DuckDBPyConnection, *, min_count: int, prote
 
 # -- publication audit ------------------------------------------------------------------------
 
-def audit_metric_values(published: pl.DataFrame, truth: pl.DataFrame, catalogue: Catalogue,
-                        parent_of: dict[str, str | None], *, protection_width: float) -> pl.DataFrame:
+
+def audit_metric_values(
+    published: pl.DataFrame,
+    truth: pl.DataFrame,
+    catalogue: Catalogue,
+    parent_of: dict[str, str | None],
+    *,
+    protection_width: float,
+) -> pl.DataFrame:
     """The attacker's interval for every suppressed cell of ``marts.metric_values``, from what
     is about to be published: the shown cells and every additive relation between them.
 
@@ -261,46 +327,78 @@ def audit_metric_values(published: pl.DataFrame, truth: pl.DataFrame, catalogue:
     for (metric_id, year), cells in published.group_by(["metric_id", "year"], maintain_order=True):
         rule = PROTECTION[units[metric_id]]
         upper = truth.filter((pl.col("metric_id") == metric_id) & (pl.col("year") == year)).select(
-            *CELL_KEY, (pl.col(rule.upper).fill_null(math.inf) if rule.upper else pl.lit(math.inf))
-            .cast(pl.Float64).alias("_upper"))
+            *CELL_KEY,
+            (pl.col(rule.upper).fill_null(math.inf) if rule.upper else pl.lit(math.inf))
+            .cast(pl.Float64)
+            .alias("_upper"),
+        )
         cells = cells.join(upper, on=CELL_KEY, how="left").with_columns(pl.col("_upper").fill_null(math.inf))
         reason = pl.when(pl.col("suppressed")).then(pl.lit("x")).otherwise(None).alias("_hidden")
         cells = cells.with_columns(reason)
         for interval in suppression.audit_intervals(
-                cells, key_cols=CELL_KEY, value_col=rule.protected, reason_col="_hidden",
-                constraints=cell_constraints(cells, parent_of), protection_width=protection_width,
-                upper_col="_upper"):
+            cells,
+            key_cols=CELL_KEY,
+            value_col=rule.protected,
+            reason_col="_hidden",
+            constraints=cell_constraints(cells, parent_of),
+            protection_width=protection_width,
+            upper_col="_upper",
+        ):
             rows.append(_interval_row(dict(zip(keys, (metric_id, year, *interval.key))), interval))
     return _interval_frame(rows, keys)
 
 
-def audit_reports_by_reporter(published: pl.DataFrame, early_sums: pl.DataFrame, *,
-                              protection_width: float) -> pl.DataFrame:
+def audit_reports_by_reporter(
+    published: pl.DataFrame, early_sums: pl.DataFrame, *, protection_width: float
+) -> pl.DataFrame:
     """The attacker's interval for every suppressed cell of ``marts.cw_reports_by_reporter``,
     from its total and the early reporters' sum (``early_sums``, taken as known: it is published
     as cw_reports_early_share's numerator)."""
     cells = _with_early_sums(published, early_sums).with_columns(
-        pl.when(pl.col("suppressed")).then(pl.lit("x")).otherwise(None).alias("_hidden"))
-    rows = [_interval_row(dict(zip(REPORTER_KEY, interval.key)), interval)
-            for interval in suppression.audit_intervals(
-                cells, key_cols=REPORTER_KEY, value_col="reports", reason_col="_hidden",
-                constraints=_reporter_constraints(cells), protection_width=protection_width)]
+        pl.when(pl.col("suppressed")).then(pl.lit("x")).otherwise(None).alias("_hidden")
+    )
+    rows = [
+        _interval_row(dict(zip(REPORTER_KEY, interval.key)), interval)
+        for interval in suppression.audit_intervals(
+            cells,
+            key_cols=REPORTER_KEY,
+            value_col="reports",
+            reason_col="_hidden",
+            constraints=_reporter_constraints(cells),
+            protection_width=protection_width,
+        )
+    ]
     return _interval_frame(rows, REPORTER_KEY)
 
 
 def _interval_row(key: dict, interval: suppression.Interval) -> dict:
-    return {**key, "lower": interval.lower, "upper": interval.upper, "width": interval.width,
-            "required": interval.required, "protected": interval.protected}
+    return {
+        **key,
+        "lower": interval.lower,
+        "upper": interval.upper,
+        "width": interval.width,
+        "required": interval.required,
+        "protected": interval.protected,
+    }
 
 
 def _interval_frame(rows: list[dict], keys: list[str]) -> pl.DataFrame:
     if rows:
         return pl.DataFrame(rows, infer_schema_length=None)
-    return pl.DataFrame(schema={**{k: pl.Utf8 for k in keys}, "lower": pl.Float64, "upper": pl.Float64,
-                                "width": pl.Float64, "required": pl.Float64, "protected": pl.Boolean})
+    return pl.DataFrame(
+        schema={
+            **{k: pl.Utf8 for k in keys},
+            "lower": pl.Float64,
+            "upper": pl.Float64,
+            "width": pl.Float64,
+            "required": pl.Float64,
+            "protected": pl.Boolean,
+        }
+    )
 
 
 # -- scorecard --------------------------------------------------------------------------------
+
 
 def stale_after_year(metric: Metric, clock: dt.date) -> int:
     """The oldest period that is still current on the date ``clock``: a source publishing every
@@ -309,8 +407,9 @@ def stale_after_year(metric: Metric, clock: dt.date) -> int:
     return metric.newest_period_out(clock) - metric.cadence_years + 1
 
 
-def build_scorecard(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, targets: dict[str, MetricTargets],
-                    as_of: dt.date) -> pl.DataFrame:
+def build_scorecard(
+    con: duckdb.DuckDBPyConnection, catalogue: Catalogue, targets: dict[str, MetricTargets], as_of: dt.date
+) -> pl.DataFrame:
     values = query(con, "SELECT * FROM marts.metric_values")
     # The periods each source has delivered: a metric without a value for its source's latest
     # period (up to the report year) "mangler data".
@@ -318,7 +417,8 @@ def build_scorecard(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, target
     delivered = (
         values.filter(pl.col("value").is_not_null() | pl.col("suppressed"))
         .with_columns(pl.col("metric_id").replace_strict(source_of).alias("source"))
-        .group_by("source").agg(pl.col("year").unique().sort())
+        .group_by("source")
+        .agg(pl.col("year").unique().sort())
     )
     delivered = {r["source"]: r["year"] for r in delivered.to_dicts()}
 
@@ -340,9 +440,20 @@ def build_scorecard(con: duckdb.DuckDBPyConnection, catalogue: Catalogue, target
             base_year = metric.baseline_year if metric.baseline_year in years else min(years)
             hidden = set(cell.filter(pl.col("suppressed"))["year"].to_list())
             for report_year in report_years:
-                rows.append(_scorecard_row(metric, target, first, [r for r in shown if r["year"] <= report_year],
-                                           base_year, report_year, latest_expected(metric.source, report_year),
-                                           report_clock(report_year, report_years[-1], as_of), as_of, hidden))
+                rows.append(
+                    _scorecard_row(
+                        metric,
+                        target,
+                        first,
+                        [r for r in shown if r["year"] <= report_year],
+                        base_year,
+                        report_year,
+                        latest_expected(metric.source, report_year),
+                        report_clock(report_year, report_years[-1], as_of),
+                        as_of,
+                        hidden,
+                    )
+                )
     scorecard = pl.DataFrame(rows, infer_schema_length=None)
     replace_table(con, "marts.scorecard", scorecard)
     replace_table(con, "marts.source_schedule", source_schedule(values, catalogue, as_of))
@@ -356,42 +467,70 @@ def source_schedule(values: pl.DataFrame, catalogue: Catalogue, as_of: dt.date) 
     for source in sorted({m.source for m in catalogue.metrics}):
         metrics = [m for m in catalogue.metrics if m.source == source]
         lead = min(metrics, key=lambda m: (m.cadence_years, m.publication_lag_months))
-        delivered = values.filter(pl.col("metric_id").is_in([m.id for m in metrics])
-                                  & (pl.col("value").is_not_null() | pl.col("suppressed")))
+        delivered = values.filter(
+            pl.col("metric_id").is_in([m.id for m in metrics]) & (pl.col("value").is_not_null() | pl.col("suppressed"))
+        )
         latest = delivered["year"].max() if delivered.height else None
         next_year = None if latest is None else latest + lead.cadence_years
         due = None if next_year is None else lead.published_on(next_year)
-        rows.append({
-            "source": source, "period_type": lead.period_type, "cadence_years": lead.cadence_years,
-            "latest_year": latest,
-            "latest_period": delivered.filter(pl.col("year") == latest)["period"][0] if latest is not None else None,
-            "next_year": next_year,
-            "next_period": None if next_year is None else (
-                f"{next_year}/{str(next_year + 1)[-2:]}" if lead.period_type == "skoleår" else str(next_year)),
-            "next_due": due, "overdue": bool(due and as_of >= due),
-        })
+        rows.append(
+            {
+                "source": source,
+                "period_type": lead.period_type,
+                "cadence_years": lead.cadence_years,
+                "latest_year": latest,
+                "latest_period": delivered.filter(pl.col("year") == latest)["period"][0]
+                if latest is not None
+                else None,
+                "next_year": next_year,
+                "next_period": None
+                if next_year is None
+                else (f"{next_year}/{str(next_year + 1)[-2:]}" if lead.period_type == "skoleår" else str(next_year)),
+                "next_due": due,
+                "overdue": bool(due and as_of >= due),
+            }
+        )
     return pl.DataFrame(rows, infer_schema_length=None)
 
 
-def _scorecard_row(metric: Metric, target, first: dict, shown: list[dict], base_year: int, report_year: int,
-                   latest_expected_year: int, clock: dt.date, as_of: dt.date, hidden: set[int]) -> dict:
+def _scorecard_row(
+    metric: Metric,
+    target,
+    first: dict,
+    shown: list[dict],
+    base_year: int,
+    report_year: int,
+    latest_expected_year: int,
+    clock: dt.date,
+    as_of: dt.date,
+    hidden: set[int],
+) -> dict:
     """One scorecard row: the metric as it stood in ``report_year`` (latest value up to then)."""
     base_row = next((r for r in shown if r["year"] == base_year), None)
     status_row = shown[-1] if shown else None
     counts = metric.interval_method != "none"  # without counts, assess draws no interval
     a = _assess(
-        unit=metric.unit, direction=metric.direction, baseline=_obs(base_row, counts),
+        unit=metric.unit,
+        direction=metric.direction,
+        baseline=_obs(base_row, counts),
         status=_obs(status_row, counts),
-        target_kind=target.kind, target_value=target.value, target_year=target.target_year,
-        latest_expected_year=latest_expected_year, stale_after_year=stale_after_year(metric, clock),
+        target_kind=target.kind,
+        target_value=target.value,
+        target_year=target.target_year,
+        latest_expected_year=latest_expected_year,
+        stale_after_year=stale_after_year(metric, clock),
     )
     if a.status_class == NO_DATA:  # say so when the value exists but is suppressed
         if base_row is None and base_year in hidden:
-            a = replace(a, explanation_nb=f"0-punktet ({base_year}) er skjermet fordi tallene er små, "
-                                          "og kan ikke vises.")
+            a = replace(
+                a, explanation_nb=f"0-punktet ({base_year}) er skjermet fordi tallene er små, og kan ikke vises."
+            )
         elif latest_expected_year in hidden and (status_row is None or status_row["year"] < latest_expected_year):
-            a = replace(a, explanation_nb=f"Verdien for {latest_expected_year} er skjermet fordi tallene er små, "
-                                          "og kan ikke vises.")
+            a = replace(
+                a,
+                explanation_nb=f"Verdien for {latest_expected_year} er skjermet fordi tallene er små, "
+                "og kan ikke vises.",
+            )
     return {
         "metric_id": metric.id,
         "report_year": report_year,
@@ -439,5 +578,4 @@ def _obs(row: dict | None, with_counts: bool = True) -> Observation | None:
         return None
     if not with_counts:
         return Observation(year=row["year"], value=row["value"])
-    return Observation(year=row["year"], value=row["value"], numerator=row["numerator"],
-                       denominator=row["denominator"])
+    return Observation(year=row["year"], value=row["value"], numerator=row["numerator"], denominator=row["denominator"])

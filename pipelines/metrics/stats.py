@@ -104,9 +104,7 @@ def _is_integral(x: float) -> bool:
     return float(x).is_integer()
 
 
-def poisson_rate_pvalue(
-    c1: float, c2: float, exposure1: float = 1.0, exposure2: float = 1.0
-) -> float:
+def poisson_rate_pvalue(c1: float, c2: float, exposure1: float = 1.0, exposure2: float = 1.0) -> float:
     """Two-sided p-value for ``c1/exposure1 != c2/exposure2`` (Poisson counts).
 
     ``statsmodels.stats.rates.test_poisson_2indep``: the exact conditional
@@ -127,9 +125,7 @@ def poisson_rate_pvalue(
     else:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
-            result = test_poisson_2indep(
-                c1, exposure1, c2, exposure2, method="score", alternative="two-sided"
-            )
+            result = test_poisson_2indep(c1, exposure1, c2, exposure2, method="score", alternative="two-sided")
     pvalue = float(result.pvalue)
     if not math.isfinite(pvalue):
         return NAN

@@ -159,9 +159,7 @@ def improvement(baseline: float, status: float, direction: str, target: float | 
     raise ValueError(f"unknown direction {direction!r}")
 
 
-def expected_on_path(
-    baseline: float, baseline_year: int, target: float, target_year: int, year: int
-) -> float:
+def expected_on_path(baseline: float, baseline_year: int, target: float, target_year: int, year: int) -> float:
     """Value on the straight line from (baseline_year, baseline) to (target_year, target).
 
     Clamped: ``year >= target_year`` gives the target, ``year <= baseline_year``
@@ -291,7 +289,9 @@ def assess(
     if target_kind == "numeric" and not no_target and has_status and has_baseline:
         expected = expected_on_path(baseline.value, baseline.year, target_value, target_year, status.year)
 
-    interval, p_value = _interval_and_pvalue(unit, baseline if has_baseline else None, status if has_status else None, alpha)
+    interval, p_value = _interval_and_pvalue(
+        unit, baseline if has_baseline else None, status if has_status else None, alpha
+    )
 
     def result(status_class: str, explanation: str) -> Assessment:
         return Assessment(

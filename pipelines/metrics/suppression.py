@@ -299,7 +299,8 @@ def _group_intervals(problem: _Problem, group: list[int]) -> dict[int, tuple[flo
             elif res.status != 0:
                 raise SuppressionError(
                     f"the published relations around {problem.keys[cell]!r} have no solution "
-                    f"({res.message}); the cells do not add up")
+                    f"({res.message}); the cells do not add up"
+                )
             else:
                 ends.append(sign * res.fun)
         out[cell] = (ends[0], ends[1])
@@ -330,8 +331,11 @@ def _is_protected(lower: float, upper: float, required: float, a_priori: float) 
 
 
 def _too_narrow(problem: _Problem, intervals: dict[int, tuple[float, float]], width: float) -> list[int]:
-    narrow = [i for i, (lo, hi) in intervals.items()
-              if not _is_protected(lo, hi, problem.required_width(i, width), problem.upper[i])]
+    narrow = [
+        i
+        for i, (lo, hi) in intervals.items()
+        if not _is_protected(lo, hi, problem.required_width(i, width), problem.upper[i])
+    ]
     return sorted(narrow, key=lambda i: problem.rank[i])
 
 
@@ -339,17 +343,27 @@ def _protect_intervals(problem: _Problem, suppressed: list[bool], added: list[bo
     cache = _IntervalCache(problem)
     while narrow := _too_narrow(problem, cache.intervals(suppressed), width):
         cell = narrow[0]
-        near = {i for c in problem.constraints_of[cell] for i in (problem.constraints[c][0], *problem.constraints[c][1])
-                if problem.can_hide(i, suppressed)}
+        near = {
+            i
+            for c in problem.constraints_of[cell]
+            for i in (problem.constraints[c][0], *problem.constraints[c][1])
+            if problem.can_hide(i, suppressed)
+        }
         if not near:  # everything around it is hidden: widen through the cells its group touches
             group = next(g for g in _components(problem, suppressed) if cell in g)
-            near = {i for j in group for c in problem.constraints_of[j]
-                    for i in (problem.constraints[c][0], *problem.constraints[c][1]) if problem.can_hide(i, suppressed)}
+            near = {
+                i
+                for j in group
+                for c in problem.constraints_of[j]
+                for i in (problem.constraints[c][0], *problem.constraints[c][1])
+                if problem.can_hide(i, suppressed)
+            }
         if not near:
             lo, hi = cache.intervals(suppressed)[cell]
             raise SuppressionError(
                 f"cell {problem.keys[cell]!r} keeps the interval [{lo:g}, {hi:g}], narrower than "
-                f"{problem.required_width(cell, width):g}, with nothing left to suppress")
+                f"{problem.required_width(cell, width):g}, with nothing left to suppress"
+            )
         pick = min(near, key=problem.order_key)
         suppressed[pick] = True
         added[pick] = True
@@ -388,8 +402,15 @@ def complementary_suppression(
     every suppressed cell's attacker interval must be at least ``protection_width`` wide
     (or its whole a-priori range), and never a single point. See the module docstring.
     """
-    problem = _Problem(cells, key_cols, constraints, size_col=size_col, value_col=value_col or size_col,
-                       upper_col=upper_col, locked_col=locked_col)
+    problem = _Problem(
+        cells,
+        key_cols,
+        constraints,
+        size_col=size_col,
+        value_col=value_col or size_col,
+        upper_col=upper_col,
+        locked_col=locked_col,
+    )
     reasons = cells.get_column(reason_col).cast(pl.Utf8).to_list()
     suppressed = [r is not None for r in reasons]
     added = [False] * len(reasons)
@@ -441,8 +462,10 @@ def audit_intervals(
     problem = _Problem(cells, key_cols, constraints, value_col="__value", upper_col=upper_col)
     suppressed = [r is not None for r in cells.get_column(reason_col).to_list()]
     intervals = _IntervalCache(problem).intervals(suppressed)
-    return [Interval(problem.keys[i], lo, hi, problem.required_width(i, protection_width), problem.upper[i])
-            for i, (lo, hi) in sorted(intervals.items(), key=lambda kv: problem.rank[kv[0]])]
+    return [
+        Interval(problem.keys[i], lo, hi, problem.required_width(i, protection_width), problem.upper[i])
+        for i, (lo, hi) in sorted(intervals.items(), key=lambda kv: problem.rank[kv[0]])
+    ]
 
 
 def _key_builder(key_order: Sequence[str]):
@@ -494,18 +517,12 @@ def hierarchy_constraints(
         children = children_of[parent]
         group = table.filter(pl.col(area_col).is_in([parent, *children]))
         if other_key_cols:
-            combos = list(
-                group.select(other_key_cols).unique().sort(other_key_cols, nulls_last=True).iter_rows()
-            )
+            combos = list(group.select(other_key_cols).unique().sort(other_key_cols, nulls_last=True).iter_rows())
         else:
             combos = [()]
         for combo in combos:
             others = dict(zip(other_key_cols, combo))
-            components = [
-                build({area_col: child, **others})
-                for child in children
-                if (child, *combo) in present
-            ]
+            components = [build({area_col: child, **others}) for child in children if (child, *combo) in present]
             if components:
                 constraints.append((build({area_col: parent, **others}), components))
     return constraints

@@ -130,9 +130,7 @@ class ReaderError(Exception):
 
 
 def _rebuild_reader_error(detail, rule, path, row, column, detail_nb) -> ReaderError:
-    return ReaderError(
-        detail, rule=rule, path=path, row=row, column=column, detail_nb=detail_nb
-    )
+    return ReaderError(detail, rule=rule, path=path, row=row, column=column, detail_nb=detail_nb)
 
 
 # ---------------------------------------------------------------------------
@@ -148,9 +146,7 @@ _DOT_GROUPED = re.compile(r"\d{1,3}(?:\.\d{3}){2,}(?:,\d+)?|\d{1,3}\.\d{3},\d+")
 _DECIMAL_POINT = re.compile(r"\d+\.\d+")
 
 
-def parse_norwegian_number(
-    text: str | None, *, allow_decimal_point: bool = False
-) -> tuple[float | None, str | None]:
+def parse_norwegian_number(text: str | None, *, allow_decimal_point: bool = False) -> tuple[float | None, str | None]:
     """Parse a Norwegian-formatted number or SSB symbol.
 
     Returns ``(value, symbol)``:
@@ -256,8 +252,7 @@ def read_text_detect_encoding(path: str | os.PathLike[str]) -> tuple[str, str]:
         )
     if data.startswith(_UTF16_BOMS) or b"\x00" in data:
         raise ReaderError(
-            "the file looks like UTF-16/UTF-32 (byte order mark or NUL bytes); "
-            "save it as UTF-8 (or Windows-1252)",
+            "the file looks like UTF-16/UTF-32 (byte order mark or NUL bytes); save it as UTF-8 (or Windows-1252)",
             rule="encoding",
             path=path,
             detail_nb=(
@@ -267,7 +262,7 @@ def read_text_detect_encoding(path: str | os.PathLike[str]) -> tuple[str, str]:
         )
     if data.startswith(_UTF8_BOM):
         try:
-            text, encoding = data[len(_UTF8_BOM):].decode("utf-8"), "utf-8-sig"
+            text, encoding = data[len(_UTF8_BOM) :].decode("utf-8"), "utf-8-sig"
         except UnicodeDecodeError as exc:
             offset = exc.start + len(_UTF8_BOM)
             raise ReaderError(
@@ -365,7 +360,9 @@ def _parse_delimited(
         start += 1
     if start >= len(source_lines):
         raise ReaderError(
-            "the file has no header line", rule="empty_file", path=path,
+            "the file has no header line",
+            rule="empty_file",
+            path=path,
             detail_nb="Fila mangler overskriftsrad",
         )
     separator = _detect_separator(source_lines[start])
@@ -396,7 +393,9 @@ def _parse_delimited(
             lines.append(line_no)
     except csv.Error as exc:  # pragma: no cover - csv with strict=False rarely raises
         raise ReaderError(
-            f"malformed CSV: {exc}", rule="ragged_row", path=path,
+            f"malformed CSV: {exc}",
+            rule="ragged_row",
+            path=path,
             row=start + reader.line_num,
             detail_nb=f"Ugyldig CSV: {exc}",
         ) from exc
@@ -407,7 +406,10 @@ def _parse_delimited(
         if name in seen or name == ROW_COLUMN:
             raise ReaderError(
                 f"column name '{name}' occurs more than once (or is reserved)",
-                rule="duplicate_column", path=path, row=header_line, column=name,
+                rule="duplicate_column",
+                path=path,
+                row=header_line,
+                column=name,
                 detail_nb=f"Kolonnenavnet «{name}» finnes flere ganger (eller er reservert)",
             )
         seen.add(name)
@@ -425,35 +427,36 @@ def _parse_delimited(
     for position, (record, line_no) in enumerate(zip(rows, lines)):
         if len(record) != len(header):
             # A last row that is short and has no line end: the file was cut off mid-row.
-            cut_off = (
-                position == len(rows) - 1
-                and len(record) < len(header)
-                and not text.endswith(("\n", "\r"))
-            )
+            cut_off = position == len(rows) - 1 and len(record) < len(header) and not text.endswith(("\n", "\r"))
             raise ReaderError(
                 f"line {line_no} has {len(record)} fields but the header "
                 f"(line {header_line}) has {len(header)}"
                 + ("; the file seems to be cut off in the middle of this line" if cut_off else ""),
-                rule="ragged_row", path=path, row=line_no,
+                rule="ragged_row",
+                path=path,
+                row=line_no,
                 detail_nb=(
                     f"Linje {line_no} har {len(record)} felt, men overskriftsraden "
                     f"(linje {header_line}) har {len(header)}"
-                    + ("; fila ser ut til å være avkuttet midt i denne linjen" if cut_off
-                       else f" (et skilletegn «{separator}» for mye eller for lite?)")
+                    + (
+                        "; fila ser ut til å være avkuttet midt i denne linjen"
+                        if cut_off
+                        else f" (et skilletegn «{separator}» for mye eller for lite?)"
+                    )
                 ),
             )
     if not rows:
         raise ReaderError(
             "the file has a header line but no data rows",
-            rule="header_only", path=path, row=header_line,
+            rule="header_only",
+            path=path,
+            row=header_line,
             detail_nb="Fila har overskriftsrad, men ingen datarader",
         )
     return _Table(header, rows, lines, separator, encoding)
 
 
-def _check_required(
-    header: list[str], required: list[str] | None, path: str | os.PathLike[str]
-) -> None:
+def _check_required(header: list[str], required: list[str] | None, path: str | os.PathLike[str]) -> None:
     if not required:
         return
     missing = [c for c in required if c not in header]
@@ -463,7 +466,10 @@ def _check_required(
         available = ", ".join(f"'{c}'" for c in header)
         raise ReaderError(
             f"missing required column(s) {names}; the file has {available}",
-            rule="missing_column", path=path, row=1, column=", ".join(missing),
+            rule="missing_column",
+            path=path,
+            row=1,
+            column=", ".join(missing),
             detail_nb=f"Påkrevd(e) kolonne(r) mangler: {names_nb}. Fila har: {available}",
         )
 
@@ -473,15 +479,11 @@ def _table_to_frame(table: _Table) -> pl.DataFrame:
     for record in table.rows:
         for name, field in zip(table.header, record):
             columns[name].append(field if field.strip() else None)
-    frame = pl.DataFrame(
-        {name: pl.Series(name, values, dtype=pl.String) for name, values in columns.items()}
-    )
+    frame = pl.DataFrame({name: pl.Series(name, values, dtype=pl.String) for name, values in columns.items()})
     return frame.with_columns(pl.Series(ROW_COLUMN, table.lines, dtype=pl.Int64))
 
 
-def read_norwegian_csv(
-    path: str | os.PathLike[str], *, required_columns: list[str] | None = None
-) -> pl.DataFrame:
+def read_norwegian_csv(path: str | os.PathLike[str], *, required_columns: list[str] | None = None) -> pl.DataFrame:
     """Read a Norwegian CSV file into a DataFrame of String columns.
 
     * Encoding: UTF-8 with/without BOM or Windows-1252 (see

@@ -30,8 +30,15 @@ from pathlib import Path
 
 from pipelines.readers.norwegian import read_text_detect_encoding
 
-__all__ = ["RegionCode", "RegionCodes", "RegionCodeTableError", "fold_name", "load_region_codes",
-           "region_codes", "split_region_code"]
+__all__ = [
+    "RegionCode",
+    "RegionCodes",
+    "RegionCodeTableError",
+    "fold_name",
+    "load_region_codes",
+    "region_codes",
+    "split_region_code",
+]
 
 _PERIOD_SUFFIX = re.compile(r"\s*\(\s*\d{0,4}\s*-\s*\d{0,4}\s*\)\s*$")  # statbank labels: "Bærum (-2019)"
 _AGGREGATE_PREFIX = re.compile(r"^[Kk][-_]")
@@ -70,8 +77,9 @@ class RegionCode:
 
     def valid_in(self, year: int) -> bool:
         """Valid at some time in ``year``."""
-        return ((self.valid_from is None or self.valid_from <= dt.date(year, 12, 31))
-                and (self.valid_to is None or self.valid_to > dt.date(year, 1, 1)))
+        return (self.valid_from is None or self.valid_from <= dt.date(year, 12, 31)) and (
+            self.valid_to is None or self.valid_to > dt.date(year, 1, 1)
+        )
 
     @property
     def years(self) -> str:
@@ -100,8 +108,9 @@ class RegionCodes:
         return self.by_name.get(fold_name(name))
 
     def codes_of(self, series: str) -> list[RegionCode]:
-        return sorted((c for c in self.codes.values() if c.series == series),
-                      key=lambda c: (c.valid_from or dt.date.min, c.code))
+        return sorted(
+            (c for c in self.codes.values() if c.series == series), key=lambda c: (c.valid_from or dt.date.min, c.code)
+        )
 
     def valid_code(self, series: str, year: int) -> str | None:
         """The code of ``series`` valid in ``year`` (the later one if a change fell inside the year)."""
@@ -156,14 +165,18 @@ def load_region_codes(path: str | os.PathLike[str]) -> RegionCodes:
     by_series: dict[str, list[RegionCode]] = {}
     for entry in codes.values():
         by_series.setdefault(entry.series, []).append(entry)
-    for series, entries in by_series.items():
+    for _series, entries in by_series.items():
         entries.sort(key=lambda c: c.valid_from or dt.date.min)
         for before, after in zip(entries, entries[1:]):
-            if before.valid_to is None or (after.valid_from is not None and before.valid_to > after.valid_from) \
-                    or after.valid_from is None:
+            if (
+                before.valid_to is None
+                or (after.valid_from is not None and before.valid_to > after.valid_from)
+                or after.valid_from is None
+            ):
                 raise RegionCodeTableError(
                     f"{path}: codes {before.code} ({before.years}) and {after.code} ({after.years}) are both "
-                    f"named {before.name!r} and valid at the same time; a series must have one code at a time")
+                    f"named {before.name!r} and valid at the same time; a series must have one code at a time"
+                )
     by_name: dict[str, str] = {}
     for entry in codes.values():
         by_name[fold_name(entry.name)] = entry.series

@@ -114,9 +114,7 @@ def _check_version(doc: Any, path: Any) -> None:
     cls = doc.get("class")
     if version is None:
         looks_like_v1_bundle = (
-            cls is None
-            and len(doc) > 0
-            and all(isinstance(v, dict) and "dimension" in v for v in doc.values())
+            cls is None and len(doc) > 0 and all(isinstance(v, dict) and "dimension" in v for v in doc.values())
         )
         kind = (
             "a JSON-stat 1.x bundle (top-level keys are dataset names)"
@@ -124,8 +122,7 @@ def _check_version(doc: Any, path: Any) -> None:
             else "no 'version' property (JSON-stat 1.x)"
         )
         raise ReaderError(
-            f"unsupported JSON-stat version: {kind}; request JSON-stat 2.0 "
-            f"(SSB PxWebApi: format 'json-stat2')",
+            f"unsupported JSON-stat version: {kind}; request JSON-stat 2.0 (SSB PxWebApi: format 'json-stat2')",
             rule="jsonstat_version",
             path=path,
             detail_nb=(
@@ -142,8 +139,7 @@ def _check_version(doc: Any, path: Any) -> None:
         )
     if cls == "bundle":
         raise ReaderError(
-            "unsupported JSON-stat version/layout: class 'bundle' is not supported; "
-            "request a single dataset",
+            "unsupported JSON-stat version/layout: class 'bundle' is not supported; request a single dataset",
             rule="jsonstat_version",
             path=path,
             detail_nb="JSON-stat-klassen 'bundle' støttes ikke; hent ett enkelt datasett",
@@ -156,9 +152,7 @@ def _check_version(doc: Any, path: Any) -> None:
         )
 
 
-def _category_codes(
-    dim_id: str, dim: Any, expected: int, path: Any
-) -> tuple[list[str], dict[str, str]]:
+def _category_codes(dim_id: str, dim: Any, expected: int, path: Any) -> tuple[list[str], dict[str, str]]:
     if not isinstance(dim, dict) or not isinstance(dim.get("category"), dict):
         raise _structure(
             path,
@@ -261,9 +255,7 @@ def _cell_value(raw: Any, position: int, path: Any) -> tuple[float | None, str |
     if raw is None:
         return None, None
     if isinstance(raw, bool):
-        raise _structure(
-            path, f"value at cell {position} is a boolean", f"Verdien i celle {position} er boolsk"
-        )
+        raise _structure(path, f"value at cell {position} is a boolean", f"Verdien i celle {position} er boolsk")
     if isinstance(raw, (int, float)):
         value = float(raw)
         return (value, None) if math.isfinite(value) else (None, None)
@@ -378,9 +370,7 @@ def jsonstat_to_frame(doc: Any, path: str | os.PathLike[str] | None = None) -> p
         cell_codes = [code for code in codes for _ in range(stride)] * repeats
         codes_by_dim[dim_id] = cell_codes
         columns[dim_id] = pl.Series(dim_id, cell_codes, dtype=pl.String)
-        columns[f"{dim_id}_label"] = pl.Series(
-            f"{dim_id}_label", [labels[c] for c in cell_codes], dtype=pl.String
-        )
+        columns[f"{dim_id}_label"] = pl.Series(f"{dim_id}_label", [labels[c] for c in cell_codes], dtype=pl.String)
 
     columns["value"] = pl.Series("value", values, dtype=pl.Float64)
     columns["status"] = pl.Series("status", statuses, dtype=pl.String)
@@ -443,10 +433,36 @@ def read_ssb_jsonstat(path: str | os.PathLike[str]) -> pl.DataFrame:
 # ---------------------------------------------------------------------------
 
 _KNOWN_DIMENSIONS = {
-    "region", "kommune", "kommunenr", "kommunenummer", "fylke", "bydel",
-    "år", "aar", "year", "tid", "time", "kvartal", "måned", "maaned", "skoleår", "skoleaar",
-    "alder", "age", "kjønn", "kjonn", "sex", "statistikkvariabel", "contents", "contentscode",
-    "statistikkmål", "enhet", "trinn", "klassetrinn", "tiltak", "grunnlag",
+    "region",
+    "kommune",
+    "kommunenr",
+    "kommunenummer",
+    "fylke",
+    "bydel",
+    "år",
+    "aar",
+    "year",
+    "tid",
+    "time",
+    "kvartal",
+    "måned",
+    "maaned",
+    "skoleår",
+    "skoleaar",
+    "alder",
+    "age",
+    "kjønn",
+    "kjonn",
+    "sex",
+    "statistikkvariabel",
+    "contents",
+    "contentscode",
+    "statistikkmål",
+    "enhet",
+    "trinn",
+    "klassetrinn",
+    "tiltak",
+    "grunnlag",
 }
 _CODE_LIKE_LEADING_ZERO = re.compile(r"0\d+")
 _HEADER_YEAR = re.compile(r"(?<!\d)(1[89]\d\d|2[01]\d\d)(?!\d)")
@@ -460,11 +476,7 @@ def _split_code_label(text: str | None) -> tuple[str | None, str | None]:
     parts = cleaned.split(None, 1)
     if len(parts) == 2:
         token = parts[0]
-        if (
-            any(ch.isdigit() for ch in token)
-            or re.match(r"^[KkFf]-", token)
-            or token.upper() == "EAK"
-        ):
+        if any(ch.isdigit() for ch in token) or re.match(r"^[KkFf]-", token) or token.upper() == "EAK":
             return token, parts[1].strip()
     return cleaned, cleaned
 
@@ -480,9 +492,7 @@ def _ssb_header_line(text: str) -> int:
         blank += 1
     if blank >= len(lines) or blank - first > 3:
         return first + 1
-    block_is_title = all(
-        len(next(csv.reader([line], delimiter=";"), [])) == 1 for line in lines[first:blank]
-    )
+    block_is_title = all(len(next(csv.reader([line], delimiter=";"), [])) == 1 for line in lines[first:blank])
     after = blank
     while after < len(lines) and not lines[after].strip():
         after += 1
@@ -554,7 +564,7 @@ def read_ssb_csv(path: str | os.PathLike[str]) -> pl.DataFrame:
         n_values += 1
     n_values = max(n_values, 1)
     dim_names = header[: len(header) - n_values]
-    value_names = header[len(header) - n_values:]
+    value_names = header[len(header) - n_values :]
 
     time_dim = next((d for d in dim_names if d.casefold() in _TIME_NAMES), None)
     geo_dim = next((d for d in dim_names if d.casefold() in _GEO_NAMES), None)
@@ -583,9 +593,7 @@ def read_ssb_csv(path: str | os.PathLike[str]) -> pl.DataFrame:
         row_year = None
         if time_dim is not None:
             row_year = _year_of(split[dim_names.index(time_dim)][0])
-        municipality = (
-            normalize_municipality(record[dim_names.index(geo_dim)], regions) if geo_dim else None
-        )
+        municipality = normalize_municipality(record[dim_names.index(geo_dim)], regions) if geo_dim else None
         for offset, variable in enumerate(value_names):
             cell = record[n_dims + offset]
             try:

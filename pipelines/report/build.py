@@ -71,7 +71,6 @@ PLAN_TEXT = "Plan for Bærum kommune 2015–2019, vedtatt 29. april 2015"
 MUNICIPALITY = "Bærum kommune"
 
 
-
 class ReportError(RuntimeError):
     """The report cannot be built (no snapshot, unknown year, chart export failed)."""
 
@@ -97,6 +96,7 @@ def report_path(reports_dir: Path, report_year: int) -> Path:
 
 # --------------------------------------------------------------------------- template helpers
 
+
 def _css_string(text: Any) -> Any:
     """A CSS string literal for the page margin boxes, safe inside <style> (no '<', quotes escaped)."""
     from markupsafe import Markup
@@ -106,6 +106,7 @@ def _css_string(text: Any) -> Any:
 
 
 # --------------------------------------------------------------------------- inputs
+
 
 def available_years(snapshot_path: Path) -> list[int]:
     """The report years the snapshot has a scorecard for (ascending)."""
@@ -140,8 +141,9 @@ def _read_snapshot(snapshot_path: Path, report_year: int | None) -> _Snapshot:
         raise ReportError("Det publiserte datasettet har ingen scorecard-rader.")
     year = years[-1] if report_year is None else int(report_year)
     if year not in years:
-        raise ReportError(f"Ingen scorecard for rapportåret {year}; tilgjengelige år: "
-                          f"{', '.join(str(y) for y in years)}.")
+        raise ReportError(
+            f"Ingen scorecard for rapportåret {year}; tilgjengelige år: {', '.join(str(y) for y in years)}."
+        )
     con = duckdb.connect(str(snapshot_path), read_only=True)
     try:
         info_rows = con.sql("SELECT * FROM snapshot").pl().to_dicts()  # older snapshots lack newer columns
@@ -152,10 +154,14 @@ def _read_snapshot(snapshot_path: Path, report_year: int | None) -> _Snapshot:
             latest_year=years[-1],
             catalogue=con.sql("SELECT * FROM metric_catalogue ORDER BY sort_order, metric_id").pl(),
             satsingsomrader=con.sql("SELECT * FROM satsingsomrader ORDER BY sort_order").pl(),
-            scorecard=con.sql("SELECT * FROM scorecard WHERE report_year = ? AND area_code = ?",
-                              params=[year, AREA]).pl(),
-            values=con.sql("SELECT * FROM metric_values WHERE area_code = ? AND year <= ? "
-                           "ORDER BY metric_id, school_level, gender, year", params=[AREA, year]).pl(),
+            scorecard=con.sql(
+                "SELECT * FROM scorecard WHERE report_year = ? AND area_code = ?", params=[year, AREA]
+            ).pl(),
+            values=con.sql(
+                "SELECT * FROM metric_values WHERE area_code = ? AND year <= ? "
+                "ORDER BY metric_id, school_level, gender, year",
+                params=[AREA, year],
+            ).pl(),
             file_loads=con.sql("SELECT * FROM file_loads ORDER BY source, file_name").pl(),
             provenance=con.sql("SELECT * FROM metric_provenance ORDER BY metric_id, file_name").pl(),
             target_history=con.sql("SELECT * FROM target_history ORDER BY metric_id, version").pl(),
@@ -167,6 +173,7 @@ def _read_snapshot(snapshot_path: Path, report_year: int | None) -> _Snapshot:
 
 
 # --------------------------------------------------------------------------- charts
+
 
 def _ensure_browser() -> None:
     """kaleido 1.x drives a local Chromium; the Debian package lives at /usr/bin/chromium."""
@@ -212,9 +219,14 @@ class ChartExport:
 
     def write_svgs(self, figures: list, directory: Path) -> list[Path]:
         paths = [Path(directory) / f"graf_{i:02d}.svg" for i in range(len(figures))]
-        specs = [{"fig": fig.to_plotly_json(), "path": path,
-                  "opts": {"format": "svg", "width": CHART_WIDTH, "height": CHART_HEIGHT, "scale": 1}}
-                 for fig, path in zip(figures, paths, strict=True)]
+        specs = [
+            {
+                "fig": fig.to_plotly_json(),
+                "path": path,
+                "opts": {"format": "svg", "width": CHART_WIDTH, "height": CHART_HEIGHT, "scale": 1},
+            }
+            for fig, path in zip(figures, paths, strict=True)
+        ]
         self._sent = True
         self._jobs.put(specs)
         self._thread.join(self._timeout + 60)
@@ -222,11 +234,14 @@ class ChartExport:
         if isinstance(outcome, BaseException):
             raise ReportError(
                 f"Grafene kunne ikke eksporteres med kaleido ({type(outcome).__name__}: {outcome}). Kaleido trenger "
-                f"Chromium: installer Debian-pakken 'chromium' eller sett BROWSER_PATH.") from outcome
+                f"Chromium: installer Debian-pakken 'chromium' eller sett BROWSER_PATH."
+            ) from outcome
         missing = [p.name for p in paths if not p.exists() or p.stat().st_size == 0]
         if outcome or missing:
-            raise ReportError(f"Kaleido laget ikke alle grafene ({', '.join(missing) or 'ukjent'}): "
-                              f"{'; '.join(str(e) for e in outcome)[:500]}")
+            raise ReportError(
+                f"Kaleido laget ikke alle grafene ({', '.join(missing) or 'ukjent'}): "
+                f"{'; '.join(str(e) for e in outcome)[:500]}"
+            )
         return paths
 
     def close(self) -> None:
@@ -244,6 +259,7 @@ class ChartExport:
 
 # --------------------------------------------------------------------------- view model
 # One function per section of the report; each returns plain strings (and figures) for the template.
+
 
 def _by_metric(frame: pl.DataFrame) -> dict[str, list[dict]]:
     out: dict[str, list[dict]] = {}
@@ -273,12 +289,17 @@ class _ViewInputs:
     def read(cls, snap: _Snapshot) -> _ViewInputs:
         rule = SuppressionRule(snap.info.get("min_count"), snap.info.get("min_respondents"))
         headline_sc = snap.scorecard.filter((pl.col("school_level") == "alle") & (pl.col("gender") == "alle"))
-        series = _headline_values(snap).select("metric_id", "year", "period", "value", "suppressed",
-                                               "suppression_reason")
+        series = _headline_values(snap).select(
+            "metric_id", "year", "period", "value", "suppressed", "suppression_reason"
+        )
         # The plan's table, worded exactly as on the dashboard's overview page.
-        table_rows = {row.metric_id: row for kind in ("target", "context")
-                      for row in scorecard.scorecard_table(snap.catalogue, headline_sc, series, area_level="kommune",
-                                                           suppression=rule, kind=kind).rows}
+        table_rows = {
+            row.metric_id: row
+            for kind in ("target", "context")
+            for row in scorecard.scorecard_table(
+                snap.catalogue, headline_sc, series, area_level="kommune", suppression=rule, kind=kind
+            ).rows
+        }
         return cls(
             snap=snap,
             area_name=snap.area_names.get(AREA, MUNICIPALITY),
@@ -287,8 +308,9 @@ class _ViewInputs:
             scorecard_rows=_by_metric(snap.scorecard),
             observations=_by_metric(snap.values),
             provenance=_by_metric(snap.provenance),
-            decided_by={(r["metric_id"], r["version"]): r["decided_by"]
-                        for r in snap.target_history.iter_rows(named=True)},
+            decided_by={
+                (r["metric_id"], r["version"]): r["decided_by"] for r in snap.target_history.iter_rows(named=True)
+            },
         )
 
 
@@ -302,6 +324,7 @@ def _group_label(level: str, gender: str) -> str:
 
 def _group_rows(metric: dict, sc_rows: list[dict], obs: list[dict], suppression: SuppressionRule) -> list[dict]:
     """Scorecard rows per school level and gender (survey metrics), in the plan's columns."""
+
     def order(r: dict) -> tuple[int, int]:
         return SCHOOL_LEVEL_ORDER.get(r["school_level"], 9), GENDER_ORDER.get(r["gender"], 9)
 
@@ -310,17 +333,20 @@ def _group_rows(metric: dict, sc_rows: list[dict], obs: list[dict], suppression:
         if _is_headline(s):
             continue
         mine = [o for o in obs if o["school_level"] == s["school_level"] and o["gender"] == s["gender"]]
-        cells = scorecard.scorecard_cells(s, mine, unit=metric["unit"], direction=metric["direction"],
-                                          suppression=suppression)
-        rows.append({
-            "group": _group_label(s["school_level"], s["gender"]),
-            "baseline": cells.baseline.text,
-            "target": cells.target.text,
-            "status": cells.status.text,
-            "improvement": cells.improvement.text,
-            "status_text": cells.status_text,
-            "status_css": _status_css(s["status_class"]),
-        })
+        cells = scorecard.scorecard_cells(
+            s, mine, unit=metric["unit"], direction=metric["direction"], suppression=suppression
+        )
+        rows.append(
+            {
+                "group": _group_label(s["school_level"], s["gender"]),
+                "baseline": cells.baseline.text,
+                "target": cells.target.text,
+                "status": cells.status.text,
+                "improvement": cells.improvement.text,
+                "status_text": cells.status_text,
+                "status_css": _status_css(s["status_class"]),
+            }
+        )
     return rows
 
 
@@ -332,8 +358,10 @@ def _chart_alt(label: str, obs: list[dict], unit: str) -> str:
     shown = [o for o in obs if not o["suppressed"] and o["value"] is not None]
     if len(shown) < 2:
         return f"Graf for {label}: for få år med tall til å vise en utvikling."
-    return (f"Graf for {label}: utvikling {shown[0]['period']}–{shown[-1]['period']}, fra "
-            f"{fmt.value_text(shown[0]['value'], unit)} til {fmt.value_text(shown[-1]['value'], unit)}.")
+    return (
+        f"Graf for {label}: utvikling {shown[0]['period']}–{shown[-1]['period']}, fra "
+        f"{fmt.value_text(shown[0]['value'], unit)} til {fmt.value_text(shown[-1]['value'], unit)}."
+    )
 
 
 def _source_text(m: dict, prov: list[dict]) -> str:
@@ -341,20 +369,23 @@ def _source_text(m: dict, prov: list[dict]) -> str:
     text = SOURCE_LABEL.get(m["source"], m["source"])
     if prov:
         loaded = [p["loaded_at"] for p in prov if p["loaded_at"] is not None]
-        text += (f" – {len(prov)} {'fil' if len(prov) == 1 else 'filer'}"
-                 + (f", sist lastet {fmt.format_datetime_nb(max(loaded))}" if loaded else ""))
+        text += f" – {len(prov)} {'fil' if len(prov) == 1 else 'filer'}" + (
+            f", sist lastet {fmt.format_datetime_nb(max(loaded))}" if loaded else ""
+        )
     return text
 
 
 def _target_note(head: dict | None, decided_by: str | None) -> str:
-    """"Mål versjon 2, vedtatt 01.03.2017 av Styringsgruppen (sak 12/17)" for a numeric or directional Mål."""
+    """ "Mål versjon 2, vedtatt 01.03.2017 av Styringsgruppen (sak 12/17)" for a numeric or directional Mål."""
     if not head or head.get("target_kind") not in ("numeric", "direction") or head.get("target_version") is None:
         return ""
     when = head.get("target_decided_at")
-    return (f"Mål versjon {head['target_version']}"
-            + (f", vedtatt {when:%d.%m.%Y}" if when else "")
-            + (f" av {decided_by}" if decided_by else "")
-            + (f" ({head['target_decision_ref']})" if head.get("target_decision_ref") else ""))
+    return (
+        f"Mål versjon {head['target_version']}"
+        + (f", vedtatt {when:%d.%m.%Y}" if when else "")
+        + (f" av {decided_by}" if decided_by else "")
+        + (f" ({head['target_decision_ref']})" if head.get("target_decision_ref") else "")
+    )
 
 
 def _metric_section(m: dict, inputs: _ViewInputs) -> tuple[dict, Any]:
@@ -367,9 +398,16 @@ def _metric_section(m: dict, inputs: _ViewInputs) -> tuple[dict, Any]:
     status_class = (head or {}).get("status_class") or NO_DATA
     groups = _group_rows(m, rows, obs, inputs.rule)
 
-    fig = trend_figure(_headline_values(snap).filter(pl.col("metric_id") == mid), label=m["label"],
-                       area_name=inputs.area_name, unit=unit, direction=m["direction"], suppression=inputs.rule,
-                       period_type=m["period_type"], scorecard_row=head)
+    fig = trend_figure(
+        _headline_values(snap).filter(pl.col("metric_id") == mid),
+        label=m["label"],
+        area_name=inputs.area_name,
+        unit=unit,
+        direction=m["direction"],
+        suppression=inputs.rule,
+        period_type=m["period_type"],
+        scorecard_row=head,
+    )
     fit_for_print(fig)
 
     notes = [row.note] if row is not None and row.note else []
@@ -403,8 +441,10 @@ def _metric_section(m: dict, inputs: _ViewInputs) -> tuple[dict, Any]:
         "target_note": _target_note(head, decided_by),
         "groups": groups,
         "chart_alt": _chart_alt(m["label"], [o for o in obs if _is_headline(o)], unit),
-        "chart_caption": (f"{inputs.area_name}{', alle trinn og begge kjønn' if groups else ''}, "
-                          f"{m['period_type']} til og med rapportåret {snap.year}"),
+        "chart_caption": (
+            f"{inputs.area_name}{', alle trinn og begge kjønn' if groups else ''}, "
+            f"{m['period_type']} til og med rapportåret {snap.year}"
+        ),
         "chart": "",  # filled in after the export
         "number": 0,
     }
@@ -422,18 +462,22 @@ def _metric_sections(inputs: _ViewInputs) -> tuple[list[dict], list]:
 
 
 def _area_block(area_id: str, label: str, mine: list[dict]) -> dict:
-    return {"id": area_id, "label": label,
-            "targets": [x for x in mine if x["kind"] == "target"],
-            "context": [x for x in mine if x["kind"] != "target"],
-            "metrics": sorted(mine, key=lambda x: x["kind"] != "target")}
+    return {
+        "id": area_id,
+        "label": label,
+        "targets": [x for x in mine if x["kind"] == "target"],
+        "context": [x for x in mine if x["kind"] != "target"],
+        "metrics": sorted(mine, key=lambda x: x["kind"] != "target"),
+    }
 
 
 def _area_sections(snap: _Snapshot, metrics: list[dict]) -> list[dict]:
     """Satsingsområder in the plan's order (the two without a metric stay visible); numbers the
     metrics (and so their figures) in the order they are printed."""
-    areas = [_area_block(a["satsingsomrade"], a["label"],
-                         [x for x in metrics if x["satsingsomrade"] == a["satsingsomrade"]])
-             for a in snap.satsingsomrader.iter_rows(named=True)]
+    areas = [
+        _area_block(a["satsingsomrade"], a["label"], [x for x in metrics if x["satsingsomrade"] == a["satsingsomrade"]])
+        for a in snap.satsingsomrader.iter_rows(named=True)
+    ]
     known = {a["id"] for a in areas}
     others = [x for x in metrics if x["satsingsomrade"] not in known]
     if others:  # never drop a metric because its satsingsområde is missing from the table
@@ -445,14 +489,24 @@ def _area_sections(snap: _Snapshot, metrics: list[dict]) -> list[dict]:
 
 def _summary(targets: list[dict]) -> list[dict]:
     """The cover's count of target metrics per status class (classes with none left out)."""
-    summary = [{"text": fmt.status_text(c), "css": _status_css(c), "help": STATUS_HELP.get(c, ""),
-                "count": sum(x["status_class"] == c for x in targets)} for c in STATUS_ORDER]
+    summary = [
+        {
+            "text": fmt.status_text(c),
+            "css": _status_css(c),
+            "help": STATUS_HELP.get(c, ""),
+            "count": sum(x["status_class"] == c for x in targets),
+        }
+        for c in STATUS_ORDER
+    ]
     return [s for s in summary if s["count"]]
 
 
 def _status_help() -> list[dict]:
-    return [{"text": fmt.status_text(c), "css": _status_css(c), "help": STATUS_HELP[c]}
-            for c in STATUS_ORDER if c in STATUS_HELP]
+    return [
+        {"text": fmt.status_text(c), "css": _status_css(c), "help": STATUS_HELP[c]}
+        for c in STATUS_ORDER
+        if c in STATUS_HELP
+    ]
 
 
 def _commentary_section(snap: _Snapshot, commentaries: list[dict]) -> list[dict]:
@@ -467,16 +521,18 @@ def _commentary_section(snap: _Snapshot, commentaries: list[dict]) -> list[dict]
     blocks = []
     for name in sorted(services, key=str.casefold):
         c = by_service.get(name)
-        blocks.append({
-            "service": name,
-            "title": SHARED_OWNER_TITLE if name == SHARED_OWNER else name,
-            "metrics": services[name],
-            "author": (c or {}).get("author") or "",
-            "when": commentary.format_when(c.get("saved_at")) if c else "",
-            "area": snap.area_names.get((c or {}).get("area_code") or AREA, (c or {}).get("area_code") or ""),
-            "paragraphs": [p.strip() for p in str((c or {}).get("text") or "").split("\n") if p.strip()],
-            "has_comment": c is not None,
-        })
+        blocks.append(
+            {
+                "service": name,
+                "title": SHARED_OWNER_TITLE if name == SHARED_OWNER else name,
+                "metrics": services[name],
+                "author": (c or {}).get("author") or "",
+                "when": commentary.format_when(c.get("saved_at")) if c else "",
+                "area": snap.area_names.get((c or {}).get("area_code") or AREA, (c or {}).get("area_code") or ""),
+                "paragraphs": [p.strip() for p in str((c or {}).get("text") or "").split("\n") if p.strip()],
+                "has_comment": c is not None,
+            }
+        )
     return blocks
 
 
@@ -487,22 +543,23 @@ def _sources_section(snap: _Snapshot) -> list[dict]:
         metrics_by_source.setdefault(m["source"], []).append(m["label"])
     loads = snap.file_loads
     sources = []
-    for source in sorted(set(loads["source"].to_list()) | set(metrics_by_source),
-                         key=lambda s: SOURCE_LABEL.get(s, s)):
+    for source in sorted(set(loads["source"].to_list()) | set(metrics_by_source), key=lambda s: SOURCE_LABEL.get(s, s)):
         part = loads.filter(pl.col("source") == source)
         ok = part.filter(pl.col("status") == "loaded")
         periods = sorted({str(p) for r in ok["slice"].to_list() for p in fmt.slice_periods(r) if p != "*"})
         loaded = [t for t in ok["processed_at"].to_list() if t is not None]
-        sources.append({
-            "label": SOURCE_LABEL.get(source, source),
-            "metrics": metrics_by_source.get(source, []),
-            "files": ok["file_name"].to_list(),
-            "periods": (periods[0] if len(periods) == 1 else f"{periods[0]}–{periods[-1]}") if periods else "",
-            "rows": fmt.format_number_nb(sum(r or 0 for r in ok["rows"].to_list()), 0),
-            "contracts": ", ".join(sorted({c for c in ok["contract_version"].to_list() if c})) or "–",
-            "last_loaded": fmt.format_datetime_nb(max(loaded)) if loaded else "–",
-            "rejected": part.height - ok.height,
-        })
+        sources.append(
+            {
+                "label": SOURCE_LABEL.get(source, source),
+                "metrics": metrics_by_source.get(source, []),
+                "files": ok["file_name"].to_list(),
+                "periods": (periods[0] if len(periods) == 1 else f"{periods[0]}–{periods[-1]}") if periods else "",
+                "rows": fmt.format_number_nb(sum(r or 0 for r in ok["rows"].to_list()), 0),
+                "contracts": ", ".join(sorted({c for c in ok["contract_version"].to_list() if c})) or "–",
+                "last_loaded": fmt.format_datetime_nb(max(loaded)) if loaded else "–",
+                "rejected": part.height - ok.height,
+            }
+        )
     return sources
 
 
@@ -560,13 +617,19 @@ def _build_view(snap: _Snapshot, commentaries: list[dict]) -> tuple[dict, list, 
 def render_html(view: dict) -> str:
     from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-    env = Environment(loader=FileSystemLoader(str(HERE)), autoescape=select_autoescape(["html"]),
-                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env = Environment(
+        loader=FileSystemLoader(str(HERE)),
+        autoescape=select_autoescape(["html"]),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
     env.filters["css_string"] = _css_string
     return env.get_template(TEMPLATE_NAME).render(r=view)
 
 
 # --------------------------------------------------------------------------- the build
+
 
 def build_report(
     snapshot_path: Path,
@@ -617,8 +680,7 @@ def build_report(
             page = render_html(view)
             if keep_html is not None:
                 Path(keep_html).write_text(page, encoding="utf-8")
-            document = HTML(string=page, base_url=str(tmpdir)).render(
-                stylesheets=[CSS(filename=str(STYLESHEET))])
+            document = HTML(string=page, base_url=str(tmpdir)).render(stylesheets=[CSS(filename=str(STYLESHEET))])
             pages = len(document.pages)
             tmp_pdf = out.with_name(f".{out.name}.{os.getpid()}.tmp")
             try:
@@ -629,6 +691,14 @@ def build_report(
             lap("pdf", t)
 
     return ReportResult(
-        path=out, report_year=snap.year, pages=pages, size_bytes=out.stat().st_size, metrics=len(metrics),
-        charts=len(paths), commentaries=len(commentaries), demo_data=view["demo"],
-        seconds=round(time.perf_counter() - started, 2), timings=timings)
+        path=out,
+        report_year=snap.year,
+        pages=pages,
+        size_bytes=out.stat().st_size,
+        metrics=len(metrics),
+        charts=len(paths),
+        commentaries=len(commentaries),
+        demo_data=view["demo"],
+        seconds=round(time.perf_counter() - started, 2),
+        timings=timings,
+    )

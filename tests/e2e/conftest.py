@@ -22,8 +22,14 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 APP = REPO / "dashboards" / "app.py"
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 SCREENSHOTS = REPO / "test-artifacts" / "screenshots"
 DOWNLOADS = REPO / "test-artifacts" / "downloads"
 
@@ -76,11 +82,27 @@ def dashboard_url(chromium: str, published_snapshot: Path, tmp_path_factory) -> 
     log = data_dir / "streamlit.log"
     port = _free_port()
     # Commentaries go to a private data folder; status reports are read where the pipeline wrote them.
-    env = {**os.environ, "SBU_PUBLISHED_PATH": str(published_snapshot), "SBU_DATA_DIR": str(data_dir),
-           "SBU_REPORTS_DIR": str(reports_dir(published_snapshot)), "PYTHONUNBUFFERED": "1"}
+    env = {
+        **os.environ,
+        "SBU_PUBLISHED_PATH": str(published_snapshot),
+        "SBU_DATA_DIR": str(data_dir),
+        "SBU_REPORTS_DIR": str(reports_dir(published_snapshot)),
+        "PYTHONUNBUFFERED": "1",
+    }
     # Everything else comes from the repository's .streamlit/config.toml, as for `make dashboard`.
-    cmd = [sys.executable, "-m", "streamlit", "run", str(APP), "--server.address", "127.0.0.1",
-           "--server.port", str(port), "--server.fileWatcherType", "none"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(APP),
+        "--server.address",
+        "127.0.0.1",
+        "--server.port",
+        str(port),
+        "--server.fileWatcherType",
+        "none",
+    ]
     with log.open("wb") as out:
         proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"

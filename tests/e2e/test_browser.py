@@ -35,7 +35,8 @@ def full_screenshot(page, path: Path) -> None:
     size = page.viewport_size
     height = page.evaluate(
         "() => Math.max(...['stMain', 'stAppViewContainer', 'stMainBlockContainer']"
-        ".map(id => document.querySelector(`[data-testid=${id}]`)).filter(Boolean).map(e => e.scrollHeight))")
+        ".map(id => document.querySelector(`[data-testid=${id}]`)).filter(Boolean).map(e => e.scrollHeight))"
+    )
     page.set_viewport_size({"width": size["width"], "height": min(int(height) + 80, 16000)})
     page.wait_for_timeout(800)  # let Plotly re-layout to the new size
     page.screenshot(path=str(path), full_page=True)
@@ -55,8 +56,10 @@ def test_overview_first_load(page, dashboard_url: str, published_snapshot: Path,
     wait_for_app(page, "table.sbu-sc")
     page.get_by_text("Individuell plan", exact=True).wait_for()
     warm_load = time.perf_counter() - started
-    message = (f"Overview page (Styringsgruppen – oversikt) in headless chromium: first load {first_load:.2f} s "
-               f"(cold server), reload {warm_load:.2f} s")
+    message = (
+        f"Overview page (Styringsgruppen – oversikt) in headless chromium: first load {first_load:.2f} s "
+        f"(cold server), reload {warm_load:.2f} s"
+    )
     print("\n" + message)
     (screenshots / "timings.txt").write_text(message + "\n", encoding="utf-8")
 
@@ -68,24 +71,31 @@ def test_overview_first_load(page, dashboard_url: str, published_snapshot: Path,
         assert page.locator("table.sbu-sc thead th", has_text=column).count() >= 1
     assert page.get_by_text("Ingen indikator ennå").count() == 2  # Overganger, Individuell plan
     year = sql(published_snapshot, "SELECT MAX(report_year) FROM scorecard")[0][0]
-    status, period = sql(published_snapshot, "SELECT status_value, status_period FROM scorecard WHERE metric_id = "
-                                             "'depressive_mood' AND area_code = 'baerum' AND report_year = ? AND "
-                                             "school_level = 'alle' AND gender = 'alle'", [year])[0]
+    status, period = sql(
+        published_snapshot,
+        "SELECT status_value, status_period FROM scorecard WHERE metric_id = "
+        "'depressive_mood' AND area_code = 'baerum' AND report_year = ? AND "
+        "school_level = 'alle' AND gender = 'alle'",
+        [year],
+    )[0]
     row = page.locator("table.sbu-sc tr", has_text="Andel med depressivt stemningsleie")
     assert f"{nb(status)}\u00a0% ({period})" in row.inner_text().replace(" (", " (")
     full_screenshot(page, screenshots / "01-styringsgruppen-oversikt.png")
 
 
-def test_overview_area_filter_and_tablet_width(page, dashboard_url: str, published_snapshot: Path,
-                                               screenshots: Path) -> None:
+def test_overview_area_filter_and_tablet_width(
+    page, dashboard_url: str, published_snapshot: Path, screenshots: Path
+) -> None:
     page.set_viewport_size({"width": 820, "height": 1180})  # tablet, portrait
     page.goto(dashboard_url + "/?omrade=ostre")
     wait_for_app(page, "table.sbu-sc")
     expect(page.get_by_text("Østre Bærum – rapportår")).to_be_visible()
     assert page.locator("table.sbu-sc td", has_text="ikke tilgjengelig for bydel").count() > 0
     # nothing wider than the screen except inside the tables' own scroll boxes
-    overflow = page.evaluate("() => document.querySelector('[data-testid=stMainBlockContainer]').scrollWidth "
-                             "- document.querySelector('[data-testid=stMainBlockContainer]').clientWidth")
+    overflow = page.evaluate(
+        "() => document.querySelector('[data-testid=stMainBlockContainer]').scrollWidth "
+        "- document.querySelector('[data-testid=stMainBlockContainer]').clientWidth"
+    )
     assert overflow <= 1
     full_screenshot(page, screenshots / "02-oversikt-ostre-nettbrett.png")
 
@@ -109,15 +119,19 @@ def test_deep_link_opens_the_same_view(page, dashboard_url: str, screenshots: Pa
     url = dashboard_url + "/indikator?indikator=depressive_mood&omrade=ostre&aar=2020&trinn=vgs&kjonn=jenter"
     page.goto(url)
     wait_for_app(page, ".js-plotly-plot")
-    selects = {name: page.get_by_role("combobox", name=name).input_value()
-               for name in ("Indikator", "Område", "Rapportår", "Trinn", "Kjønn")}
+    selects = {
+        name: page.get_by_role("combobox", name=name).input_value()
+        for name in ("Indikator", "Område", "Rapportår", "Trinn", "Kjønn")
+    }
     assert "Andel med depressivt stemningsleie" in selects["Indikator"]
     assert "Østre Bærum" in selects["Område"]
     assert "2020" in selects["Rapportår"]
     assert "Videregående" in selects["Trinn"]
     assert "Jenter" in selects["Kjønn"]
-    assert "Andel med depressivt stemningsleie – Østre Bærum (Videregående (1.–3.), jenter)" in \
-        page.locator(".js-plotly-plot").first.inner_text()
+    assert (
+        "Andel med depressivt stemningsleie – Østre Bærum (Videregående (1.–3.), jenter)"
+        in page.locator(".js-plotly-plot").first.inner_text()
+    )
     expect(page.get_by_text(DEMO_BANNER)).to_be_visible()
     full_screenshot(page, screenshots / "04-indikator-dyplenke.png")
 
@@ -133,13 +147,25 @@ def test_excel_download_of_the_overview(page, dashboard_url: str, published_snap
     wb = openpyxl.load_workbook(target, read_only=True)
     sheet = wb.worksheets[0]
     rows = list(sheet.iter_rows(values_only=True))
-    assert list(rows[0]) == ["Satsingsområde", "Hva", "0-punkt", "Mål", "Status", "Forbedring", "Vurdering", "Merknad",
-                             "Forklaring"]
+    assert list(rows[0]) == [
+        "Satsingsområde",
+        "Hva",
+        "0-punkt",
+        "Mål",
+        "Status",
+        "Forbedring",
+        "Vurdering",
+        "Merknad",
+        "Forklaring",
+    ]
     targets = sql(published_snapshot, "SELECT label FROM metric_catalogue WHERE kind = 'target' ORDER BY sort_order")
     assert [r[1] for r in rows[1:]] == [label for (label,) in targets]
-    value, period = sql(published_snapshot, "SELECT status_value, status_period FROM scorecard WHERE metric_id = "
-                                            "'vgs_completion' AND area_code = 'baerum' AND report_year = 2019 AND "
-                                            "school_level = 'alle' AND gender = 'alle'")[0]
+    value, period = sql(
+        published_snapshot,
+        "SELECT status_value, status_period FROM scorecard WHERE metric_id = "
+        "'vgs_completion' AND area_code = 'baerum' AND report_year = 2019 AND "
+        "school_level = 'alle' AND gender = 'alle'",
+    )[0]
     row = next(r for r in rows if r[1] == "Andel som gjennomfører videregående opplæring")
     assert row[4] == f"{nb(value)} % ({period})"
     about = [r[0] for r in wb["Om uttrekket"].iter_rows(values_only=True)]
@@ -152,10 +178,14 @@ def test_excel_download_of_the_overview(page, dashboard_url: str, published_snap
     assert header[:6] == ["Satsingsområde", "Hva", "0-punkt", "Mål", "Status", "Forbedring"]
 
 
-def test_areas_page_and_suppressed_cells_in_the_download(page, dashboard_url: str, published_snapshot: Path,
-                                                         screenshots: Path, downloads: Path) -> None:
-    year, gender = sql(published_snapshot, "SELECT year, gender FROM metric_values WHERE metric_id = 'depressive_mood' "
-                                           "AND suppressed AND area_level = 'skole' AND school_level = 'alle' LIMIT 1")[0]
+def test_areas_page_and_suppressed_cells_in_the_download(
+    page, dashboard_url: str, published_snapshot: Path, screenshots: Path, downloads: Path
+) -> None:
+    year, gender = sql(
+        published_snapshot,
+        "SELECT year, gender FROM metric_values WHERE metric_id = 'depressive_mood' "
+        "AND suppressed AND area_level = 'skole' AND school_level = 'alle' LIMIT 1",
+    )[0]
     page.goto(dashboard_url + f"/omrader?indikator=depressive_mood&aar={year}&kjonn={gender}")
     wait_for_app(page, ".js-plotly-plot")
     expect(page.get_by_role("heading", name="Områder", exact=True)).to_be_visible()
@@ -169,9 +199,12 @@ def test_areas_page_and_suppressed_cells_in_the_download(page, dashboard_url: st
     rows = list(openpyxl.load_workbook(target, read_only=True).worksheets[0].iter_rows(values_only=True))
     header = list(rows[0])
     by_area = {r[header.index("Område")]: r[header.index("Verdi")] for r in rows[1:]}
-    for name, in sql(published_snapshot, "SELECT area_name FROM metric_values WHERE metric_id = 'depressive_mood' "
-                                         "AND year = ? AND school_level = 'alle' AND gender = ? AND suppressed",
-                     [year, gender]):
+    for (name,) in sql(
+        published_snapshot,
+        "SELECT area_name FROM metric_values WHERE metric_id = 'depressive_mood' "
+        "AND year = ? AND school_level = 'alle' AND gender = ? AND suppressed",
+        [year, gender],
+    ):
         assert by_area[name].startswith("skjermet ("), (name, by_area[name])
     full_screenshot(page, screenshots / "05-omrader.png")
 

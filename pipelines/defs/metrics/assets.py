@@ -1,6 +1,5 @@
 """The plan's metrics per area and period, and the scorecard (0-punkt, Mål, Status, Forbedring)."""
 
-
 import dagster as dg
 import polars as pl
 from dagster_duckdb import DuckDBResource
@@ -16,8 +15,12 @@ METRICS_GROUP = "metrics"
 SUPPRESSION_THRESHOLDS = "marts.suppression_thresholds"
 
 
-@dg.asset(pool=WAREHOUSE_POOL, group_name=METRICS_GROUP, kinds={"duckdb", "polars"},
-          deps=[*contract_sources(), "plan", "areas", "metric_catalogue"])
+@dg.asset(
+    pool=WAREHOUSE_POOL,
+    group_name=METRICS_GROUP,
+    kinds={"duckdb", "polars"},
+    deps=[*contract_sources(), "plan", "areas", "metric_catalogue"],
+)
 def metric_values(warehouse: DuckDBResource) -> dg.MaterializeResult:
     """Every catalogue metric per area (the municipality, its parts, schools, teams), survey group and period,
     with primary and complementary suppression applied in the data (sql/metrics/<id>.sql)."""
@@ -25,25 +28,39 @@ def metric_values(warehouse: DuckDBResource) -> dg.MaterializeResult:
     catalogue = load_catalogue()
     with warehouse.get_connection() as con:
         engine.build_metric_base(con, catalogue)
-        values = engine.metric_values(con, catalogue, min_count=settings.min_count,
-                                      min_n=settings.min_respondents,
-                                      protection_width=settings.protection_width)
+        values = engine.metric_values(
+            con,
+            catalogue,
+            min_count=settings.min_count,
+            min_n=settings.min_respondents,
+            protection_width=settings.protection_width,
+        )
         # The thresholds these values were suppressed with: the snapshot publishes them beside the
         # values, and every text that explains "skjermet" reads them from there.
-        replace_table(con, SUPPRESSION_THRESHOLDS, pl.DataFrame(
-            {"min_count": [settings.min_count], "min_respondents": [settings.min_respondents],
-             "protection_width": [settings.protection_width]}))
+        replace_table(
+            con,
+            SUPPRESSION_THRESHOLDS,
+            pl.DataFrame(
+                {
+                    "min_count": [settings.min_count],
+                    "min_respondents": [settings.min_respondents],
+                    "protection_width": [settings.protection_width],
+                }
+            ),
+        )
     reasons = values.group_by("suppression_reason").len().drop_nulls()
-    return dg.MaterializeResult(metadata={
-        "rows": values.height,
-        "metrics": values["metric_id"].n_unique(),
-        "min_count": settings.min_count,
-        "min_respondents": settings.min_respondents,
-        "areas": values["area_code"].n_unique(),
-        "years": values["year"].n_unique(),
-        "suppressed_cells": int(values["suppressed"].sum()),
-        **{f"suppressed_{r}": n for r, n in reasons.iter_rows()},
-    })
+    return dg.MaterializeResult(
+        metadata={
+            "rows": values.height,
+            "metrics": values["metric_id"].n_unique(),
+            "min_count": settings.min_count,
+            "min_respondents": settings.min_respondents,
+            "areas": values["area_code"].n_unique(),
+            "years": values["year"].n_unique(),
+            "suppressed_cells": int(values["suppressed"].sum()),
+            **{f"suppressed_{r}": n for r, n in reasons.iter_rows()},
+        }
+    )
 
 
 @dg.asset(pool=WAREHOUSE_POOL, group_name=METRICS_GROUP, kinds={"duckdb", "polars"}, deps=["child_welfare", "plan"])
@@ -52,8 +69,9 @@ def cw_reports_by_reporter(warehouse: DuckDBResource) -> dg.MaterializeResult:
     cw_reports_early_share), with small categories and their complements suppressed."""
     with warehouse.get_connection() as con:
         settings = get_settings()
-        table = engine.reports_by_reporter(con, min_count=settings.min_count,
-                                           protection_width=settings.protection_width)
+        table = engine.reports_by_reporter(
+            con, min_count=settings.min_count, protection_width=settings.protection_width
+        )
     return dg.MaterializeResult(metadata={"rows": table.height, "suppressed_cells": int(table["suppressed"].sum())})
 
 
@@ -61,8 +79,7 @@ def _interval_check(intervals: pl.DataFrame, key_cols: list[str]) -> dg.AssetChe
     """Pass when every suppressed cell keeps its protection interval; say which is narrowest."""
     too_narrow = intervals.filter(~pl.col("protected"))
     metadata: dict[str, object] = {
-        "method": "attacker's linear program per suppressed cell (scipy HiGHS), as sdcTable attack() / "
-                  "tau-ARGUS audit",
+        "method": "attacker's linear program per suppressed cell (scipy HiGHS), as sdcTable attack() / tau-ARGUS audit",
         "cells_audited": intervals.height,
         "too_narrow": too_narrow.height,
         "protection_width": get_settings().protection_width,
@@ -72,12 +89,15 @@ def _interval_check(intervals: pl.DataFrame, key_cols: list[str]) -> dg.AssetChe
         narrowest = slack.row(0, named=True)
         metadata["narrowest_interval"] = float(intervals["width"].min())
         metadata["tightest_cell"] = dg.MetadataValue.json(
-            {**{k: narrowest[k] for k in key_cols}, "interval": [narrowest["lower"], narrowest["upper"]],
-             "required": narrowest["required"]})
+            {
+                **{k: narrowest[k] for k in key_cols},
+                "interval": [narrowest["lower"], narrowest["upper"]],
+                "required": narrowest["required"],
+            }
+        )
     if too_narrow.height:
         metadata["examples"] = dg.MetadataValue.json(too_narrow.head(10).to_dicts())
-    return dg.AssetCheckResult(passed=too_narrow.is_empty(), severity=dg.AssetCheckSeverity.ERROR,
-                               metadata=metadata)
+    return dg.AssetCheckResult(passed=too_narrow.is_empty(), severity=dg.AssetCheckSeverity.ERROR, metadata=metadata)
 
 
 @dg.asset_check(asset=metric_values, blocking=True, name="protection_intervals")
@@ -88,9 +108,13 @@ def metric_values_protection_intervals(warehouse: DuckDBResource) -> dg.AssetChe
     catalogue = load_catalogue()
     with warehouse.get_connection() as con:
         published = query(con, "SELECT * FROM marts.metric_values")
-        intervals = engine.audit_metric_values(published, engine.unsuppressed_cells(con, catalogue), catalogue,
-                                               engine.area_parents(con),
-                                               protection_width=get_settings().protection_width)
+        intervals = engine.audit_metric_values(
+            published,
+            engine.unsuppressed_cells(con, catalogue),
+            catalogue,
+            engine.area_parents(con),
+            protection_width=get_settings().protection_width,
+        )
     return _interval_check(intervals, ["metric_id", "year", *engine.CELL_KEY])
 
 
@@ -101,8 +125,9 @@ def reporter_protection_intervals(warehouse: DuckDBResource) -> dg.AssetCheckRes
     with warehouse.get_connection() as con:
         published = query(con, "SELECT * FROM marts.cw_reports_by_reporter")
         early_sums = engine.early_report_sums(con)
-    intervals = engine.audit_reports_by_reporter(published, early_sums,
-                                                 protection_width=get_settings().protection_width)
+    intervals = engine.audit_reports_by_reporter(
+        published, early_sums, protection_width=get_settings().protection_width
+    )
     return _interval_check(intervals, engine.REPORTER_KEY)
 
 
@@ -120,15 +145,19 @@ def scorecard(context: dg.AssetExecutionContext, warehouse: DuckDBResource) -> d
     headline = card.filter((pl.col("school_level") == "alle") & (pl.col("gender") == "alle"))
     municipality = headline.filter(pl.col("area_level") == "kommune")
     classes = municipality.filter(pl.col("report_year") == pl.col("report_year").max()).group_by("status_class").len()
-    return dg.MaterializeResult(metadata={
-        "as_of": as_of.isoformat(),
-        "rows": card.height,
-        "metrics": card["metric_id"].n_unique(),
-        **{f"municipality_latest_{c}": n for c, n in classes.iter_rows()},
-    })
+    return dg.MaterializeResult(
+        metadata={
+            "as_of": as_of.isoformat(),
+            "rows": card.height,
+            "metrics": card["metric_id"].n_unique(),
+            **{f"municipality_latest_{c}": n for c, n in classes.iter_rows()},
+        }
+    )
 
 
 @dg.definitions
 def defs() -> dg.Definitions:
-    return dg.Definitions(assets=[metric_values, cw_reports_by_reporter, scorecard],
-                          asset_checks=[metric_values_protection_intervals, reporter_protection_intervals])
+    return dg.Definitions(
+        assets=[metric_values, cw_reports_by_reporter, scorecard],
+        asset_checks=[metric_values_protection_intervals, reporter_protection_intervals],
+    )

@@ -1,6 +1,5 @@
 """Reference data: the plan, its area hierarchy, the metric catalogue and the steering group's targets."""
 
-
 import re
 
 import dagster as dg
@@ -23,16 +22,27 @@ def plan(warehouse: DuckDBResource) -> dg.MaterializeResult:
     SQL reads the municipality from here (``marts.plan``) instead of naming it."""
     selected = load_plan()
     row = {
-        "plan_id": selected.id, "plan_name": selected.plan.name,
-        "period_start": selected.plan.period.start, "period_end": selected.plan.period.end,
-        "adopted": selected.plan.adopted, "decided_by": selected.plan.decided_by, "case_ref": selected.plan.case_ref,
-        "municipality_name": selected.municipality.name, "municipality_region_code": selected.municipality.region_code,
-        "municipality_series": selected.municipality_series, "root_area_code": selected.root_area.code,
+        "plan_id": selected.id,
+        "plan_name": selected.plan.name,
+        "period_start": selected.plan.period.start,
+        "period_end": selected.plan.period.end,
+        "adopted": selected.plan.adopted,
+        "decided_by": selected.plan.decided_by,
+        "case_ref": selected.plan.case_ref,
+        "municipality_name": selected.municipality.name,
+        "municipality_region_code": selected.municipality.region_code,
+        "municipality_series": selected.municipality_series,
+        "root_area_code": selected.root_area.code,
     }
     with warehouse.get_connection() as con:
         replace_table(con, "marts.plan", pl.DataFrame([row], infer_schema_length=None))
-    return dg.MaterializeResult(metadata={"plan": selected.id, "municipality": selected.municipality.name,
-                                          "series": selected.municipality_series})
+    return dg.MaterializeResult(
+        metadata={
+            "plan": selected.id,
+            "municipality": selected.municipality.name,
+            "series": selected.municipality_series,
+        }
+    )
 
 
 @dg.asset(pool=WAREHOUSE_POOL, group_name=REFERENCE_GROUP, kinds={"duckdb"}, deps=["school_register", plan])
@@ -41,14 +51,20 @@ def areas(warehouse: DuckDBResource) -> dg.MaterializeResult:
     municipality, its parts, teams) and the schools of the school register below the part they name;
     and every area's ancestors for rolling metrics up."""
     fixed = pl.DataFrame([a.model_dump() for a in load_plan().areas]).rename(
-        {"code": "area_code", "name": "area_name", "level": "area_level", "parent": "parent_code"})
+        {"code": "area_code", "name": "area_name", "level": "area_level", "parent": "parent_code"}
+    )
     with warehouse.get_connection() as con:
-        schools = query(con, "SELECT area_code, area_name, 'skole' AS area_level, district "
-                             "FROM staging.stg_school_register ORDER BY area_code")
+        schools = query(
+            con,
+            "SELECT area_code, area_name, 'skole' AS area_level, district "
+            "FROM staging.stg_school_register ORDER BY area_code",
+        )
         parent_by_name = dict(fixed.select("area_name", "area_code").iter_rows())
         if unknown := sorted(set(schools["district"].drop_nulls()) - set(parent_by_name)):
-            raise dg.Failure(description=f"The school register names parts that are no area of the plan: "
-                                         f"{', '.join(unknown)} (areas.yaml of plan {load_plan().id!r})")
+            raise dg.Failure(
+                description=f"The school register names parts that are no area of the plan: "
+                f"{', '.join(unknown)} (areas.yaml of plan {load_plan().id!r})"
+            )
         schools = schools.with_columns(
             pl.col("district").replace_strict(parent_by_name, default=None, return_dtype=pl.Utf8).alias("parent_code")
         ).drop("district")
@@ -56,8 +72,9 @@ def areas(warehouse: DuckDBResource) -> dg.MaterializeResult:
         replace_table(con, "marts.areas", table)
         links = build_table(con, "marts", "area_ancestors")
     counts = table.group_by("area_level").len().sort("area_level")
-    return dg.MaterializeResult(metadata={"rows": table.height, "ancestor_links": links,
-                                          **{f"areas_{lvl}": n for lvl, n in counts.iter_rows()}})
+    return dg.MaterializeResult(
+        metadata={"rows": table.height, "ancestor_links": links, **{f"areas_{lvl}": n for lvl, n in counts.iter_rows()}}
+    )
 
 
 @dg.asset(pool=WAREHOUSE_POOL, group_name=REFERENCE_GROUP, kinds={"duckdb"})
@@ -65,24 +82,40 @@ def metric_catalogue(warehouse: DuckDBResource) -> dg.MaterializeResult:
     """The plan's metrics from catalogue/metrics.yaml, one row per metric."""
     cat = load_catalogue()
     area_label = {s.id: s.label for s in cat.satsingsomrader}
-    rows = [{
-        "metric_id": m.id, "label": m.label, "definition": m.definition,
-        "numerator_text": m.numerator, "denominator_text": m.denominator, "unit": m.unit,
-        "direction": m.direction, "owners": "; ".join(m.owners), "source": m.source,
-        "period_type": m.period_type, "cadence_years": m.cadence_years,
-        "publication_lag_months": m.publication_lag_months, "final_lag_months": m.final_lag_months,
-        "lowest_level": m.lowest_level,
-        "satsingsomrade": m.satsingsomrade, "satsingsomrade_label": area_label[m.satsingsomrade],
-        "baseline_year": m.baseline_year, "baseline_note": m.baseline_note, "plan_baseline": m.plan_baseline,
-        "kind": m.kind, "sort_order": i,
-    } for i, m in enumerate(cat.metrics)]
+    rows = [
+        {
+            "metric_id": m.id,
+            "label": m.label,
+            "definition": m.definition,
+            "numerator_text": m.numerator,
+            "denominator_text": m.denominator,
+            "unit": m.unit,
+            "direction": m.direction,
+            "owners": "; ".join(m.owners),
+            "source": m.source,
+            "period_type": m.period_type,
+            "cadence_years": m.cadence_years,
+            "publication_lag_months": m.publication_lag_months,
+            "final_lag_months": m.final_lag_months,
+            "lowest_level": m.lowest_level,
+            "satsingsomrade": m.satsingsomrade,
+            "satsingsomrade_label": area_label[m.satsingsomrade],
+            "baseline_year": m.baseline_year,
+            "baseline_note": m.baseline_note,
+            "plan_baseline": m.plan_baseline,
+            "kind": m.kind,
+            "sort_order": i,
+        }
+        for i, m in enumerate(cat.metrics)
+    ]
     order = [{"satsingsomrade": s.id, "label": s.label, "sort_order": i} for i, s in enumerate(cat.satsingsomrader)]
     with warehouse.get_connection() as con:
         replace_table(con, "marts.metric_catalogue", pl.DataFrame(rows, infer_schema_length=None))
         replace_table(con, "marts.satsingsomrader", pl.DataFrame(order))
         replace_table(con, "marts.metric_sources", metric_sources(cat))
-    return dg.MaterializeResult(metadata={"metrics": len(rows),
-                                          "target_metrics": sum(r["kind"] == "target" for r in rows)})
+    return dg.MaterializeResult(
+        metadata={"metrics": len(rows), "target_metrics": sum(r["kind"] == "target" for r in rows)}
+    )
 
 
 def metric_sources(cat) -> pl.DataFrame:
@@ -104,14 +137,25 @@ def targets(warehouse: DuckDBResource) -> dg.MaterializeResult:
     rows = []
     for metric_id, t in history.items():
         for v in t.versions:
-            rows.append({"metric_id": metric_id, "version": v.version, "kind": v.kind, "value": v.value,
-                         "target_year": v.target_year, "decided_by": v.decided_by, "decided_at": v.decided_at,
-                         "decision_ref": v.decision_ref, "note": v.note,
-                         "is_current": v.version == t.current.version})
+            rows.append(
+                {
+                    "metric_id": metric_id,
+                    "version": v.version,
+                    "kind": v.kind,
+                    "value": v.value,
+                    "target_year": v.target_year,
+                    "decided_by": v.decided_by,
+                    "decided_at": v.decided_at,
+                    "decision_ref": v.decision_ref,
+                    "note": v.note,
+                    "is_current": v.version == t.current.version,
+                }
+            )
     with warehouse.get_connection() as con:
         replace_table(con, "marts.target_history", pl.DataFrame(rows, infer_schema_length=None))
-    return dg.MaterializeResult(metadata={"versions": len(rows),
-                                          "changed_metrics": sum(len(t.versions) > 1 for t in history.values())})
+    return dg.MaterializeResult(
+        metadata={"versions": len(rows), "changed_metrics": sum(len(t.versions) > 1 for t in history.values())}
+    )
 
 
 @dg.definitions

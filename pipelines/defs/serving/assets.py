@@ -6,16 +6,15 @@ reading keeps its open file; a failed run never reaches this asset, so the last 
 stays served. Only suppressed, aggregated tables are published: no raw or staging data.
 """
 
-
 import datetime as dt
 import os
 
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
+from pipelines.defs.metrics.assets import SUPPRESSION_THRESHOLDS
 from pipelines.instance import WAREHOUSE_POOL
 from pipelines.report import available_years
-from pipelines.defs.metrics.assets import SUPPRESSION_THRESHOLDS
 from pipelines.settings import AS_OF_TAG, get_settings, resolve_as_of
 
 SERVING_GROUP = "serving"
@@ -56,13 +55,19 @@ def _scorecard_as_of(con, run_tag: str | None) -> dt.date:
     if len(days) != 1:
         raise dg.Failure(description=f"The scorecard should be judged on one day, found {days}.")
     if run_tag and resolve_as_of(run_tag) != days[0]:
-        raise dg.Failure(description=f"This run asks for {AS_OF_TAG}={run_tag}, but the scorecard was judged on "
-                                     f"{days[0]:%Y-%m-%d}: materialize the scorecard in the same run.")
+        raise dg.Failure(
+            description=f"This run asks for {AS_OF_TAG}={run_tag}, but the scorecard was judged on "
+            f"{days[0]:%Y-%m-%d}: materialize the scorecard in the same run."
+        )
     return days[0]
 
 
-@dg.asset(pool=WAREHOUSE_POOL, group_name=SERVING_GROUP, kinds={"duckdb"},
-          deps=["scorecard", "metric_values", "targets", "metric_catalogue", "areas", "cw_reports_by_reporter"])
+@dg.asset(
+    pool=WAREHOUSE_POOL,
+    group_name=SERVING_GROUP,
+    kinds={"duckdb"},
+    deps=["scorecard", "metric_values", "targets", "metric_catalogue", "areas", "cw_reports_by_reporter"],
+)
 def published_snapshot(context: dg.AssetExecutionContext, warehouse: DuckDBResource) -> dg.MaterializeResult:
     """A read-only copy of the suppressed marts for the dashboard, swapped in atomically, with
     what the run decided: the day the status was judged on and the small-number thresholds."""
@@ -76,7 +81,8 @@ def published_snapshot(context: dg.AssetExecutionContext, warehouse: DuckDBResou
     with warehouse.get_connection() as con:
         as_of = _scorecard_as_of(con, context.run.tags.get(AS_OF_TAG))
         min_count, min_respondents, protection_width = con.execute(
-            f"SELECT min_count, min_respondents, protection_width FROM {SUPPRESSION_THRESHOLDS}").fetchall()[0]
+            f"SELECT min_count, min_respondents, protection_width FROM {SUPPRESSION_THRESHOLDS}"
+        ).fetchall()[0]
         con.execute(f"ATTACH '{tmp}' AS pub")
         try:
             for name, select in PUBLISHED_TABLES.items():
@@ -86,8 +92,16 @@ def published_snapshot(context: dg.AssetExecutionContext, warehouse: DuckDBResou
                 "CREATE TABLE pub.main.snapshot AS SELECT ?::TIMESTAMP AS published_at, ?::DATE AS as_of, "
                 "?::BOOLEAN AS demo_data, ? AS run_id, ?::INTEGER AS min_count, ?::INTEGER AS min_respondents, "
                 "?::INTEGER AS protection_width",
-                [published_at, as_of, settings.demo_data, context.run.run_id, min_count, min_respondents,
-                 protection_width])
+                [
+                    published_at,
+                    as_of,
+                    settings.demo_data,
+                    context.run.run_id,
+                    min_count,
+                    min_respondents,
+                    protection_width,
+                ],
+            )
         finally:
             con.execute("DETACH pub")
     os.replace(tmp, target)
@@ -95,11 +109,19 @@ def published_snapshot(context: dg.AssetExecutionContext, warehouse: DuckDBResou
     known = set(context.instance.get_dynamic_partitions(REPORT_YEARS.name))
     if new_years := [y for y in years if y not in known]:
         context.instance.add_dynamic_partitions(REPORT_YEARS.name, new_years)
-    return dg.MaterializeResult(metadata={"path": str(target), "published_at": published_at.isoformat(),
-                                          "as_of": as_of.isoformat(), "min_count": min_count,
-                                          "min_respondents": min_respondents, "protection_width": protection_width,
-                                          "report_years": ", ".join(years), LATEST_REPORT_YEAR: years[-1],
-                                          **{f"rows_{k}": v for k, v in counts.items()}})
+    return dg.MaterializeResult(
+        metadata={
+            "path": str(target),
+            "published_at": published_at.isoformat(),
+            "as_of": as_of.isoformat(),
+            "min_count": min_count,
+            "min_respondents": min_respondents,
+            "protection_width": protection_width,
+            "report_years": ", ".join(years),
+            LATEST_REPORT_YEAR: years[-1],
+            **{f"rows_{k}": v for k, v in counts.items()},
+        }
+    )
 
 
 @dg.definitions

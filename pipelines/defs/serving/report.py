@@ -24,30 +24,43 @@ from pipelines.report.build import ReportError, build_report
 from pipelines.settings import get_settings
 
 
-@dg.asset(group_name=SERVING_GROUP, kinds={"pdf"}, deps=[published_snapshot], partitions_def=REPORT_YEARS,
-          description="Årlig statusrapport (PDF) for ett rapportår: scorecard per satsingsområde, én graf per "
-                      "indikator, ledernes kommentarer, datadato og kilder. Leser bare det publiserte datasettet.")
+@dg.asset(
+    group_name=SERVING_GROUP,
+    kinds={"pdf"},
+    deps=[published_snapshot],
+    partitions_def=REPORT_YEARS,
+    description="Årlig statusrapport (PDF) for ett rapportår: scorecard per satsingsområde, én graf per "
+    "indikator, ledernes kommentarer, datadato og kilder. Leser bare det publiserte datasettet.",
+)
 def status_report(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     settings = get_settings()
     try:
-        result = build_report(settings.published_path, report_year=int(context.partition_key),
-                              data_dir=settings.data_dir, reports_dir=settings.reports_dir)
+        result = build_report(
+            settings.published_path,
+            report_year=int(context.partition_key),
+            data_dir=settings.data_dir,
+            reports_dir=settings.reports_dir,
+        )
     except ReportError as exc:
         raise dg.Failure(description=str(exc)) from exc
-    context.log.info(f"Statusrapport {result.report_year}: {result.path} ({result.pages} sider) "
-                     f"på {result.seconds:.1f} s {result.timings}")
-    return dg.MaterializeResult(metadata={
-        "path": dg.MetadataValue.path(str(result.path)),
-        "report_year": result.report_year,
-        "pages": result.pages,
-        "size_bytes": result.size_bytes,
-        "metrics": result.metrics,
-        "charts": result.charts,
-        "commentaries": result.commentaries,
-        "demo_data": result.demo_data,
-        "seconds": result.seconds,
-        **{f"seconds_{k}": v for k, v in result.timings.items()},
-    })
+    context.log.info(
+        f"Statusrapport {result.report_year}: {result.path} ({result.pages} sider) "
+        f"på {result.seconds:.1f} s {result.timings}"
+    )
+    return dg.MaterializeResult(
+        metadata={
+            "path": dg.MetadataValue.path(str(result.path)),
+            "report_year": result.report_year,
+            "pages": result.pages,
+            "size_bytes": result.size_bytes,
+            "metrics": result.metrics,
+            "charts": result.charts,
+            "commentaries": result.commentaries,
+            "demo_data": result.demo_data,
+            "seconds": result.seconds,
+            **{f"seconds_{k}": v for k, v in result.timings.items()},
+        }
+    )
 
 
 status_reports = dg.define_asset_job(
@@ -66,15 +79,20 @@ def latest_report_year(snapshot: dg.AssetMaterialization) -> str | None:
     return None if entry is None else str(entry.value)
 
 
-@dg.asset_sensor(asset_key=published_snapshot.key, job=status_reports, minimum_interval_seconds=30,
-                 default_status=dg.DefaultSensorStatus.RUNNING,
-                 description="Lager statusrapporten for siste rapportår hver gang et nytt datasett er publisert.")
+@dg.asset_sensor(
+    asset_key=published_snapshot.key,
+    job=status_reports,
+    minimum_interval_seconds=30,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Lager statusrapporten for siste rapportår hver gang et nytt datasett er publisert.",
+)
 def report_after_publish(context: dg.SensorEvaluationContext, asset_event: dg.EventLogEntry):
     year = latest_report_year(asset_event.asset_materialization)
     if year is None:
         return dg.SkipReason("Det siste publiserte datasettet har ingen rapportår; neste publisering lager rapporten.")
-    return dg.RunRequest(run_key=f"{asset_event.run_id}:{year}", partition_key=year,
-                         tags={"sbu/snapshot_run": asset_event.run_id})
+    return dg.RunRequest(
+        run_key=f"{asset_event.run_id}:{year}", partition_key=year, tags={"sbu/snapshot_run": asset_event.run_id}
+    )
 
 
 @dg.definitions

@@ -21,9 +21,11 @@ from pipelines.settings import get_settings
 
 def folder_fingerprint(source: str) -> str:
     folder = get_settings().landing_dir / source
-    entries = sorted(
-        (p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in folder.glob("*") if p.is_file()
-    ) if folder.exists() else []
+    entries = (
+        sorted((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in folder.glob("*") if p.is_file())
+        if folder.exists()
+        else []
+    )
     return hashlib.sha256(json.dumps(entries).encode()).hexdigest()
 
 
@@ -34,8 +36,12 @@ def file_fingerprint(path) -> str:
 TARGETS_KEY = "catalogue/targets.yaml"  # the cursor entry of the plan's targets file
 
 
-@dg.sensor(job=refresh_all, minimum_interval_seconds=30, default_status=dg.DefaultSensorStatus.RUNNING,
-           description="Starter innlasting når nye filer legges i landingsmappen til en kilde.")
+@dg.sensor(
+    job=refresh_all,
+    minimum_interval_seconds=30,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Starter innlasting når nye filer legges i landingsmappen til en kilde.",
+)
 def landing_files(context: dg.SensorEvaluationContext):
     previous = json.loads(context.cursor) if context.cursor else {}
     current = {source: folder_fingerprint(source) for source in contract_sources()}
@@ -49,8 +55,9 @@ def landing_files(context: dg.SensorEvaluationContext):
         selection = dg.AssetSelection.assets(*sources).downstream() | dg.AssetSelection.groups("reference")
     else:  # only the steering group's targets changed: re-derive the scorecard, not the sources
         selection = dg.AssetSelection.assets("targets").downstream()
-    keys = sorted((selection & REFRESH_SELECTION).resolve(context.repository_def.asset_graph),
-                  key=lambda k: k.to_user_string())
+    keys = sorted(
+        (selection & REFRESH_SELECTION).resolve(context.repository_def.asset_graph), key=lambda k: k.to_user_string()
+    )
     return dg.RunRequest(
         run_key=hashlib.sha256(json.dumps(current, sort_keys=True).encode()).hexdigest()[:16],
         asset_selection=keys,
