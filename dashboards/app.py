@@ -22,7 +22,7 @@ HERE = Path(__file__).resolve().parent
 # server into the legacy multipage mode, where a deep link opened first (e.g. /indikator?...) would run the
 # page file directly – without this script's navigation and demo-data banner.
 
-st.set_page_config(page_title="Sammen for barn og unge – oppfølging", page_icon=":material/monitoring:", layout="wide")
+st.set_page_config(page_title="Oppfølging av planen", page_icon=":material/monitoring:", layout="wide")
 
 PAGES = [
     st.Page(
@@ -58,6 +58,7 @@ if info is None:
 
 if info.demo_data:
     ui.demo_banner()
-st.caption(f"Sammen for barn og unge 2015–2019 · Bærum kommune · {ui.snapshot_caption(info)}")
+plan = data.plan_header()
+st.caption(" · ".join([*([plan.title, plan.municipality_name] if plan else []), ui.snapshot_caption(info)]))
 
 page.run()

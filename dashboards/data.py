@@ -25,6 +25,7 @@ import polars as pl
 import streamlit as st
 
 from pipelines.settings import Settings
+from presentation.plan import PlanHeader
 from presentation.suppression import SuppressionRule
 
 __all__ = [
@@ -35,6 +36,7 @@ __all__ = [
     "snapshot_stamp",
     "query",
     "snapshot_info",
+    "plan_header",
     "suppression_rule",
     "catalogue",
     "satsingsomrader",
@@ -136,6 +138,15 @@ def snapshot_info() -> SnapshotInfo | None:
         row.get("min_count"),
         row.get("min_respondents"),
     )
+
+
+def plan_header() -> PlanHeader | None:
+    """The plan the snapshot was made for (its name, period, municipality), or ``None`` for a
+    snapshot from before the plan was published."""
+    if not has_table("plan"):
+        return None
+    df = query("SELECT * FROM main.plan LIMIT 1")
+    return PlanHeader.from_row(df.row(0, named=True)) if df.height else None
 
 
 def suppression_rule() -> SuppressionRule:

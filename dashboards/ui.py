@@ -14,15 +14,19 @@ from presentation import formatting as fmt
 from presentation import vocabulary as voc
 from presentation.suppression import SuppressionRule
 
-DEMO_BANNER = "Syntetiske demodata – ikke Bærums tall"
-
 # Query parameter names (shared by all pages, so a link keeps its meaning across pages).
 P_METRIC, P_AREA, P_YEAR, P_SERVICE, P_LEVEL, P_GENDER = "indikator", "omrade", "aar", "tjeneste", "trinn", "kjonn"
 
 
+def demo_text() -> str:
+    """ "Syntetiske demodata – ikke Bærums tall", naming the plan's municipality."""
+    plan = data.plan_header()
+    return plan.demo_banner if plan else "Syntetiske demodata"
+
+
 def demo_banner() -> None:
     st.warning(
-        f"**{DEMO_BANNER}.** Alle tall i denne løsningen er genererte eksempeldata for utprøving.",
+        f"**{demo_text()}.** Alle tall i denne løsningen er genererte eksempeldata for utprøving.",
         icon=":material/science:",
     )
 
@@ -62,7 +66,7 @@ def qp_select(
     """A selectbox whose value lives in the URL query parameter ``param`` (deep link).
 
     On the first render of the page in a session the value comes from the URL when it names a valid
-    option, else from the value last chosen for ``param`` on another page (so Østre Bærum stays
+    option, else from the value last chosen for ``param`` on another page (so a chosen part of the municipality stays
     chosen when moving from the overview to an indicator), else ``default``. Afterwards the URL
     follows the widget.
     """
@@ -105,7 +109,7 @@ def download_buttons(
     if info is not None:
         extra.append(snapshot_caption(info))
         if info.demo_data:
-            extra.append(DEMO_BANNER + ".")
+            extra.append(demo_text() + ".")
     extra.append((info.suppression if info else SuppressionRule(None, None)).description())
     name = _slug(basename) or "tabell"
     row = container.container(horizontal=True, gap="small")
@@ -161,7 +165,8 @@ def survey_group_select(metric_id: str, key_prefix: str) -> tuple[str, str]:
 
 
 def main_areas() -> tuple[list[str], dict[str, str], dict[str, str]]:
-    """Bærum, Østre and Vestre Bærum in display order: (codes, names by code, levels by code)."""
+    """The municipality and its parts in display order, the municipality first: (codes, names by code,
+    levels by code)."""
     areas = data.areas().filter(pl.col("area_level").is_in(["kommune", "bydel"]))
     names = dict(zip(areas["area_code"].to_list(), areas["area_name"].to_list()))
     levels = dict(zip(areas["area_code"].to_list(), areas["area_level"].to_list()))

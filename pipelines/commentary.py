@@ -29,7 +29,7 @@ def commentary_path(data_dir: Path) -> Path:
     return Path(data_dir) / "commentary" / FILE_NAME
 
 
-def save(data_dir: Path, *, service: str, report_year: int, author: str, text: str, area_code: str = "baerum") -> dict:
+def save(data_dir: Path, *, service: str, report_year: int, author: str, text: str, area_code: str) -> dict:
     """Append one commentary; returns the stored record."""
     author, text = (author or "").strip(), (text or "").strip()
     if not author:

@@ -81,6 +81,12 @@ class Plan(BaseModel):
         return next(a for a in self.areas if a.parent is None)
 
     @cached_property
+    def municipality_short_name(self) -> str:
+        """The municipality's name in the region-code table ("Bærum")."""
+        entry = region_codes().lookup(self.municipality.region_code)
+        return entry.name if entry else self.municipality.name
+
+    @cached_property
     def municipality_series(self) -> str:
         """The municipality's series key in the region-code table (the key the staged SSB tables carry)."""
         series = region_codes().series_of_code(self.municipality.region_code)

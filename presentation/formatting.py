@@ -19,6 +19,7 @@ from pipelines.nb_format import format_datetime_nb, format_number_nb, format_val
 from presentation.vocabulary import MISSING, MONTHS_NB, STATUS_ICON, STATUS_LABEL, TARGET_DIRECTION_LABEL
 
 __all__ = [
+    "join_nb",
     "format_date_nb",
     "format_datetime_nb",
     "format_long_date_nb",
@@ -59,6 +60,13 @@ def format_long_date_nb(day: dt.date | dt.datetime | None, missing: str = "ukjen
     if day is None:
         return missing
     return f"{day.day}. {MONTHS_NB[day.month - 1]} {day.year}"
+
+
+def join_nb(items: list[str]) -> str:
+    """ "A", "A og B", "A, B og C"."""
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " og " + items[-1]
 
 
 def format_month_nb(day: dt.date | dt.datetime) -> str:

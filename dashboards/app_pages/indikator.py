@@ -31,7 +31,7 @@ area = ui.qp_select(
     available_areas,
     param=ui.P_AREA,
     key="ind_area",
-    default="baerum",
+    default=area_codes[0],  # the municipality (main_areas() lists it first)
     format_func=lambda c: area_names.get(c, c),
     container=c2,
     help=None if len(available_areas) > 1 else "Indikatoren finnes bare for hele kommunen.",

@@ -1,4 +1,5 @@
-"""Områder: Østre vs Vestre Bærum side by side, and each area's schools or teams ranked."""
+"""Områder: the parts of the municipality side by side (the plan's areas below the municipality),
+and each part's schools or teams ranked."""
 
 from __future__ import annotations
 
@@ -12,9 +13,14 @@ from presentation import vocabulary as voc
 
 rule = data.suppression_rule()  # the small-number thresholds the snapshot was suppressed with
 
+area_codes, main_names, area_levels = ui.main_areas()
+municipality = area_codes[0]  # the plan's root area: main_areas() lists it first
+parts = [c for c in area_codes if area_levels[c] == "bydel"]
+parts_title = fmt.join_nb([main_names[c] for c in parts])
+
 st.title("Områder")
 st.caption(
-    "Østre og Vestre Bærum side om side, og skolene eller teamene i hvert område rangert. "
+    f"{parts_title} side om side, og skolene eller teamene i hvert område rangert. "
     f"{rule.description()} Skjermede tall vises som «skjermet» med grunnen – aldri som 0."
 )
 
@@ -37,7 +43,7 @@ unit = meta["unit"]
 
 school_level, gender = ui.survey_group_select(metric_id, "om")
 
-series = data.metric_values(metric_id, ["baerum", "ostre", "vestre"], school_level, gender)
+series = data.metric_values(metric_id, [municipality, *parts], school_level, gender)
 periods = dict(zip(series["year"].to_list(), series["period"].to_list()))
 data_years = sorted(periods, reverse=True)
 year = ui.qp_select(
@@ -70,9 +76,9 @@ group = (
     if (school_level, gender) == ("alle", "alle")
     else f" · {voc.SCHOOL_LEVEL_LABEL.get(school_level)}, {voc.GENDER_LABEL.get(gender).lower()}"
 )
-st.subheader(f"Østre og Vestre Bærum – {periods.get(year)}{group}")
-cols = st.columns(3)
-for col, code in zip(cols, ["ostre", "vestre", "baerum"]):
+st.subheader(f"{parts_title} – {periods.get(year)}{group}")
+cols = st.columns(len(parts) + 1)
+for col, code in zip(cols, [*parts, municipality]):
     r = by_code.get(code)
     with col:
         st.metric(area_names.get(code, code), cell_text(r), border=True)
@@ -94,7 +100,7 @@ st.plotly_chart(
         label=meta["label"],
         unit=unit,
         period_type=meta["period_type"],
-        area_order=[area_names["baerum"], area_names["ostre"], area_names["vestre"]],
+        area_order=[area_names[municipality], *(area_names[p] for p in parts)],
     ),
     key="om_compare_chart",
     config={"displaylogo": False},
@@ -107,9 +113,9 @@ if lower == "bydel" or units.is_empty():
 else:
     noun = "skolene" if lower == "skole" else "teamene"
     st.subheader(f"{noun.capitalize()} rangert – {periods.get(year)}")
-    groups = [("ostre", "Østre Bærum"), ("vestre", "Vestre Bærum")]
-    if units.filter(pl.col("parent_code") == "baerum").height:
-        groups.append(("baerum", "Hele kommunen"))
+    groups = [(p, area_names[p]) for p in parts]
+    if units.filter(pl.col("parent_code") == municipality).height:
+        groups.append((municipality, "Hele kommunen"))
     direction_hint = {"lower": "Lavere er bedre.", "higher": "Høyere er bedre."}.get(meta["direction"], "")
     st.caption(
         f"{direction_hint} Den stiplede linjen er områdets egen verdi. Skjermede enheter vises med grunnen, "

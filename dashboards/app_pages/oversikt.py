@@ -28,7 +28,7 @@ area = ui.qp_select(
     area_codes,
     param=ui.P_AREA,
     key="ov_area",
-    default="baerum",
+    default=area_codes[0],  # the municipality (main_areas() lists it first)
     format_func=lambda c: area_names.get(c, c),
     container=c1,
 )

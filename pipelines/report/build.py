@@ -6,7 +6,7 @@ Resultatavtale page); nothing else. Steps:
 
 1. read everything the report shows from the snapshot in one short read-only connection;
 2. one trend chart per metric with the dashboard's own ``presentation.charts.trend_figure``
-   (headline series for Bærum kommune up to the report year, with the scorecard row of that
+   (headline series for the plan's municipality up to the report year, with the scorecard row of that
    year for 0-punkt, Mål and the straight path), all exported to SVG in ONE kaleido batch
    (one Chromium start);
 3. the page in Norwegian bokmål from ``template.html`` + ``report.css`` (Jinja2), with the
@@ -41,6 +41,7 @@ from pipelines.metrics.codes import NO_DATA
 from presentation import formatting as fmt
 from presentation import scorecard
 from presentation.charts import fit_for_print, trend_figure
+from presentation.plan import PlanHeader
 from presentation.suppression import SuppressionRule
 from presentation.vocabulary import (
     DIRECTION_LABEL,
@@ -61,14 +62,10 @@ TEMPLATE_NAME = "template.html"
 STYLESHEET = HERE / "report.css"
 DEBIAN_CHROMIUM = Path("/usr/bin/chromium")
 
-AREA = "baerum"
 SHARED_OWNER = "Alle"  # the catalogue's owner for targets shared by every service
 SHARED_OWNER_TITLE = "Alle tjenester (felles mål)"
 CHART_WIDTH, CHART_HEIGHT = 900, 300
 CHART_TABS = 2  # browser tabs rendering in parallel (the machine has 2 cores)
-PLAN_NAME = "Sammen for barn og unge"
-PLAN_TEXT = "Plan for Bærum kommune 2015–2019, vedtatt 29. april 2015"
-MUNICIPALITY = "Bærum kommune"
 
 
 class ReportError(RuntimeError):
@@ -120,16 +117,23 @@ def available_years(snapshot_path: Path) -> list[int]:
 @dataclass(frozen=True)
 class _Snapshot:
     info: dict
+    plan: PlanHeader  # the plan the snapshot was made for (its snapshot table ``plan``)
     year: int
     latest_year: int  # the snapshot's latest report year
     catalogue: pl.DataFrame
     satsingsomrader: pl.DataFrame
-    scorecard: pl.DataFrame  # the report year, AREA, every survey group
-    values: pl.DataFrame  # AREA, years <= report year, every survey group
+    scorecard: pl.DataFrame  # the report year, the municipality, every survey group
+    values: pl.DataFrame  # the municipality, years <= report year, every survey group
     file_loads: pl.DataFrame
     provenance: pl.DataFrame
     target_history: pl.DataFrame
     area_names: dict[str, str]
+
+
+def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    return bool(
+        con.execute("SELECT COUNT(*) FROM information_schema.tables WHERE table_name = ?", [name]).fetchall()[0][0]
+    )
 
 
 def _read_snapshot(snapshot_path: Path, report_year: int | None) -> _Snapshot:
@@ -148,19 +152,25 @@ def _read_snapshot(snapshot_path: Path, report_year: int | None) -> _Snapshot:
     try:
         info_rows = con.sql("SELECT * FROM snapshot").pl().to_dicts()  # older snapshots lack newer columns
         info = info_rows[0] if info_rows else {"published_at": None, "as_of": None, "demo_data": True, "run_id": None}
+        plan_rows = con.sql("SELECT * FROM plan").pl().to_dicts() if _has_table(con, "plan") else []
+        if not plan_rows:
+            raise ReportError("Det publiserte datasettet sier ikke hvilken plan det gjelder: kjør pipelinen på nytt.")
+        plan = PlanHeader.from_row(plan_rows[0])
+        area = plan.root_area_code
         snap = _Snapshot(
             info=info,
+            plan=plan,
             year=year,
             latest_year=years[-1],
             catalogue=con.sql("SELECT * FROM metric_catalogue ORDER BY sort_order, metric_id").pl(),
             satsingsomrader=con.sql("SELECT * FROM satsingsomrader ORDER BY sort_order").pl(),
             scorecard=con.sql(
-                "SELECT * FROM scorecard WHERE report_year = ? AND area_code = ?", params=[year, AREA]
+                "SELECT * FROM scorecard WHERE report_year = ? AND area_code = ?", params=[year, area]
             ).pl(),
             values=con.sql(
                 "SELECT * FROM metric_values WHERE area_code = ? AND year <= ? "
                 "ORDER BY metric_id, school_level, gender, year",
-                params=[AREA, year],
+                params=[area, year],
             ).pl(),
             file_loads=con.sql("SELECT * FROM file_loads ORDER BY source, file_name").pl(),
             provenance=con.sql("SELECT * FROM metric_provenance ORDER BY metric_id, file_name").pl(),
@@ -302,7 +312,7 @@ class _ViewInputs:
         }
         return cls(
             snap=snap,
-            area_name=snap.area_names.get(AREA, MUNICIPALITY),
+            area_name=snap.area_names.get(snap.plan.root_area_code, snap.plan.municipality_name),
             rule=rule,
             table_rows=table_rows,
             scorecard_rows=_by_metric(snap.scorecard),
@@ -528,7 +538,9 @@ def _commentary_section(snap: _Snapshot, commentaries: list[dict]) -> list[dict]
                 "metrics": services[name],
                 "author": (c or {}).get("author") or "",
                 "when": commentary.format_when(c.get("saved_at")) if c else "",
-                "area": snap.area_names.get((c or {}).get("area_code") or AREA, (c or {}).get("area_code") or ""),
+                "area": snap.area_names.get(
+                    (c or {}).get("area_code") or snap.plan.root_area_code, (c or {}).get("area_code") or ""
+                ),
                 "paragraphs": [p.strip() for p in str((c or {}).get("text") or "").split("\n") if p.strip()],
                 "has_comment": c is not None,
             }
@@ -575,9 +587,9 @@ def _cover(snap: _Snapshot, area_name: str) -> dict:
     return {
         "year": year,
         "title": title,
-        "plan": PLAN_NAME,
-        "plan_text": PLAN_TEXT,
-        "municipality": MUNICIPALITY,
+        "plan": snap.plan.plan_name,
+        "plan_text": snap.plan.plan_text,
+        "municipality": snap.plan.municipality_name,
         "area_name": area_name,
         "demo": demo,
         "as_of": fmt.format_long_date_nb(as_of),
@@ -587,7 +599,7 @@ def _cover(snap: _Snapshot, area_name: str) -> dict:
         "last_load": fmt.format_datetime_nb(last_load) if last_load is not None else "ingen filer lastet",
         "run_id": (info.get("run_id") or "")[:8],
         "generated_at": fmt.format_datetime_nb(dt.datetime.now(dt.UTC)),
-        "running_title": f"{PLAN_NAME} – {title}",
+        "running_title": f"{snap.plan.plan_name} – {title}",
         "running_demo": "SYNTETISKE DEMODATA – ikke faktiske tall" if demo else "",
         "running_asof": f"Status per {fmt.format_long_date_nb(judged_on)}",
     }

@@ -30,6 +30,7 @@ def plan(warehouse: DuckDBResource) -> dg.MaterializeResult:
         "decided_by": selected.plan.decided_by,
         "case_ref": selected.plan.case_ref,
         "municipality_name": selected.municipality.name,
+        "municipality_short_name": selected.municipality_short_name,
         "municipality_region_code": selected.municipality.region_code,
         "municipality_series": selected.municipality_series,
         "root_area_code": selected.root_area.code,

@@ -30,6 +30,7 @@ PUBLISHED_TABLES = {
     "scorecard": "SELECT * FROM marts.scorecard",
     "source_schedule": "SELECT * FROM marts.source_schedule",
     "cw_reports_by_reporter": "SELECT * FROM marts.cw_reports_by_reporter",
+    "plan": "SELECT * FROM marts.plan",
     "metric_catalogue": "SELECT * FROM marts.metric_catalogue",
     "satsingsomrader": "SELECT * FROM marts.satsingsomrader",
     "areas": "SELECT * FROM marts.areas",
@@ -66,7 +67,7 @@ def _scorecard_as_of(con, run_tag: str | None) -> dt.date:
     pool=WAREHOUSE_POOL,
     group_name=SERVING_GROUP,
     kinds={"duckdb"},
-    deps=["scorecard", "metric_values", "targets", "metric_catalogue", "areas", "cw_reports_by_reporter"],
+    deps=["scorecard", "metric_values", "targets", "plan", "metric_catalogue", "areas", "cw_reports_by_reporter"],
 )
 def published_snapshot(context: dg.AssetExecutionContext, warehouse: DuckDBResource) -> dg.MaterializeResult:
     """A read-only copy of the suppressed marts for the dashboard, swapped in atomically, with
