@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8501
 DAGSTER_PORT ?= 3000
 
-.PHONY: run test lint format setup browser demo-data pipeline report dashboard dagster-ui benchmark clean
+.PHONY: run test check-plan lint format setup browser demo-data pipeline report dashboard dagster-ui benchmark clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,10 @@ run: demo-data pipeline dashboard
 ## Its report sensor builds PDFs, so it needs chromium too.
 dagster-ui: setup browser
 	$(PY) -m pipelines.ui --port $(DAGSTER_PORT)
+
+## Check a plan folder and print what is wrong with it (PLAN=catalogue/plans/<id>; default: the selected plan).
+check-plan: setup
+	$(PY) -m pipelines.plan $(PLAN)
 
 ## Lint and format check (ruff, configured in pyproject.toml); part of `make test`, so CI enforces it.
 lint: setup

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from pipelines.settings import get_settings
 
@@ -148,7 +148,16 @@ def load_catalogue(path: Path | None = None) -> Catalogue:
 def load_targets(path: Path | None = None, catalogue: Catalogue | None = None) -> dict[str, MetricTargets]:
     path = path or get_settings().targets_path
     raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    targets = [MetricTargets.model_validate(t) for t in raw["targets"]]
+    targets = []
+    for i, entry in enumerate(raw["targets"]):
+        try:
+            targets.append(MetricTargets.model_validate(entry))
+        except ValidationError as err:  # name the entry, so a person finds it in the file
+            metric = entry.get("metric_id") if isinstance(entry, dict) else None
+            details = "; ".join(
+                ".".join(str(p) for p in e["loc"]) + ": " + e["msg"].removeprefix("Value error, ") for e in err.errors()
+            )
+            raise ValueError(f"{Path(path).name}: targets[{i}] ({metric}): {details}") from err
     by_id = {t.metric_id: t for t in targets}
     if len(by_id) != len(targets):
         raise ValueError(f"{path}: a metric is listed twice")

@@ -14,12 +14,13 @@ municipality or an area themselves.
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from pipelines.readers import region_codes
 from pipelines.settings import Settings, get_settings
@@ -98,6 +99,15 @@ class Plan(BaseModel):
         return series
 
 
+def load_plan_folder(folder: Path) -> Plan:
+    """A plan from its folder (``plan.yaml`` and ``areas.yaml``), validated."""
+    doc = yaml.safe_load((folder / "plan.yaml").read_text(encoding="utf-8"))
+    areas = yaml.safe_load((folder / "areas.yaml").read_text(encoding="utf-8"))
+    if not isinstance(doc, dict) or not isinstance(areas, dict) or "areas" not in areas:
+        raise ValueError("plan.yaml must be a mapping, and areas.yaml a mapping with a list 'areas'")
+    return Plan.model_validate({**doc, "areas": areas["areas"], "folder": folder})
+
+
 def load_plan(settings: Settings | None = None) -> Plan:
     """The selected plan (``SBU_PLAN``) from its folder."""
     settings = settings or get_settings()
@@ -105,6 +115,73 @@ def load_plan(settings: Settings | None = None) -> Plan:
     if not (folder / "plan.yaml").exists():
         known = sorted(p.name for p in settings.plans_dir.glob("*") if (p / "plan.yaml").exists())
         raise FileNotFoundError(f"no plan {settings.plan!r} in {settings.plans_dir} (plans there: {', '.join(known)})")
-    doc = yaml.safe_load((folder / "plan.yaml").read_text(encoding="utf-8"))
-    areas = yaml.safe_load((folder / "areas.yaml").read_text(encoding="utf-8"))["areas"]
-    return Plan.model_validate({**doc, "areas": areas, "folder": folder})
+    return load_plan_folder(folder)
+
+
+def check_plan_folder(folder: Path) -> list[str]:
+    """Everything wrong with a plan folder, as messages naming the file and the field; [] if none.
+
+    Checks the three files against their schemas, the area hierarchy (one municipality at the top,
+    every parent an area of the plan), the municipality's region code against the region-code table,
+    and the targets against the metric catalogue (no unknown metric, every metric a target entry,
+    a numeric target with a value and a year, versions 1, 2, 3 …)."""
+    from pipelines.catalogue import load_targets
+
+    folder = Path(folder)
+    problems = [f"{name}: the file is missing" for name in PLAN_FILES if not (folder / name).exists()]
+    if problems:
+        return problems
+    try:
+        plan = load_plan_folder(folder)
+        plan.municipality_series  # noqa: B018 - resolves the region code, raising if it is unknown
+    except ValidationError as err:
+        problems += [_where(e) + e["msg"].removeprefix("Value error, ") for e in err.errors()]
+    except (ValueError, yaml.YAMLError) as err:
+        problems.append(str(err))
+    try:
+        load_targets(folder / "targets.yaml")
+    except (ValueError, KeyError, TypeError, yaml.YAMLError) as err:
+        text = str(err)
+        problems.append(text if "targets.yaml" in text else f"targets.yaml: {text}")
+    return problems
+
+
+PLAN_FILES = ("plan.yaml", "areas.yaml", "targets.yaml")
+
+
+def _where(error: dict) -> str:
+    """ "areas.yaml: areas[3].parent: " from a Pydantic error location ("" for a whole-plan rule,
+    whose message names its file)."""
+    loc = list(error.get("loc", ()))
+    if not loc:
+        return ""
+    file = "areas.yaml: " if loc[:1] == ["areas"] else "plan.yaml: "
+    path = ""
+    for part in loc:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    return file + (f"{path}: " if path else "")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m pipelines.plan [FOLDER]``: check a plan folder (default: the selected plan)."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m pipelines.plan", description="Check a plan folder.")
+    parser.add_argument("folder", nargs="?", help="the plan folder (default: the one SBU_PLAN selects)")
+    folder = Path(parser.parse_args(argv).folder or get_settings().plan_dir)
+    problems = check_plan_folder(folder)
+    if problems:
+        print(f"Plan folder {folder}: {len(problems)} problem(s)", file=sys.stderr)
+        for problem in problems:
+            print(f"  - {problem}", file=sys.stderr)
+        return 1
+    plan = load_plan_folder(folder)
+    print(
+        f"Plan folder {folder}: OK – {plan.plan.name} {plan.plan.period.start}–{plan.plan.period.end}, "
+        f"{plan.municipality.name}, {len(plan.areas)} areas"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,100 @@
+"""A plan is a folder of configuration, and `python -m pipelines.plan FOLDER` tells its author what
+is wrong with it: the file, the field and the rule, for each problem."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from pipelines.plan import check_plan_folder, load_plan
+from pipelines.settings import REPO_ROOT
+
+SHIPPED = REPO_ROOT / "catalogue" / "plans" / "baerum-sbu-2015-2019"
+
+
+def broken_copy(tmp_path: Path, edit) -> Path:
+    """A copy of the shipped plan with one file edited by ``edit(name, document) -> document``."""
+    folder = tmp_path / "plan"
+    shutil.copytree(SHIPPED, folder)
+    for name in ("plan.yaml", "areas.yaml", "targets.yaml"):
+        doc = yaml.safe_load((folder / name).read_text(encoding="utf-8"))
+        new = edit(name, doc)
+        if new is not None:
+            (folder / name).write_text(yaml.safe_dump(new, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return folder
+
+
+def test_the_shipped_plan_is_valid_and_selected_by_default():
+    assert check_plan_folder(SHIPPED) == []
+    plan = load_plan()
+    assert (plan.id, plan.municipality.name, plan.root_area.code) == ("baerum-sbu-2015-2019", "Bærum kommune", "baerum")
+    assert (plan.plan.period.start, plan.plan.period.end) == (2015, 2019)
+    # The region code leads to the series the staged SSB tables carry (0219 -> 3024 -> 3201).
+    assert plan.municipality_series == "baerum"
+
+
+def _area_with_unknown_parent(name, doc):
+    if name == "areas.yaml":
+        doc["areas"].append({"code": "sentrum", "name": "Sentrum", "level": "bydel", "parent": "midt"})
+        return doc
+
+
+def _target_for_unknown_metric(name, doc):
+    if name == "targets.yaml":
+        doc["targets"].append({**doc["targets"][0], "metric_id": "happiness_index"})
+        return doc
+
+
+def _numeric_target_without_year(name, doc):
+    if name == "targets.yaml":
+        version = doc["targets"][0]["versions"][0]
+        version.update(kind="numeric", value=10.0, target_year=None)
+        return doc
+
+
+def _region_code_not_in_table(name, doc):
+    if name == "plan.yaml":
+        doc["municipality"]["region_code"] = "9999"
+        return doc
+
+
+def _plan_without_a_period(name, doc):
+    if name == "plan.yaml":
+        del doc["plan"]["period"]
+        return doc
+
+
+BROKEN = {
+    "area_with_unknown_parent": (_area_with_unknown_parent, ["areas.yaml", "parent codes that are no area: midt"]),
+    "target_for_unknown_metric": (_target_for_unknown_metric, ["targets.yaml", "unknown metrics", "happiness_index"]),
+    "numeric_target_without_year": (
+        _numeric_target_without_year,
+        ["targets.yaml", "targets[0] (ppt_first_age)", "a numeric target needs value and target_year"],
+    ),
+    "region_code_not_in_table": (_region_code_not_in_table, ["plan.yaml", "'9999'", "region-code table"]),
+    "plan_without_a_period": (_plan_without_a_period, ["plan.yaml: plan.period: Field required"]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BROKEN))
+def test_a_broken_plan_folder_is_rejected_with_a_clear_message(tmp_path, case):
+    edit, words = BROKEN[case]
+    problems = check_plan_folder(broken_copy(tmp_path, edit))
+    assert len(problems) == 1, problems
+    for word in words:
+        assert word in problems[0], (word, problems[0])
+
+
+def test_the_command_prints_the_problems_and_fails(tmp_path):
+    folder = broken_copy(tmp_path, _area_with_unknown_parent)
+    bad = subprocess.run([sys.executable, "-m", "pipelines.plan", str(folder)], capture_output=True, text=True)
+    assert bad.returncode == 1
+    assert "1 problem(s)" in bad.stderr and "parent codes that are no area: midt" in bad.stderr
+    good = subprocess.run([sys.executable, "-m", "pipelines.plan", str(SHIPPED)], capture_output=True, text=True)
+    assert good.returncode == 0, good.stderr
+    assert "OK – Sammen for barn og unge 2015–2019, Bærum kommune, 10 areas" in good.stdout
