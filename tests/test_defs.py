@@ -19,11 +19,16 @@ ASSETS = {
     "plan",
     "areas",
     "metric_catalogue",
+    "satsingsomrader",
+    "metric_sources",
     "targets",
-    # metrics
+    # metrics (every table a step writes is an asset of its own)
+    "metric_base",
     "metric_values",
+    "suppression_thresholds",
     "cw_reports_by_reporter",
     "scorecard",
+    "source_schedule",
     # serving
     "published_snapshot",
     "status_report",

@@ -49,12 +49,20 @@ def test_new_file_launches_its_source_and_downstream(tmp_path: Path, demo_data_d
         keys = {k.to_user_string() for k in third.run_requests[0].asset_selection}
         assert keys == {
             "services",
+            # metric_values writes its base cells and thresholds in the same step
+            "metric_base",
             "metric_values",
+            "suppression_thresholds",
+            # the scorecard step also writes the source schedule
             "scorecard",
+            "source_schedule",
             "published_snapshot",
+            # the cheap reference assets (the catalogue step writes three tables)
             "plan",
             "areas",
             "metric_catalogue",
+            "satsingsomrader",
+            "metric_sources",
             "targets",
         }
         assert third.run_requests[0].tags["sbu/changed_sources"] == "services"
@@ -91,7 +99,7 @@ def test_new_file_launches_its_source_and_downstream(tmp_path: Path, demo_data_d
         use_data_dir(data, SBU_TARGETS_PATH=str(targets))
         fourth, cursor = _evaluate(defs, instance, cursor)
         keys = {k.to_user_string() for k in fourth.run_requests[0].asset_selection}
-        assert keys == {"targets", "scorecard", "published_snapshot"}
+        assert keys == {"targets", "scorecard", "source_schedule", "published_snapshot"}
     use_data_dir(demo_data_dir)
 
 

@@ -55,13 +55,16 @@ def test_changed_target_keeps_history_and_scorecard_names_new_version(
         )
         result = dg.materialize(
             list(defs.assets),
-            selection=dg.AssetSelection.assets("targets").downstream() & REFRESH_SELECTION,
+            selection=(
+                dg.AssetSelection.assets("targets").downstream() & REFRESH_SELECTION
+            ).required_multi_asset_neighbors(),
             resources={"warehouse": WarehouseResource()},
             instance=dg.DagsterInstance.ephemeral(),
         )
         assert result.success
         ran = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
-        assert ran == {"targets", "scorecard", "published_snapshot"}  # no source was reloaded
+        # no source was reloaded (the scorecard step writes the source schedule too)
+        assert ran == {"targets", "scorecard", "source_schedule", "published_snapshot"}
 
         con = duckdb.connect(str(get_settings().published_path), read_only=True)
         history = con.execute(

@@ -9,25 +9,44 @@ from pipelines.ingest.contracts import contract_sources
 from pipelines.instance import WAREHOUSE_POOL
 from pipelines.metrics import engine
 from pipelines.settings import AS_OF_TAG, get_settings, resolve_as_of
-from pipelines.warehouse import query, replace_table
+from pipelines.warehouse import count, query, replace_table
 
 METRICS_GROUP = "metrics"
 SUPPRESSION_THRESHOLDS = "marts.suppression_thresholds"
 
 
-@dg.asset(
+@dg.multi_asset(
     pool=WAREHOUSE_POOL,
     group_name=METRICS_GROUP,
-    kinds={"duckdb", "polars"},
-    deps=[*contract_sources(), "plan", "areas", "metric_catalogue"],
+    specs=[
+        dg.AssetSpec(
+            "metric_base",
+            kinds={"duckdb"},
+            deps=[*contract_sources(), "plan", "areas", "metric_catalogue"],
+            description="Each metric's additive base cells (numerator, denominator) at the finest area its "
+            "source has, from sql/metrics/<id>.sql. Not published.",
+        ),
+        dg.AssetSpec(
+            "metric_values",
+            kinds={"duckdb", "polars"},
+            deps=["metric_base", "areas", "metric_catalogue"],
+            description="Every catalogue metric per area (the municipality, its parts, schools, teams), survey "
+            "group and period, with primary and complementary suppression applied in the data.",
+        ),
+        dg.AssetSpec(
+            "suppression_thresholds",
+            kinds={"duckdb"},
+            description="The small-number thresholds metric_values was suppressed with (published).",
+        ),
+    ],
 )
-def metric_values(warehouse: DuckDBResource) -> dg.MaterializeResult:
-    """Every catalogue metric per area (the municipality, its parts, schools, teams), survey group and period,
-    with primary and complementary suppression applied in the data (sql/metrics/<id>.sql)."""
+def metric_values(warehouse: DuckDBResource):
+    """The metrics' base cells, their suppressed values and the thresholds used: one step, since the
+    values are suppressed with exactly the thresholds recorded beside them."""
     settings = get_settings()
     catalogue = load_catalogue()
     with warehouse.get_connection() as con:
-        engine.build_metric_base(con, catalogue)
+        base = engine.build_metric_base(con, catalogue)
         values = engine.metric_values(
             con,
             catalogue,
@@ -49,7 +68,17 @@ def metric_values(warehouse: DuckDBResource) -> dg.MaterializeResult:
             ),
         )
     reasons = values.group_by("suppression_reason").len().drop_nulls()
-    return dg.MaterializeResult(
+    yield dg.MaterializeResult(asset_key="metric_base", metadata={"rows": base.height})
+    yield dg.MaterializeResult(
+        asset_key="suppression_thresholds",
+        metadata={
+            "min_count": settings.min_count,
+            "min_respondents": settings.min_respondents,
+            "protection_width": settings.protection_width,
+        },
+    )
+    yield dg.MaterializeResult(
+        asset_key="metric_values",
         metadata={
             "rows": values.height,
             "metrics": values["metric_id"].n_unique(),
@@ -59,7 +88,7 @@ def metric_values(warehouse: DuckDBResource) -> dg.MaterializeResult:
             "years": values["year"].n_unique(),
             "suppressed_cells": int(values["suppressed"].sum()),
             **{f"suppressed_{r}": n for r, n in reasons.iter_rows()},
-        }
+        },
     )
 
 
@@ -100,7 +129,7 @@ def _interval_check(intervals: pl.DataFrame, key_cols: list[str]) -> dg.AssetChe
     return dg.AssetCheckResult(passed=too_narrow.is_empty(), severity=dg.AssetCheckSeverity.ERROR, metadata=metadata)
 
 
-@dg.asset_check(asset=metric_values, blocking=True, name="protection_intervals")
+@dg.asset_check(asset="metric_values", blocking=True, name="protection_intervals")
 def metric_values_protection_intervals(warehouse: DuckDBResource) -> dg.AssetCheckResult:
     """Before publishing: no suppressed cell can be narrowed by an attacker to an interval
     smaller than the protection width, from every published additive relation (areas, survey
@@ -131,8 +160,27 @@ def reporter_protection_intervals(warehouse: DuckDBResource) -> dg.AssetCheckRes
     return _interval_check(intervals, engine.REPORTER_KEY)
 
 
-@dg.asset(pool=WAREHOUSE_POOL, group_name=METRICS_GROUP, kinds={"duckdb", "polars"}, deps=[metric_values, "targets"])
-def scorecard(context: dg.AssetExecutionContext, warehouse: DuckDBResource) -> dg.MaterializeResult:
+@dg.multi_asset(
+    pool=WAREHOUSE_POOL,
+    group_name=METRICS_GROUP,
+    specs=[
+        dg.AssetSpec(
+            "scorecard",
+            kinds={"duckdb", "polars"},
+            deps=["metric_values", "targets"],
+            description="The plan's table per metric, area and survey group: 0-punkt, Mål, Status, Forbedring "
+            "and the status class.",
+        ),
+        dg.AssetSpec(
+            "source_schedule",
+            kinds={"duckdb", "polars"},
+            deps=["metric_values"],
+            description="Per source: the latest period delivered, the next one, the day it is due and whether "
+            "it is overdue, judged on the same day as the scorecard.",
+        ),
+    ],
+)
+def scorecard(context: dg.AssetExecutionContext, warehouse: DuckDBResource):
     """The plan's table per metric, area and survey group: 0-punkt, Mål (with the target version
     used), Status, Forbedring and the status class, judged on the run's ``as_of`` day (run tag
     ``as_of``, else the setting, else today). The day is stored in every row (and in
@@ -142,17 +190,20 @@ def scorecard(context: dg.AssetExecutionContext, warehouse: DuckDBResource) -> d
     context.log.info(f"Status judged on {as_of.isoformat()}")
     with warehouse.get_connection() as con:
         card = engine.build_scorecard(con, catalogue, load_targets(catalogue=catalogue), as_of)
+        schedule = count(con, "marts.source_schedule")
     headline = card.filter((pl.col("school_level") == "alle") & (pl.col("gender") == "alle"))
     municipality = headline.filter(pl.col("area_level") == "kommune")
     classes = municipality.filter(pl.col("report_year") == pl.col("report_year").max()).group_by("status_class").len()
-    return dg.MaterializeResult(
+    yield dg.MaterializeResult(
+        asset_key="scorecard",
         metadata={
             "as_of": as_of.isoformat(),
             "rows": card.height,
             "metrics": card["metric_id"].n_unique(),
             **{f"municipality_latest_{c}": n for c, n in classes.iter_rows()},
-        }
+        },
     )
+    yield dg.MaterializeResult(asset_key="source_schedule", metadata={"as_of": as_of.isoformat(), "rows": schedule})
 
 
 @dg.definitions

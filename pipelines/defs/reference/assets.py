@@ -78,9 +78,26 @@ def areas(warehouse: DuckDBResource) -> dg.MaterializeResult:
     )
 
 
-@dg.asset(pool=WAREHOUSE_POOL, group_name=REFERENCE_GROUP, kinds={"duckdb"})
-def metric_catalogue(warehouse: DuckDBResource) -> dg.MaterializeResult:
-    """The plan's metrics from catalogue/metrics.yaml, one row per metric."""
+@dg.multi_asset(
+    pool=WAREHOUSE_POOL,
+    group_name=REFERENCE_GROUP,
+    specs=[
+        dg.AssetSpec(
+            "metric_catalogue",
+            kinds={"duckdb"},
+            description="The metrics from catalogue/metrics.yaml, one row per metric.",
+        ),
+        dg.AssetSpec("satsingsomrader", kinds={"duckdb"}, description="The satsingsområder in the plan's order."),
+        dg.AssetSpec(
+            "metric_sources",
+            kinds={"duckdb"},
+            description="Which staged tables (and so which sources) each metric's SQL reads.",
+        ),
+    ],
+)
+def metric_catalogue(warehouse: DuckDBResource):
+    """The metric catalogue as three tables: the metrics, the satsingsområder, and each metric's
+    sources (the lineage behind provenance)."""
     cat = load_catalogue()
     area_label = {s.id: s.label for s in cat.satsingsomrader}
     rows = [
@@ -110,13 +127,17 @@ def metric_catalogue(warehouse: DuckDBResource) -> dg.MaterializeResult:
         for i, m in enumerate(cat.metrics)
     ]
     order = [{"satsingsomrade": s.id, "label": s.label, "sort_order": i} for i, s in enumerate(cat.satsingsomrader)]
+    sources = metric_sources(cat)
     with warehouse.get_connection() as con:
         replace_table(con, "marts.metric_catalogue", pl.DataFrame(rows, infer_schema_length=None))
         replace_table(con, "marts.satsingsomrader", pl.DataFrame(order))
-        replace_table(con, "marts.metric_sources", metric_sources(cat))
-    return dg.MaterializeResult(
-        metadata={"metrics": len(rows), "target_metrics": sum(r["kind"] == "target" for r in rows)}
+        replace_table(con, "marts.metric_sources", sources)
+    yield dg.MaterializeResult(
+        asset_key="metric_catalogue",
+        metadata={"metrics": len(rows), "target_metrics": sum(r["kind"] == "target" for r in rows)},
     )
+    yield dg.MaterializeResult(asset_key="satsingsomrader", metadata={"rows": len(order)})
+    yield dg.MaterializeResult(asset_key="metric_sources", metadata={"rows": sources.height})
 
 
 def metric_sources(cat) -> pl.DataFrame:

@@ -67,7 +67,19 @@ def _scorecard_as_of(con, run_tag: str | None) -> dt.date:
     pool=WAREHOUSE_POOL,
     group_name=SERVING_GROUP,
     kinds={"duckdb"},
-    deps=["scorecard", "metric_values", "targets", "plan", "metric_catalogue", "areas", "cw_reports_by_reporter"],
+    deps=[
+        "scorecard",
+        "source_schedule",
+        "metric_values",
+        "suppression_thresholds",
+        "cw_reports_by_reporter",
+        "plan",
+        "metric_catalogue",
+        "satsingsomrader",
+        "metric_sources",
+        "areas",
+        "targets",
+    ],
 )
 def published_snapshot(context: dg.AssetExecutionContext, warehouse: DuckDBResource) -> dg.MaterializeResult:
     """A read-only copy of the suppressed marts for the dashboard, swapped in atomically, with

@@ -55,9 +55,9 @@ def landing_files(context: dg.SensorEvaluationContext):
         selection = dg.AssetSelection.assets(*sources).downstream() | dg.AssetSelection.groups("reference")
     else:  # only the steering group's targets changed: re-derive the scorecard, not the sources
         selection = dg.AssetSelection.assets("targets").downstream()
-    keys = sorted(
-        (selection & REFRESH_SELECTION).resolve(context.repository_def.asset_graph), key=lambda k: k.to_user_string()
-    )
+    # A step that writes several tables (a multi-asset) runs whole.
+    selection = (selection & REFRESH_SELECTION).required_multi_asset_neighbors()
+    keys = sorted(selection.resolve(context.repository_def.asset_graph), key=lambda k: k.to_user_string())
     return dg.RunRequest(
         run_key=hashlib.sha256(json.dumps(current, sort_keys=True).encode()).hexdigest()[:16],
         asset_selection=keys,
