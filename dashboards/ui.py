@@ -19,7 +19,7 @@ P_METRIC, P_AREA, P_YEAR, P_SERVICE, P_LEVEL, P_GENDER = "indikator", "omrade", 
 
 
 def demo_text() -> str:
-    """ "Syntetiske demodata – ikke Bærums tall", naming the plan's municipality."""
+    """The demo-data banner, naming the plan's municipality ("… – ikke <kommune>s tall")."""
     plan = data.plan_header()
     return plan.demo_banner if plan else "Syntetiske demodata"
 

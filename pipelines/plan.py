@@ -83,7 +83,7 @@ class Plan(BaseModel):
 
     @cached_property
     def municipality_short_name(self) -> str:
-        """The municipality's name in the region-code table ("Bærum")."""
+        """The municipality's name in the region-code table ("Tromsø")."""
         entry = region_codes().lookup(self.municipality.region_code)
         return entry.name if entry else self.municipality.name
 

@@ -257,7 +257,7 @@ def fit_for_print(fig: go.Figure) -> None:
 def area_comparison_figure(
     values: pl.DataFrame, *, label: str, unit: str, period_type: str, area_order: list[str] | None = None
 ) -> go.Figure:
-    """One line per area (Bærum, Østre, Vestre): colour, dash style and marker differ."""
+    """One line per area (the municipality and its parts): colour, dash style and marker differ."""
     fig = go.Figure()
     names = area_order or sorted(set(values["area_name"].to_list()))
     for i, name in enumerate(names):

@@ -15,8 +15,8 @@ class PlanHeader:
     plan_name: str
     period_start: int
     period_end: int
-    municipality_name: str  # "Bærum kommune"
-    municipality_short_name: str  # "Bærum", as in the region-code table
+    municipality_name: str  # "Tromsø kommune"
+    municipality_short_name: str  # "Tromsø", as in the region-code table
     root_area_code: str  # the municipality's area code in the area hierarchy
     adopted: dt.date | None = None
     decided_by: str | None = None
@@ -45,13 +45,13 @@ class PlanHeader:
 
     @property
     def plan_text(self) -> str:
-        """ "Plan for Bærum kommune 2015–2019, vedtatt 29. april 2015"."""
+        """ "Plan for Tromsø kommune 2015–2019, vedtatt 29. april 2015"."""
         text = f"Plan for {self.municipality_name} {self.period}"
         return text + (f", vedtatt {format_long_date_nb(self.adopted)}" if self.adopted else "")
 
     @property
     def demo_banner(self) -> str:
-        """ "Syntetiske demodata – ikke Bærums tall"."""
+        """ "Syntetiske demodata – ikke Tromsøs tall"."""
         name = self.municipality_short_name
         genitive = name if name[-1:].lower() in ("s", "x", "z") else f"{name}s"
         return f"Syntetiske demodata – ikke {genitive} tall"

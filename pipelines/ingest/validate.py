@@ -493,8 +493,8 @@ def resolve_region_codes(
 ) -> tuple[pl.DataFrame, list[Violation], list[LoadNote]]:
     """Keep one figure per municipality and year when a file carries a municipality under two codes.
 
-    SSB back-casts series to today's municipality, so one export can hold Bærum as 3024 *and* 3201 for
-    2023 (and 0219 before 2020). Summed, the rows would count the municipality twice. For every table
+    SSB back-casts series to today's municipality, so one export can hold Tromsø as 5401 *and* 5501 for
+    2023 (and 1902 before 2020). Summed, the rows would count the municipality twice. For every table
     of a contract with ``region_code``, ``municipality`` (the series from the region-code table) and
     ``year``: rows with the same municipality, year and other key columns but different region codes,
     each carrying a figure, are one figure delivered twice.

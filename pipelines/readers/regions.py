@@ -1,6 +1,6 @@
 """Municipality codes as data: which code belongs to which municipality series, valid when.
 
-SSB renumbers municipalities (Bærum: 0219 until 2019, 3024 in 2020-2023, 3201 from 2024) and often
+SSB renumbers municipalities (Tromsø: 1902 until 2019, 5401 in 2020-2023, 5501 from 2024) and often
 back-casts a series to today's code, so one export can carry a municipality under two codes for the
 same year. The codes, their names and validity periods come from a table in the shape of SSB's
 classification of municipalities (KLASS 131) CSV export, named by the setting ``region_codes_path``
@@ -10,10 +10,10 @@ Columns read (``;`` or ``,`` separated, UTF-8 or Windows-1252): ``code``, ``name
 / ``validTo`` (or, in an export over a date range, ``validFromInRequestedRange`` /
 ``validToInRequestedRange``); the other KLASS columns (parentCode, level, shortName,
 presentationName, notes) are allowed and ignored. As in KLASS, ``validTo`` is the first day the code
-is no longer valid (3024: 2020-01-01 to 2024-01-01 is valid in 2020-2023); an empty date is open.
+is no longer valid (5401: 2020-01-01 to 2024-01-01 is valid in 2020-2023); an empty date is open.
 
 Codes with the same name are one series (a renumbering keeps the name): the series key is that
-name folded (``"Bærum"`` -> ``"baerum"``), the key the staging SQL joins on. Two codes of one
+name folded (``"Tromsø"`` -> ``"tromso"``), the key the staging SQL joins on. Two codes of one
 series may not be valid at the same time. SSB's ``K-`` codes (codelist ``agg_KommSummer``, the
 series summed under today's borders) belong to the series of the code they carry.
 """
@@ -40,7 +40,7 @@ __all__ = [
     "split_region_code",
 ]
 
-_PERIOD_SUFFIX = re.compile(r"\s*\(\s*\d{0,4}\s*-\s*\d{0,4}\s*\)\s*$")  # statbank labels: "Bærum (-2019)"
+_PERIOD_SUFFIX = re.compile(r"\s*\(\s*\d{0,4}\s*-\s*\d{0,4}\s*\)\s*$")  # statbank labels: "Tromsø (-2019)"
 _AGGREGATE_PREFIX = re.compile(r"^[Kk][-_]")
 
 
@@ -49,7 +49,7 @@ class RegionCodeTableError(ValueError):
 
 
 def fold_name(name: str) -> str:
-    """A municipality name as a stable key: ``"Bærum kommune"`` / ``"Bærum (-2019)"`` -> ``"baerum"``,
+    """A municipality name as a stable key: ``"Tromsø kommune"`` / ``"Tromsø (-2019)"`` -> ``"tromso"``,
     ``"Våler (Innlandet)"`` -> ``"valer_innlandet"`` (a parenthesised county tells namesakes apart;
     a parenthesised period does not)."""
     folded = _PERIOD_SUFFIX.sub("", name.strip()).casefold()
@@ -60,7 +60,7 @@ def fold_name(name: str) -> str:
 
 
 def split_region_code(code: str) -> tuple[str, bool]:
-    """``"K-3024"`` -> ``("3024", True)`` (an SSB agg_KommSummer code); ``"3024"`` -> ``("3024", False)``."""
+    """``"K-5401"`` -> ``("5401", True)`` (an SSB agg_KommSummer code); ``"5401"`` -> ``("5401", False)``."""
     text = code.strip()
     if _AGGREGATE_PREFIX.match(text):
         return text[2:], True

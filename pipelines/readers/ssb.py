@@ -55,12 +55,12 @@ def normalize_municipality(code_or_label: str | None, table: RegionCodes | None 
     The codes and names come from the region-code table (:func:`~pipelines.readers.regions.region_codes`,
     ``catalogue/region_codes.csv`` by default; ``table`` overrides it):
 
-    * a code in the table -> its series (Bærum 0219, 3024, 3201 -> ``"baerum"``; Asker 0220, 3025,
-      3203 -> ``"asker"``), also as an SSB ``K-`` code (``"K-3024"``: the series summed under
+    * a code in the table -> its series (Tromsø 1902, 5401, 5501 -> ``"tromso"``), also as an
+      SSB ``K-`` code (``"K-5401"``: the series summed under
       today's borders)
     * any other 4-digit code -> the code itself (``"0301"`` -> ``"0301"``, ``"K-4601"`` -> ``"4601"``)
     * ``"0"``, ``"EAK"``, ``"Hele landet"`` -> ``"norge"``
-    * accepts ``"3024 Bærum"``, ``"K-0219 Bærum (-2019)"``, ``"Bærum (-2019)"``, ``"Bærum kommune"``
+    * accepts ``"5401 Tromsø"``, ``"K-1902 Tromsø (-2019)"``, ``"Tromsø (-2019)"``, ``"Tromsø kommune"``
       (a name is looked up among the table's names)
     * anything else (county codes, names not in the table, empty) -> ``None``
     """
@@ -508,7 +508,7 @@ def _is_value_column(name: str, cells: list[str], allow_point: bool) -> bool:
     if not nonempty:
         return True
     if any(_CODE_LIKE_LEADING_ZERO.fullmatch(c) for c in nonempty):
-        return False  # "0219", "015": codes, not numbers
+        return False  # "1902", "015": codes, not numbers
     parsed = 0
     for cell in nonempty:
         try:

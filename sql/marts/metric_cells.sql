@@ -1,6 +1,6 @@
 -- All metric cells before suppression: the base cells of every metric (marts.metric_base) summed up
 -- the area hierarchy and over survey groups. Only additive parts (numerator, denominator) are summed,
--- so Bærum = Østre + Vestre holds by construction and survey groups are combined with respondent
+-- so a municipality = the sum of its parts holds by construction and survey groups are combined with respondent
 -- weights. The value follows from the unit.
 WITH rolled AS (
     SELECT

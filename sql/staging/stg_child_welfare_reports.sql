@@ -1,5 +1,5 @@
--- Reports to child welfare by reporting source (SSB 12870). Municipality codes 0219/3024/3201 are one
--- series ("baerum", from catalogue/region_codes.csv); a file carrying two codes for one year has
+-- Reports to child welfare by reporting source (SSB 12870). Municipality codes that changed in the reforms are one
+-- series (from catalogue/region_codes.csv); a file carrying two codes for one year has
 -- already been reduced to one at validation. The five "early" reporters of the plan:
 -- helsestasjon/skolehelsetjeneste, fastlege, barnehage and skole (codes 04-07).
 SELECT
