@@ -63,7 +63,6 @@ PRIMARY_COUNT = "liten_telling"
 PRIMARY_RESPONDENTS = "faa_svar"
 PRIMARY_COMPLEMENT = "liten_rest"
 SECONDARY = "komplementaer"
-PRIMARY_REASONS = (PRIMARY_COUNT, PRIMARY_RESPONDENTS, PRIMARY_COMPLEMENT)
 
 Key = tuple
 Constraint = tuple[Key, list[Key]]
@@ -72,7 +71,6 @@ __all__ = [
     "PRIMARY_COUNT",
     "PRIMARY_RESPONDENTS",
     "PRIMARY_COMPLEMENT",
-    "PRIMARY_REASONS",
     "SECONDARY",
     "SuppressionError",
     "primary_suppression",
