@@ -52,6 +52,13 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower().replace("æ", "ae").replace("ø", "o").replace("å", "a")).strip("-")
 
 
+def file_stem(basename: str) -> str:
+    """A download's file name without extension, led by the plan's municipality: "<kommune>-kilder"."""
+    plan = data.plan_header()
+    parts = [_slug(plan.municipality_short_name) if plan else "", _slug(basename)]
+    return "-".join(p for p in parts if p) or "tabell"
+
+
 def qp_select(
     label: str,
     options: Sequence[Any],
@@ -111,7 +118,7 @@ def download_buttons(
         if info.demo_data:
             extra.append(demo_text() + ".")
     extra.append((info.suppression if info else SuppressionRule(None, None)).description())
-    name = _slug(basename) or "tabell"
+    name = file_stem(basename)
     row = container.container(horizontal=True, gap="small")
     row.download_button(
         "Last ned CSV",

@@ -1,8 +1,12 @@
-"""The metric catalogue and the steering group's targets, validated with Pydantic.
+"""The metric catalogue of the selected plan, and its targets, validated with Pydantic.
 
-``catalogue/metrics.yaml`` says what each metric is; ``catalogue/plans/<plan>/targets.yaml`` holds the
-versioned targets (Mål). Both are read here and nowhere else.
-"""
+The metric library (``catalogue/metrics.yaml``) says what each metric is and how it is measured; its
+SQL is ``sql/metrics/<id>.sql``. A plan's ``metrics.yaml`` picks metrics from the library and adds
+what belongs to the plan (owners, satsingsområde, 0-punkt year, target or context), may override a
+library field, and may define metrics of its own (every field, SQL in the plan folder's
+``sql/<id>.sql``). :func:`load_catalogue` merges the two into one :class:`Metric` per metric, in the
+plan's order. ``targets.yaml`` in the plan folder holds the versioned targets (Mål). All of it is
+read here and nowhere else."""
 
 from __future__ import annotations
 
@@ -13,21 +17,18 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from pipelines.plan import LEVEL_RANK, AreaLevel, Plan, Satsingsomrade, load_plan
 from pipelines.settings import get_settings
+
+__all__ = ["LEVEL_RANK", "AreaLevel", "Catalogue", "Metric", "load_catalogue", "load_targets"]
 
 Unit = Literal["percent", "count", "years", "per_1000"]
 Direction = Literal["lower", "higher", "towards_target", "context"]
 PeriodType = Literal["kalenderår", "skoleår", "undersøkelsesår"]
-AreaLevel = Literal["kommune", "bydel", "skole", "team"]
 
-# Finer levels come later; a metric shown at "skole" is also shown at "bydel" and "kommune".
-LEVEL_RANK: dict[str, int] = {"kommune": 0, "bydel": 1, "skole": 2, "team": 2}
-
-
-class Satsingsomrade(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    id: str
-    label: str
+# The fields a plan gives for each metric it follows; every other field of a Metric comes from the
+# library (or, for a metric of the plan's own, from the plan's metrics.yaml too).
+PLAN_FIELDS = ("owners", "satsingsomrade", "baseline_year", "baseline_note", "plan_baseline", "kind")
 
 
 class Metric(BaseModel):
@@ -58,6 +59,9 @@ class Metric(BaseModel):
     # Sampling error: Wilson for shares of people, exact Poisson for counts of events; "none" for
     # figures that are not counts of people or events (a share of kroner has no sampling error).
     uncertainty: Literal["wilson", "poisson", "none"] | None = None
+    # The SELECT of the metric's additive base cells: sql/metrics/<id>.sql, or the plan folder's
+    # sql/<id>.sql for a metric of the plan's own (set by load_catalogue, not written in YAML).
+    sql_file: Path
 
     def published_on(self, period_year: int) -> dt.date:
         """The day period ``period_year``'s figures are due out."""
@@ -70,6 +74,11 @@ class Metric(BaseModel):
     def newest_period_out(self, on: dt.date) -> int:
         """The newest period whose figures are due out by ``on``."""
         return (on.year * 12 + on.month - 1 - self.publication_lag_months) // 12 - 1
+
+    @property
+    def sql(self) -> str:
+        """The metric's SELECT, without a trailing semicolon."""
+        return self.sql_file.read_text(encoding="utf-8").strip().rstrip(";")
 
     @property
     def interval_method(self) -> str:
@@ -140,9 +149,69 @@ class Catalogue(BaseModel):
         return self
 
 
-def load_catalogue(path: Path | None = None) -> Catalogue:
-    path = path or get_settings().catalogue_path
-    return Catalogue.model_validate(yaml.safe_load(Path(path).read_text(encoding="utf-8")))
+def load_library(path: Path | None = None) -> tuple[int, dict[str, dict]]:
+    """The metric library: its version and each metric's entry by id (validated when a plan picks it)."""
+    path = Path(path or get_settings().catalogue_path)
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    entries = doc["metrics"]
+    by_id = {e["id"]: e for e in entries}
+    if len(by_id) != len(entries):
+        raise ValueError(f"{path.name}: a metric id is used twice")
+    if misplaced := sorted({k for e in entries for k in e if k in PLAN_FIELDS}):
+        raise ValueError(f"{path.name}: {', '.join(misplaced)} belong in a plan's metrics.yaml, not the library")
+    return doc["version"], by_id
+
+
+def load_catalogue(plan: Plan | None = None, library_path: Path | None = None) -> Catalogue:
+    """The selected plan's metrics: each entry of its metrics.yaml merged over the library's entry
+    of the same id (a metric of the plan's own has no library entry), in the plan's order."""
+    plan = plan or load_plan()
+    settings = get_settings()
+    version, library = load_library(library_path)
+    path = plan.folder / "metrics.yaml"
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    if not isinstance(doc, dict) or not isinstance(doc.get("metrics"), list):
+        raise ValueError("metrics.yaml: must be a mapping with a list 'metrics'")
+    metrics = []
+    for i, entry in enumerate(doc["metrics"]):
+        metric_id = entry.get("id") if isinstance(entry, dict) else None
+        where = f"metrics.yaml: metrics[{i}] ({metric_id})"
+        if not isinstance(entry, dict) or not metric_id:
+            raise ValueError(f"{where}: each entry needs an id")
+        own_sql = plan.folder / "sql" / f"{metric_id}.sql"
+        if metric_id not in library and not own_sql.exists():
+            raise ValueError(
+                f"{where}: no metric {metric_id!r} in the library ({Path(settings.catalogue_path).name}), and no "
+                f"sql/{metric_id}.sql in the plan folder for a metric of the plan's own"
+            )
+        # The plan folder's SQL wins: a metric of the plan's own, or the plan's own way to compute one.
+        sql_file = own_sql if own_sql.exists() else Path(settings.sql_dir) / "metrics" / f"{metric_id}.sql"
+        try:
+            metric = Metric.model_validate({**library.get(metric_id, {}), **entry, "sql_file": sql_file})
+        except ValidationError as err:
+            raise ValueError(f"{where}: {_errors(err)}") from err
+        if not metric.sql_file.exists():
+            raise ValueError(f"{where}: its SQL file is missing ({_shown(metric.sql_file, plan.folder)})")
+        metrics.append(metric)
+    try:
+        return Catalogue(version=version, satsingsomrader=plan.satsingsomrader, metrics=metrics)
+    except ValidationError as err:
+        raise ValueError(f"metrics.yaml: {_errors(err)}") from err
+
+
+def _errors(err: ValidationError) -> str:
+    """Pydantic's errors as "field: message; …" for a person to find in the file."""
+    return "; ".join(
+        ".".join(str(p) for p in e["loc"]) + ": " + e["msg"].removeprefix("Value error, ") for e in err.errors()
+    )
+
+
+def _shown(path: Path, folder: Path) -> str:
+    """A path relative to the plan folder when it is in it, else as given."""
+    try:
+        return f"sql/{path.relative_to(folder / 'sql')}"
+    except ValueError:
+        return str(path)
 
 
 def load_targets(path: Path | None = None, catalogue: Catalogue | None = None) -> dict[str, MetricTargets]:
@@ -154,10 +223,7 @@ def load_targets(path: Path | None = None, catalogue: Catalogue | None = None) -
             targets.append(MetricTargets.model_validate(entry))
         except ValidationError as err:  # name the entry, so a person finds it in the file
             metric = entry.get("metric_id") if isinstance(entry, dict) else None
-            details = "; ".join(
-                ".".join(str(p) for p in e["loc"]) + ": " + e["msg"].removeprefix("Value error, ") for e in err.errors()
-            )
-            raise ValueError(f"{Path(path).name}: targets[{i}] ({metric}): {details}") from err
+            raise ValueError(f"{Path(path).name}: targets[{i}] ({metric}): {_errors(err)}") from err
     by_id = {t.metric_id: t for t in targets}
     if len(by_id) != len(targets):
         raise ValueError(f"{path}: a metric is listed twice")

@@ -1,9 +1,13 @@
 """The plan a deployment follows: one folder of configuration, ``catalogue/plans/<plan-id>/``.
 
 - ``plan.yaml``: the municipality (its name and one of its region codes, which leads to its series
-  in the region-code table) and the plan (name, period, adoption);
+  in the region-code table), the plan (name, period, adoption), its satsingsområder in order, and
+  the report's own texts;
 - ``areas.yaml``: the area hierarchy above the schools (the municipality, its parts or districts,
   teams), each with a code, a name, a level and a parent;
+- ``metrics.yaml``: the metrics the plan follows, picked from the metric library, with owners,
+  satsingsområde, 0-punkt year and kind (read by :mod:`pipelines.catalogue`); a metric of the plan's
+  own has its SQL in ``sql/<id>.sql`` of the folder;
 - ``targets.yaml``: the steering group's targets, versioned (read by :mod:`pipelines.catalogue`).
 
 The setting ``SBU_PLAN`` selects the folder. SQL and Python read the plan from the tables the
@@ -26,6 +30,8 @@ from pipelines.readers import region_codes
 from pipelines.settings import Settings, get_settings
 
 AreaLevel = Literal["kommune", "bydel", "skole", "team"]
+# Finer levels come later; a metric shown at "skole" is also shown at "bydel" and "kommune".
+LEVEL_RANK: dict[str, int] = {"kommune": 0, "bydel": 1, "skole": 2, "team": 2}
 
 
 class Municipality(BaseModel):
@@ -49,6 +55,24 @@ class PlanInfo(BaseModel):
     case_ref: str | None = None
 
 
+class Satsingsomrade(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    label: str
+
+
+class ReportTexts(BaseModel):
+    """The yearly status report's own words; ``{year}`` in the title is the report year."""
+
+    model_config = ConfigDict(extra="forbid")
+    title: str = "Årlig statusrapport {year}"
+    introduction: str | None = None
+    reading_guide: str | None = None
+
+    def title_for(self, year: int) -> str:
+        return self.title.replace("{year}", str(year))
+
+
 class Area(BaseModel):
     model_config = ConfigDict(extra="forbid")
     code: str
@@ -62,11 +86,16 @@ class Plan(BaseModel):
     id: str
     municipality: Municipality
     plan: PlanInfo
+    satsingsomrader: list[Satsingsomrade] = Field(min_length=1)
+    report: ReportTexts = Field(default_factory=ReportTexts)
     areas: list[Area] = Field(default_factory=list)
     folder: Path
 
     @model_validator(mode="after")
     def _check_areas(self) -> Plan:
+        ids = [s.id for s in self.satsingsomrader]
+        if duplicates := sorted({i for i in ids if ids.count(i) > 1}):
+            raise ValueError(f"plan.yaml: satsingsområder listed twice: {', '.join(duplicates)}")
         codes = [a.code for a in self.areas]
         if duplicates := sorted({c for c in codes if codes.count(c) > 1}):
             raise ValueError(f"areas.yaml: area codes used twice: {', '.join(duplicates)}")
@@ -121,32 +150,42 @@ def load_plan(settings: Settings | None = None) -> Plan:
 def check_plan_folder(folder: Path) -> list[str]:
     """Everything wrong with a plan folder, as messages naming the file and the field; [] if none.
 
-    Checks the three files against their schemas, the area hierarchy (one municipality at the top,
+    Checks the four files against their schemas, the area hierarchy (one municipality at the top,
     every parent an area of the plan), the municipality's region code against the region-code table,
     and the targets against the metric catalogue (no unknown metric, every metric a target entry,
-    a numeric target with a value and a year, versions 1, 2, 3 …)."""
-    from pipelines.catalogue import load_targets
+    a numeric target with a value and a year, versions 1, 2, 3 …), and the metrics against the
+    library (no unknown metric, a metric of the plan's own with its SQL, a known satsingsområde)."""
+    from pipelines.catalogue import load_catalogue, load_targets
 
     folder = Path(folder)
     problems = [f"{name}: the file is missing" for name in PLAN_FILES if not (folder / name).exists()]
     if problems:
         return problems
+    plan = None
     try:
         plan = load_plan_folder(folder)
         plan.municipality_series  # noqa: B018 - resolves the region code, raising if it is unknown
     except ValidationError as err:
         problems += [_where(e) + e["msg"].removeprefix("Value error, ") for e in err.errors()]
+        plan = None
     except (ValueError, yaml.YAMLError) as err:
         problems.append(str(err))
+    if plan is None:  # the metrics and targets are checked against a plan that loads
+        return problems
     try:
-        load_targets(folder / "targets.yaml")
+        catalogue = load_catalogue(plan)
+    except (ValueError, KeyError, TypeError, yaml.YAMLError) as err:
+        text = str(err)
+        return [*problems, text if "metrics.yaml" in text else f"metrics.yaml: {text}"]
+    try:
+        load_targets(folder / "targets.yaml", catalogue)
     except (ValueError, KeyError, TypeError, yaml.YAMLError) as err:
         text = str(err)
         problems.append(text if "targets.yaml" in text else f"targets.yaml: {text}")
     return problems
 
 
-PLAN_FILES = ("plan.yaml", "areas.yaml", "targets.yaml")
+PLAN_FILES = ("plan.yaml", "areas.yaml", "metrics.yaml", "targets.yaml")
 
 
 def _where(error: dict) -> str:
@@ -184,4 +223,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Run the module's import, not this __main__ copy, so its models are the ones the catalogue uses.
+    from pipelines.plan import main as _main
+
+    sys.exit(_main())

@@ -1,8 +1,9 @@
 """The one settings object: every path and threshold the project uses.
 
-All paths come from environment variables with defaults under ``./data``.
-``SBU_DATA_DIR`` moves the whole data folder; the individual ``SBU_*`` variables
-override single paths.
+All paths come from environment variables with defaults under ``./data/<plan-id>``, so each plan
+(``SBU_PLAN``) keeps its own landing files, warehouse, snapshot, reports and commentaries.
+``SBU_DATA_DIR`` moves the whole data folder; the individual ``SBU_*`` variables override single
+paths.
 """
 
 from __future__ import annotations
@@ -24,14 +25,16 @@ NORWAY = ZoneInfo("Europe/Oslo")
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SBU_", extra="ignore")
 
-    data_dir: Path = Field(default=Path("data"), description="Root of all data folders.")
+    data_dir: Path | None = Field(default=None, description="Root of all data folders (default: data/<plan>).")
     landing_dir: Path | None = Field(default=None, description="Where source files are dropped.")
     quarantine_dir: Path | None = Field(default=None, description="Rejected files and reasons.")
     warehouse_path: Path | None = Field(default=None, description="DuckDB file the pipeline writes.")
     published_path: Path | None = Field(default=None, description="Read-only snapshot the dashboard reads.")
     reports_dir: Path | None = Field(default=None, description="Generated documents (status reports).")
 
-    catalogue_path: Path = Field(default=REPO_ROOT / "catalogue" / "metrics.yaml")
+    catalogue_path: Path = Field(
+        default=REPO_ROOT / "catalogue" / "metrics.yaml", description="The metric library plans pick from."
+    )
     plans_dir: Path = Field(default=REPO_ROOT / "catalogue" / "plans", description="One folder per plan.")
     plan: str = Field(
         default="baerum-sbu-2015-2019", description="The plan this deployment follows (a folder in plans_dir)."
@@ -71,7 +74,7 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _derive_paths(self) -> Settings:
-        base = self.data_dir
+        base = self.data_dir = self.data_dir or Path("data") / self.plan
         self.landing_dir = self.landing_dir or base / "landing"
         self.quarantine_dir = self.quarantine_dir or base / "quarantine"
         self.warehouse_path = self.warehouse_path or base / "warehouse" / "sbu.duckdb"

@@ -20,6 +20,9 @@ class PlanHeader:
     root_area_code: str  # the municipality's area code in the area hierarchy
     adopted: dt.date | None = None
     decided_by: str | None = None
+    report_title: str = "Årlig statusrapport {year}"  # {year}: the report year
+    report_introduction: str | None = None
+    report_reading_guide: str | None = None
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> PlanHeader:
@@ -32,6 +35,9 @@ class PlanHeader:
             root_area_code=row["root_area_code"],
             adopted=row.get("adopted"),
             decided_by=row.get("decided_by"),
+            report_title=row.get("report_title") or cls.report_title,
+            report_introduction=row.get("report_introduction"),
+            report_reading_guide=row.get("report_reading_guide"),
         )
 
     @property
@@ -42,6 +48,10 @@ class PlanHeader:
     def title(self) -> str:
         """ "Sammen for barn og unge 2015–2019"."""
         return f"{self.plan_name} {self.period}"
+
+    def report_title_for(self, year: int) -> str:
+        """ "Årlig statusrapport 2019": the plan's report title for a report year."""
+        return self.report_title.replace("{year}", str(year))
 
     @property
     def plan_text(self) -> str:

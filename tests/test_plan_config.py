@@ -18,12 +18,12 @@ SHIPPED = REPO_ROOT / "catalogue" / "plans" / "baerum-sbu-2015-2019"
 
 
 def broken_copy(tmp_path: Path, edit) -> Path:
-    """A copy of the shipped plan with one file edited by ``edit(name, document) -> document``."""
+    """A copy of the shipped plan with one file edited by ``edit(name, document, folder) -> document``."""
     folder = tmp_path / "plan"
     shutil.copytree(SHIPPED, folder)
-    for name in ("plan.yaml", "areas.yaml", "targets.yaml"):
+    for name in ("plan.yaml", "areas.yaml", "metrics.yaml", "targets.yaml"):
         doc = yaml.safe_load((folder / name).read_text(encoding="utf-8"))
-        new = edit(name, doc)
+        new = edit(name, doc, folder)
         if new is not None:
             (folder / name).write_text(yaml.safe_dump(new, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return folder
@@ -38,34 +38,58 @@ def test_the_shipped_plan_is_valid_and_selected_by_default():
     assert plan.municipality_series == "baerum"
 
 
-def _area_with_unknown_parent(name, doc):
+def _area_with_unknown_parent(name, doc, folder):
     if name == "areas.yaml":
         doc["areas"].append({"code": "sentrum", "name": "Sentrum", "level": "bydel", "parent": "midt"})
         return doc
 
 
-def _target_for_unknown_metric(name, doc):
+def _target_for_unknown_metric(name, doc, folder):
     if name == "targets.yaml":
         doc["targets"].append({**doc["targets"][0], "metric_id": "happiness_index"})
         return doc
 
 
-def _numeric_target_without_year(name, doc):
+def _numeric_target_without_year(name, doc, folder):
     if name == "targets.yaml":
         version = doc["targets"][0]["versions"][0]
         version.update(kind="numeric", value=10.0, target_year=None)
         return doc
 
 
-def _region_code_not_in_table(name, doc):
+def _region_code_not_in_table(name, doc, folder):
     if name == "plan.yaml":
         doc["municipality"]["region_code"] = "9999"
         return doc
 
 
-def _plan_without_a_period(name, doc):
+def _plan_without_a_period(name, doc, folder):
     if name == "plan.yaml":
         del doc["plan"]["period"]
+        return doc
+
+
+def _metric_not_in_the_library(name, doc, folder):
+    if name == "metrics.yaml":
+        doc["metrics"].append({**doc["metrics"][0], "id": "happiness_index"})
+        return doc
+
+
+def _metric_under_an_unknown_satsingsomrade(name, doc, folder):
+    if name == "metrics.yaml":
+        doc["metrics"][2]["satsingsomrade"] = "lykke"
+        return doc
+
+
+def _own_metric_without_a_unit(name, doc, folder):
+    """A metric of the plan's own (SQL in the folder) that leaves out a field the library would give."""
+    if name == "metrics.yaml":
+        (folder / "sql").mkdir(exist_ok=True)
+        (folder / "sql" / "home_visits.sql").write_text("SELECT 1", encoding="utf-8")
+        own = {**doc["metrics"][0], "id": "home_visits", "label": "Hjemmebesøk", "definition": "Andel nyfødte"}
+        own.update(numerator="Besøk", denominator="Nyfødte", direction="higher", source="services")
+        own.update(period_type="kalenderår", cadence_years=1, lowest_level="bydel")
+        doc["metrics"].append(own)
         return doc
 
 
@@ -78,6 +102,18 @@ BROKEN = {
     ),
     "region_code_not_in_table": (_region_code_not_in_table, ["plan.yaml", "'9999'", "region-code table"]),
     "plan_without_a_period": (_plan_without_a_period, ["plan.yaml: plan.period: Field required"]),
+    "metric_not_in_the_library": (
+        _metric_not_in_the_library,
+        ["metrics.yaml", "metrics[26] (happiness_index)", "no metric 'happiness_index' in the library"],
+    ),
+    "metric_under_an_unknown_satsingsomrade": (
+        _metric_under_an_unknown_satsingsomrade,
+        ["metrics.yaml", "spec_ed_young_share: unknown satsingsomrade 'lykke'"],
+    ),
+    "own_metric_without_a_unit": (
+        _own_metric_without_a_unit,
+        ["metrics.yaml", "metrics[26] (home_visits)", "unit: Field required"],
+    ),
 }
 
 

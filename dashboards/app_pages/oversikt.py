@@ -144,10 +144,11 @@ if pdfs:
     info = data.snapshot_info()
     published_at = info.published_at if info else None
     for pdf in pdfs:
+        name = f"{ui.file_stem(pdf.stem)}.pdf"  # led by the plan's municipality: "<kommune>-statusrapport-2019.pdf"
         st.download_button(
-            f"Last ned {pdf.name}",
+            f"Last ned {name}",
             pdf.read_bytes(),
-            file_name=pdf.name,
+            file_name=name,
             mime="application/pdf",
             key=f"ov_pdf_{pdf.name}",
             icon=":material/picture_as_pdf:",

@@ -31,11 +31,10 @@ CELL_KEY = ["area_code", "school_level", "gender"]
 def build_metric_base(con: duckdb.DuckDBPyConnection, catalogue: Catalogue) -> pl.DataFrame:
     frames = []
     for metric in catalogue.metrics:
-        sql = read_sql("metrics", metric.id)
-        frame = query(con, sql)
+        frame = query(con, metric.sql)
         missing = [c for c in BASE_COLUMNS if c not in frame.columns]
         if missing:
-            raise ValueError(f"sql/metrics/{metric.id}.sql does not return {missing}")
+            raise ValueError(f"{metric.sql_file} does not return {missing}")
         frames.append(
             frame.select(
                 pl.lit(metric.id).alias("metric_id"),

@@ -583,12 +583,14 @@ def _cover(snap: _Snapshot, area_name: str) -> dict:
     demo = bool(info.get("demo_data"))
     as_of = info.get("as_of")
     judged_on = scorecard.judged_on(year, snap.latest_year, as_of)
-    title = f"Årlig statusrapport {year}"
+    title = snap.plan.report_title_for(year)
     return {
         "year": year,
         "title": title,
         "plan": snap.plan.plan_name,
         "plan_text": snap.plan.plan_text,
+        "introduction": snap.plan.report_introduction,
+        "reading_guide": snap.plan.report_reading_guide,
         "municipality": snap.plan.municipality_name,
         "area_name": area_name,
         "demo": demo,

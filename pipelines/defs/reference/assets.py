@@ -1,6 +1,7 @@
 """Reference data: the plan, its area hierarchy, the metric catalogue and the steering group's targets."""
 
 import re
+from pathlib import Path
 
 import dagster as dg
 import polars as pl
@@ -10,7 +11,8 @@ from pipelines.catalogue import load_catalogue, load_targets
 from pipelines.ingest.contracts import contract_sources, load_contract
 from pipelines.instance import WAREHOUSE_POOL
 from pipelines.plan import load_plan
-from pipelines.warehouse import build_table, query, read_sql, replace_table
+from pipelines.settings import REPO_ROOT
+from pipelines.warehouse import build_table, query, replace_table
 
 REFERENCE_GROUP = "reference"
 
@@ -34,6 +36,9 @@ def plan(warehouse: DuckDBResource) -> dg.MaterializeResult:
         "municipality_region_code": selected.municipality.region_code,
         "municipality_series": selected.municipality_series,
         "root_area_code": selected.root_area.code,
+        "report_title": selected.report.title,
+        "report_introduction": selected.report.introduction,
+        "report_reading_guide": selected.report.reading_guide,
     }
     with warehouse.get_connection() as con:
         replace_table(con, "marts.plan", pl.DataFrame([row], infer_schema_length=None))
@@ -85,7 +90,8 @@ def areas(warehouse: DuckDBResource) -> dg.MaterializeResult:
         dg.AssetSpec(
             "metric_catalogue",
             kinds={"duckdb"},
-            description="The metrics from catalogue/metrics.yaml, one row per metric.",
+            description="The plan's metrics (its metrics.yaml over the library catalogue/metrics.yaml), one row "
+            "per metric.",
         ),
         dg.AssetSpec("satsingsomrader", kinds={"duckdb"}, description="The satsingsområder in the plan's order."),
         dg.AssetSpec(
@@ -122,6 +128,7 @@ def metric_catalogue(warehouse: DuckDBResource):
             "baseline_note": m.baseline_note,
             "plan_baseline": m.plan_baseline,
             "kind": m.kind,
+            "sql_file": _repo_relative(m.sql_file),
             "sort_order": i,
         }
         for i, m in enumerate(cat.metrics)
@@ -140,13 +147,21 @@ def metric_catalogue(warehouse: DuckDBResource):
     yield dg.MaterializeResult(asset_key="metric_sources", metadata={"rows": sources.height})
 
 
+def _repo_relative(path: Path) -> str:
+    """``sql/metrics/x.sql`` or ``catalogue/plans/<plan>/sql/x.sql``: where a reader finds the SQL."""
+    try:
+        return str(path.resolve().relative_to(REPO_ROOT))
+    except ValueError:
+        return str(path)
+
+
 def metric_sources(cat) -> pl.DataFrame:
     """Which staged tables (and so which sources) each metric's SQL reads: the lineage behind
-    provenance. Read from ``sql/metrics/<id>.sql`` itself, so it cannot drift from the SQL."""
+    provenance. Read from each metric's SQL itself, so it cannot drift from the SQL."""
     table_source = {t.name: s for s in contract_sources() for t in load_contract(s).tables}
     rows = []
     for m in cat.metrics:
-        tables = sorted(set(re.findall(r"staging\.stg_(\w+)", read_sql("metrics", m.id))))
+        tables = sorted(set(re.findall(r"staging\.stg_(\w+)", m.sql)))
         rows += [{"metric_id": m.id, "source": table_source[t], "table_name": t} for t in tables]
     return pl.DataFrame(rows)
 
