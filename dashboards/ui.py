@@ -53,10 +53,12 @@ def _slug(text: str) -> str:
 
 
 def file_stem(basename: str) -> str:
-    """A download's file name without extension, led by the plan's municipality: "<kommune>-kilder"."""
+    """A download's file name without extension, naming the plan's municipality: "<kommune>-kilder"."""
     plan = data.plan_header()
-    parts = [_slug(plan.municipality_short_name) if plan else "", _slug(basename)]
-    return "-".join(p for p in parts if p) or "tabell"
+    name, lead = _slug(basename), _slug(plan.municipality_short_name) if plan else ""
+    if lead and lead not in name.split("-"):  # "scorecard-<kommune>-2019" names it already
+        name = f"{lead}-{name}" if name else lead
+    return name or "tabell"
 
 
 def qp_select(

@@ -206,7 +206,10 @@ def test_a_report_older_than_the_published_data_is_flagged(snapshot: Path, tmp_p
         stamp = made.replace(tzinfo=dt.UTC).timestamp()  # published_at is UTC
         os.utime(pdf, (stamp, stamp))
     at = app(aar="2019")
-    assert [b.label for b in at.get("download_button") if "statusrapport" in b.label] == [f"Last ned {old.name}"]
+    # Offered under a name that says whose report it is.
+    assert [b.label for b in at.get("download_button") if "statusrapport" in b.label] == [
+        "Last ned baerum-statusrapport-2019.pdf"
+    ]
     (warning,) = [w.value for w in at.warning if old.name in w.value]
     # Times are shown in Norwegian time; the snapshot stores UTC.
     oslo = published_at.replace(tzinfo=dt.UTC).astimezone(ZoneInfo("Europe/Oslo"))

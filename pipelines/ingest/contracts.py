@@ -38,8 +38,9 @@ class Quality(BaseModel):
     rule: str | None = None
     validValues: list[Any] | None = None
     # Allowed values kept in the plan instead of the contract: "plan_areas" = the names of the plan's
-    # areas (catalogue/plans/<plan>/areas.yaml), optionally only those of ``levels``.
-    validValuesFrom: Literal["plan_areas"] | None = None
+    # areas (catalogue/plans/<plan>/areas.yaml), optionally only those of ``levels``;
+    # "plan_service_indicators" = the indicator ids of the plan's services template (plan.yaml).
+    validValuesFrom: Literal["plan_areas", "plan_service_indicators"] | None = None
     levels: list[str] | None = None
     query: str | None = None
     mustBe: int | None = None
@@ -71,14 +72,17 @@ class Property(BaseModel):
 
     @property
     def valid_values(self) -> list[Any] | None:
-        """The allowed values, from the contract or, for ``validValuesFrom: plan_areas``, from the
-        selected plan's areas (read when the rules are made, so they follow ``SBU_PLAN``)."""
+        """The allowed values, from the contract or, for ``validValuesFrom``, from the selected plan
+        (read when the rules are made, so they follow ``SBU_PLAN``)."""
         for q in self.quality:
             if q.type == "library" and q.rule == "validValues":
-                if q.validValuesFrom == "plan_areas":
+                if q.validValuesFrom is not None:
                     from pipelines.plan import load_plan
 
-                    return [a.name for a in load_plan().areas if q.levels is None or a.level in q.levels]
+                    plan = load_plan()
+                    if q.validValuesFrom == "plan_service_indicators":
+                        return list(plan.service_indicators)
+                    return [a.name for a in plan.areas if q.levels is None or a.level in q.levels]
                 return q.validValues
         return None
 
