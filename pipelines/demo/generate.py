@@ -201,11 +201,22 @@ class Municipality:
         return list(dict.fromkeys(self.codes.values()))
 
 
+def code_in_year(regions: RegionCodes, series: str, year: int) -> str:
+    """The series' code valid in ``year``; before its first code's validity that first code (SSB
+    back-casts a series to a newer code), after its last code's end that last code."""
+    valid = regions.valid_code(series, year)
+    if valid is not None:
+        return valid
+    codes = regions.codes_of(series)
+    first = codes[0]
+    return first.code if first.valid_from is not None and year < first.valid_from.year else codes[-1].code
+
+
 def _municipality(regions: RegionCodes, code: str, years: list[int], figures: SsbFigures) -> Municipality:
     series = regions.series_of_code(code)
     if series is None:  # checked with the profile; kept for callers that build their own
         raise DemoProfileError(f"region code {code!r} is not in the region-code table")
-    return Municipality(series, {y: regions.valid_code(series, y) for y in years}, figures)
+    return Municipality(series, {y: code_in_year(regions, series, y) for y in years}, figures)
 
 
 def _region_label(regions: RegionCodes, code: str) -> str:

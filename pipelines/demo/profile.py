@@ -9,7 +9,8 @@ profile says everything that belongs to one plan's municipality:
 - ``municipality``: the size of its SSB-shaped figures (residents per year of age, reports to child
   welfare, the upper-secondary cohort and its completion, young disability-benefit recipients). Its
   region codes are not listed: the code valid each year comes from the region-code table, starting
-  from the plan's ``municipality.region_code``;
+  from the plan's ``municipality.region_code`` (a year before its first code is back-cast to that
+  code, as SSB does);
 - ``comparators``: other municipalities in the SSB files (by one of their region codes), with
   their own sizes; never a real municipality's figures presented as real;
 - ``districts``: one entry per ``bydel`` area of ``areas.yaml`` (by code; names come from there),
@@ -304,13 +305,10 @@ def check_against_plan(profile: DemoProfile, plan: Plan, regions: RegionCodes) -
             problems.append(f"services[{i}] ({row.indicator}).first_year: {row.first_year} is outside years")
         if row.anchor is not None and row.anchor.year not in years:
             problems.append(f"services[{i}] ({row.indicator}).anchor.year: {row.anchor.year} is outside years")
+    # A year without a valid code is written under the nearest code (SSB back-casts a series).
     own = regions.series_of_code(plan.municipality.region_code)
     if own is None:
         problems.append(f"plan.yaml: region code {plan.municipality.region_code!r} is not in the region-code table")
-    else:
-        missing = [y for y in profile.years.all if regions.valid_code(own, y) is None]
-        if missing:
-            problems.append(f"years: the municipality has no valid region code in {missing} (region-code table)")
     seen = {own}
     for i, comparator in enumerate(profile.comparators):
         series = regions.series_of_code(comparator.region_code)
@@ -322,9 +320,6 @@ def check_against_plan(profile: DemoProfile, plan: Plan, regions: RegionCodes) -
             )
         else:
             seen.add(series)
-            missing = [y for y in profile.years.all if regions.valid_code(series, y) is None]
-            if missing:
-                problems.append(f"comparators[{i}]: no valid region code in {missing} (region-code table)")
     return problems
 
 
