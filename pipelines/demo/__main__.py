@@ -22,7 +22,7 @@ def main(argv: list[str] | None = None) -> int:
     folder = Path(args.folder) if args.folder else settings.plan_dir
     try:
         landing = generate(settings.landing_dir, plan_folder=folder, clean=args.clean)
-    except DemoProfileError as err:
+    except (DemoProfileError, FileNotFoundError, ValueError) as err:  # a plan's ValidationError is a ValueError
         print(err, file=sys.stderr)
         return 1
     files = sorted(p for p in landing.rglob("*") if p.is_file())

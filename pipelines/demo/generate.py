@@ -629,6 +629,8 @@ def generate(landing: Path, *, plan_folder: Path | None = None, clean: bool = Fa
     files in the landing folder are left alone; with ``clean`` the demo sources' folders are emptied
     first."""
     folder = Path(plan_folder) if plan_folder is not None else get_settings().plan_dir
+    if not (folder / "plan.yaml").is_file():
+        raise FileNotFoundError(f"{folder} is no plan folder: it has no plan.yaml")
     plan = load_plan_folder(folder)
     regions = region_codes()
     profile = load_demo_profile(plan, regions)
