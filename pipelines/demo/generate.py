@@ -192,12 +192,12 @@ class Municipality:
     each data year, and its sizes from the profile."""
 
     series: str
-    codes: dict[int, str]  # year -> the code valid that year
+    codes: dict[int, str]  # year -> the code its figures carry that year
     figures: SsbFigures
 
     @property
     def region_list(self) -> list[str]:
-        """Its codes valid in some data year, oldest first."""
+        """Its codes used in some data year, oldest first."""
         return list(dict.fromkeys(self.codes.values()))
 
 

@@ -151,11 +151,15 @@ class _OneOf(_Strict):
 
     _kinds: ClassVar[tuple[str, ...]] = ()
 
+    _rounded: ClassVar[str] = ""  # the kind ``ndigits`` belongs to
+
     @model_validator(mode="after")
     def _exactly_one(self):
         given = [k for k in self._kinds if getattr(self, k) is not None]
         if len(given) != 1:
             raise ValueError(f"give exactly one of {', '.join(self._kinds)} (found {', '.join(given) or 'none'})")
+        if getattr(self, "ndigits", None) is not None and given[0] != self._rounded:
+            raise ValueError(f"ndigits rounds {self._rounded} only (found {given[0]})")
         return self
 
 
@@ -164,6 +168,7 @@ class Nevner(_OneOf):
     trend itself, rounded with ``ndigits`` as Python's ``round``)."""
 
     _kinds: ClassVar[tuple[str, ...]] = ("poisson", "fixed", "amount")
+    _rounded: ClassVar[str] = "amount"
     poisson: Trend | None = None
     fixed: float | dict[str, float] | None = None
     amount: Trend | None = None
@@ -175,6 +180,7 @@ class Teller(_OneOf):
     with a yearly share, or the denominator times a share rounded with ``ndigits`` (an amount)."""
 
     _kinds: ClassVar[tuple[str, ...]] = ("poisson", "binomial", "share")
+    _rounded: ClassVar[str] = "share"
     poisson: Trend | None = None
     binomial: Share | None = None
     share: Share | None = None
