@@ -16,7 +16,7 @@ import dagster as dg
 import pytest
 
 from pipelines.defs.resources import WarehouseResource
-from pipelines.settings import AS_OF_TAG, get_settings
+from pipelines.settings import AS_OF_TAG, REPO_ROOT, get_settings
 
 # The day the tests' pipeline runs judge the status on (the run tag ``as_of``), fixed so that no
 # expected value changes with the calendar. The demo's yearly figures end in 2024 and its last
@@ -25,6 +25,8 @@ from pipelines.settings import AS_OF_TAG, get_settings
 # and disability figures for 2025 (1 June 2026), school year 2025/26 (1 August 2026) and the 2026
 # Ungdata survey (1 September 2026) are not due yet.
 AS_OF = dt.date(2026, 4, 15)
+# The second plan that ships with the product: a fictional municipality with another shape.
+SECOND_PLAN = "fjordvik-oppvekst-2022-2027"
 
 
 def use_data_dir(path: Path, **overrides: str) -> None:
@@ -118,3 +120,35 @@ def published_snapshot(pipeline_result, demo_data_dir: Path) -> Path:
 @pytest.fixture(scope="session")
 def landing_dir(demo_data_dir: Path) -> Path:
     return demo_data_dir / "landing"
+
+
+@dataclass
+class PlanData:
+    """A data folder after a whole pipeline run (refresh and the latest year's report) of one plan."""
+
+    data_dir: Path
+    warehouse: Path
+    snapshot: Path
+    reports_dir: Path
+
+
+@pytest.fixture(scope="session")
+def second_plan(tmp_path_factory) -> PlanData:
+    """The fictional second plan run end to end, as ``SBU_PLAN=<it> make run`` does: its own demo
+    data from its own demo.yaml, the whole asset graph, the status report. The ``SBU_*`` environment
+    is put back afterwards, so the default plan's fixtures are not affected."""
+    from pipelines.demo import generate
+
+    data_dir = tmp_path_factory.mktemp("second_plan")
+    saved = {k: v for k, v in os.environ.items() if k.startswith("SBU_")}
+    try:
+        generate(data_dir / "landing", plan_folder=REPO_ROOT / "catalogue" / "plans" / SECOND_PLAN)
+        result = materialize_all(data_dir, SBU_PLAN=SECOND_PLAN)
+        assert result.success, "the second plan's pipeline run failed"
+        settings = get_settings()
+        return PlanData(data_dir, settings.warehouse_path, settings.published_path, settings.reports_dir)
+    finally:
+        for key in [k for k in os.environ if k.startswith("SBU_")]:
+            del os.environ[key]
+        os.environ.update(saved)
+        get_settings.cache_clear()

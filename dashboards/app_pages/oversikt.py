@@ -107,7 +107,7 @@ ui.download_buttons(
 )
 
 st.header("Kontekstindikatorer")
-st.caption("Indikatorer uten mål som følges ved siden av scorecardet (Ungdata). Endring er status minus 0-punkt.")
+st.caption("Indikatorer uten mål som følges ved siden av scorecardet. Endring er status minus 0-punkt.")
 if context.frame.is_empty():
     st.info("Ingen kontekstindikatorer i katalogen.")
 else:

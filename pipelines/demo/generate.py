@@ -1,8 +1,18 @@
-"""Deterministic SYNTHETIC demo data, written as landing files shaped like the real exports.
+"""Deterministic SYNTHETIC demo data of a plan, written as landing files shaped like the real exports.
 
-Nothing here is Bærum's real data. Where the plan quotes a 2014 baseline (docs/domain.md), the 2014
-figures are drawn around it so the demo looks like the municipality; everything else is made up
-with a fixed seed. The pipeline never calls this module: it only reads the files it writes.
+The generator is plan-driven: it reads a plan folder (``catalogue/plans/<plan-id>/``, by default
+the one ``SBU_PLAN`` selects) and its demo profile ``demo.yaml`` (:mod:`pipelines.demo.profile`):
+the seed, the years, the municipality's and comparators' sizes, the districts with their schools,
+and the rows of the services' template. Area names come from the plan's ``areas.yaml``, and the
+region code valid each year from the region-code table (``catalogue/region_codes.csv``), starting
+from the plan's municipality code. This module holds only what belongs to the export formats (file
+layouts, encodings, SSB's JSON-stat, Ungdata's indicators, the child-welfare reporter codes, PPT's
+age groups) and generic yearly trends.
+
+Nothing written is a municipality's real data. Where a plan quotes a baseline figure, the profile
+anchors the demo's figure there; everything else is drawn with the profile's fixed seed, in a fixed
+order, so the same profile gives the same bytes. The pipeline never calls this module: it only
+reads the files it writes.
 
 Files (under ``<landing>/<source>/``):
 
@@ -16,6 +26,7 @@ Files (under ``<landing>/<source>/``):
 - ``ssb_outcomes/ssb_12971_gjennomforing_vgs.csv``         SSB CSV (UTF-8 BOM)
 - ``ssb_outcomes/nav_uforetrygd_18_29.json``               SSB JSON-stat 2.0
 - ``services/tjenestetall_<year>.xlsx``     the services' yearly reporting template
+- ``LES_MEG.txt``                           says the files are synthetic
 """
 
 from __future__ import annotations
@@ -30,91 +41,13 @@ import numpy as np
 import polars as pl
 import xlsxwriter
 
+from pipelines.demo.profile import DemoProfile, DemoProfileError, ServiceRow, SsbFigures, load_demo_profile
+from pipelines.plan import Plan, load_plan_folder
 from pipelines.readers import format_norwegian_number as nb
+from pipelines.readers.regions import RegionCodes, region_codes
+from pipelines.settings import get_settings
 
-SEED = 20150429  # the day the plan was adopted
-YEARS = list(range(2014, 2025))
-SURVEY_YEARS = [2014, 2017, 2020, 2023]
-TEAM_START = 2016  # Tidlig innsatsteam started 1 January 2016
-
-BAERUM_CODES = {y: ("0219" if y <= 2019 else "3024" if y <= 2023 else "3201") for y in YEARS}
-ASKER_CODES = {y: ("0220" if y <= 2019 else "3025" if y <= 2023 else "3203") for y in YEARS}
-REGION_LABELS = {
-    "0219": "Bærum (-2019)",
-    "3024": "Bærum (2020-2023)",
-    "3201": "Bærum",
-    "0220": "Asker (-2019)",
-    "3025": "Asker (2020-2023)",
-    "3203": "Asker",
-}
-
-
-@dataclass(frozen=True)
-class School:
-    number: str
-    name: str
-    area: str  # ostre | vestre
-    kind: str  # barneskole | ungdomsskole | vgs
-    size: float  # relative size (1.0 = typical)
-
-
-_NAMES = {
-    "ostre": [
-        "Bjørkelia",
-        "Granåsen",
-        "Lindehaugen",
-        "Måkeberget",
-        "Rognlia",
-        "Eikeskogen",
-        "Hasselbakken",
-        "Løvenstad",
-        "Trosteli",
-        "Furumo",
-        "Selsvika",
-        "Kvitsand",
-    ],
-    "vestre": [
-        "Spurvetoppen",
-        "Osperud",
-        "Lerkedalen",
-        "Ravnåsen",
-        "Siljemyra",
-        "Vierstranda",
-        "Hegreneset",
-        "Tiurhøgda",
-        "Einerlia",
-        "Elgstien",
-        "Moltemyra",
-        "Kongleskogen",
-    ],
-}
-
-
-def schools() -> list[School]:
-    """Twelve fictional schools per part of the municipality, plus one very small one."""
-    out: list[School] = []
-    for area, prefix in (("ostre", "1"), ("vestre", "2")):
-        for i, name in enumerate(_NAMES[area]):
-            kind = "barneskole" if i < 6 else "ungdomsskole" if i < 10 else "vgs"
-            suffix = " videregående skole" if kind == "vgs" else " skole"
-            size = 0.7 + 0.6 * ((i * 37 + len(name)) % 10) / 10
-            out.append(School(f"9{prefix}{i + 1:02d}", name + suffix, area, kind, size))
-    # A small alternative lower-secondary school: its cells are small enough to be suppressed.
-    out.append(School("9299", "Stikkstien alternative ungdomsskole", "vestre", "ungdomsskole", 0.05))
-    return out
-
-
-TEAMS = [  # (name as the services write it, share of cases)
-    ("Tidlig innsatsteam 0-1 år", 0.08),
-    ("Tidlig innsatsteam 1-5 år Øst", 0.16),
-    ("Tidlig innsatsteam 1-5 år Vest", 0.15),
-    ("Tidlig innsatsteam 6-12 år Øst", 0.19),
-    ("Tidlig innsatsteam 6-12 år Vest", 0.18),
-    ("Tidlig innsatsteam 13-15 år", 0.14),
-    ("Tidlig innsatsteam 16-23 år", 0.10),
-]
-
-# Ungdata indicators: (id, label, {(level, gender): 2014 share}, yearly drift in pp, share asked)
+# Ungdata indicators: (id, label, {(level, gender): share in the baseline year}, yearly drift in pp, share asked)
 UNGDATA = [
     (
         "depressive_mood",
@@ -167,7 +100,7 @@ UNGDATA = [
     ),
 ]
 
-CW_REPORTERS = [  # (code, label, share of reports in 2014, trend per year in share points)
+CW_REPORTERS = [  # (code, label, share of reports in the baseline year, trend per year in share points)
     ("01", "Barnet selv", 0.02, 0.0),
     ("02", "Mor/far/foresatte", 0.17, 0.0),
     ("03", "Familie/andre privatpersoner", 0.06, -0.001),
@@ -253,11 +186,65 @@ def _jsonstat(
     }
 
 
+@dataclass(frozen=True)
+class Municipality:
+    """A municipality of the SSB-shaped files: its series in the region-code table, the code valid
+    each data year, and its sizes from the profile."""
+
+    series: str
+    codes: dict[int, str]  # year -> the code its figures carry that year
+    figures: SsbFigures
+
+    @property
+    def region_list(self) -> list[str]:
+        """Its codes used in some data year, oldest first."""
+        return list(dict.fromkeys(self.codes.values()))
+
+
+def code_in_year(regions: RegionCodes, series: str, year: int) -> str:
+    """The series' code valid in ``year``; before its first code's validity that first code (SSB
+    back-casts a series to a newer code), after its last code's end that last code."""
+    valid = regions.valid_code(series, year)
+    if valid is not None:
+        return valid
+    codes = regions.codes_of(series)
+    first = codes[0]
+    return first.code if first.valid_from is not None and year < first.valid_from.year else codes[-1].code
+
+
+def _municipality(regions: RegionCodes, code: str, years: list[int], figures: SsbFigures) -> Municipality:
+    series = regions.series_of_code(code)
+    if series is None:  # checked with the profile; kept for callers that build their own
+        raise DemoProfileError(f"region code {code!r} is not in the region-code table")
+    return Municipality(series, {y: code_in_year(regions, series, y) for y in years}, figures)
+
+
+def _region_label(regions: RegionCodes, code: str) -> str:
+    """As SSB's statbank labels a code: its name, with the years for a code no longer valid ("Navn (-2019)")."""
+    entry = regions.lookup(code)
+    return entry.name if entry.valid_to is None else f"{entry.name} ({entry.years})"
+
+
 class DemoGenerator:
-    def __init__(self, landing: Path, seed: int = SEED) -> None:
+    def __init__(
+        self, landing: Path, plan: Plan, profile: DemoProfile, regions: RegionCodes, seed: int | None = None
+    ) -> None:
         self.landing = landing
-        self.rng = np.random.default_rng(seed)
-        self.schools = schools()
+        self.plan = plan
+        self.profile = profile
+        self.seed = profile.seed if seed is None else seed
+        self.rng = np.random.default_rng(self.seed)
+        self.years = profile.years.all
+        self.base_year = profile.baseline_year
+        self.area_name = {a.code: a.name for a in plan.areas}
+        self.districts = [a.code for a in plan.areas if a.level == "bydel"]
+        self.schools = profile.schools
+        self.municipality = _municipality(regions, plan.municipality.region_code, self.years, profile.municipality)
+        self.comparators = [_municipality(regions, c.region_code, self.years, c) for c in profile.comparators]
+        self.region_label = {
+            code: _region_label(regions, code) for m in [self.municipality, *self.comparators] for code in m.region_list
+        }
+        self.short_name = plan.municipality_short_name
 
     # -- helpers ---------------------------------------------------------------------------
     def _binom(self, n: int, p: float) -> int:
@@ -271,44 +258,47 @@ class DemoGenerator:
         d.mkdir(parents=True, exist_ok=True)
         return d
 
+    @property
+    def _all_municipalities(self) -> list[Municipality]:
+        return [self.municipality, *self.comparators]
+
     # -- sources ---------------------------------------------------------------------------
     def school_register(self) -> None:
         kind_nb = {"barneskole": "Barneskole", "ungdomsskole": "Ungdomsskole", "vgs": "Videregående skole"}
-        area_nb = {"ostre": "Østre Bærum", "vestre": "Vestre Bærum"}
         df = pl.DataFrame(
             {
-                "Skolenr": [s.number for s in self.schools],
-                "Skolenavn": [s.name for s in self.schools],
-                "Skoletype": [kind_nb[s.kind] for s in self.schools],
-                "Bydel": [area_nb[s.area] for s in self.schools],
+                "Skolenr": [s.number for _, s in self.schools],
+                "Skolenavn": [s.name for _, s in self.schools],
+                "Skoletype": [kind_nb[s.kind] for _, s in self.schools],
+                "Bydel": [self.area_name[d] for d, _ in self.schools],
                 "Merknad": ["Fiktiv skole i syntetiske demodata"] * len(self.schools),
             }
         )
         _write_csv(df, self._dir("school_register") / "skoler.csv", encoding="utf-8-sig")
 
     def ungdata(self) -> None:
-        area_nb = {"ostre": "Østre Bærum", "vestre": "Vestre Bærum"}
-        for year in SURVEY_YEARS:
+        sizes = self.profile.ungdata
+        for year in self.profile.survey_years:
             rows = []
-            for s in self.schools:
+            for district, s in self.schools:
                 if s.kind == "barneskole":
                     continue
                 level = "uks" if s.kind == "ungdomsskole" else "vgs"
-                pupils = (460 if level == "uks" else 620) * s.size
+                pupils = sizes.pupils[s.kind] * s.size
                 for gender in ("jenter", "gutter"):
-                    respondents = max(2, self._binom(int(pupils / 2), 0.86 if level == "uks" else 0.72))
+                    respondents = max(2, self._binom(int(pupils / 2), sizes.response_rate[s.kind]))
                     effect = self.rng.normal(0, 1.2)
                     for ind_id, ind_label, base, drift, asked in UNGDATA:
                         n = respondents if asked >= 1 else self._binom(respondents, asked)
                         if n == 0:
                             continue
-                        p = (base[(level, gender)] + drift * (year - 2014) + effect) / 100
+                        p = (base[(level, gender)] + drift * (year - self.base_year) + effect) / 100
                         k = self._binom(n, p)
                         rows.append(
                             {
                                 "Undersøkelsesår": str(year),
-                                "Kommune": "Bærum",
-                                "Bydel": area_nb[s.area],
+                                "Kommune": self.short_name,
+                                "Bydel": self.area_name[district],
                                 "Skolenr": s.number,
                                 "Skole": s.name,
                                 "Skoletrinn": "Ungdomsskole" if level == "uks" else "Videregående",
@@ -322,21 +312,23 @@ class DemoGenerator:
             _write_csv(pl.DataFrame(rows), self._dir("ungdata") / f"ungdata_{year}.csv", encoding="utf-8-sig")
 
     def absence(self) -> None:
-        area_nb = {"ostre": "Østre Bærum", "vestre": "Vestre Bærum"}
-        for year in YEARS:
+        pupils_of = self.profile.absence.pupils
+        for year in self.years:
+            t = year - self.base_year
             rows = []
-            for s in self.schools:
+            for district, s in self.schools:
                 if s.kind == "vgs":
                     continue
-                pupils = max(8, int(self.rng.normal(420 if s.kind == "barneskole" else 450, 25) * s.size))
-                over = self._binom(pupils, 0.075 + 0.004 * (year - 2014) + (0.01 if s.area == "vestre" else 0))
-                low = self._binom(over, 0.30 - 0.006 * (year - 2014))
+                extra = self.profile.districts[district].extra_absence
+                pupils = max(8, int(self.rng.normal(pupils_of[s.kind], 25) * s.size))
+                over = self._binom(pupils, 0.075 + 0.004 * t + extra)
+                low = self._binom(over, 0.30 - 0.006 * t)
                 rows.append(
                     {
                         "Skoleår": f"{year}/{str(year + 1)[-2:]}",
                         "Skolenr": int(s.number),
                         "Skole": s.name,
-                        "Bydel": area_nb[s.area],
+                        "Bydel": self.area_name[district],
                         "Antall elever": pupils,
                         "Elever med fravær over 10 %": over,
                         "Herav på laveste mestringsnivå": low,
@@ -347,12 +339,14 @@ class DemoGenerator:
             )
 
     def ppt(self) -> None:
-        for year in YEARS:
-            t = year - 2014
+        sizes = self.profile.ppt
+        for year in self.years:
+            t = year - self.base_year
             rows = []
-            for _area, area_nb, weight in (("ostre", "Østre Bærum", 0.52), ("vestre", "Vestre Bærum", 0.48)):
-                referrals_total = 620 * weight * (1 + 0.01 * t)
-                decisions_total = 1480 * weight * (1 - 0.012 * t)
+            for district in self.districts:
+                weight = self.profile.districts[district].ppt_share
+                referrals_total = sizes.first_consultations * weight * (1 + 0.01 * t)
+                decisions_total = sizes.children_with_decisions * weight * (1 - 0.012 * t)
                 for i, (label, age, share_ref, share_dec) in enumerate(PPT_GROUPS):
                     # The plan's shift towards early help: more young referrals, fewer late ones.
                     shift = 0.012 * t * (1 if i < 2 else -0.6)
@@ -363,7 +357,7 @@ class DemoGenerator:
                     rows.append(
                         {
                             "År": str(year),
-                            "Bydel": area_nb,
+                            "Bydel": self.area_name[district],
                             "Aldersgruppe": label,
                             "Førstegangskonsultasjoner": str(consult),
                             "Snittalder ved førstegangskonsultasjon": "" if mean_age is None else nb(mean_age, 1),
@@ -374,35 +368,37 @@ class DemoGenerator:
             _write_csv(pl.DataFrame(rows), self._dir("ppt") / f"ppt_{year}.csv", encoding="cp1252")
 
     def population(self) -> dict[tuple[str, int], int]:
-        """SSB 07459-style population by single year of age 0-29; returns Bærum 0-17 per year."""
-        regions = ["0219", "3024", "3201", "0220", "3025", "3203"]
+        """SSB 07459-style population by single year of age 0-29; returns residents 0-17 per
+        municipality series and year."""
+        regions = [code for m in self._all_municipalities for code in m.region_list]
         ages = [f"{a:03d}" for a in range(30)]
-        base = {"baerum": 1520, "asker": 780}
         values: list[float | None] = []
         status: dict[str, str] = {}
         children: dict[tuple[str, int], int] = {}
         idx = 0
         for region in regions:
-            series = "baerum" if region in BAERUM_CODES.values() else "asker"
-            codes = BAERUM_CODES if series == "baerum" else ASKER_CODES
+            m = next(m for m in self._all_municipalities if region in m.region_list)
             for age in ages:
                 a = int(age)
-                for year in YEARS:
-                    if codes[year] != region:
+                for year in self.years:
+                    if m.codes[year] != region:
                         values.append(None)
                         status[str(idx)] = "."
                     else:
                         shape = 1.0 - 0.004 * abs(a - 14) - (0.25 if a >= 20 else 0.0) + 0.1 * (a >= 26)
-                        v = int(base[series] * shape * (1 + 0.006 * (year - 2014)) + self.rng.normal(0, 25))
+                        v = int(
+                            m.figures.population_per_age * shape * (1 + 0.006 * (year - self.base_year))
+                            + self.rng.normal(0, 25)
+                        )
                         values.append(float(v))
                         if a <= 17:
-                            children[(series, year)] = children.get((series, year), 0) + v
+                            children[(m.series, year)] = children.get((m.series, year), 0) + v
                     idx += 1
         doc = _jsonstat(
             [
-                ("Region", "region", [(r, REGION_LABELS[r]) for r in regions]),
+                ("Region", "region", [(r, self.region_label[r]) for r in regions]),
                 ("Alder", "alder", [(a, f"{int(a)} år") for a in ages]),
-                ("Tid", "år", [(str(y), str(y)) for y in YEARS]),
+                ("Tid", "år", [(str(y), str(y)) for y in self.years]),
             ],
             values,
             status,
@@ -415,36 +411,37 @@ class DemoGenerator:
 
     def child_welfare(self, children: dict[tuple[str, int], int]) -> None:
         csv_rows = []
-        key_regions = ["0219", "3024", "3201", "0220", "3025", "3203"]
+        key_regions = [code for m in self._all_municipalities for code in m.region_list]
         contents = [
             ("Meldinger", "Meldinger mottatt"),
             ("Henlagte", "Henlagte meldinger"),
             ("Undersokelser", "Barn med avsluttet undersøkelse"),
         ]
         cube: dict[tuple[str, str, int], float] = {}
-        for series, codes, size in (("baerum", BAERUM_CODES, 1250), ("asker", ASKER_CODES, 640)):
-            for year in YEARS:
-                t = year - 2014
-                region = codes[year]
+        for m in self._all_municipalities:
+            suppressed = {(c.reporter_code, c.year) for c in m.figures.suppressed_reports}
+            for year in self.years:
+                t = year - self.base_year
+                region = m.codes[year]
                 counts = {}
                 for code, _, share, trend in CW_REPORTERS:
-                    counts[code] = self._poisson(size * (1 + 0.015 * t) * max(share + trend * t, 0.005))
+                    counts[code] = self._poisson(
+                        m.figures.child_welfare_reports * (1 + 0.015 * t) * max(share + trend * t, 0.005)
+                    )
                 total = sum(counts.values())
                 for code, label, _, _ in [("00", "I alt", 0, 0)] + CW_REPORTERS:
                     value = total if code == "00" else counts[code]
-                    text = str(value)
-                    if series == "asker" and code == "01" and year == 2016:
-                        text = ":"  # SSB suppressed this cell
+                    text = ":" if (code, year) in suppressed else str(value)  # ":" = suppressed by SSB
                     csv_rows.append(
                         {
-                            "region": f"{region} {REGION_LABELS[region]}",
+                            "region": f"{region} {self.region_label[region]}",
                             "meldingsinstans": f"{code} {label}",
                             "år": str(year),
                             "12870: Meldinger til barnevernet": text,
                         }
                     )
                 dropped = self._binom(total, 0.36 - 0.008 * t)
-                investigations = self._binom(children.get((series, year), 28000), 0.021 + 0.0006 * t)
+                investigations = self._binom(children[(m.series, year)], 0.021 + 0.0006 * t)
                 cube[(region, "Meldinger", year)] = total
                 cube[(region, "Henlagte", year)] = dropped
                 cube[(region, "Undersokelser", year)] = investigations
@@ -458,7 +455,7 @@ class DemoGenerator:
         idx = 0
         for region in key_regions:
             for c, _ in contents:
-                for year in YEARS:
+                for year in self.years:
                     v = cube.get((region, c, year))
                     values.append(None if v is None else float(v))
                     if v is None:
@@ -466,9 +463,9 @@ class DemoGenerator:
                     idx += 1
         doc = _jsonstat(
             [
-                ("KOKkommuneregion0000", "region", [(r, REGION_LABELS[r]) for r in key_regions]),
+                ("KOKkommuneregion0000", "region", [(r, self.region_label[r]) for r in key_regions]),
                 ("ContentsCode", "statistikkvariabel", contents),
-                ("Tid", "år", [(str(y), str(y)) for y in YEARS]),
+                ("Tid", "år", [(str(y), str(y)) for y in self.years]),
             ],
             values,
             status,
@@ -480,14 +477,15 @@ class DemoGenerator:
 
     def ssb_outcomes(self) -> None:
         rows = []
-        for _series, codes, size, rate in (("baerum", BAERUM_CODES, 1480, 0.846), ("asker", ASKER_CODES, 760, 0.835)):
-            for year in YEARS:
-                started = int(size * (1 + 0.004 * (year - 2014)) + self.rng.normal(0, 20))
-                completed = self._binom(started, rate + 0.003 * (year - 2014))
-                region = codes[year]
+        for m in self._all_municipalities:
+            for year in self.years:
+                t = year - self.base_year
+                started = int(m.figures.vgs_starters * (1 + 0.004 * t) + self.rng.normal(0, 20))
+                completed = self._binom(started, m.figures.vgs_completion + 0.003 * t)
+                region = m.codes[year]
                 rows.append(
                     {
-                        "region": f"{region} {REGION_LABELS[region]}",
+                        "region": f"{region} {self.region_label[region]}",
                         "år": str(year),
                         "Elever som startet": str(started),
                         "Fullført og bestått innen 5 år": str(completed),
@@ -496,23 +494,25 @@ class DemoGenerator:
         _write_csv(
             pl.DataFrame(rows), self._dir("ssb_outcomes") / "ssb_12971_gjennomforing_vgs.csv", encoding="utf-8-sig"
         )
-        regions = ["0219", "3024", "3201"]
+        own = self.municipality
+        regions = own.region_list
         values: list[float | None] = []
         status: dict[str, str] = {}
         idx = 0
         for region in regions:
-            for year in YEARS:
-                if BAERUM_CODES[year] == region:
-                    values.append(float(self._poisson(500 * (1 + 0.02 * (year - 2014)))))
+            for year in self.years:
+                if own.codes[year] == region:
+                    recipients = own.figures.young_disability * (1 + 0.02 * (year - self.base_year))
+                    values.append(float(self._poisson(recipients)))
                 else:
                     values.append(None)
                     status[str(idx)] = "."
                 idx += 1
         doc = _jsonstat(
             [
-                ("Region", "region", [(r, REGION_LABELS[r]) for r in regions]),
+                ("Region", "region", [(r, self.region_label[r]) for r in regions]),
                 ("ContentsCode", "statistikkvariabel", [("Mottakere", "Mottakere av uføretrygd 18-29 år")]),
-                ("Tid", "år", [(str(y), str(y)) for y in YEARS]),
+                ("Tid", "år", [(str(y), str(y)) for y in self.years]),
             ],
             values,
             status,
@@ -522,110 +522,54 @@ class DemoGenerator:
         )
         _write_json(doc, self._dir("ssb_outcomes") / "nav_uforetrygd_18_29.json")
 
+    def _service_row(self, row: ServiceRow, area: str, year: int) -> dict:
+        """One template row: the Nevner, then the Teller, then the Verdi (the order of the draws)."""
+        t = year - row.origin_year(self.base_year)
+        nevner = teller = verdi = None
+        if (spec := row.nevner) is not None:
+            if spec.poisson is not None:
+                nevner = self._poisson(spec.poisson.at(t, area))
+            elif spec.fixed is not None:
+                nevner = spec.fixed[area] if isinstance(spec.fixed, dict) else spec.fixed
+            else:
+                nevner = round(spec.amount.at(t, area), spec.ndigits)
+        anchored = row.anchor is not None and row.anchor.year == year
+        if anchored:
+            teller = row.anchor.teller
+        elif (spec := row.teller) is not None:
+            if spec.poisson is not None:
+                teller = self._poisson(spec.poisson.at(t, area))
+            else:
+                share = spec.binomial or spec.share
+                p = share.start + share.slope * t
+                if share.noise_sd is not None:
+                    p = p + self.rng.normal(0, share.noise_sd)
+                if share.max is not None:
+                    p = min(p, share.max)
+                teller = self._binom(int(nevner), p) if spec.binomial is not None else round(nevner * p, spec.ndigits)
+        if (spec := row.verdi) is not None:
+            verdi = round(spec.mean.at(t, area) + self.rng.normal(0, spec.sd), spec.decimals)
+        comment = row.anchor.comment if anchored and row.anchor.comment is not None else row.comment
+        return {
+            "Tjeneste": row.service,
+            "Indikator-id": row.indicator,
+            "Indikator": row.label,
+            "Enhet": self.area_name[area],
+            "Teller": teller,
+            "Nevner": nevner,
+            "Verdi": verdi,
+            "Kommentar": comment,
+        }
+
     def services(self) -> None:
-        for year in YEARS:
-            t = year - 2014
+        for year in self.years:
             rows = []
-
-            def add(
-                service: str, ind: str, label: str, unit: str, teller=None, nevner=None, verdi=None, comment: str = ""
-            ) -> None:
-                rows.append(  # noqa: B023 - called only within this iteration
-                    {
-                        "Tjeneste": service,
-                        "Indikator-id": ind,
-                        "Indikator": label,
-                        "Enhet": unit,
-                        "Teller": teller,
-                        "Nevner": nevner,
-                        "Verdi": verdi,
-                        "Kommentar": comment,
-                    }
-                )
-
-            if year >= TEAM_START:
-                for name, share in TEAMS:
-                    cases = self._poisson(420 * share * (1 + 0.05 * (year - TEAM_START)))
-                    with_parents = self._binom(cases, min(0.78 + 0.03 * (year - TEAM_START), 0.99))
-                    add(
-                        "Barne- og ungdomstjenester",
-                        "ti_cases",
-                        "Saker i Tidlig innsatsteam",
-                        name,
-                        with_parents,
-                        cases,
-                    )
-                for area_nb in ("Østre Bærum", "Vestre Bærum"):
-                    units = 58 if area_nb == "Østre Bærum" else 55
-                    used = self._binom(units, min(0.45 + 0.06 * (year - TEAM_START), 0.97))
-                    add(
-                        "Barne- og ungdomstjenester",
-                        "ti_units",
-                        "Barnehager og skoler som har brukt teamet",
-                        area_nb,
-                        used,
-                        units,
-                    )
-            add(
-                "Helse og sosial / NAV",
-                "youth_work_places",
-                "Jobb-, praksis- og lærlingplasser",
-                "Bærum kommune",
-                self._poisson(140 + 9 * t),
-            )
-            homeless = 18 if year == 2014 else self._poisson(max(18 - 0.9 * t, 4))
-            add(
-                "Helse og sosial / NAV",
-                "youth_homeless",
-                "Bostedsløse unge 18-25 år (september)",
-                "Bærum kommune",
-                homeless,
-                comment="Telling i september" + (" (23 i alt)" if year == 2014 else ""),
-            )
-            add(
-                "Helse og sosial",
-                "youth_staffed_housing",
-                "Ungdommer med behov for bolig med bemanning",
-                "Bærum kommune",
-                self._poisson(31 - 0.8 * t),
-            )
-            no_offer = 428 if year == 2014 else self._poisson(428 * (1 - 0.025 * t))
-            add(
-                "Oppfølgingstjenesten",
-                "youth_no_offer",
-                "Unge fulgt opp av OT uten skole eller jobb",
-                "Bærum kommune",
-                no_offer,
-                comment="95 fulgt tett" if year == 2014 else "",
-            )
-            add(
-                "Oppfølgingstjenesten",
-                "youth_decline_all",
-                "Unge som takker nei til alt",
-                "Bærum kommune",
-                self._poisson(46 - 1.2 * t),
-            )
-            consults = self._poisson(310 + 6 * t)
-            add(
-                "Helsetjenester barn og unge",
-                "pht_first_consult",
-                "Førstegangskonsultasjoner psykisk helseteam (antall og snittalder)",
-                "Bærum kommune",
-                None,
-                consults,
-                round(13.6 - 0.12 * t + self.rng.normal(0, 0.1), 1),
-            )
-            total_nok = round(412_000_000 * (1 + 0.02 * t), -3)
-            before10 = round(total_nok * (0.36 + 0.012 * t + self.rng.normal(0, 0.004)), -3)
-            add(
-                "Alle tjenester",
-                "extra_resources",
-                "Ekstra ressurser til barn og unge (kr)",
-                "Bærum kommune",
-                before10,
-                total_nok,
-                comment="Teller: brukt på barn under 10 år",
-            )
+            for row in self.profile.services:
+                if row.first_year is not None and year < row.first_year:
+                    continue
+                for area in self.plan.areas:
+                    if area.level == row.level:
+                        rows.append(self._service_row(row, area.code, year))
             df = pl.DataFrame(
                 rows,
                 schema={
@@ -642,12 +586,17 @@ class DemoGenerator:
             _write_xlsx(df, self._dir("services") / f"tjenestetall_{year}.xlsx", "Tjenestetall")
 
     def readme(self) -> None:
-        (self.landing / "LES_MEG.txt").write_text(
+        anchored = any(row.anchor is not None for row in self.profile.services)
+        text = (
             "SYNTETISKE DEMODATA\n\nFilene i denne mappen er laget av prosjektets demogenerator "
-            f"(python -m pipelines.demo, fast seed {SEED}). De har samme form som ekte eksporter, men "
-            "tallene er oppdiktet. Der planen oppgir et 0-punkt for 2014, ligger demotallene rundt det.\n",
-            encoding="utf-8",
+            f"(python -m pipelines.demo, fast seed {self.seed}). De har samme form som ekte eksporter, men "
+            "tallene er oppdiktet."
+            + (f" Der planen oppgir et 0-punkt for {self.base_year}, ligger demotallene rundt det." if anchored else "")
+            + "\n"
         )
+        if self.profile.note:
+            text += "\n" + self.profile.note.strip() + "\n"
+        (self.landing / "LES_MEG.txt").write_text(text, encoding="utf-8")
 
     def run(self) -> None:
         self.school_register()
@@ -673,14 +622,22 @@ DEMO_SOURCES = [
 ]
 
 
-def generate(landing: Path, *, clean: bool = False, seed: int = SEED) -> Path:
-    """Write the demo files into the landing folder, overwriting files of the same name (with the
-    same bytes: the output is deterministic). Other files there are left alone; with ``clean``
-    the demo sources' folders are emptied first."""
+def generate(landing: Path, *, plan_folder: Path | None = None, clean: bool = False, seed: int | None = None) -> Path:
+    """Write the demo files of a plan into the landing folder, overwriting files of the same name
+    (with the same bytes: the output is deterministic). ``plan_folder`` defaults to the selected plan
+    (``SBU_PLAN``); its ``demo.yaml`` says what to write, ``seed`` overrides the profile's. Other
+    files in the landing folder are left alone; with ``clean`` the demo sources' folders are emptied
+    first."""
+    folder = Path(plan_folder) if plan_folder is not None else get_settings().plan_dir
+    if not (folder / "plan.yaml").is_file():
+        raise FileNotFoundError(f"{folder} is no plan folder: it has no plan.yaml")
+    plan = load_plan_folder(folder)
+    regions = region_codes()
+    profile = load_demo_profile(plan, regions)
     landing = Path(landing)
     if clean:
         for source in DEMO_SOURCES:
             shutil.rmtree(landing / source, ignore_errors=True)
     landing.mkdir(parents=True, exist_ok=True)
-    DemoGenerator(landing, seed).run()
+    DemoGenerator(landing, plan, profile, regions, seed).run()
     return landing

@@ -15,6 +15,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -75,18 +76,17 @@ def chromium() -> str:
     return CHROMIUM
 
 
-@pytest.fixture(scope="package")  # the server and the browser end with this package
-def dashboard_url(chromium: str, published_snapshot: Path, tmp_path_factory) -> Iterator[str]:
-    """Start the real dashboard on a free localhost port; always terminate it."""
-    data_dir = tmp_path_factory.mktemp("e2e_dashboard_data")
+@contextmanager
+def serve_dashboard(snapshot: Path, reports: Path, data_dir: Path) -> Iterator[str]:
+    """The real dashboard (``streamlit run``) on a free localhost port, reading ``snapshot``;
+    always terminated. Commentaries go to ``data_dir``; reports are read from ``reports``."""
     log = data_dir / "streamlit.log"
     port = _free_port()
-    # Commentaries go to a private data folder; status reports are read where the pipeline wrote them.
     env = {
         **os.environ,
-        "SBU_PUBLISHED_PATH": str(published_snapshot),
+        "SBU_PUBLISHED_PATH": str(snapshot),
         "SBU_DATA_DIR": str(data_dir),
-        "SBU_REPORTS_DIR": str(reports_dir(published_snapshot)),
+        "SBU_REPORTS_DIR": str(reports),
         "PYTHONUNBUFFERED": "1",
     }
     # Everything else comes from the repository's .streamlit/config.toml, as for `make dashboard`.
@@ -116,6 +116,14 @@ def dashboard_url(chromium: str, published_snapshot: Path, tmp_path_factory) -> 
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="package")  # the server and the browser end with this package
+def dashboard_url(chromium: str, published_snapshot: Path, tmp_path_factory) -> Iterator[str]:
+    """The real dashboard on the default plan's published snapshot."""
+    data_dir = tmp_path_factory.mktemp("e2e_dashboard_data")
+    with serve_dashboard(published_snapshot, reports_dir(published_snapshot), data_dir) as url:
+        yield url
 
 
 @pytest.fixture(scope="package")
