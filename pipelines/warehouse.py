@@ -19,8 +19,13 @@ def sql_path(layer: str, name: str) -> Path:
     return Path(get_settings().sql_dir) / layer / f"{name}.sql"
 
 
+def read_select(path: Path) -> str:
+    """A SQL file's single SELECT, without the trailing semicolon (it is wrapped in other SQL)."""
+    return path.read_text(encoding="utf-8").strip().rstrip(";")
+
+
 def read_sql(layer: str, name: str) -> str:
-    return sql_path(layer, name).read_text(encoding="utf-8").strip().rstrip(";")
+    return read_select(sql_path(layer, name))
 
 
 def build_table(con: duckdb.DuckDBPyConnection, layer: str, name: str, schema: str | None = None) -> int:
