@@ -5,18 +5,25 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import dagster as dg
 import pytest
+import sqlglot
+from sqlglot import exp
 
+from pipelines.catalogue import load_catalogue
+from pipelines.ingest.contracts import contract_sources, load_contract
 from pipelines.sql_lineage import (
     SqlLineageError,
     raw_tables_upstream,
+    table_writers,
     tables_read,
     upstream_assets,
 )
 from pipelines.warehouse import read_select
 
 REPO = Path(__file__).resolve().parent.parent
-SQL_FILES = sorted((REPO / "sql").rglob("*.sql"))
+# Every SQL file: the library's and any plan folder's own metric SQL.
+SQL_FILES = sorted([*(REPO / "sql").rglob("*.sql"), *(REPO / "catalogue" / "plans").glob("*/sql/*.sql")])
 
 
 def test_a_cte_named_like_a_table_is_not_a_table():
@@ -111,3 +118,61 @@ def test_every_sql_file_reads_only_tables_an_asset_writes(path: Path):
     tables = tables_read(read_select(path), origin)
     assert tables, f"{origin} reads no stored table"
     assert upstream_assets({origin: read_select(path)})  # raises SqlLineageError naming what is unknown
+
+
+def test_every_table_writer_is_an_asset():
+    from pipelines.definitions import defs
+
+    keys = {k.to_user_string() for k in defs.resolve_asset_graph().get_all_asset_keys()}
+    assert set(table_writers().values()) <= keys
+
+
+# -- the asset graph's lineage is the SQL's ------------------------------------------------------
+
+
+def _read_independently(path: Path) -> set[str]:
+    """The schema-qualified tables a file names outside comments: every table node of sqlglot's
+    parse tree, without the scopes the module uses (a CTE is never schema-qualified)."""
+    tree = sqlglot.parse_one(path.read_text(encoding="utf-8"), read="duckdb")
+    return {f"{t.db}.{t.name}".lower() for t in tree.find_all(exp.Table) if t.db}
+
+
+def _writer(table: str) -> str:
+    """Which asset writes a table, by the naming rules, not the registry under test."""
+    schema, name = table.split(".")
+    if schema == "raw":
+        return next(s for s in contract_sources() for t in load_contract(s).tables if t.name == name)
+    if schema == "staging" or table == "marts.area_ancestors":
+        return name
+    return {"marts.plan": "plan", "marts.areas": "areas", "marts.metric_catalogue": "metric_catalogue"}.get(table, name)
+
+
+def _deps(key: str) -> set[str]:
+    from pipelines.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    return {p.to_user_string() for p in graph.get(dg.AssetKey(key)).parent_keys}
+
+
+STAGING = sorted((REPO / "sql" / "staging").glob("*.sql"))
+
+
+@pytest.mark.parametrize("path", STAGING, ids=lambda p: p.stem)
+def test_each_staging_model_is_an_asset_that_depends_on_what_its_sql_reads(path: Path):
+    assert _deps(path.stem) == {_writer(t) for t in _read_independently(path)}
+
+
+def test_some_deps_by_hand():
+    assert _deps("stg_ungdata") == {"ungdata"}
+    assert _deps("stg_vgs_completion") == {"ssb_outcomes"}  # one source, two tables
+    assert _deps("area_ancestors") == {"areas"}  # a recursive CTE over marts.areas
+    assert _deps("metric_values") == {"metric_base", "areas", "area_ancestors", "metric_catalogue"}
+
+
+def test_metric_base_depends_on_what_the_catalogues_metric_sql_reads():
+    tables = set()
+    for metric in load_catalogue().metrics:
+        tables |= _read_independently(metric.sql_file)  # sql/metrics/<id>.sql or the plan folder's own
+    expected = {_writer(t) for t in tables}
+    assert _deps("metric_base") == expected
+    assert {"plan", "areas", "stg_ungdata", "stg_services", "stg_population"} <= expected

@@ -12,7 +12,7 @@ from pipelines.ingest.contracts import contract_sources, load_contract
 from pipelines.instance import WAREHOUSE_POOL
 from pipelines.plan import load_plan
 from pipelines.settings import REPO_ROOT
-from pipelines.warehouse import build_table, query, replace_table
+from pipelines.warehouse import query, replace_table
 
 REFERENCE_GROUP = "reference"
 
@@ -51,11 +51,11 @@ def plan(warehouse: DuckDBResource) -> dg.MaterializeResult:
     )
 
 
-@dg.asset(pool=WAREHOUSE_POOL, group_name=REFERENCE_GROUP, kinds={"duckdb"}, deps=["school_register", plan])
+@dg.asset(pool=WAREHOUSE_POOL, group_name=REFERENCE_GROUP, kinds={"duckdb"}, deps=["stg_school_register", plan])
 def areas(warehouse: DuckDBResource) -> dg.MaterializeResult:
     """Areas with their parent: the plan's hierarchy (catalogue/plans/<plan>/areas.yaml: the
-    municipality, its parts, teams) and the schools of the school register below the part they name;
-    and every area's ancestors for rolling metrics up."""
+    municipality, its parts, teams) and the schools of the school register below the part they name.
+    Every area's ancestors, for rolling metrics up, are the SQL model ``area_ancestors``."""
     fixed = pl.DataFrame([a.model_dump() for a in load_plan().areas]).rename(
         {"code": "area_code", "name": "area_name", "level": "area_level", "parent": "parent_code"}
     )
@@ -76,11 +76,8 @@ def areas(warehouse: DuckDBResource) -> dg.MaterializeResult:
         ).drop("district")
         table = pl.concat([fixed.select(schools.columns).cast(pl.Utf8), schools.cast(pl.Utf8)])
         replace_table(con, "marts.areas", table)
-        links = build_table(con, "marts", "area_ancestors")
     counts = table.group_by("area_level").len().sort("area_level")
-    return dg.MaterializeResult(
-        metadata={"rows": table.height, "ancestor_links": links, **{f"areas_{lvl}": n for lvl, n in counts.iter_rows()}}
-    )
+    return dg.MaterializeResult(metadata={"rows": table.height, **{f"areas_{lvl}": n for lvl, n in counts.iter_rows()}})
 
 
 @dg.multi_asset(
