@@ -1,6 +1,5 @@
 """Reference data: the plan, its area hierarchy, the metric catalogue and the steering group's targets."""
 
-import re
 from pathlib import Path
 
 import dagster as dg
@@ -8,10 +7,10 @@ import polars as pl
 from dagster_duckdb import DuckDBResource
 
 from pipelines.catalogue import load_catalogue, load_targets
-from pipelines.ingest.contracts import contract_sources, load_contract
 from pipelines.instance import WAREHOUSE_POOL
 from pipelines.plan import load_plan
 from pipelines.settings import REPO_ROOT
+from pipelines.sql_lineage import raw_tables_upstream, table_writers
 from pipelines.warehouse import query, replace_table
 
 REFERENCE_GROUP = "reference"
@@ -153,13 +152,13 @@ def _repo_relative(path: Path) -> str:
 
 
 def metric_sources(cat) -> pl.DataFrame:
-    """Which staged tables (and so which sources) each metric's SQL reads: the lineage behind
-    provenance. Read from each metric's SQL itself, so it cannot drift from the SQL."""
-    table_source = {t.name: s for s in contract_sources() for t in load_contract(s).tables}
+    """Which raw tables (and so which sources) each metric's SQL reads, through the staged tables:
+    the lineage behind provenance. Parsed from each metric's SQL itself, so it cannot drift from it."""
+    writers = table_writers()
     rows = []
     for m in cat.metrics:
-        tables = sorted(set(re.findall(r"staging\.stg_(\w+)", m.sql)))
-        rows += [{"metric_id": m.id, "source": table_source[t], "table_name": t} for t in tables]
+        for raw in sorted(raw_tables_upstream(m.sql, _repo_relative(m.sql_file))):
+            rows.append({"metric_id": m.id, "source": writers[raw], "table_name": raw.removeprefix("raw.")})
     return pl.DataFrame(rows)
 
 
