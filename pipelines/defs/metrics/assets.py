@@ -35,7 +35,7 @@ def metric_values_deps() -> list[str]:
             kinds={"duckdb"},
             deps=metric_base_deps(),
             description="Each metric's additive base cells (numerator, denominator) at the finest area its "
-            "source has, from sql/metrics/<id>.sql. Not published.",
+            "source has, from each metric's SQL (sql/metrics/<id>.sql or the plan's own). Not published.",
         ),
         dg.AssetSpec(
             "metric_values",
