@@ -12,15 +12,26 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from pipelines.settings import get_settings
+from pipelines.settings import REPO_ROOT, get_settings
 
 
 def sql_path(layer: str, name: str) -> Path:
     return Path(get_settings().sql_dir) / layer / f"{name}.sql"
 
 
+def shown_path(path: Path) -> str:
+    """A SQL file's path as messages name it: relative to the repository when it is inside it."""
+    path = Path(path).resolve()
+    return str(path.relative_to(REPO_ROOT)) if path.is_relative_to(REPO_ROOT) else str(path)
+
+
+def read_select(path: Path) -> str:
+    """A SQL file's single SELECT, without the trailing semicolon (it is wrapped in other SQL)."""
+    return path.read_text(encoding="utf-8").strip().rstrip(";")
+
+
 def read_sql(layer: str, name: str) -> str:
-    return sql_path(layer, name).read_text(encoding="utf-8").strip().rstrip(";")
+    return read_select(sql_path(layer, name))
 
 
 def build_table(con: duckdb.DuckDBPyConnection, layer: str, name: str, schema: str | None = None) -> int:

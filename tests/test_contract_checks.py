@@ -35,6 +35,15 @@ def test_every_contract_rule_is_a_blocking_check():
         assert all(specs[(source, n)].blocking for n in names)
 
 
+def _staged_district(warehouse: Path) -> str | None:
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        sql = "SELECT district FROM staging.stg_school_register WHERE area_code = 'skole:9101'"
+        return con.execute(sql).fetchone()[0]
+    finally:
+        con.close()
+
+
 def test_failed_check_on_loaded_data_blocks_downstream(tmp_path: Path, demo_data_dir: Path):
     data = tmp_path / "data"
     shutil.copytree(demo_data_dir / "landing" / "school_register", data / "landing" / "school_register")
@@ -44,20 +53,25 @@ def test_failed_check_on_loaded_data_blocks_downstream(tmp_path: Path, demo_data
 
         warehouse = get_settings().warehouse_path
         warehouse.parent.mkdir(parents=True)
-        first = _run(defs, ["school_register", "areas"])
+        first = _run(defs, ["school_register", "stg_school_register", "areas"])
         assert first.success
         assert all(c.passed for c in first.get_asset_check_evaluations())
+
+        staged = _staged_district(warehouse)
+        assert staged and staged != "Sentrum"
 
         # Someone edits the loaded table by hand: an unknown district.
         con = duckdb.connect(str(warehouse))
         con.execute("UPDATE raw.school_register SET district = 'Sentrum' WHERE school_number = '9101'")
         con.close()
 
-        second = _run(defs, ["school_register", "areas"])
+        second = _run(defs, ["school_register", "stg_school_register", "areas"])
         failed = {c.check_name for c in second.get_asset_check_evaluations() if not c.passed}
         assert failed == {"school_register__district__valid_values"}
         ran = {e.asset_key.to_user_string() for e in second.get_asset_materialization_events()}
-        assert ran == {"school_register"}  # areas was not materialized: the checks are blocking
+        # Neither its staging model nor the areas built from it ran: the checks are blocking.
+        assert ran == {"school_register"}
+        assert _staged_district(warehouse) == staged  # the staged table keeps the last checked data
         assert not second.success
     finally:
         use_data_dir(demo_data_dir)

@@ -15,9 +15,21 @@ ASSETS = {
     "services",
     "ssb_outcomes",
     "ungdata",
+    # staging (one SQL model per sql/staging file, i.e. per raw table)
+    "stg_absence",
+    "stg_child_welfare_key_figures",
+    "stg_child_welfare_reports",
+    "stg_population",
+    "stg_ppt",
+    "stg_school_register",
+    "stg_services",
+    "stg_ungdata",
+    "stg_vgs_completion",
+    "stg_young_disability",
     # reference
     "plan",
     "areas",
+    "area_ancestors",  # a SQL model (sql/marts/area_ancestors.sql)
     "metric_catalogue",
     "satsingsomrader",
     "metric_sources",
@@ -50,6 +62,8 @@ def test_asset_keys_and_groups():
         "ssb_outcomes",
         "ungdata",
     }
+    assert {a for a, g in groups.items() if g == "staging"} == {a for a in ASSETS if a.startswith("stg_")}
+    assert groups["area_ancestors"] == "reference"
     assert groups["scorecard"] == "metrics" and groups["published_snapshot"] == "serving"
 
 

@@ -49,6 +49,7 @@ def test_new_file_launches_its_source_and_downstream(tmp_path: Path, demo_data_d
         keys = {k.to_user_string() for k in third.run_requests[0].asset_selection}
         assert keys == {
             "services",
+            "stg_services",  # its staging model (a SQL model downstream of the source)
             # metric_values writes its base cells and thresholds in the same step
             "metric_base",
             "metric_values",
@@ -60,6 +61,7 @@ def test_new_file_launches_its_source_and_downstream(tmp_path: Path, demo_data_d
             # the cheap reference assets (the catalogue step writes three tables)
             "plan",
             "areas",
+            "area_ancestors",
             "metric_catalogue",
             "satsingsomrader",
             "metric_sources",

@@ -5,14 +5,25 @@ import polars as pl
 from dagster_duckdb import DuckDBResource
 
 from pipelines.catalogue import load_catalogue, load_targets
-from pipelines.ingest.contracts import contract_sources
 from pipelines.instance import WAREHOUSE_POOL
 from pipelines.metrics import engine
 from pipelines.settings import AS_OF_TAG, get_settings, resolve_as_of
-from pipelines.warehouse import count, query, replace_table
+from pipelines.sql_lineage import upstream_assets
+from pipelines.warehouse import count, query, read_sql, replace_table, shown_path
 
 METRICS_GROUP = "metrics"
 SUPPRESSION_THRESHOLDS = "marts.suppression_thresholds"
+
+
+def metric_base_deps() -> list[str]:
+    """What the catalogue's metric SQL reads, as asset keys (staging models, plan, areas …): the
+    union over every metric of the tables its SELECT reads, parsed from the SQL."""
+    return upstream_assets({shown_path(m.sql_file): m.sql for m in load_catalogue().metrics})
+
+
+def metric_values_deps() -> list[str]:
+    """What the roll-up the values are suppressed from reads (sql/marts/metric_cells.sql)."""
+    return upstream_assets({"sql/marts/metric_cells.sql": read_sql("marts", "metric_cells")})
 
 
 @dg.multi_asset(
@@ -22,14 +33,14 @@ SUPPRESSION_THRESHOLDS = "marts.suppression_thresholds"
         dg.AssetSpec(
             "metric_base",
             kinds={"duckdb"},
-            deps=[*contract_sources(), "plan", "areas", "metric_catalogue"],
+            deps=metric_base_deps(),
             description="Each metric's additive base cells (numerator, denominator) at the finest area its "
-            "source has, from sql/metrics/<id>.sql. Not published.",
+            "source has, from each metric's SQL (sql/metrics/<id>.sql or the plan's own). Not published.",
         ),
         dg.AssetSpec(
             "metric_values",
             kinds={"duckdb", "polars"},
-            deps=["metric_base", "areas", "metric_catalogue"],
+            deps=metric_values_deps(),
             description="Every catalogue metric per area (the municipality, its parts, schools, teams), survey "
             "group and period, with primary and complementary suppression applied in the data.",
         ),
@@ -92,7 +103,12 @@ def metric_values(warehouse: DuckDBResource):
     )
 
 
-@dg.asset(pool=WAREHOUSE_POOL, group_name=METRICS_GROUP, kinds={"duckdb", "polars"}, deps=["child_welfare", "plan"])
+@dg.asset(
+    pool=WAREHOUSE_POOL,
+    group_name=METRICS_GROUP,
+    kinds={"duckdb", "polars"},
+    deps=["stg_child_welfare_reports", "plan"],
+)
 def cw_reports_by_reporter(warehouse: DuckDBResource) -> dg.MaterializeResult:
     """Reports to child welfare in the plan's municipality per reporting source and year (the breakdown behind
     cw_reports_early_share), with small categories and their complements suppressed."""

@@ -1,6 +1,5 @@
 """Reference data: the plan, its area hierarchy, the metric catalogue and the steering group's targets."""
 
-import re
 from pathlib import Path
 
 import dagster as dg
@@ -8,11 +7,11 @@ import polars as pl
 from dagster_duckdb import DuckDBResource
 
 from pipelines.catalogue import load_catalogue, load_targets
-from pipelines.ingest.contracts import contract_sources, load_contract
 from pipelines.instance import WAREHOUSE_POOL
 from pipelines.plan import load_plan
 from pipelines.settings import REPO_ROOT
-from pipelines.warehouse import build_table, query, replace_table
+from pipelines.sql_lineage import raw_tables_upstream, table_writers
+from pipelines.warehouse import query, replace_table
 
 REFERENCE_GROUP = "reference"
 
@@ -51,11 +50,11 @@ def plan(warehouse: DuckDBResource) -> dg.MaterializeResult:
     )
 
 
-@dg.asset(pool=WAREHOUSE_POOL, group_name=REFERENCE_GROUP, kinds={"duckdb"}, deps=["school_register", plan])
+@dg.asset(pool=WAREHOUSE_POOL, group_name=REFERENCE_GROUP, kinds={"duckdb"}, deps=["stg_school_register", plan])
 def areas(warehouse: DuckDBResource) -> dg.MaterializeResult:
     """Areas with their parent: the plan's hierarchy (catalogue/plans/<plan>/areas.yaml: the
-    municipality, its parts, teams) and the schools of the school register below the part they name;
-    and every area's ancestors for rolling metrics up."""
+    municipality, its parts, teams) and the schools of the school register below the part they name.
+    Every area's ancestors, for rolling metrics up, are the SQL model ``area_ancestors``."""
     fixed = pl.DataFrame([a.model_dump() for a in load_plan().areas]).rename(
         {"code": "area_code", "name": "area_name", "level": "area_level", "parent": "parent_code"}
     )
@@ -76,11 +75,8 @@ def areas(warehouse: DuckDBResource) -> dg.MaterializeResult:
         ).drop("district")
         table = pl.concat([fixed.select(schools.columns).cast(pl.Utf8), schools.cast(pl.Utf8)])
         replace_table(con, "marts.areas", table)
-        links = build_table(con, "marts", "area_ancestors")
     counts = table.group_by("area_level").len().sort("area_level")
-    return dg.MaterializeResult(
-        metadata={"rows": table.height, "ancestor_links": links, **{f"areas_{lvl}": n for lvl, n in counts.iter_rows()}}
-    )
+    return dg.MaterializeResult(metadata={"rows": table.height, **{f"areas_{lvl}": n for lvl, n in counts.iter_rows()}})
 
 
 @dg.multi_asset(
@@ -156,13 +152,13 @@ def _repo_relative(path: Path) -> str:
 
 
 def metric_sources(cat) -> pl.DataFrame:
-    """Which staged tables (and so which sources) each metric's SQL reads: the lineage behind
-    provenance. Read from each metric's SQL itself, so it cannot drift from the SQL."""
-    table_source = {t.name: s for s in contract_sources() for t in load_contract(s).tables}
+    """Which raw tables (and so which sources) each metric's SQL reads, through the staged tables:
+    the lineage behind provenance. Parsed from each metric's SQL itself, so it cannot drift from it."""
+    writers = table_writers()
     rows = []
     for m in cat.metrics:
-        tables = sorted(set(re.findall(r"staging\.stg_(\w+)", m.sql)))
-        rows += [{"metric_id": m.id, "source": table_source[t], "table_name": t} for t in tables]
+        for raw in sorted(raw_tables_upstream(m.sql, _repo_relative(m.sql_file))):
+            rows.append({"metric_id": m.id, "source": writers[raw], "table_name": raw.removeprefix("raw.")})
     return pl.DataFrame(rows)
 
 

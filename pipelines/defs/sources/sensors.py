@@ -1,7 +1,7 @@
 """The landing-folder sensor: new or changed files in ``<landing>/<source>/`` launch a run for
-that source and everything downstream of it in ``refresh_all`` (metrics, scorecard, published
-snapshot), together with the cheap reference assets (plan, catalogue, targets, areas) so a fresh
-warehouse is complete. An edited ``catalogue/plans/<plan>/targets.yaml`` re-derives only the targets, the
+that source and everything downstream of it in ``refresh_all`` (its staging models, metrics,
+scorecard, published snapshot), together with the cheap reference assets (plan, catalogue, targets,
+areas and their ancestors) so a fresh warehouse is complete. An edited ``catalogue/plans/<plan>/targets.yaml`` re-derives only the targets, the
 scorecard and the snapshot. The new snapshot then triggers the status report's own sensor.
 
 The cursor holds a fingerprint (name, size, mtime) of each source's folder, so an unchanged
