@@ -52,6 +52,17 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower().replace("æ", "ae").replace("ø", "o").replace("å", "a")).strip("-")
 
 
+def level_names() -> dict[str, str]:
+    """What the plan calls its area levels ({"bydel": "oppvekstområde"}), from the snapshot."""
+    plan = data.plan_header()
+    return plan.level_names if plan else {}
+
+
+def level_label(level: str) -> str:
+    """An area level in the plan's own word: "oppvekstområde", else "bydel"."""
+    return voc.level_label(level, level_names())
+
+
 def file_stem(basename: str) -> str:
     """A download's file name without extension, naming the plan's municipality: "<kommune>-kilder"."""
     plan = data.plan_header()

@@ -88,6 +88,8 @@ class Plan(BaseModel):
     plan: PlanInfo
     satsingsomrader: list[Satsingsomrade] = Field(min_length=1)
     report: ReportTexts = Field(default_factory=ReportTexts)
+    # What the plan calls an area level where it is not the usual word: {bydel: oppvekstområde}.
+    level_names: dict[AreaLevel, str] = Field(default_factory=dict)
     # The indicator ids of the services' yearly template (source "services"): a row with another id is refused.
     service_indicators: list[str] = Field(default_factory=list)
     areas: list[Area] = Field(default_factory=list)

@@ -12,7 +12,7 @@ One presentation layer for both front ends: ``dashboards`` (Streamlit) and
 * ``charts``      – every Plotly figure.
 
 Domain constants stay where the pipeline defines them and are imported from there
-(``pipelines.metrics.codes``: status classes, units, directions; ``pipelines.catalogue``:
+(``pipelines.metrics.codes``: status classes, units, directions; ``pipelines.plan``:
 ``LEVEL_RANK``); numbers and timestamps are formatted by the pipeline's leaf module
 ``pipelines.nb_format``, which the pipeline uses for its own Norwegian text too.
 """

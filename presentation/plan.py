@@ -4,10 +4,12 @@ pipeline loads from ``catalogue/plans/<plan>/plan.yaml``), never written into a 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, field
 from typing import Any
 
 from presentation.formatting import format_long_date_nb
+from presentation.vocabulary import level_label
 
 
 @dataclass(frozen=True)
@@ -20,6 +22,7 @@ class PlanHeader:
     root_area_code: str  # the municipality's area code in the area hierarchy
     adopted: dt.date | None = None
     decided_by: str | None = None
+    level_names: dict[str, str] = field(default_factory=dict)  # what the plan calls a level: {bydel: oppvekstområde}
     report_title: str = "Årlig statusrapport {year}"  # {year}: the report year
     report_introduction: str | None = None
     report_reading_guide: str | None = None
@@ -35,6 +38,7 @@ class PlanHeader:
             root_area_code=row["root_area_code"],
             adopted=row.get("adopted"),
             decided_by=row.get("decided_by"),
+            level_names=json.loads(row.get("level_names") or "{}"),
             report_title=row.get("report_title") or cls.report_title,
             report_introduction=row.get("report_introduction"),
             report_reading_guide=row.get("report_reading_guide"),
@@ -48,6 +52,10 @@ class PlanHeader:
     def title(self) -> str:
         """ "Sammen for barn og unge 2015–2019"."""
         return f"{self.plan_name} {self.period}"
+
+    def level_label(self, level: str) -> str:
+        """What the plan calls an area level ("oppvekstområde"), else the usual word ("bydel")."""
+        return level_label(level, self.level_names)
 
     def report_title_for(self, year: int) -> str:
         """ "Årlig statusrapport 2019": the plan's report title for a report year."""

@@ -14,16 +14,17 @@ from __future__ import annotations
 import datetime as dt
 import html
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import polars as pl
 
-from pipelines.catalogue import LEVEL_RANK
 from pipelines.metrics.codes import NO_DATA, report_clock
+from pipelines.plan import LEVEL_RANK
 from presentation import formatting as fmt
 from presentation.suppression import SuppressionRule
-from presentation.vocabulary import LEVEL_LABEL, MISSING, NOT_AVAILABLE, STATUS_CSS
+from presentation.vocabulary import MISSING, NOT_AVAILABLE, STATUS_CSS, level_label
 
 SPARK = "Utvikling"
 SCORECARD_COLUMNS = ["Hva", "0-punkt", "Mål", "Status", "Forbedring", "Vurdering", SPARK, "Merknad", "Forklaring"]
@@ -209,7 +210,15 @@ def _notes(s: dict, metric: dict) -> str:
     return "; ".join(notes)
 
 
-def _row(m: dict, s: dict | None, obs: list[dict], *, area_level: str, suppression: SuppressionRule) -> ScorecardRow:
+def _row(
+    m: dict,
+    s: dict | None,
+    obs: list[dict],
+    *,
+    area_level: str,
+    suppression: SuppressionRule,
+    level_names: Mapping[str, str] | None = None,
+) -> ScorecardRow:
     unit, direction = m["unit"], m["direction"]
     shown_obs = [r for r in obs if r["value"] is not None]
     spark = [float(r["value"]) for r in shown_obs]
@@ -226,11 +235,11 @@ def _row(m: dict, s: dict | None, obs: list[dict], *, area_level: str, suppressi
         "satsingsomrade_label": m["satsingsomrade_label"],
     }
     if not available_at(m["lowest_level"], area_level):
-        na = Cell.plain(NOT_AVAILABLE.format(level=LEVEL_LABEL.get(area_level, area_level)), muted=True)
+        na = Cell.plain(NOT_AVAILABLE.format(level=level_label(area_level, level_names)), muted=True)
         note = (
             "Finnes bare for hele kommunen"
             if m["lowest_level"] == "kommune"
-            else f"Finnes bare ned til nivå {LEVEL_LABEL.get(m['lowest_level'])}"
+            else f"Finnes bare ned til nivå {level_label(m['lowest_level'], level_names)}"
         )
         cells = ScorecardCells(na, na, na, na, status_class=NO_DATA, status_text="–")
         return ScorecardRow(**common, available=False, status_class=None, cells=cells, note=note, explanation="")
@@ -282,13 +291,15 @@ def scorecard_table(
     suppression: SuppressionRule,
     kind: str = "target",
     metric_ids: list[str] | None = None,
+    level_names: Mapping[str, str] | None = None,
 ) -> ScorecardTable:
     """The scorecard for one area and report year.
 
     ``catalogue``: ``metric_catalogue`` rows; ``scorecard``: that area's rows for the report year
     (headline group); ``series``: the area's headline ``metric_values`` up to the report year
     (for the sparkline and to tell *skjermet* from *mangler data*); ``suppression``: the snapshot's
-    small-number rule, which words why a cell is *skjermet*.
+    small-number rule, which words why a cell is *skjermet*; ``level_names``: what the plan calls
+    an area level (the snapshot's plan), for "ikke tilgjengelig for <nivå>".
     """
     cat = catalogue.filter(pl.col("kind") == kind)
     if metric_ids is not None:
@@ -297,7 +308,12 @@ def scorecard_table(
     by_metric = _series_by_metric(series)
     rows = [
         _row(
-            m, sc.get(m["metric_id"]), by_metric.get(m["metric_id"], []), area_level=area_level, suppression=suppression
+            m,
+            sc.get(m["metric_id"]),
+            by_metric.get(m["metric_id"], []),
+            area_level=area_level,
+            suppression=suppression,
+            level_names=level_names,
         )
         for m in cat.iter_rows(named=True)
     ]

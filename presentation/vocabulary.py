@@ -6,8 +6,10 @@ units, directions, sources, levels); this module only says how each is shown to 
 
 from __future__ import annotations
 
-from pipelines.catalogue import LEVEL_RANK
+from collections.abc import Mapping
+
 from pipelines.metrics.codes import NO_DATA, NO_TARGET, OFF_TRACK, ON_TRACK, STATUS_CLASSES, UNCERTAIN
+from pipelines.plan import LEVEL_RANK
 
 # Status classes in the order summaries list them.
 STATUS_ORDER: tuple[str, ...] = STATUS_CLASSES
@@ -38,6 +40,12 @@ GENDER_LABEL = {"alle": "Begge kjønn", "jenter": "Jenter", "gutter": "Gutter"}
 SCHOOL_LEVEL_ORDER = {"alle": 0, "uks": 1, "vgs": 2}
 GENDER_ORDER = {"alle": 0, "jenter": 1, "gutter": 2}
 LEVEL_LABEL = {"kommune": "kommune", "bydel": "bydel", "skole": "skole", "team": "team"}
+
+
+def level_label(level: str, names: Mapping[str, str] | None = None) -> str:
+    """An area level as shown: the plan's own word for it (``names``, e.g. {"bydel": "oppvekstområde"}),
+    else the usual one."""
+    return (names or {}).get(level) or LEVEL_LABEL.get(level, level)
 
 
 def level_rank(level: str | None) -> int:

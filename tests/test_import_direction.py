@@ -2,7 +2,7 @@
 
 * ``pipelines`` never imports ``dashboards`` (the report builds on ``presentation``).
 * ``presentation`` imports neither ``dashboards`` nor Dagster (it may import small pipeline
-  modules for domain constants, e.g. ``pipelines.metrics.codes`` and ``pipelines.catalogue``).
+  modules for domain constants, e.g. ``pipelines.metrics.codes`` and ``pipelines.plan``).
 """
 
 from __future__ import annotations

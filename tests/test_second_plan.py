@@ -177,6 +177,15 @@ def test_overview_names_the_plan_its_areas_and_satsingsomrader(dashboard: PlanDa
 
 
 def test_areas_page_compares_the_three_oppvekstomrader(dashboard: PlanData):
-    shown = texts(app("omrader"))
+    at = app("omrader")
+    shown = texts(at)
     assert all(part in shown for part in PARTS)
     assert "Bærum" not in shown
+    # The plan's own word for its parts (plan.yaml: level_names), not "bydel".
+    assert at.selectbox(key="om_metric").label == "Indikator (finnes for oppvekstområde eller lavere)"
+
+
+def test_a_part_says_which_metrics_it_lacks_in_the_plans_words(dashboard: PlanData):
+    shown = texts(app(omrade="nord"))
+    assert re.search(r"\d+ ikke tilgjengelig for oppvekstområde", shown), shown[:500]
+    assert "ikke tilgjengelig for bydel" not in shown

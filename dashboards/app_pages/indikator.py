@@ -65,6 +65,7 @@ else:
         suppression=rule,
         kind=meta["kind"],
         metric_ids=[metric_id],
+        level_names=ui.level_names(),
     )
     st.html(scorecard.scorecard_html(one, caption=f"{meta['label']}: {area_names.get(area)}, rapportår {year}"))
     details = [f"**Vurdering:** {fmt.status_text(row['status_class'])} – {row['explanation']}"]

@@ -31,7 +31,7 @@ area_names = dict(zip(areas["area_code"].to_list(), areas["area_name"].to_list()
 
 c1, c2 = st.columns([3, 1])
 metric_id = ui.qp_select(
-    "Indikator (finnes for bydel eller lavere)",
+    f"Indikator (finnes for {ui.level_label('bydel')} eller lavere)",
     list(labels),
     param=ui.P_METRIC,
     key="om_metric",

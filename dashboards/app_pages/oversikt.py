@@ -47,8 +47,13 @@ sc = data.scorecard(year, area)
 series = data.sparkline_values(area, year)
 level = area_levels.get(area, "kommune")
 rule = data.suppression_rule()
-table = scorecard.scorecard_table(catalogue, sc, series, area_level=level, suppression=rule, kind="target")
-context = scorecard.scorecard_table(catalogue, sc, series, area_level=level, suppression=rule, kind="context")
+names = ui.level_names()  # what the plan calls its area levels
+table = scorecard.scorecard_table(
+    catalogue, sc, series, area_level=level, suppression=rule, kind="target", level_names=names
+)
+context = scorecard.scorecard_table(
+    catalogue, sc, series, area_level=level, suppression=rule, kind="context", level_names=names
+)
 
 # --- summary: how many target metrics in each status class (icon + text + number), from the codes
 classes = [c for c in table.status_classes if c is not None]  # None: not available for the area's level
@@ -63,7 +68,7 @@ judged_on = scorecard.judged_on(year, years[0], as_of) if years else None
 st.markdown(
     f"**{area_names.get(area)} – rapportår {year}, status per {fmt.format_date_nb(judged_on)}.** "
     f"{len(table.metric_ids)} målindikatorer: {summary}"
-    + (f" · {not_here} ikke tilgjengelig for {voc.LEVEL_LABEL[level]}" if not_here else "")
+    + (f" · {not_here} ikke tilgjengelig for {ui.level_label(level)}" if not_here else "")
 )
 with st.expander("Hva betyr vurderingene?"):
     st.markdown(

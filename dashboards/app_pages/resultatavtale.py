@@ -62,11 +62,12 @@ def _href(metric_id: str) -> str:
 
 st.subheader(f"{service} – {area_names.get(area)}, {year}")
 rule = data.suppression_rule()
+names = ui.level_names()  # what the plan calls its area levels
 own_targets = scorecard.scorecard_table(
-    catalogue, sc, series, area_level=level, suppression=rule, kind="target", metric_ids=owned
+    catalogue, sc, series, area_level=level, suppression=rule, kind="target", metric_ids=owned, level_names=names
 )
 own_context = scorecard.scorecard_table(
-    catalogue, sc, series, area_level=level, suppression=rule, kind="context", metric_ids=owned
+    catalogue, sc, series, area_level=level, suppression=rule, kind="context", metric_ids=owned, level_names=names
 )
 if own_targets.frame.is_empty() and own_context.frame.is_empty():
     st.info("Tjenesten står ikke som hovedansvarlig for noen indikator i katalogen.")
@@ -97,7 +98,7 @@ if not own_context.frame.is_empty():
     )
 if shared and service not in SHARED:
     shared_targets = scorecard.scorecard_table(
-        catalogue, sc, series, area_level=level, suppression=rule, kind="target", metric_ids=shared
+        catalogue, sc, series, area_level=level, suppression=rule, kind="target", metric_ids=shared, level_names=names
     )
     if not shared_targets.frame.is_empty():
         with st.expander(f"Felles mål for alle tjenester ({shared_targets.frame.height})"):

@@ -1,5 +1,6 @@
 """Reference data: the plan, its area hierarchy, the metric catalogue and the steering group's targets."""
 
+import json
 from pathlib import Path
 
 import dagster as dg
@@ -35,6 +36,7 @@ def plan(warehouse: DuckDBResource) -> dg.MaterializeResult:
         "municipality_region_code": selected.municipality.region_code,
         "municipality_series": selected.municipality_series,
         "root_area_code": selected.root_area.code,
+        "level_names": json.dumps(selected.level_names, ensure_ascii=False),
         "report_title": selected.report.title,
         "report_introduction": selected.report.introduction,
         "report_reading_guide": selected.report.reading_guide,
