@@ -6,6 +6,8 @@ from pathlib import Path
 
 import duckdb
 
+APP = Path(__file__).resolve().parent.parent / "dashboards" / "app.py"
+
 
 def sql(path: Path, query: str, params: list | None = None) -> list[tuple]:
     """Rows of ``query`` on a DuckDB file opened read-only (and closed again)."""
@@ -20,3 +22,19 @@ def nb(x: float, decimals: int = 1) -> str:
     """Norwegian number as a reader sees it: decimal comma, space between thousands (written here,
     not imported from the project, so a formatting bug there shows up in the tests)."""
     return f"{x:,.{decimals}f}".replace(",", " ").replace(".", ",")
+
+
+def run_app(page: str | None = None, **params: str):
+    """The dashboard in Streamlit's AppTest on ``page`` (default: the overview) with query
+    parameters; fails on any exception the page raised. Reads the snapshot the ``SBU_*``
+    environment points at."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    if page and page != "oversikt":
+        at.switch_page(f"app_pages/{page}.py")
+    for k, v in params.items():
+        at.query_params[k] = v
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at

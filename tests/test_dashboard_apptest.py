@@ -20,7 +20,7 @@ import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.helpers import nb, sql
+from tests.helpers import nb, run_app, sql
 
 APP = Path(__file__).resolve().parent.parent / "dashboards" / "app.py"
 PAGES = ["oversikt", "indikator", "resultatavtale", "omrader", "datakvalitet"]
@@ -46,14 +46,7 @@ def pct(x: float) -> str:
 
 
 def app(page: str | None = None, **params: str) -> AppTest:
-    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
-    if page and page != "oversikt":
-        at.switch_page(f"app_pages/{page}.py")
-    for k, v in params.items():
-        at.query_params[k] = v
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return run_app(page, **params)
 
 
 def all_html(at: AppTest) -> str:

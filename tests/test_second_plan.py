@@ -19,13 +19,13 @@ from streamlit.testing.v1 import AppTest
 
 from pipelines.settings import REPO_ROOT
 from tests.conftest import SECOND_PLAN, PlanData
+from tests.helpers import run_app as app
 from tests.helpers import sql
 
 FOLDER = REPO_ROOT / "catalogue" / "plans" / SECOND_PLAN
 PLAN = yaml.safe_load((FOLDER / "plan.yaml").read_text(encoding="utf-8"))
 AREAS = yaml.safe_load((FOLDER / "areas.yaml").read_text(encoding="utf-8"))["areas"]
 PARTS = [a["name"] for a in AREAS if a["level"] == "bydel"]
-APP = REPO_ROOT / "dashboards" / "app.py"
 
 
 def home_visits(landing: Path, year: int) -> dict[str, tuple[float, float]]:
@@ -141,17 +141,6 @@ def dashboard(second_plan: PlanData, tmp_path_factory) -> PlanData:
         mp.setenv("SBU_DATA_DIR", str(tmp_path_factory.mktemp("second_plan_dashboard")))
         mp.setenv("SBU_REPORTS_DIR", str(second_plan.reports_dir))
         yield second_plan
-
-
-def app(page: str | None = None, **params: str) -> AppTest:
-    at = AppTest.from_file(str(APP), default_timeout=60)
-    if page:
-        at.switch_page(f"app_pages/{page}.py")
-    for k, v in params.items():
-        at.query_params[k] = v
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
 
 
 def texts(at: AppTest) -> str:
