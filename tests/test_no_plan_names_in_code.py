@@ -40,6 +40,8 @@ def test_the_words_are_found_in_the_plans():
     # The check below is only as good as this list: the shipped plan must give its names and codes.
     words = plan_words()["baerum-sbu-2015-2019"]
     assert {"Bærum kommune", "Bærum", "baerum", "0219", "3024", "3201", "ostre", "Vestre Bærum"} <= words
+    second = plan_words()["fjordvik-oppvekst-2022-2027"]
+    assert {"Fjordvik kommune", "Fjordvik", "fjordvik", "9901", "Nordre oppvekstområde", "Familieteamet Sør"} <= second
 
 
 def test_no_module_names_a_plan():
