@@ -21,6 +21,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from pipelines.settings import get_settings
 
 LogicalType = Literal["string", "integer", "number", "boolean", "date"]
+# The DuckDB column type of each logical type (raw tables are created with these).
+DUCKDB_TYPE: dict[str, str] = {
+    "string": "VARCHAR",
+    "integer": "BIGINT",
+    "number": "DOUBLE",
+    "boolean": "BOOLEAN",
+    "date": "DATE",
+}
 Format = Literal["norwegian_csv", "ssb_csv", "ssb_jsonstat", "xlsx"]
 
 

@@ -25,7 +25,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from pipelines.ingest.contracts import Contract, TableSchema, load_contract
+from pipelines.ingest.contracts import DUCKDB_TYPE, Contract, TableSchema, load_contract
 from pipelines.ingest.validate import ROW, LoadNote, Violation, validate_file, violation
 from pipelines.nb_format import format_datetime_nb
 
@@ -123,8 +123,7 @@ def _schema_changed(con: duckdb.DuckDBPyConnection, table: TableSchema) -> bool:
 
 
 def _raw_columns(table: TableSchema) -> str:
-    types = {"string": "VARCHAR", "integer": "BIGINT", "number": "DOUBLE", "boolean": "BOOLEAN", "date": "DATE"}
-    cols = [f'"{p.name}" {types[p.logicalType]}' for p in table.properties]
+    cols = [f'"{p.name}" {DUCKDB_TYPE[p.logicalType]}' for p in table.properties]
     cols += [
         "_source_file VARCHAR",
         "_file_hash VARCHAR",

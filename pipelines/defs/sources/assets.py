@@ -12,7 +12,7 @@ import datetime as dt
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from pipelines.ingest.contracts import contract_sources, load_contract, rules_for
+from pipelines.ingest.contracts import DUCKDB_TYPE, contract_sources, load_contract, rules_for
 from pipelines.ingest.landing import ingest_source
 from pipelines.ingest.validate import rule_failures_sql
 from pipelines.instance import WAREHOUSE_POOL
@@ -64,9 +64,6 @@ def build_source_asset(source: str) -> dg.AssetsDefinition:
     return _source_asset
 
 
-_DUCKDB_TYPE = {"string": "VARCHAR", "integer": "BIGINT", "number": "DOUBLE", "boolean": "BOOLEAN", "date": "DATE"}
-
-
 def _schema_check(con, rule, contract) -> dg.AssetCheckResult:
     """The loaded table has the contract's columns (columns_present) with its types (<col>__type);
     fails on schema drift, e.g. a contract that gained a column after the table was created."""
@@ -83,8 +80,8 @@ def _schema_check(con, rule, contract) -> dg.AssetCheckResult:
         prop = next(p for p in table.properties if p.name == rule.column)
         problems = (
             []
-            if actual.get(prop.name) == _DUCKDB_TYPE[prop.logicalType]
-            else [f"{prop.name}: {actual.get(prop.name)} != {_DUCKDB_TYPE[prop.logicalType]}"]
+            if actual.get(prop.name) == DUCKDB_TYPE[prop.logicalType]
+            else [f"{prop.name}: {actual.get(prop.name)} != {DUCKDB_TYPE[prop.logicalType]}"]
         )
     return dg.AssetCheckResult(
         check_name=rule.name,
