@@ -406,6 +406,19 @@ def stale_after_year(metric: Metric, clock: dt.date) -> int:
     return metric.newest_period_out(clock) - metric.cadence_years + 1
 
 
+SCORECARD_FLOATS = [
+    "baseline_value",
+    "target_value",
+    "status_value",
+    "status_ci_low",
+    "status_ci_high",
+    "expected_value",
+    "improvement",
+    "improvement_pp",
+    "p_value",
+]
+
+
 def build_scorecard(
     con: duckdb.DuckDBPyConnection, catalogue: Catalogue, targets: dict[str, MetricTargets], as_of: dt.date
 ) -> pl.DataFrame:
@@ -453,7 +466,9 @@ def build_scorecard(
                         hidden,
                     )
                 )
-    scorecard = pl.DataFrame(rows, infer_schema_length=None)
+    # Typed explicitly: a plan whose targets are all directional has no numeric target value at all,
+    # and an inferred all-null column would be typed NULL instead of DOUBLE.
+    scorecard = pl.DataFrame(rows, infer_schema_length=None).with_columns(pl.col(SCORECARD_FLOATS).cast(pl.Float64))
     replace_table(con, "marts.scorecard", scorecard)
     replace_table(con, "marts.source_schedule", source_schedule(values, catalogue, as_of))
     return scorecard
