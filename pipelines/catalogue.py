@@ -18,7 +18,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from pipelines.plan import LEVEL_RANK, AreaLevel, Plan, Satsingsomrade, load_plan
-from pipelines.settings import get_settings
+from pipelines.settings import Settings, get_settings
 
 __all__ = ["LEVEL_RANK", "AreaLevel", "Catalogue", "Metric", "load_catalogue", "load_targets"]
 
@@ -162,12 +162,15 @@ def load_library(path: Path | None = None) -> tuple[int, dict[str, dict]]:
     return doc["version"], by_id
 
 
-def load_catalogue(plan: Plan | None = None, library_path: Path | None = None) -> Catalogue:
-    """The selected plan's metrics: each entry of its metrics.yaml merged over the library's entry
-    of the same id (a metric of the plan's own has no library entry), in the plan's order."""
-    plan = plan or load_plan()
-    settings = get_settings()
-    version, library = load_library(library_path)
+def load_catalogue(
+    plan: Plan | None = None, library_path: Path | None = None, *, settings: Settings | None = None
+) -> Catalogue:
+    """The plan's metrics: each entry of its metrics.yaml merged over the library's entry of the
+    same id (a metric of the plan's own has no library entry), in the plan's order. ``plan``, the
+    library and the SQL folder default to ``settings``' (None: the environment's)."""
+    settings = settings or get_settings()
+    plan = plan or load_plan(settings)
+    version, library = load_library(library_path or settings.catalogue_path)
     path = plan.folder / "metrics.yaml"
     doc = yaml.safe_load(path.read_text(encoding="utf-8"))
     if not isinstance(doc, dict) or not isinstance(doc.get("metrics"), list):
@@ -214,8 +217,13 @@ def _shown(path: Path, folder: Path) -> str:
         return str(path)
 
 
-def load_targets(path: Path | None = None, catalogue: Catalogue | None = None) -> dict[str, MetricTargets]:
-    path = path or get_settings().targets_path
+def load_targets(
+    path: Path | None = None, catalogue: Catalogue | None = None, *, settings: Settings | None = None
+) -> dict[str, MetricTargets]:
+    """Every metric's target versions from ``path``, checked against ``catalogue``; both default to
+    ``settings``' plan (None: the environment's)."""
+    settings = settings or get_settings()
+    path = path or settings.targets_path
     raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     targets = []
     for i, entry in enumerate(raw["targets"]):
@@ -227,7 +235,7 @@ def load_targets(path: Path | None = None, catalogue: Catalogue | None = None) -
     by_id = {t.metric_id: t for t in targets}
     if len(by_id) != len(targets):
         raise ValueError(f"{path}: a metric is listed twice")
-    catalogue = catalogue or load_catalogue()
+    catalogue = catalogue or load_catalogue(settings=settings)
     known = {m.id for m in catalogue.metrics}
     unknown = set(by_id) - known
     if unknown:

@@ -13,12 +13,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 from pipelines.settings import get_settings
+
+if TYPE_CHECKING:
+    from pipelines.plan import Plan
 
 LogicalType = Literal["string", "integer", "number", "boolean", "date"]
 # The DuckDB column type of each logical type (raw tables are created with these).
@@ -78,16 +81,16 @@ class Property(BaseModel):
     def unit(self) -> str | None:
         return next((c.value for c in self.customProperties if c.property == "unit"), None)
 
-    @property
-    def valid_values(self) -> list[Any] | None:
-        """The allowed values, from the contract or, for ``validValuesFrom``, from the selected plan
-        (read when the rules are made, so they follow ``SBU_PLAN``)."""
+    def valid_values(self, plan: Plan | None = None) -> list[Any] | None:
+        """The allowed values, from the contract or, for ``validValuesFrom``, from ``plan`` (None:
+        the selected plan, read when the rules are made, so they follow ``SBU_PLAN``)."""
         for q in self.quality:
             if q.type == "library" and q.rule == "validValues":
                 if q.validValuesFrom is not None:
-                    from pipelines.plan import load_plan
+                    if plan is None:
+                        from pipelines.plan import load_plan
 
-                    plan = load_plan()
+                        plan = load_plan()
                     if q.validValuesFrom == "plan_service_indicators":
                         return list(plan.service_indicators)
                     return [a.name for a in plan.areas if q.levels is None or a.level in q.levels]
@@ -176,8 +179,9 @@ def contract_sources(contracts_dir: Path | None = None) -> tuple[str, ...]:
     return tuple(sorted(p.stem for p in folder.glob("*.yaml")))
 
 
-def rules_for(table: TableSchema) -> list[Rule]:
-    """Every rule the table's contract implies, in a stable order."""
+def rules_for(table: TableSchema, plan: Plan | None = None) -> list[Rule]:
+    """Every rule the table's contract implies, in a stable order; allowed values that come from a
+    plan (``validValuesFrom``) come from ``plan`` (None: the selected plan)."""
     t = table.name
     rules: list[Rule] = [
         Rule(t, f"{t}__columns_present", "missing_column", None, "Alle kolonnene i kontrakten finnes i filen"),
@@ -231,7 +235,7 @@ def rules_for(table: TableSchema) -> list[Rule]:
                     (opts.pattern,),
                 )
             )
-        if p.valid_values is not None:
+        if (valid := p.valid_values(plan)) is not None:
             rules.append(
                 Rule(
                     t,
@@ -239,7 +243,7 @@ def rules_for(table: TableSchema) -> list[Rule]:
                     "valid_values",
                     p.name,
                     f"«{p.physicalName}» har en kjent kode",
-                    tuple(p.valid_values),
+                    tuple(valid),
                 )
             )
     if table.primary_key:

@@ -21,6 +21,7 @@ import json
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 import polars as pl
@@ -28,6 +29,9 @@ import polars as pl
 from pipelines.ingest.contracts import DUCKDB_TYPE, Contract, TableSchema, load_contract
 from pipelines.ingest.validate import ROW, LoadNote, Violation, validate_file, violation
 from pipelines.nb_format import format_datetime_nb
+
+if TYPE_CHECKING:
+    from pipelines.plan import Plan
 
 PROVENANCE = ["_source_file", "_file_hash", "_row", "_loaded_at", "_contract_version"]
 
@@ -194,9 +198,11 @@ def ingest_source(
     quarantine_dir: Path,
     *,
     contract: Contract | None = None,
+    plan: Plan | None = None,
     now: dt.datetime | None = None,
 ) -> IngestReport:
-    """Bring ``raw.<table>`` for every table of ``source`` up to date with its landing folder."""
+    """Bring ``raw.<table>`` for every table of ``source`` up to date with its landing folder, checking
+    each file against ``plan`` where the contract takes allowed values from it (None: the selected plan)."""
     contract = contract or load_contract(source)
     now = (now or dt.datetime.now(dt.UTC)).replace(tzinfo=None, microsecond=0)
     report = IngestReport(source)
@@ -237,7 +243,7 @@ def ingest_source(
                 )
             ]
         else:
-            typed, problems, notes = validate_file(path, table)
+            typed, problems, notes = validate_file(path, table, plan)
         if problems:
             _quarantine(con, path, source, table, file_hash, problems, quarantine_dir, contract.version, now)
             report.quarantined[path.name] = problems

@@ -15,6 +15,7 @@ import re
 import threading
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 import polars as pl
@@ -33,6 +34,9 @@ from pipelines.readers import (
     region_codes,
     split_region_code,
 )
+
+if TYPE_CHECKING:
+    from pipelines.plan import Plan
 
 ROW = "_row"
 MAX_ROWS_NAMED = 20  # a reason names at most this many offending rows per rule
@@ -406,14 +410,15 @@ def _scratch_cursor() -> duckdb.DuckDBPyConnection:
         return _scratch[1].cursor()
 
 
-def check_rules(typed: pl.DataFrame, table: TableSchema, file: str) -> list[Violation]:
-    """Run every row-level contract rule on one file's typed frame."""
+def check_rules(typed: pl.DataFrame, table: TableSchema, file: str, plan: Plan | None = None) -> list[Violation]:
+    """Run every row-level contract rule on one file's typed frame (values allowed by a plan: ``plan``'s,
+    None: the selected plan's)."""
     con = _scratch_cursor()
     try:
         con.register("delivered", typed.to_arrow())
         props = {p.name: p for p in table.properties}
         problems: list[Violation] = []
-        for rule in rules_for(table):
+        for rule in rules_for(table, plan):
             sql = rule_failures_sql(rule, "delivered")
             if sql is None:
                 continue
@@ -643,8 +648,11 @@ def resolve_region_codes(
     return out, [], load_notes
 
 
-def validate_file(path: Path, table: TableSchema) -> tuple[pl.DataFrame | None, list[Violation], list[LoadNote]]:
-    """Read, scan, type, resolve region codes and check one file.
+def validate_file(
+    path: Path, table: TableSchema, plan: Plan | None = None
+) -> tuple[pl.DataFrame | None, list[Violation], list[LoadNote]]:
+    """Read, scan, type, resolve region codes and check one file (against ``plan``'s allowed values
+    where the contract takes them from the plan; None: the selected plan).
 
     Returns (typed frame, [], notes) or (None, violations, []); the notes say what the load changed
     (a municipality delivered under two codes with the same figures, see :func:`resolve_region_codes`)."""
@@ -669,7 +677,7 @@ def validate_file(path: Path, table: TableSchema) -> tuple[pl.DataFrame | None, 
     if problems:
         return None, _located(problems, raw, table, path.name), []
     typed, conflicts, notes = resolve_region_codes(typed, table, path.name)
-    problems = conflicts + check_rules(typed, table, path.name)
+    problems = conflicts + check_rules(typed, table, path.name, plan)
     return (None, _located(problems, raw, table, path.name), []) if problems else (typed, [], notes)
 
 
