@@ -1,8 +1,8 @@
 """Shared fixtures: one real pipeline run on freshly generated demo data per test session.
 
 The whole asset graph is materialized with Dagster into a DuckDB file under a temporary data
-folder (``SBU_DATA_DIR``), exactly as ``make run`` does, and its published snapshot is what the
-dashboard tests read.
+folder (``SBU_DATA_DIR``, read by the unconfigured settings resource), exactly as ``make run`` does,
+and its published snapshot is what the dashboard tests read.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from pipelines.defs.resources import WarehouseResource
+from pipelines.defs.resources import SbuSettings, pipeline_resources
 from pipelines.settings import AS_OF_TAG, REPO_ROOT, get_settings
 
 # The day the tests' pipeline runs judge the status on (the run tag ``as_of``), fixed so that no
@@ -29,14 +29,19 @@ AS_OF = dt.date(2026, 4, 15)
 SECOND_PLAN = "fjordvik-oppvekst-2022-2027"
 
 
+def clear_settings_environment() -> None:
+    """Remove every ``SBU_*`` variable (and the cached settings object built from them)."""
+    for key in [k for k in os.environ if k.startswith("SBU_")]:
+        del os.environ[key]
+    get_settings.cache_clear()
+
+
 def use_data_dir(path: Path, **overrides: str) -> None:
     """Point every setting at ``path`` (the settings object is cached per process); other
     ``SBU_*`` variables are reset unless given in ``overrides``."""
-    for key in [k for k in os.environ if k.startswith("SBU_")]:
-        del os.environ[key]
+    clear_settings_environment()
     os.environ["SBU_DATA_DIR"] = str(path)
     os.environ.update(overrides)
-    get_settings.cache_clear()
 
 
 @dataclass
@@ -58,18 +63,28 @@ def materialize_all(
     *,
     report: bool = True,
     as_of: dt.date | None = AS_OF,
+    settings: dict[str, object] | None = None,
     **overrides: str,
 ) -> PipelineRun:
     """Materialize the code location's assets against ``data_dir`` (in process) with Dagster's
     ``materialize``, the refresh judged on ``as_of`` (run tag; None: no tag); ``report=False``
-    leaves out the PDF."""
-    use_data_dir(data_dir, **overrides)
+    leaves out the PDF. The settings come from the environment (``SBU_DATA_DIR`` and ``overrides``),
+    or, with ``settings``, from the settings resource configured with those fields and
+    ``data_dir``, as a run launched in the Dagster UI with resource config, with no ``SBU_*``
+    variable set."""
+    if settings is None:
+        use_data_dir(data_dir, **overrides)
+        resource = SbuSettings()
+    else:
+        assert not overrides, "give the settings either as resource fields or as environment variables"
+        clear_settings_environment()
+        resource = SbuSettings(data_dir=str(data_dir), **settings)
     from pipelines.definitions import defs
     from pipelines.defs.jobs import REFRESH_SELECTION
     from pipelines.defs.serving.report import latest_report_year, status_report
 
     assets = list(defs.assets or [])
-    resources = {"warehouse": WarehouseResource()}
+    resources = pipeline_resources(resource)
     instance = instance or dg.DagsterInstance.ephemeral()
     tags = {AS_OF_TAG: as_of.isoformat()} if as_of else None
     refresh = dg.materialize(

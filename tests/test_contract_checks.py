@@ -9,7 +9,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from pipelines.defs.resources import WarehouseResource
+from pipelines.defs.resources import SbuSettings, pipeline_resources
 from pipelines.ingest.contracts import load_contract, rules_for
 from pipelines.settings import get_settings
 from tests.conftest import use_data_dir
@@ -20,7 +20,7 @@ def _run(defs, selection: list[str]) -> dg.ExecuteInJobResult:
         list(defs.assets),
         selection=selection,
         raise_on_error=False,
-        resources={"warehouse": WarehouseResource()},
+        resources=pipeline_resources(SbuSettings()),
         instance=dg.DagsterInstance.ephemeral(),
     )
 

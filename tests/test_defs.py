@@ -3,7 +3,10 @@ sensor (which would orphan its history in the Dagster instance) shows up here in
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pipelines.definitions import defs
+from pipelines.defs.resources import SbuSettings, WarehouseResource
 
 ASSETS = {
     # sources (one per data contract)
@@ -106,3 +109,26 @@ def test_every_warehouse_writer_is_in_the_warehouse_pool():
     pools = {spec.key.to_user_string(): a.op.pool for a in defs.assets for spec in a.specs}
     writers = ASSETS - {"status_report"}  # the report only reads the published snapshot
     assert {k for k, pool in pools.items() if pool == "warehouse"} == writers
+
+
+def test_resources_settings_and_the_warehouse_reading_it():
+    resources = dict(defs.resources or {})
+    assert set(resources) == {"settings", "warehouse"}
+    # Configured at launch (every field optional), so the launchpad's config for "settings" reaches
+    # the warehouse's nested settings too: the same object (tests/test_settings_resource.py runs it).
+    assert resources["settings"].resource_cls is SbuSettings
+    assert isinstance(resources["warehouse"], WarehouseResource)
+    assert resources["warehouse"].settings is resources["settings"]
+
+
+def test_definitions_read_settings_only_from_the_resource():
+    """Assets, checks, sensors and jobs take their settings from the ``settings`` resource (so a
+    run's resource config applies), never from the process-wide ``get_settings()``."""
+    defs_dir = Path(__file__).resolve().parent.parent / "pipelines" / "defs"
+    offenders = [
+        f"{path.relative_to(defs_dir.parent.parent)}:{n}"
+        for path in sorted(defs_dir.rglob("*.py"))
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if "get_settings(" in line
+    ]
+    assert offenders == []

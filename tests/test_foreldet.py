@@ -161,7 +161,7 @@ def test_publishing_alone_cannot_claim_another_day(pipeline_result, demo_data_di
     import dagster as dg
 
     from pipelines.definitions import defs
-    from pipelines.defs.resources import WarehouseResource
+    from pipelines.defs.resources import SbuSettings, pipeline_resources
     from tests.conftest import use_data_dir
 
     (tmp_path / "warehouse").mkdir()
@@ -171,7 +171,7 @@ def test_publishing_alone_cannot_claim_another_day(pipeline_result, demo_data_di
         assets = list(defs.assets or [])
         kwargs = dict(
             selection=["published_snapshot"],
-            resources={"warehouse": WarehouseResource()},
+            resources=pipeline_resources(SbuSettings()),
             instance=dg.DagsterInstance.ephemeral(),
             raise_on_error=False,
         )

@@ -13,11 +13,16 @@ from tests.conftest import use_data_dir
 
 
 def _evaluate(defs, instance, cursor, name="landing_files"):
+    """One tick as the sensor daemon evaluates it: with the code location's top-level resources
+    (the settings resource, unconfigured: the environment's values at this tick)."""
     sensor = defs.resolve_sensor_def(name)
-    context = dg.build_sensor_context(instance=instance, cursor=cursor, definitions=defs)
-    with dg.partition_loading_context(dynamic_partitions_store=instance):  # as the sensor daemon does
+    resources = defs.get_repository_def().get_top_level_resources()
+    with (
+        dg.build_sensor_context(instance=instance, cursor=cursor, definitions=defs, resources=resources) as context,
+        dg.partition_loading_context(dynamic_partitions_store=instance),
+    ):
         result = sensor.evaluate_tick(context)
-    return result, context.cursor
+        return result, context.cursor
 
 
 def test_new_file_launches_its_source_and_downstream(tmp_path: Path, demo_data_dir: Path):

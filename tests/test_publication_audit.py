@@ -20,6 +20,7 @@ from dagster_duckdb import DuckDBResource
 
 from pipelines.catalogue import load_catalogue
 from pipelines.defs.metrics.assets import metric_values_protection_intervals
+from pipelines.defs.resources import SbuSettings
 from pipelines.metrics import engine
 from pipelines.warehouse import build_table, replace_table
 
@@ -71,7 +72,7 @@ def warehouse(tmp_path: Path) -> Path:
 
 
 def run_check(path: Path) -> dg.AssetCheckResult:
-    return metric_values_protection_intervals(warehouse=DuckDBResource(database=str(path)))
+    return metric_values_protection_intervals(warehouse=DuckDBResource(database=str(path)), settings=SbuSettings())
 
 
 def published(path: Path) -> dict[str, tuple]:

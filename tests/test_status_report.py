@@ -64,6 +64,7 @@ def _rows(path: Path, sql: str, params: list | None = None) -> list[dict]:
 @pytest.fixture(scope="module")
 def report(published_snapshot: Path, demo_data_dir: Path, tmp_path_factory) -> Report:
     from pipelines import commentary
+    from pipelines.defs.resources import SbuSettings
     from pipelines.defs.serving.report import status_report
 
     data = tmp_path_factory.mktemp("statusrapport") / "data"
@@ -97,7 +98,9 @@ def report(published_snapshot: Path, demo_data_dir: Path, tmp_path_factory) -> R
         # The report year is a partition of the asset; publishing a snapshot registers its years.
         instance = dg.DagsterInstance.ephemeral()
         instance.add_dynamic_partitions("report_year", [str(YEAR)])
-        result = dg.materialize([status_report], instance=instance, partition_key=str(YEAR))
+        result = dg.materialize(
+            [status_report], instance=instance, partition_key=str(YEAR), resources={"settings": SbuSettings()}
+        )
         assert result.success
         meta = result.asset_materializations_for_node("status_report")[0].metadata
         path = Path(meta["path"].value)

@@ -10,7 +10,7 @@ import dagster as dg
 import duckdb
 import pytest
 
-from pipelines.defs.resources import WarehouseResource
+from pipelines.defs.resources import SbuSettings, pipeline_resources
 from pipelines.settings import get_settings
 from tests.conftest import use_data_dir
 
@@ -58,7 +58,7 @@ def test_changed_target_keeps_history_and_scorecard_names_new_version(
             selection=(
                 dg.AssetSelection.assets("targets").downstream() & REFRESH_SELECTION
             ).required_multi_asset_neighbors(),
-            resources={"warehouse": WarehouseResource()},
+            resources=pipeline_resources(SbuSettings()),
             instance=dg.DagsterInstance.ephemeral(),
         )
         assert result.success

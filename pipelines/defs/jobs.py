@@ -17,8 +17,8 @@ refresh_all = dg.define_asset_job(
     selection=REFRESH_SELECTION,
     executor_def=dg.in_process_executor,
     description="Ingest every source, derive the metrics and the scorecard, publish the snapshot. The run tag "
-    f"'{AS_OF_TAG}' (YYYY-MM-DD) fixes the day the status is judged on; without it the SBU_AS_OF "
-    "setting, else today. The snapshot records the day.",
+    f"'{AS_OF_TAG}' (YYYY-MM-DD) fixes the day the status is judged on; without it the settings resource's "
+    "as_of, else SBU_AS_OF, else today. The snapshot records the day.",
 )
 
 # Sources publish at most monthly (KOSTRA in March and June, the services' template in January);

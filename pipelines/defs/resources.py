@@ -1,20 +1,107 @@
-"""The one warehouse resource: a DuckDB file whose path comes from the settings."""
+"""The deployment's settings and the warehouse, as Dagster resources every asset receives.
+
+``settings`` (:class:`SbuSettings`) holds what a run depends on: the plan, the data folders, the
+small-number thresholds, the status day and the demo flag. A field left unset (None) is the
+environment's value (``SBU_*``, :class:`pipelines.settings.Settings`), read when a run or a sensor
+tick asks for it, not when the code location loads, so a process that points ``SBU_DATA_DIR``
+elsewhere after loading (a test, a second data folder) is followed. A field set in the Dagster UI's
+launchpad (``resources: settings: config: …``) or in code overrides the environment for that run.
+
+``warehouse`` (:class:`WarehouseResource`) is the DuckDB file the pipeline writes: the settings'
+warehouse path unless its own ``database`` is set.
+"""
+
+# No ``from __future__ import annotations`` here: Dagster reads the resources' field annotations.
 
 from contextlib import contextmanager
 
 import dagster as dg
 from dagster_duckdb import DuckDBResource
+from pydantic import Field, ValidationError
 
-from pipelines.settings import get_settings
+from pipelines.settings import Settings
+
+# The settings a run can override, each by the keyword ``Settings`` takes it as (its environment
+# variable for ``protection_width``, whose default follows ``min_count``).
+OVERRIDABLE = {
+    "plan": "plan",
+    "data_dir": "data_dir",
+    "landing_dir": "landing_dir",
+    "quarantine_dir": "quarantine_dir",
+    "warehouse_path": "warehouse_path",
+    "published_path": "published_path",
+    "reports_dir": "reports_dir",
+    "min_count": "min_count",
+    "min_respondents": "min_respondents",
+    "protection_width": "SBU_PROTECTION_WIDTH",
+    "as_of": "as_of",
+    "demo_data": "demo_data",
+}
+
+
+class SbuSettings(dg.ConfigurableResource):
+    """The deployment's settings for one run. Every field left unset is the environment's
+    (``SBU_<FIELD>``, else its default); paths that are not set anywhere follow ``data_dir``, and
+    ``data_dir`` follows ``plan`` (``data/<plan>``). :meth:`effective` gives the settings the run uses."""
+
+    plan: str | None = Field(default=None, description="The plan (a folder in catalogue/plans/). Unset: SBU_PLAN.")
+    data_dir: str | None = Field(
+        default=None, description="Root of every data folder below. Unset: SBU_DATA_DIR, else data/<plan>."
+    )
+    landing_dir: str | None = Field(default=None, description="Delivered files. Unset: <data_dir>/landing.")
+    quarantine_dir: str | None = Field(default=None, description="Rejected files. Unset: <data_dir>/quarantine.")
+    warehouse_path: str | None = Field(
+        default=None, description="The DuckDB file the pipeline writes. Unset: <data_dir>/warehouse/sbu.duckdb."
+    )
+    published_path: str | None = Field(
+        default=None, description="The snapshot the dashboard reads. Unset: <data_dir>/published/sbu.duckdb."
+    )
+    reports_dir: str | None = Field(default=None, description="Status report PDFs. Unset: <data_dir>/reports.")
+    min_count: int | None = Field(
+        default=None, description="Counts below this are suppressed. Unset: SBU_MIN_COUNT, 5."
+    )
+    min_respondents: int | None = Field(
+        default=None, description="Shares with fewer respondents are suppressed. Unset: SBU_MIN_RESPONDENTS, 10."
+    )
+    protection_width: int | None = Field(
+        default=None,
+        description="Narrowest interval an attacker may derive for a suppressed cell. Unset: SBU_PROTECTION_WIDTH, "
+        "else min_count.",
+    )
+    as_of: str | None = Field(
+        default=None,
+        description="The day the status is judged on (YYYY-MM-DD) when the run has no 'as_of' tag. Unset: SBU_AS_OF, "
+        "else today in Norway.",
+    )
+    demo_data: bool | None = Field(
+        default=None, description="The landing data are the synthetic demo set. Unset: SBU_DEMO_DATA, true."
+    )
+
+    def overrides(self) -> dict[str, object]:
+        """The fields this resource sets, by name."""
+        return {name: value for name in OVERRIDABLE if (value := getattr(self, name)) is not None}
+
+    def effective(self) -> Settings:
+        """The settings in force: this resource's fields over the environment, read now. Paths not
+        set anywhere are derived from the (possibly overridden) ``data_dir`` and ``plan``."""
+        try:
+            return Settings(**{OVERRIDABLE[name]: value for name, value in self.overrides().items()})
+        except ValidationError as err:
+            field = {keyword: name for name, keyword in OVERRIDABLE.items()}
+            problems = "; ".join(
+                f"{field.get(str(e['loc'][0]), e['loc'][0]) if e['loc'] else ''}={e['input']!r}: {e['msg']}"
+                for e in err.errors(include_url=False)
+            )
+            raise ValueError(f"resource 'settings': {problems}") from err
 
 
 class WarehouseResource(DuckDBResource):
-    """The warehouse. Left empty, ``database`` is the settings' warehouse path, read each time a
-    run opens a connection rather than once when the code location is loaded, so a process that
-    points ``SBU_DATA_DIR`` elsewhere (a test, a second data folder) never writes into the
-    warehouse of the folder it started with."""
+    """The warehouse. Left empty, ``database`` is the settings resource's warehouse path, resolved
+    each time a run opens a connection (so it follows the run's settings and the environment then,
+    not when the code location was loaded)."""
 
     database: str = ""
+    settings: SbuSettings
 
     @contextmanager
     def get_connection(self):
@@ -22,12 +109,20 @@ class WarehouseResource(DuckDBResource):
             with super().get_connection() as con:
                 yield con
             return
-        path = get_settings().warehouse_path
+        path = self.settings.effective().warehouse_path
         path.parent.mkdir(parents=True, exist_ok=True)
         with DuckDBResource(database=str(path), connection_config=self.connection_config).get_connection() as con:
             yield con
 
 
+def pipeline_resources(settings: SbuSettings) -> dict[str, dg.ConfigurableResource]:
+    """The resources the assets need, the warehouse reading its path from ``settings``: pass the same
+    settings object to both, so a run's overrides reach the warehouse too."""
+    return {"settings": settings, "warehouse": WarehouseResource(settings=settings)}
+
+
 @dg.definitions
 def defs() -> dg.Definitions:
-    return dg.Definitions(resources={"warehouse": WarehouseResource()})
+    # Configured at launch, so a run's settings in the launchpad reach the warehouse's nested
+    # settings as well; with no config every field is unset and the environment decides.
+    return dg.Definitions(resources=pipeline_resources(SbuSettings.configure_at_launch()))

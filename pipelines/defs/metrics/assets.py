@@ -5,9 +5,10 @@ import polars as pl
 from dagster_duckdb import DuckDBResource
 
 from pipelines.catalogue import load_catalogue, load_targets
+from pipelines.defs.resources import SbuSettings
 from pipelines.instance import WAREHOUSE_POOL
 from pipelines.metrics import engine
-from pipelines.settings import AS_OF_TAG, get_settings, resolve_as_of
+from pipelines.settings import AS_OF_TAG, resolve_as_of
 from pipelines.sql_lineage import upstream_assets
 from pipelines.warehouse import count, query, read_sql, replace_table, shown_path
 
@@ -17,7 +18,8 @@ SUPPRESSION_THRESHOLDS = "marts.suppression_thresholds"
 
 def metric_base_deps() -> list[str]:
     """What the catalogue's metric SQL reads, as asset keys (staging models, plan, areas …): the
-    union over every metric of the tables its SELECT reads, parsed from the SQL."""
+    union over every metric of the tables its SELECT reads, parsed from the SQL. Read when the code
+    location loads, so for the environment's plan (``SBU_PLAN``), not a plan a run sets."""
     return upstream_assets({shown_path(m.sql_file): m.sql for m in load_catalogue().metrics})
 
 
@@ -51,19 +53,19 @@ def metric_values_deps() -> list[str]:
         ),
     ],
 )
-def metric_values(warehouse: DuckDBResource):
+def metric_values(warehouse: DuckDBResource, settings: SbuSettings):
     """The metrics' base cells, their suppressed values and the thresholds used: one step, since the
     values are suppressed with exactly the thresholds recorded beside them."""
-    settings = get_settings()
-    catalogue = load_catalogue()
+    effective = settings.effective()
+    catalogue = load_catalogue(settings=effective)
     with warehouse.get_connection() as con:
         base = engine.build_metric_base(con, catalogue)
         values = engine.metric_values(
             con,
             catalogue,
-            min_count=settings.min_count,
-            min_n=settings.min_respondents,
-            protection_width=settings.protection_width,
+            min_count=effective.min_count,
+            min_n=effective.min_respondents,
+            protection_width=effective.protection_width,
         )
         # The thresholds these values were suppressed with: the snapshot publishes them beside the
         # values, and every text that explains "skjermet" reads them from there.
@@ -72,9 +74,9 @@ def metric_values(warehouse: DuckDBResource):
             SUPPRESSION_THRESHOLDS,
             pl.DataFrame(
                 {
-                    "min_count": [settings.min_count],
-                    "min_respondents": [settings.min_respondents],
-                    "protection_width": [settings.protection_width],
+                    "min_count": [effective.min_count],
+                    "min_respondents": [effective.min_respondents],
+                    "protection_width": [effective.protection_width],
                 }
             ),
         )
@@ -83,9 +85,9 @@ def metric_values(warehouse: DuckDBResource):
     yield dg.MaterializeResult(
         asset_key="suppression_thresholds",
         metadata={
-            "min_count": settings.min_count,
-            "min_respondents": settings.min_respondents,
-            "protection_width": settings.protection_width,
+            "min_count": effective.min_count,
+            "min_respondents": effective.min_respondents,
+            "protection_width": effective.protection_width,
         },
     )
     yield dg.MaterializeResult(
@@ -93,8 +95,8 @@ def metric_values(warehouse: DuckDBResource):
         metadata={
             "rows": values.height,
             "metrics": values["metric_id"].n_unique(),
-            "min_count": settings.min_count,
-            "min_respondents": settings.min_respondents,
+            "min_count": effective.min_count,
+            "min_respondents": effective.min_respondents,
             "areas": values["area_code"].n_unique(),
             "years": values["year"].n_unique(),
             "suppressed_cells": int(values["suppressed"].sum()),
@@ -109,25 +111,25 @@ def metric_values(warehouse: DuckDBResource):
     kinds={"duckdb", "polars"},
     deps=["stg_child_welfare_reports", "plan"],
 )
-def cw_reports_by_reporter(warehouse: DuckDBResource) -> dg.MaterializeResult:
+def cw_reports_by_reporter(warehouse: DuckDBResource, settings: SbuSettings) -> dg.MaterializeResult:
     """Reports to child welfare in the plan's municipality per reporting source and year (the breakdown behind
     cw_reports_early_share), with small categories and their complements suppressed."""
+    effective = settings.effective()
     with warehouse.get_connection() as con:
-        settings = get_settings()
         table = engine.reports_by_reporter(
-            con, min_count=settings.min_count, protection_width=settings.protection_width
+            con, min_count=effective.min_count, protection_width=effective.protection_width
         )
     return dg.MaterializeResult(metadata={"rows": table.height, "suppressed_cells": int(table["suppressed"].sum())})
 
 
-def _interval_check(intervals: pl.DataFrame, key_cols: list[str]) -> dg.AssetCheckResult:
+def _interval_check(intervals: pl.DataFrame, key_cols: list[str], protection_width: int) -> dg.AssetCheckResult:
     """Pass when every suppressed cell keeps its protection interval; say which is narrowest."""
     too_narrow = intervals.filter(~pl.col("protected"))
     metadata: dict[str, object] = {
         "method": "attacker's linear program per suppressed cell (scipy HiGHS), as sdcTable attack() / tau-ARGUS audit",
         "cells_audited": intervals.height,
         "too_narrow": too_narrow.height,
-        "protection_width": get_settings().protection_width,
+        "protection_width": protection_width,
     }
     if intervals.height:
         slack = intervals.with_columns((pl.col("width") - pl.col("required")).alias("_slack")).sort("_slack")
@@ -146,11 +148,12 @@ def _interval_check(intervals: pl.DataFrame, key_cols: list[str]) -> dg.AssetChe
 
 
 @dg.asset_check(asset="metric_values", blocking=True, name="protection_intervals")
-def metric_values_protection_intervals(warehouse: DuckDBResource) -> dg.AssetCheckResult:
+def metric_values_protection_intervals(warehouse: DuckDBResource, settings: SbuSettings) -> dg.AssetCheckResult:
     """Before publishing: no suppressed cell can be narrowed by an attacker to an interval
     smaller than the protection width, from every published additive relation (areas, survey
     groups) and non-negativity, with the respondent counts taken as known."""
-    catalogue = load_catalogue()
+    effective = settings.effective()
+    catalogue = load_catalogue(settings=effective)
     with warehouse.get_connection() as con:
         published = query(con, "SELECT * FROM marts.metric_values")
         intervals = engine.audit_metric_values(
@@ -158,22 +161,21 @@ def metric_values_protection_intervals(warehouse: DuckDBResource) -> dg.AssetChe
             engine.unsuppressed_cells(con, catalogue),
             catalogue,
             engine.area_parents(con),
-            protection_width=get_settings().protection_width,
+            protection_width=effective.protection_width,
         )
-    return _interval_check(intervals, ["metric_id", "year", *engine.CELL_KEY])
+    return _interval_check(intervals, ["metric_id", "year", *engine.CELL_KEY], effective.protection_width)
 
 
 @dg.asset_check(asset=cw_reports_by_reporter, blocking=True, name="protection_intervals")
-def reporter_protection_intervals(warehouse: DuckDBResource) -> dg.AssetCheckResult:
+def reporter_protection_intervals(warehouse: DuckDBResource, settings: SbuSettings) -> dg.AssetCheckResult:
     """Before publishing: no suppressed reporter category can be narrowed below the protection
     width from the total, the early reporters' sum and the shown categories."""
+    protection_width = settings.effective().protection_width
     with warehouse.get_connection() as con:
         published = query(con, "SELECT * FROM marts.cw_reports_by_reporter")
         early_sums = engine.early_report_sums(con)
-    intervals = engine.audit_reports_by_reporter(
-        published, early_sums, protection_width=get_settings().protection_width
-    )
-    return _interval_check(intervals, engine.REPORTER_KEY)
+    intervals = engine.audit_reports_by_reporter(published, early_sums, protection_width=protection_width)
+    return _interval_check(intervals, engine.REPORTER_KEY, protection_width)
 
 
 @dg.multi_asset(
@@ -196,16 +198,18 @@ def reporter_protection_intervals(warehouse: DuckDBResource) -> dg.AssetCheckRes
         ),
     ],
 )
-def scorecard(context: dg.AssetExecutionContext, warehouse: DuckDBResource):
+def scorecard(context: dg.AssetExecutionContext, warehouse: DuckDBResource, settings: SbuSettings):
     """The plan's table per metric, area and survey group: 0-punkt, Mål (with the target version
     used), Status, Forbedring and the status class, judged on the run's ``as_of`` day (run tag
-    ``as_of``, else the setting, else today). The day is stored in every row (and in
-    ``marts.source_schedule``'s judgement); the published snapshot takes it from there."""
-    catalogue = load_catalogue()
-    as_of = resolve_as_of(context.run.tags.get(AS_OF_TAG))
+    ``as_of``, else the settings resource's ``as_of``, else ``SBU_AS_OF``, else today). The day is
+    stored in every row (and in ``marts.source_schedule``'s judgement); the published snapshot takes
+    it from there."""
+    effective = settings.effective()
+    catalogue = load_catalogue(settings=effective)
+    as_of = resolve_as_of(context.run.tags.get(AS_OF_TAG), effective)
     context.log.info(f"Status judged on {as_of.isoformat()}")
     with warehouse.get_connection() as con:
-        card = engine.build_scorecard(con, catalogue, load_targets(catalogue=catalogue), as_of)
+        card = engine.build_scorecard(con, catalogue, load_targets(effective.targets_path, catalogue), as_of)
         schedule = count(con, "marts.source_schedule")
     headline = card.filter((pl.col("school_level") == "alle") & (pl.col("gender") == "alle"))
     municipality = headline.filter(pl.col("area_level") == "kommune")

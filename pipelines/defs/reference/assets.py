@@ -8,6 +8,7 @@ import polars as pl
 from dagster_duckdb import DuckDBResource
 
 from pipelines.catalogue import load_catalogue, load_targets
+from pipelines.defs.resources import SbuSettings
 from pipelines.instance import WAREHOUSE_POOL
 from pipelines.plan import load_plan
 from pipelines.settings import REPO_ROOT
@@ -18,11 +19,11 @@ REFERENCE_GROUP = "reference"
 
 
 @dg.asset(pool=WAREHOUSE_POOL, group_name=REFERENCE_GROUP, kinds={"duckdb"})
-def plan(warehouse: DuckDBResource) -> dg.MaterializeResult:
-    """The plan this deployment follows (``SBU_PLAN``, a folder in catalogue/plans/): its name,
+def plan(warehouse: DuckDBResource, settings: SbuSettings) -> dg.MaterializeResult:
+    """The plan this deployment follows (the setting ``plan``, a folder in catalogue/plans/): its name,
     period and adoption, and its municipality with the series key the staged SSB tables carry.
     SQL reads the municipality from here (``marts.plan``) instead of naming it."""
-    selected = load_plan()
+    selected = load_plan(settings.effective())
     row = {
         "plan_id": selected.id,
         "plan_name": selected.plan.name,
@@ -53,11 +54,12 @@ def plan(warehouse: DuckDBResource) -> dg.MaterializeResult:
 
 
 @dg.asset(pool=WAREHOUSE_POOL, group_name=REFERENCE_GROUP, kinds={"duckdb"}, deps=["stg_school_register", plan])
-def areas(warehouse: DuckDBResource) -> dg.MaterializeResult:
+def areas(warehouse: DuckDBResource, settings: SbuSettings) -> dg.MaterializeResult:
     """Areas with their parent: the plan's hierarchy (catalogue/plans/<plan>/areas.yaml: the
     municipality, its parts, teams) and the schools of the school register below the part they name.
     Every area's ancestors, for rolling metrics up, are the SQL model ``area_ancestors``."""
-    fixed = pl.DataFrame([a.model_dump() for a in load_plan().areas]).rename(
+    selected = load_plan(settings.effective())
+    fixed = pl.DataFrame([a.model_dump() for a in selected.areas]).rename(
         {"code": "area_code", "name": "area_name", "level": "area_level", "parent": "parent_code"}
     )
     with warehouse.get_connection() as con:
@@ -70,7 +72,7 @@ def areas(warehouse: DuckDBResource) -> dg.MaterializeResult:
         if unknown := sorted(set(schools["district"].drop_nulls()) - set(parent_by_name)):
             raise dg.Failure(
                 description=f"The school register names parts that are no area of the plan: "
-                f"{', '.join(unknown)} (areas.yaml of plan {load_plan().id!r})"
+                f"{', '.join(unknown)} (areas.yaml of plan {selected.id!r})"
             )
         schools = schools.with_columns(
             pl.col("district").replace_strict(parent_by_name, default=None, return_dtype=pl.Utf8).alias("parent_code")
@@ -99,10 +101,11 @@ def areas(warehouse: DuckDBResource) -> dg.MaterializeResult:
         ),
     ],
 )
-def metric_catalogue(warehouse: DuckDBResource):
+def metric_catalogue(warehouse: DuckDBResource, settings: SbuSettings):
     """The metric catalogue as three tables: the metrics, the satsingsområder, and each metric's
     sources (the lineage behind provenance)."""
-    cat = load_catalogue()
+    effective = settings.effective()
+    cat = load_catalogue(settings=effective)
     area_label = {s.id: s.label for s in cat.satsingsomrader}
     rows = [
         {
@@ -165,10 +168,11 @@ def metric_sources(cat) -> pl.DataFrame:
 
 
 @dg.asset(pool=WAREHOUSE_POOL, group_name=REFERENCE_GROUP, kinds={"duckdb"})
-def targets(warehouse: DuckDBResource) -> dg.MaterializeResult:
+def targets(warehouse: DuckDBResource, settings: SbuSettings) -> dg.MaterializeResult:
     """Every version of every target from catalogue/plans/<plan>/targets.yaml (who, when, decision, old value).
     Changing a target re-runs only this asset and the scorecard."""
-    history = load_targets()
+    effective = settings.effective()
+    history = load_targets(effective.targets_path, load_catalogue(settings=effective))
     rows = []
     for metric_id, t in history.items():
         for v in t.versions:

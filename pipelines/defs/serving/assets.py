@@ -13,9 +13,10 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from pipelines.defs.metrics.assets import SUPPRESSION_THRESHOLDS
+from pipelines.defs.resources import SbuSettings
 from pipelines.instance import WAREHOUSE_POOL
 from pipelines.report import available_years
-from pipelines.settings import AS_OF_TAG, get_settings, resolve_as_of
+from pipelines.settings import AS_OF_TAG, resolve_as_of
 
 SERVING_GROUP = "serving"
 
@@ -81,11 +82,13 @@ def _scorecard_as_of(con, run_tag: str | None) -> dt.date:
         "targets",
     ],
 )
-def published_snapshot(context: dg.AssetExecutionContext, warehouse: DuckDBResource) -> dg.MaterializeResult:
+def published_snapshot(
+    context: dg.AssetExecutionContext, warehouse: DuckDBResource, settings: SbuSettings
+) -> dg.MaterializeResult:
     """A read-only copy of the suppressed marts for the dashboard, swapped in atomically, with
     what the run decided: the day the status was judged on and the small-number thresholds."""
-    settings = get_settings()
-    target = settings.published_path
+    effective = settings.effective()
+    target = effective.published_path
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     tmp.unlink(missing_ok=True)
@@ -108,7 +111,7 @@ def published_snapshot(context: dg.AssetExecutionContext, warehouse: DuckDBResou
                 [
                     published_at,
                     as_of,
-                    settings.demo_data,
+                    effective.demo_data,
                     context.run.run_id,
                     min_count,
                     min_respondents,

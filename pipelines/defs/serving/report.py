@@ -14,6 +14,7 @@ and the UI shows which years' reports are missing or older than the data.
 
 import dagster as dg
 
+from pipelines.defs.resources import SbuSettings
 from pipelines.defs.serving.assets import (
     LATEST_REPORT_YEAR,
     REPORT_YEARS,
@@ -21,7 +22,6 @@ from pipelines.defs.serving.assets import (
     published_snapshot,
 )
 from pipelines.report.build import ReportError, build_report
-from pipelines.settings import get_settings
 
 
 @dg.asset(
@@ -32,14 +32,14 @@ from pipelines.settings import get_settings
     description="Årlig statusrapport (PDF) for ett rapportår: scorecard per satsingsområde, én graf per "
     "indikator, ledernes kommentarer, datadato og kilder. Leser bare det publiserte datasettet.",
 )
-def status_report(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-    settings = get_settings()
+def status_report(context: dg.AssetExecutionContext, settings: SbuSettings) -> dg.MaterializeResult:
+    effective = settings.effective()
     try:
         result = build_report(
-            settings.published_path,
+            effective.published_path,
             report_year=int(context.partition_key),
-            data_dir=settings.data_dir,
-            reports_dir=settings.reports_dir,
+            data_dir=effective.data_dir,
+            reports_dir=effective.reports_dir,
         )
     except ReportError as exc:
         raise dg.Failure(description=str(exc)) from exc

@@ -12,11 +12,12 @@ import datetime as dt
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
+from pipelines.defs.resources import SbuSettings
 from pipelines.ingest.contracts import DUCKDB_TYPE, contract_sources, load_contract, rules_for
 from pipelines.ingest.landing import ingest_source
 from pipelines.ingest.validate import rule_failures_sql
 from pipelines.instance import WAREHOUSE_POOL
-from pipelines.settings import get_settings
+from pipelines.plan import load_plan
 from pipelines.warehouse import count
 
 SOURCES_GROUP = "sources"
@@ -39,16 +40,21 @@ def build_source_asset(source: str) -> dg.AssetsDefinition:
         check_specs=check_specs,
         metadata={"contract": f"data_contracts/{source}.yaml", "contract_version": contract.version},
     )
-    def _source_asset(context: dg.AssetExecutionContext, warehouse: DuckDBResource) -> dg.MaterializeResult:
-        settings = get_settings()
+    def _source_asset(
+        context: dg.AssetExecutionContext, warehouse: DuckDBResource, settings: SbuSettings
+    ) -> dg.MaterializeResult:
+        effective = settings.effective()
+        plan = load_plan(effective)
         with warehouse.get_connection() as con:
-            report = ingest_source(con, source, settings.landing_dir, settings.quarantine_dir, contract=contract)
+            report = ingest_source(
+                con, source, effective.landing_dir, effective.quarantine_dir, contract=contract, plan=plan
+            )
             for name, problems in report.quarantined.items():
                 context.log.warning(f"{source}: {name} quarantined: " + "; ".join(p.message_nb for p in problems[:5]))
             for name, notes in report.notes.items():
                 context.log.info(f"{source}: {name} loaded with notes: " + "; ".join(n.message_nb for n in notes))
-            # Made again at run time: allowed values may come from the selected plan (validValuesFrom).
-            check_results = [_evaluate(con, rule, contract) for t in contract.tables for rule in rules_for(t)]
+            # Made again at run time: allowed values may come from the run's plan (validValuesFrom).
+            check_results = [_evaluate(con, rule, contract) for t in contract.tables for rule in rules_for(t, plan)]
             _record_checks(con, source, check_results)
         return dg.MaterializeResult(
             metadata={

@@ -11,16 +11,17 @@ identical file loads nothing either.
 
 import hashlib
 import json
+from pathlib import Path
 
 import dagster as dg
 
 from pipelines.defs.jobs import REFRESH_SELECTION, refresh_all
+from pipelines.defs.resources import SbuSettings
 from pipelines.ingest.contracts import contract_sources
-from pipelines.settings import get_settings
 
 
-def folder_fingerprint(source: str) -> str:
-    folder = get_settings().landing_dir / source
+def folder_fingerprint(landing_dir: Path, source: str) -> str:
+    folder = landing_dir / source
     entries = (
         sorted((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in folder.glob("*") if p.is_file())
         if folder.exists()
@@ -42,10 +43,12 @@ TARGETS_KEY = "catalogue/targets.yaml"  # the cursor entry of the plan's targets
     default_status=dg.DefaultSensorStatus.RUNNING,
     description="Starter innlasting når nye filer legges i landingsmappen til en kilde.",
 )
-def landing_files(context: dg.SensorEvaluationContext):
+def landing_files(context: dg.SensorEvaluationContext, settings: SbuSettings):
+    # The settings as they are at this tick (the resource's fields over the environment).
+    effective = settings.effective()
     previous = json.loads(context.cursor) if context.cursor else {}
-    current = {source: folder_fingerprint(source) for source in contract_sources()}
-    current[TARGETS_KEY] = file_fingerprint(get_settings().targets_path)
+    current = {source: folder_fingerprint(effective.landing_dir, source) for source in contract_sources()}
+    current[TARGETS_KEY] = file_fingerprint(effective.targets_path)
     changed = sorted(s for s in current if previous.get(s) != current[s])
     context.update_cursor(json.dumps(current, sort_keys=True))
     if not changed:
