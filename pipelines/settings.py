@@ -20,10 +20,12 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 # The Dagster run tag that fixes the day a run judges the status on (``--as-of`` of pipelines.run).
 AS_OF_TAG = "as_of"
 NORWAY = ZoneInfo("Europe/Oslo")
+DEPLOYMENT_ENV = REPO_ROOT / "catalogue" / "deployment.env"
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="SBU_", extra="ignore")
+    # catalogue/deployment.env holds the deployment's defaults (the selected plan); the environment wins.
+    model_config = SettingsConfigDict(env_prefix="SBU_", extra="ignore", env_file=DEPLOYMENT_ENV)
 
     data_dir: Path | None = Field(default=None, description="Root of all data folders (default: data/<plan>).")
     landing_dir: Path | None = Field(default=None, description="Where source files are dropped.")
@@ -36,9 +38,7 @@ class Settings(BaseSettings):
         default=REPO_ROOT / "catalogue" / "metrics.yaml", description="The metric library plans pick from."
     )
     plans_dir: Path = Field(default=REPO_ROOT / "catalogue" / "plans", description="One folder per plan.")
-    plan: str = Field(
-        default="baerum-sbu-2015-2019", description="The plan this deployment follows (a folder in plans_dir)."
-    )
+    plan: str = Field(description="The plan this deployment follows (a folder in plans_dir; catalogue/deployment.env).")
     targets_path: Path | None = Field(default=None, description="The plan's targets (default: its targets.yaml).")
     contracts_dir: Path = Field(default=REPO_ROOT / "data_contracts")
     sql_dir: Path = Field(default=REPO_ROOT / "sql")
