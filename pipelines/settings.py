@@ -54,6 +54,11 @@ class Settings(BaseSettings):
         "not name one with its 'as_of' tag; unset: the day the run computes the scorecard, in Norway.",
     )
     demo_data: bool = Field(default=True, description="The landing data are the synthetic demo set; the UI says so.")
+    ssb_base_url: str | None = Field(
+        default=None,
+        description="SSB's PxWebApi v2 (e.g. https://data.ssb.no/api/pxwebapi/v2); unset: fetching is off and "
+        "the fetch assets write nothing (docs/howto.md, 'Fetching public statistics').",
+    )
 
     # Small-number rules (docs/domain.md, "Privacy"): one place for the thresholds.
     min_count: int = Field(default=5, description="Counts below this are suppressed.")

@@ -1,0 +1,127 @@
+"""The public tables the plans use (``catalogue/public_tables.yaml``) and which regions to fetch.
+
+:func:`fetch_region_codes` is the one place that says whose series are fetched: today the plan's
+municipality; the comparators are added there. :func:`region_values` turns those codes into the
+value codes a table takes (``K-<today's code>`` under ``agg_KommSummer``, else every code of the
+series, as SSB publishes a year under the code valid that year).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field
+
+from pipelines.fetch.ssb import MAX_CELLS, Query, Selection, split_queries
+from pipelines.readers.regions import RegionCodes, region_codes, split_region_code
+from pipelines.settings import REPO_ROOT
+
+TABLES_PATH = REPO_ROOT / "catalogue" / "public_tables.yaml"
+FIRST_YEAR = 2010  # the data contracts accept years from 2010
+
+
+class RegionSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    variable: str
+    codelist: str | None = None
+    output_values: str | None = Field(default=None, alias="outputValues")
+
+
+class CsvLayout(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    stub: list[str]
+    heading: list[str]
+
+
+class PublicTable(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    table: str
+    source: str = Field(description="The landing folder and data contract the file goes to.")
+    file: str = Field(description="Landing file name without extension; must match the contract's filePattern.")
+    title: str
+    format: str = Field(pattern="^(json-stat2|csv)$")
+    region: RegionSpec
+    time: str = "Tid"
+    select: dict[str, list[str]]
+    csv: CsvLayout | None = None
+    publication: str = Field(description="Cron (Europe/Oslo) of SSB's releases of the table.")
+
+    @property
+    def asset_name(self) -> str:
+        return f"fetch_ssb_{self.table}"
+
+    @property
+    def extension(self) -> str:
+        return "csv" if self.format == "csv" else "json"
+
+    @property
+    def stub_columns(self) -> int:
+        return len(self.csv.stub) if self.csv else 0
+
+    def file_name(self, label: str = "") -> str:
+        return f"{self.file}_{label}.{self.extension}" if label else f"{self.file}.{self.extension}"
+
+    def queries(
+        self, regions: list[str], first_year: int, last_year: int, *, max_cells: int = MAX_CELLS
+    ) -> list[Query]:
+        selections = [
+            Selection(self.region.variable, tuple(regions), self.region.codelist, self.region.output_values),
+            *(Selection(variable, tuple(values)) for variable, values in self.select.items()),
+        ]
+        options: dict = {"output_format": self.format}
+        if self.csv:
+            options |= {
+                "format_params": ("UseCodesAndTexts", "SeparatorSemicolon"),
+                "stub": tuple(self.csv.stub),
+                "heading": tuple(self.csv.heading),
+            }
+        return split_queries(self.table, selections, self.time, first_year, last_year, max_cells=max_cells, **options)
+
+
+class PublicTables(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    tables: list[PublicTable]
+
+
+def load_tables(path: Path = TABLES_PATH) -> list[PublicTable]:
+    return PublicTables.model_validate(yaml.safe_load(path.read_text(encoding="utf-8"))).tables
+
+
+def fetch_region_codes(plan=None) -> list[str]:
+    """The region codes whose series every fetch asks for: the plan municipality's code
+    (``plan.yaml``). Comparators (other municipalities, "0" for the whole country) are added
+    here; each code names its series, so any of a municipality's codes will do."""
+    if plan is None:
+        from pipelines.plan import load_plan
+
+        plan = load_plan()
+    return [plan.municipality.region_code]
+
+
+def region_values(table: PublicTable, codes: list[str], regions: RegionCodes | None = None) -> list[str]:
+    """The value codes of the table's region variable for ``codes``: with ``agg_KommSummer`` the
+    ``K-`` code of each series under today's number, else every code of each series, oldest first.
+    A code the region-code table does not know is passed on as it is."""
+    regions = regions or region_codes()
+    out: list[str] = []
+    for code in codes:
+        bare, _ = split_region_code(code)
+        series = regions.series_of_code(bare)
+        history = [c.code for c in regions.codes_of(series)] if series else [bare]
+        if table.region.codelist == "agg_KommSummer":
+            values = [bare if not bare.isdigit() or len(bare) != 4 else f"K-{history[-1]}"]
+        else:
+            values = history
+        out += [v for v in values if v not in out]
+    return out
+
+
+def first_year(plan=None) -> int:
+    """The first year fetched: the year before the plan's period (its usual 0-punkt year), not
+    before the contracts' first year."""
+    if plan is None:
+        from pipelines.plan import load_plan
+
+        plan = load_plan()
+    return max(FIRST_YEAR, plan.plan.period.start - 1)
