@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import dagster as dg
+
 from pipelines.definitions import defs
 from pipelines.defs.resources import SbuSettings, WarehouseResource
 
@@ -48,12 +50,14 @@ ASSETS = {
     "published_snapshot",
     "status_report",
 }
+# fetching public tables into landing (group "fetch", job fetch_public; not in refresh_all)
+FETCH_ASSETS = {"fetch_ssb_07459", "fetch_ssb_12870", "fetch_ssb_12272", "fetch_ssb_12971"}
 
 
 def test_asset_keys_and_groups():
     graph = defs.resolve_asset_graph()
     keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
-    assert keys == ASSETS
+    assert keys == ASSETS | FETCH_ASSETS
     groups = {k.to_user_string(): graph.get(k).group_name for k in graph.get_all_asset_keys()}
     assert {a for a, g in groups.items() if g == "sources"} == {
         "absence",
@@ -68,6 +72,10 @@ def test_asset_keys_and_groups():
     assert {a for a, g in groups.items() if g == "staging"} == {a for a in ASSETS if a.startswith("stg_")}
     assert groups["area_ancestors"] == "reference"
     assert groups["scorecard"] == "metrics" and groups["published_snapshot"] == "serving"
+    assert {a for a, g in groups.items() if g == "fetch"} == FETCH_ASSETS
+    for name in FETCH_ASSETS:  # freshness in the UI: fetched on the publication day
+        policy = graph.get(dg.AssetKey(name)).freshness_policy
+        assert policy is not None and policy.deadline_cron.startswith("0 16 ")
 
 
 def test_publication_checks_are_blocking():
@@ -87,8 +95,15 @@ def test_publication_checks_are_blocking():
 def test_jobs_schedules_sensors():
     assert defs.resolve_job_def("refresh_all").executor_def.name == "in_process"
     assert defs.resolve_job_def("status_reports").executor_def.name == "in_process"
-    assert [s.name for s in defs.schedules] == ["refresh_all_schedule"]
-    assert [s.cron_schedule for s in defs.schedules] == ["0 5 * * *"]
+    assert defs.resolve_job_def("fetch_public").executor_def.name == "in_process"
+    schedules = {s.name: s.cron_schedule for s in defs.schedules}
+    assert schedules == {
+        "refresh_all_schedule": "0 5 * * *",
+        # SSB publishes at 08:00; KOSTRA preliminary 15 March, final 15 June
+        "fetch_ssb_07459_schedule": "30 8 1 3 *",
+        "fetch_ssb_12870_12272_schedule": "30 8 15 3,6 *",
+        "fetch_ssb_12971_schedule": "30 8 15 6 *",
+    }
     assert sorted(s.name for s in defs.sensors) == ["landing_files", "report_after_publish"]
 
 
@@ -106,7 +121,12 @@ def test_only_the_status_report_is_partitioned_by_report_year():
 
 
 def test_every_warehouse_writer_is_in_the_warehouse_pool():
-    pools = {spec.key.to_user_string(): a.op.pool for a in defs.assets for spec in a.specs}
+    pools = {
+        spec.key.to_user_string(): a.op.pool
+        for a in defs.assets
+        for spec in a.specs
+        if spec.key.to_user_string() not in FETCH_ASSETS  # they write files, not the warehouse
+    }
     writers = ASSETS - {"status_report"}  # the report only reads the published snapshot
     assert {k for k, pool in pools.items() if pool == "warehouse"} == writers
 

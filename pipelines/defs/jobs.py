@@ -7,8 +7,11 @@ from pipelines.defs.serving.report import status_report
 from pipelines.settings import AS_OF_TAG
 
 # Every asset but the status report, which is partitioned by report year and built after each
-# publication by its own sensor.
-REFRESH_SELECTION = dg.AssetSelection.all() - dg.AssetSelection.assets(status_report)
+# publication by its own sensor, and the fetch assets (group "fetch", job fetch_public), which go
+# to the network: the landing sensor loads what they write.
+REFRESH_SELECTION = (
+    dg.AssetSelection.all() - dg.AssetSelection.assets(status_report) - dg.AssetSelection.groups("fetch")
+)
 
 # The multiprocess executor costs over a second per step on a 2-core machine; the whole graph
 # is small, so one process runs it.

@@ -36,6 +36,7 @@ OVERRIDABLE = {
     "protection_width": "SBU_PROTECTION_WIDTH",
     "as_of": "as_of",
     "demo_data": "demo_data",
+    "ssb_base_url": "ssb_base_url",
 }
 
 
@@ -75,6 +76,10 @@ class SbuSettings(dg.ConfigurableResource):
     )
     demo_data: bool | None = Field(
         default=None, description="The landing data are the synthetic demo set. Unset: SBU_DEMO_DATA, true."
+    )
+    ssb_base_url: str | None = Field(
+        default=None,
+        description="SSB's PxWebApi v2 base URL; turns fetching on. Unset: SBU_SSB_BASE_URL, else fetching is off.",
     )
 
     def overrides(self) -> dict[str, object]:

@@ -1,0 +1,214 @@
+"""One asset per public table (``catalogue/public_tables.yaml``): fetch the plan municipality's
+series from SSB's PxWebApi v2 into ``<landing>/<source>/``, from where the landing sensor loads it
+through the source's contract, quarantine and provenance like a delivered file.
+
+Off by default: without ``SBU_SSB_BASE_URL`` (or the ``settings`` resource's ``ssb_base_url`` for
+a run) an asset logs that fetching is off and materializes nothing, and its schedules skip. The assets are not in ``refresh_all`` (``make pipeline``
+never touches the network); the job ``fetch_public`` runs them, by hand in the UI or on the
+publication schedules. A failed fetch (service down, 429/503 after the retries, an HTML page, a
+truncated or all-dots response, the 05:00-08:15 revision window) logs a clear message, records an
+observation with it on the asset, fails the asset's check ``fetch_ok`` with the message (the step
+itself succeeds: no traceback) and materializes nothing: the last good file stays in landing and
+the last good data stay published; the asset's freshness then shows the last successful fetch.
+"""
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable
+
+import dagster as dg
+import httpx
+
+from pipelines.defs.resources import SbuSettings
+from pipelines.fetch.http import FetchError, HttpClient, RateLimiter
+from pipelines.fetch.landing import write_part
+from pipelines.fetch.ssb import MAX_CELLS, fetch_parts
+from pipelines.fetch.tables import PublicTable, fetch_region_codes, first_year, load_tables, region_values
+from pipelines.plan import load_plan
+from pipelines.settings import NORWAY, Settings
+
+FETCH_GROUP = "fetch"
+FETCH_CHECK = "fetch_ok"
+FETCH_CHECK_DESCRIPTION = (
+    "Siste henting fra SSB ga brukbare data (eller ingen endring). Feiler med meldingen når tjenesten er nede, "
+    "svarer feil eller hentingen er i revisjonsvinduet; de siste gode dataene vises da fortsatt."
+)
+OFF_MESSAGE = (
+    "Henting er slått av: SBU_SSB_BASE_URL er ikke satt. Ingenting er hentet eller skrevet. "
+    "(Fetching is off: set SBU_SSB_BASE_URL to turn it on.)"
+)
+
+
+# One limiter for every fetch in the process: the job runs its fetch assets one after another in
+# one process (in-process executor), so together they stay under SSB's 30 requests a minute.
+SHARED_LIMITER = RateLimiter()
+
+
+class FetchHooks:
+    """What a test replaces: the clock, the sleep, the HTTP transport and the cell limit."""
+
+    now: Callable[[], dt.datetime] = staticmethod(lambda: dt.datetime.now(dt.UTC))
+    sleep: Callable[[float], None] | None = None
+    transport: httpx.BaseTransport | None = None
+    max_cells: int = MAX_CELLS
+
+
+def run_fetch(table: PublicTable, log, settings: Settings) -> tuple[dict, list[str]] | None:
+    """Fetch ``table`` with the run's ``settings`` and write what changed. Returns (metadata, files
+    written), or None when fetching is off. Raises :class:`FetchError` when nothing usable came back."""
+    if not settings.ssb_base_url:
+        return None
+    now = FetchHooks.now()
+    plan = load_plan(settings)
+    regions = region_values(table, fetch_region_codes(plan))
+    queries = table.queries(regions, first_year(plan), now.astimezone(NORWAY).year, max_cells=FetchHooks.max_cells)
+    kwargs = {"log": log.warning, "transport": FetchHooks.transport, "limiter": SHARED_LIMITER}
+    if FetchHooks.sleep is not None:
+        kwargs |= {"sleep": FetchHooks.sleep, "limiter": RateLimiter(sleep=FetchHooks.sleep)}
+    with HttpClient(**kwargs) as client:
+        parts = fetch_parts(client, settings.ssb_base_url, queries, now=now, stub_columns=table.stub_columns)
+        sent = client.requests_sent
+    folder = settings.landing_dir / table.source
+    written = [
+        write_part(folder, table.file_name(p.request.query.label), p, table=table.table, source=table.source)
+        for p in parts
+    ]
+    changed = [w.file_name for w in written if w.changed]
+    metadata = {
+        "status": "ny" if changed else "uendret",
+        "message": (
+            f"Hentet SSB-tabell {table.table}: {len(changed)} ny(e) fil(er) i landing/{table.source}/."
+            if changed
+            else f"Hentet SSB-tabell {table.table}: uendret siden forrige henting; ingenting skrevet."
+        ),
+        "fetched_at": dg.MetadataValue.timestamp(now),
+        "regions": dg.MetadataValue.json(regions),
+        "requests": dg.MetadataValue.json([p.request.describe() for p in parts]),
+        "http_requests_sent": sent,
+        "files_written": dg.MetadataValue.json(changed),
+        "files_unchanged": dg.MetadataValue.json([w.file_name for w in written if not w.changed]),
+        "sha256": dg.MetadataValue.json({w.file_name: w.sha256 for w in written}),
+    }
+    return metadata, changed
+
+
+def build_fetch_asset(table: PublicTable) -> dg.AssetsDefinition:
+    @dg.asset(
+        name=table.asset_name,
+        group_name=FETCH_GROUP,
+        kinds={"python"},
+        output_required=False,
+        description=f"SSB {table.table} {table.title}: henter kommunens serie fra SSBs PxWebApi v2 til "
+        f"landing/{table.source}/{table.file_name()} (med sidefil i .fetch/). Av når SBU_SSB_BASE_URL ikke er satt.",
+        metadata={
+            "ssb_table": table.table,
+            "landing": f"landing/{table.source}/",
+            "publication_cron": table.publication,
+        },
+        check_specs=[dg.AssetCheckSpec(FETCH_CHECK, asset=table.asset_name, description=FETCH_CHECK_DESCRIPTION)],
+        freshness_policy=dg.FreshnessPolicy.cron(
+            deadline_cron=_deadline(table.publication),
+            lower_bound_delta=dt.timedelta(hours=8),
+            timezone="Europe/Oslo",
+        ),
+    )
+    def _fetch(context: dg.AssetExecutionContext, settings: SbuSettings):
+        try:
+            result = run_fetch(table, context.log, settings.effective())
+        except FetchError as error:
+            context.log.error(f"SSB {table.table}: {error.message_nb} ({error.detail})")
+            metadata = {
+                "status": "feilet",
+                "error_code": error.code,
+                "message": error.message_nb,
+                "detail": error.detail,
+                "http_status": error.status if error.status is not None else -1,
+                "attempted_at": dg.MetadataValue.timestamp(FetchHooks.now()),
+            }
+            yield dg.AssetObservation(asset_key=context.asset_key, metadata=metadata)
+            # A failed check, not a failed step: the UI shows the message in red on the asset,
+            # with no traceback, and nothing is materialized, so the freshness stays that of the
+            # last good fetch.
+            yield dg.AssetCheckResult(
+                check_name=FETCH_CHECK,
+                passed=False,
+                severity=dg.AssetCheckSeverity.ERROR,
+                description=error.message_nb,
+                metadata=metadata,
+            )
+            return
+        if result is None:
+            context.log.info(OFF_MESSAGE)
+            yield dg.AssetObservation(asset_key=context.asset_key, metadata={"status": "av", "message": OFF_MESSAGE})
+            yield dg.AssetCheckResult(
+                check_name=FETCH_CHECK, passed=True, description=OFF_MESSAGE, metadata={"status": "av"}
+            )
+            return
+        metadata, _ = result
+        context.log.info(metadata["message"])
+        yield dg.MaterializeResult(
+            metadata=metadata,
+            check_results=[
+                dg.AssetCheckResult(
+                    check_name=FETCH_CHECK,
+                    passed=True,
+                    description=metadata["message"],
+                    metadata={"status": metadata["status"]},
+                )
+            ],
+        )
+
+    return _fetch
+
+
+def _deadline(publication: str) -> str:
+    """The freshness deadline: 16:00 on the publication day (the fetch runs at 08:30)."""
+    minute, hour, *rest = publication.split()
+    return " ".join(["0", "16", *rest])
+
+
+TABLES = load_tables()
+FETCH_ASSETS = [build_fetch_asset(t) for t in TABLES]
+
+fetch_public = dg.define_asset_job(
+    "fetch_public",
+    selection=dg.AssetSelection.groups(FETCH_GROUP),
+    executor_def=dg.in_process_executor,
+    description="Henter de offentlige tabellene (SSB) til landingsmappene; landingssensoren laster dem inn. "
+    "Gjør ingenting når SBU_SSB_BASE_URL ikke er satt.",
+)
+
+
+def fetch_schedule(cron: str, names: list[str]) -> dg.ScheduleDefinition:
+    """The fetch assets of the tables SSB publishes at ``cron``: on by default, and each tick
+    skips with "fetching is off" unless the run's settings name the SSB base URL."""
+    ids = [n.removeprefix("fetch_ssb_") for n in names]
+
+    @dg.schedule(
+        name=f"fetch_ssb_{'_'.join(ids)}_schedule",
+        cron_schedule=cron,
+        execution_timezone="Europe/Oslo",
+        target=dg.AssetSelection.assets(*names),
+        default_status=dg.DefaultScheduleStatus.RUNNING,
+        description=f"Henter SSB-tabell(er) {', '.join(ids)} når SSB publiserer (kl. 08.00; hentingen går kl. 08.30, "
+        "etter revisjonsvinduet). Hopper over når SBU_SSB_BASE_URL ikke er satt.",
+    )
+    def _schedule(context: dg.ScheduleEvaluationContext, settings: SbuSettings):
+        if not settings.effective().ssb_base_url:
+            return dg.SkipReason(OFF_MESSAGE)
+        return dg.RunRequest()
+
+    return _schedule
+
+
+def fetch_schedules() -> list[dg.ScheduleDefinition]:
+    """One schedule per publication time in the table configuration."""
+    by_cron: dict[str, list[str]] = defaultdict(list)
+    for table in TABLES:
+        by_cron[table.publication].append(table.asset_name)
+    return [fetch_schedule(cron, names) for cron, names in sorted(by_cron.items())]
+
+
+@dg.definitions
+def defs() -> dg.Definitions:
+    return dg.Definitions(assets=FETCH_ASSETS, jobs=[fetch_public], schedules=fetch_schedules())
