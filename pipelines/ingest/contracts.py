@@ -32,7 +32,7 @@ DUCKDB_TYPE: dict[str, str] = {
     "boolean": "BOOLEAN",
     "date": "DATE",
 }
-Format = Literal["norwegian_csv", "ssb_csv", "ssb_jsonstat", "xlsx"]
+Format = Literal["norwegian_csv", "ssb_csv", "ssb_jsonstat", "fhi_jsonstat", "udir_json", "xlsx"]
 
 
 class CustomProperty(BaseModel):

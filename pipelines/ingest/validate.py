@@ -34,6 +34,8 @@ from pipelines.readers import (
     region_codes,
     split_region_code,
 )
+from pipelines.readers.fhi import read_fhi_jsonstat
+from pipelines.readers.udir import read_udir_json
 
 if TYPE_CHECKING:
     from pipelines.plan import Plan
@@ -130,10 +132,12 @@ def read_raw(path: Path, table: TableSchema) -> pl.DataFrame:
         df = read_norwegian_csv(path)
     elif fmt == "ssb_csv":
         df = read_ssb_csv(path)
-    elif fmt == "ssb_jsonstat":
-        df = read_ssb_jsonstat(path)
+    elif fmt in ("ssb_jsonstat", "fhi_jsonstat"):
+        df = read_ssb_jsonstat(path) if fmt == "ssb_jsonstat" else read_fhi_jsonstat(path)
         if ROW not in df.columns:
             df = df.with_row_index(ROW, offset=1).with_columns(pl.col(ROW).cast(pl.Int64))
+    elif fmt == "udir_json":
+        df = read_udir_json(path)
     elif fmt == "xlsx":
         df = _read_xlsx(path)
     else:  # pragma: no cover - the contract model restricts formats
@@ -196,7 +200,7 @@ def scan_identity_numbers(path: Path, raw: pl.DataFrame, table: TableSchema) -> 
                 )
                 if len(found) >= MAX_ROWS_NAMED:
                     return found
-    if table.format in ("norwegian_csv", "ssb_csv", "ssb_jsonstat") and not found:
+    if table.format in ("norwegian_csv", "ssb_csv", "ssb_jsonstat", "fhi_jsonstat", "udir_json") and not found:
         text, _ = read_text_detect_encoding(path)
         if find_identity_numbers(text):
             found.append(violation(path.name, "identity_number", detail_nb=_RULE_NB["identity_number"]))
@@ -542,7 +546,7 @@ def resolve_region_codes(
         return typed, [], []
 
     regions = region_codes()
-    row_word = "celle" if table.format == "ssb_jsonstat" else "rad"
+    row_word = "celle" if table.format in ("ssb_jsonstat", "fhi_jsonstat") else "rad"
     region_col = props["region_code"].physicalName
     extra_keys = [k for k in keys if k not in ("municipality", "year")]
 
@@ -688,7 +692,7 @@ def _located(problems: list[Violation], raw: pl.DataFrame, table: TableSchema, f
     the cell by its category codes. SSB CSV: the derived ``year`` and ``value`` are shown as the
     delivered time and value columns.
     """
-    if table.format == "ssb_jsonstat":
+    if table.format in ("ssb_jsonstat", "fhi_jsonstat"):
         dims = [c for c in raw.columns if f"{c}_label" in raw.columns]
         keys = {r[0]: ", ".join(f"{d}={v}" for d, v in zip(dims, r[1:])) for r in raw.select(ROW, *dims).iter_rows()}
         out = []
