@@ -194,7 +194,7 @@ def load_catalogue(
         except ValidationError as err:
             raise ValueError(f"{where}: {_errors(err)}") from err
         if not metric.sql_file.exists():
-            raise ValueError(f"{where}: its SQL file is missing ({_shown(metric.sql_file, plan.folder)})")
+            raise ValueError(f"{where}: the library's SQL file is missing ({metric.sql_file})")
         metrics.append(metric)
     try:
         return Catalogue(version=version, satsingsomrader=plan.satsingsomrader, metrics=metrics)
@@ -207,14 +207,6 @@ def _errors(err: ValidationError) -> str:
     return "; ".join(
         ".".join(str(p) for p in e["loc"]) + ": " + e["msg"].removeprefix("Value error, ") for e in err.errors()
     )
-
-
-def _shown(path: Path, folder: Path) -> str:
-    """A path relative to the plan folder when it is in it, else as given."""
-    try:
-        return f"sql/{path.relative_to(folder / 'sql')}"
-    except ValueError:
-        return str(path)
 
 
 def load_targets(
