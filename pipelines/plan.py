@@ -31,7 +31,10 @@ from pipelines.settings import Settings, get_settings
 
 AreaLevel = Literal["kommune", "bydel", "skole", "team"]
 # Finer levels come later; a metric shown at "skole" is also shown at "bydel" and "kommune".
-LEVEL_RANK: dict[str, int] = {"kommune": 0, "bydel": 1, "skole": 2, "team": 2}
+# A comparator (Hele landet, a KOSTRA group, ASSS, a named peer) is an area of its own level, with no
+# parent, so it never rolls into the municipality; it is published at the municipality's rank.
+COMPARATOR_LEVEL = "sammenligning"
+LEVEL_RANK: dict[str, int] = {"kommune": 0, "bydel": 1, "skole": 2, "team": 2, COMPARATOR_LEVEL: 0}
 
 
 class Municipality(BaseModel):
@@ -73,6 +76,26 @@ class ReportTexts(BaseModel):
         return self.title.replace("{year}", str(year))
 
 
+class Comparators(BaseModel):
+    """Whom the plan's municipality is compared with (``comparators`` in plan.yaml).
+
+    ``national`` (Hele landet, default on), ``kostra_group`` (SSB's KOSTRA group number, e.g. "13":
+    the source's own group row, region code ``EKG13``), ``asss`` (the ASSS network, its members in
+    ``catalogue/comparators/asss.yaml``, summed) and ``peers`` (named municipalities by region code,
+    each compared on its own). Only metrics whose source carries other municipalities (the SSB-shaped
+    sources) get comparator values; see docs/domain.md, "Comparators"."""
+
+    model_config = ConfigDict(extra="forbid")
+    national: bool = True
+    kostra_group: str | None = Field(default=None, pattern=r"^(EKG)?\d{1,2}$")
+    asss: bool = False
+    peers: list[str] = Field(default_factory=list)
+
+    @property
+    def kostra_group_number(self) -> int | None:
+        return None if self.kostra_group is None else int(self.kostra_group.removeprefix("EKG"))
+
+
 class Area(BaseModel):
     model_config = ConfigDict(extra="forbid")
     code: str
@@ -92,6 +115,8 @@ class Plan(BaseModel):
     level_names: dict[AreaLevel, str] = Field(default_factory=dict)
     # The indicator ids of the services' yearly template (source "services"): a row with another id is refused.
     service_indicators: list[str] = Field(default_factory=list)
+    # Whom the municipality is compared with (Hele landet by default).
+    comparators: Comparators = Field(default_factory=Comparators)
     areas: list[Area] = Field(default_factory=list)
     folder: Path
 
@@ -169,6 +194,7 @@ def check_plan_folder(folder: Path) -> list[str]:
     try:
         plan = load_plan_folder(folder)
         plan.municipality_series  # noqa: B018 - resolves the region code, raising if it is unknown
+        problems += comparator_problems(plan)
     except ValidationError as err:
         problems += [_where(e) + e["msg"].removeprefix("Value error, ") for e in err.errors()]
         plan = None
@@ -186,6 +212,30 @@ def check_plan_folder(folder: Path) -> list[str]:
     except (ValueError, KeyError, TypeError, yaml.YAMLError) as err:
         text = str(err)
         problems.append(text if "targets.yaml" in text else f"targets.yaml: {text}")
+    return problems
+
+
+def comparator_problems(plan: Plan) -> list[str]:
+    """The plan's named peers must be municipalities: a code of the region-code table (whose name the
+    pages show), not the plan's own municipality, not named twice."""
+    table = region_codes()
+    problems = []
+    own = plan.municipality_series
+    seen: set[str] = set()
+    for i, code in enumerate(plan.comparators.peers):
+        where = f"plan.yaml: comparators.peers[{i}]: "
+        entry = table.lookup(code)
+        if entry is None:
+            problems.append(
+                f"{where}region code {code!r} is not in the region-code table (SBU_REGION_CODES_PATH); "
+                "name a peer by a municipality code the table has"
+            )
+        elif entry.series == own:
+            problems.append(f"{where}{code!r} is the plan's own municipality, not a peer")
+        elif entry.series in seen:
+            problems.append(f"{where}{entry.name} is named twice")
+        else:
+            seen.add(entry.series)
     return problems
 
 

@@ -38,6 +38,7 @@ DIALECT = "duckdb"
 PYTHON_TABLES: dict[str, str] = {
     "marts.plan": "plan",
     "marts.areas": "areas",
+    "marts.compared_regions": "compared_regions",
     "marts.metric_catalogue": "metric_catalogue",
     "marts.satsingsomrader": "satsingsomrader",
     "marts.metric_sources": "metric_sources",

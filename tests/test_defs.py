@@ -34,6 +34,7 @@ ASSETS = {
     # reference
     "plan",
     "areas",
+    "compared_regions",  # the plan's municipality and its comparators, as series of the SSB sources
     "area_ancestors",  # a SQL model (sql/marts/area_ancestors.sql)
     "metric_catalogue",
     "satsingsomrader",

@@ -4,12 +4,14 @@ plan's own 2014 figures where the plan gives one."""
 from __future__ import annotations
 
 import csv
+import io
 import json
 from pathlib import Path
 
 import openpyxl
 
 from pipelines.demo import generate
+from pipelines.readers.ssb import normalize_municipality
 
 
 def _files(root: Path) -> dict[str, bytes]:
@@ -59,3 +61,18 @@ def test_2014_anchored_on_the_plans_baselines(landing_dir: Path):
     figures = {r[header.index("Indikator-id")]: r[header.index("Teller")] for r in rows[1:]}
     assert figures["youth_homeless"] == 18  # "18 (Sept 2014; 23 in all)"
     assert figures["youth_no_offer"] == 428  # "OT followed 428, 95 closely (2014)"
+
+
+def test_the_ssb_files_carry_the_whole_country_summed_into_groups(landing_dir: Path):
+    """357 municipalities (the plan's, its demo comparator, the ASSS members under their codes and
+    synthetic ones), 16 KOSTRA groups and Hele landet; a group and the nation are their members' sums."""
+    doc = json.loads((landing_dir / "population" / "ssb_07459_befolkning.json").read_text(encoding="utf-8"))
+    labels = doc["dimension"]["Region"]["category"]["label"]
+    assert labels["0"] == "Hele landet" and labels["EKG13"] == "KOSTRA-gruppe 13" and labels["0301"] == "Oslo"
+    series = {normalize_municipality(c) for c in labels if c.isdigit() and len(c) == 4}
+    assert len(series) == 357  # Bærum's and Asker's three codes each are one series
+    raw = (landing_dir / "ssb_outcomes" / "ssb_12971_gjennomforing_vgs.csv").read_bytes().decode("utf-8-sig")
+    rows = [r for r in csv.DictReader(io.StringIO(raw), delimiter=";") if r["år"] == "2020"]
+    started = {r["region"].split()[0]: int(r["Elever som startet"]) for r in rows}
+    municipal = sum(v for c, v in started.items() if len(c) == 4)
+    assert started["0"] == municipal == sum(v for c, v in started.items() if c.startswith("EKG"))

@@ -107,17 +107,23 @@ def test_labelled_synthetic_and_fictional(fjordvik_landing: Path):
             assert "Bærum" not in text and "Asker" not in text, name
 
 
-def test_ssb_files_carry_region_code_9901_only(fjordvik_landing: Path):
+def test_ssb_files_carry_9901_beside_synthetic_municipalities_and_aggregates(fjordvik_landing: Path):
+    """Fjordvik under 9901, the rest of the country as synthetic municipalities (9xxx, "Syntetisk
+    kommune"), the KOSTRA groups (EKGnn) and Hele landet (0): nothing real is named."""
     doc = json.loads((fjordvik_landing / "population" / "ssb_07459_befolkning.json").read_text(encoding="utf-8"))
-    assert doc["dimension"]["Region"]["category"]["index"] == {"9901": 0}
-    assert doc["dimension"]["Region"]["category"]["label"] == {"9901": "Fjordvik"}
+    labels = doc["dimension"]["Region"]["category"]["label"]
+    assert labels["9901"] == "Fjordvik" and labels["0"] == "Hele landet" and labels["EKG11"] == "KOSTRA-gruppe 11"
+    municipalities = {c for c in labels if c.isdigit() and len(c) == 4}
+    assert len(municipalities) == 357
+    assert all(labels[c] == f"Syntetisk kommune {c}" for c in municipalities - {"9901"})
+    assert {c for c in labels if c.startswith("EKG")} == {f"EKG{g:02d}" for g in range(1, 17)}
     assert doc["dimension"]["Tid"]["category"]["index"] == {str(y): i for i, y in enumerate(range(2018, 2025))}
     assert None not in doc["value"]  # 2018-2019 back-cast to the code valid from 2020
     raw = (fjordvik_landing / "child_welfare" / "ssb_12870_meldinger_etter_melder.csv").read_bytes().decode("cp1252")
     regions = {r["region"] for r in csv.DictReader(io.StringIO(raw), delimiter=";")}
-    assert regions == {"9901 Fjordvik"}
+    assert "9901 Fjordvik" in regions and "0 Hele landet" in regions and len(regions) == 357 + 16 + 1
     raw = (fjordvik_landing / "ssb_outcomes" / "ssb_12971_gjennomforing_vgs.csv").read_bytes().decode("utf-8-sig")
-    assert {r["region"] for r in csv.DictReader(io.StringIO(raw), delimiter=";")} == {"9901 Fjordvik"}
+    assert len({r["region"] for r in csv.DictReader(io.StringIO(raw), delimiter=";")}) == 357 + 16 + 1
 
 
 def test_home_visit_rows_per_area_with_a_rising_share(fjordvik_landing: Path):
@@ -160,13 +166,15 @@ def test_fictional_plans_files_pass_ingestion_with_nothing_quarantined(second_pl
         assert rows("SELECT area_level, count(*) FROM marts.areas GROUP BY ALL ORDER BY 1") == [
             ("bydel", 3),
             ("kommune", 1),
+            ("sammenligning", 2),  # Hele landet and KOSTRA-gruppe 11
             ("skole", 8),
             ("team", 2),
         ]
         assert [r[0] for r in rows("SELECT DISTINCT district FROM staging.stg_ppt ORDER BY 1")] == AREAS
         assert [r[0] for r in rows("SELECT DISTINCT year FROM staging.stg_ungdata ORDER BY 1")] == [2018, 2021, 2024]
         for table in ("stg_population", "stg_child_welfare_reports", "stg_vgs_completion", "stg_young_disability"):
-            assert rows(f"SELECT DISTINCT municipality FROM staging.{table}") == [("fjordvik",)], table
+            series = {r[0] for r in rows(f"SELECT DISTINCT municipality FROM staging.{table}")}
+            assert {"fjordvik", "norge", "kostragruppe_11"} <= series and len(series) == 357 + 16 + 1, table
         assert rows(
             "SELECT count(DISTINCT unit_name), count(*) FROM staging.stg_services WHERE indicator_id = 'home_visit'"
         ) == [(3, 21)]

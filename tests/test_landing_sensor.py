@@ -66,6 +66,7 @@ def test_new_file_launches_its_source_and_downstream(tmp_path: Path, demo_data_d
             # the cheap reference assets (the catalogue step writes three tables)
             "plan",
             "areas",
+            "compared_regions",
             "area_ancestors",
             "metric_catalogue",
             "satsingsomrader",

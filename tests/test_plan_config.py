@@ -93,7 +93,41 @@ def _own_metric_without_a_unit(name, doc, folder):
         return doc
 
 
+def _peer_not_in_table(name, doc, folder):
+    if name == "plan.yaml":
+        doc["comparators"]["peers"] = ["9998"]
+        return doc
+
+
+def _own_municipality_as_peer(name, doc, folder):
+    if name == "plan.yaml":
+        doc["comparators"]["peers"] = ["0219"]  # Bærum's old code: the plan's own series
+        return doc
+
+
+def _kostra_group_not_a_number(name, doc, folder):
+    if name == "plan.yaml":
+        doc["comparators"]["kostra_group"] = "storby"
+        return doc
+
+
+def _unknown_comparator_key(name, doc, folder):
+    if name == "plan.yaml":
+        doc["comparators"]["nabokommuner"] = ["3203"]
+        return doc
+
+
 BROKEN = {
+    "peer_not_in_table": (_peer_not_in_table, ["plan.yaml: comparators.peers[0]", "'9998'", "region-code table"]),
+    "own_municipality_as_peer": (_own_municipality_as_peer, ["comparators.peers[0]", "the plan's own municipality"]),
+    "kostra_group_not_a_number": (
+        _kostra_group_not_a_number,
+        ["plan.yaml: comparators.kostra_group", "should match pattern"],
+    ),
+    "unknown_comparator_key": (
+        _unknown_comparator_key,
+        ["plan.yaml: comparators.nabokommuner", "Extra inputs are not permitted"],
+    ),
     "area_with_unknown_parent": (_area_with_unknown_parent, ["areas.yaml", "parent codes that are no area: midt"]),
     "target_for_unknown_metric": (_target_for_unknown_metric, ["targets.yaml", "unknown metrics", "happiness_index"]),
     "numeric_target_without_year": (

@@ -41,6 +41,7 @@ import numpy as np
 import polars as pl
 import xlsxwriter
 
+from pipelines.comparators import load_asss
 from pipelines.demo.profile import DemoProfile, DemoProfileError, ServiceRow, SsbFigures, load_demo_profile
 from pipelines.plan import Plan, load_plan_folder
 from pipelines.readers import format_norwegian_number as nb
@@ -201,6 +202,27 @@ class Municipality:
         return list(dict.fromkeys(self.codes.values()))
 
 
+@dataclass(frozen=True)
+class OtherMunicipality:
+    """A municipality of the rest of the country (SYNTHETIC sizes), with one code for every year."""
+
+    code: str
+    label: str
+    series: str
+    population_per_age: float
+    child_welfare_reports: float
+    vgs_starters: float
+    vgs_completion: float
+    young_disability: float
+
+
+NATIONAL_CODE = {"population": "0", "child_welfare_csv": "0", "kostra": "EAK", "ssb_outcomes": "0"}
+
+
+def kostra_code(group: int) -> str:
+    return f"EKG{group:02d}"
+
+
 def code_in_year(regions: RegionCodes, series: str, year: int) -> str:
     """The series' code valid in ``year``; before its first code's validity that first code (SSB
     back-casts a series to a newer code), after its last code's end that last code."""
@@ -245,6 +267,73 @@ class DemoGenerator:
             code: _region_label(regions, code) for m in [self.municipality, *self.comparators] for code in m.region_list
         }
         self.short_name = plan.municipality_short_name
+        self._init_national(regions)
+
+    def _init_national(self, regions: RegionCodes) -> None:
+        """The rest of the country (profile ``national``): sizes drawn from a random stream of its own,
+        so the plan's and the comparators' draws from ``self.rng`` are the same as without it."""
+        self.others: list[OtherMunicipality] = []
+        self.groups: dict[str, int] = {}  # series -> KOSTRA group
+        national = self.profile.national
+        if national is None:
+            return
+        self.nrng = np.random.default_rng([self.seed, national.stream])
+        own_group = self.plan.comparators.kostra_group_number or 1
+        taken = {m.series for m in self._all_municipalities}
+        for m in self._all_municipalities:
+            self.groups[m.series] = own_group
+        # The ASSS members under their real codes and names only for a plan compared with ASSS: a
+        # fictional plan's files carry no real municipality.
+        candidates = [(m.code, m.name) for m in load_asss().members] if self.plan.comparators.asss else []
+        candidates += [(f"{9000 + i:04d}", f"Syntetisk kommune {9000 + i:04d}") for i in range(1, 400)]
+        used_codes = {c for m in self._all_municipalities for c in m.region_list}
+        turn = 0
+        for code, name in candidates:
+            if len(taken) >= national.municipalities:
+                break
+            series = regions.series_of_code(code) or code
+            if series in taken or code in used_codes:
+                continue
+            taken.add(series)
+            size = float(np.clip(self.nrng.lognormal(np.log(180), 1.1), 4, 9000))
+            self.others.append(
+                OtherMunicipality(
+                    code=code,
+                    label=name,
+                    series=series,
+                    population_per_age=size,
+                    child_welfare_reports=size * float(self.nrng.uniform(0.6, 1.1)),
+                    vgs_starters=size * float(self.nrng.uniform(0.85, 1.05)),
+                    vgs_completion=float(np.clip(self.nrng.normal(0.77, 0.05), 0.55, 0.92)),
+                    young_disability=size * float(self.nrng.uniform(0.2, 0.6)),
+                )
+            )
+            self.groups[series] = turn % national.kostra_groups + 1
+            turn += 1
+        for o in self.others:
+            self.region_label[o.code] = o.label
+        for g in self.kostra_groups:
+            self.region_label[kostra_code(g)] = f"KOSTRA-gruppe {g}"
+        self.region_label["0"] = "Hele landet"
+        self.region_label["EAK"] = "Landet"
+
+    @property
+    def kostra_groups(self) -> list[int]:
+        return sorted(set(self.groups.values()))
+
+    def _aggregates(self, by_series: dict[str, list[float | None]], national_code: str) -> dict[str, list[float]]:
+        """Hele landet and each KOSTRA group as the sum of their members' cells (a missing cell counts 0)."""
+        if not self.others:
+            return {}
+        width = len(next(iter(by_series.values())))
+
+        def total(members: list[str]) -> list[float]:
+            return [float(sum(by_series[s][i] or 0 for s in members)) for i in range(width)]
+
+        out = {national_code: total(list(by_series))}
+        for g in self.kostra_groups:
+            out[kostra_code(g)] = total([s for s in by_series if self.groups[s] == g])
+        return out
 
     # -- helpers ---------------------------------------------------------------------------
     def _binom(self, n: int, p: float) -> int:
@@ -369,31 +458,51 @@ class DemoGenerator:
 
     def population(self) -> dict[tuple[str, int], int]:
         """SSB 07459-style population by single year of age 0-29; returns residents 0-17 per
-        municipality series and year."""
-        regions = [code for m in self._all_municipalities for code in m.region_list]
+        municipality series and year. With ``national``: the rest of the country, each KOSTRA group
+        and Hele landet (``0``) too."""
+        own_regions = [code for m in self._all_municipalities for code in m.region_list]
         ages = [f"{a:03d}" for a in range(30)]
-        values: list[float | None] = []
-        status: dict[str, str] = {}
+        cells: dict[str, list[float | None]] = {}  # region -> values in (age, year) order
         children: dict[tuple[str, int], int] = {}
-        idx = 0
-        for region in regions:
+
+        def shape(a: int) -> float:
+            return 1.0 - 0.004 * abs(a - 14) - (0.25 if a >= 20 else 0.0) + 0.1 * (a >= 26)
+
+        for region in own_regions:
             m = next(m for m in self._all_municipalities if region in m.region_list)
+            values = cells.setdefault(region, [])
             for age in ages:
                 a = int(age)
                 for year in self.years:
                     if m.codes[year] != region:
                         values.append(None)
-                        status[str(idx)] = "."
                     else:
-                        shape = 1.0 - 0.004 * abs(a - 14) - (0.25 if a >= 20 else 0.0) + 0.1 * (a >= 26)
                         v = int(
-                            m.figures.population_per_age * shape * (1 + 0.006 * (year - self.base_year))
+                            m.figures.population_per_age * shape(a) * (1 + 0.006 * (year - self.base_year))
                             + self.rng.normal(0, 25)
                         )
                         values.append(float(v))
                         if a <= 17:
                             children[(m.series, year)] = children.get((m.series, year), 0) + v
-                    idx += 1
+        by_series = self._own_by_series(cells, len(ages))
+        for o in self.others:
+            values = []
+            for age in ages:
+                a = int(age)
+                for year in self.years:
+                    mean = o.population_per_age * shape(a) * (1 + 0.006 * (year - self.base_year))
+                    v = max(0, int(mean + self.nrng.normal(0, 0.016 * o.population_per_age)))
+                    values.append(float(v))
+                    if a <= 17:
+                        children[(o.series, year)] = children.get((o.series, year), 0) + v
+            cells[o.code] = by_series[o.series] = values
+        aggregates = self._aggregates(by_series, NATIONAL_CODE["population"])
+        for code, values in aggregates.items():
+            for i, year in enumerate(self.years):
+                children[(code, year)] = int(sum(values[a * len(self.years) + i] for a in range(18)))
+        regions = [*aggregates, *own_regions, *(o.code for o in self.others)]
+        cells.update(aggregates)
+        values, status = self._flatten(regions, cells)
         doc = _jsonstat(
             [
                 ("Region", "region", [(r, self.region_label[r]) for r in regions]),
@@ -409,17 +518,41 @@ class DemoGenerator:
         _write_json(doc, self._dir("population") / "ssb_07459_befolkning.json")
         return children
 
+    def _own_by_series(self, cells: dict[str, list[float | None]], per_year_blocks: int) -> dict[str, list]:
+        """The plan's and comparators' cells per series (the code valid each year), laid out as
+        ``cells`` (blocks of years)."""
+        out: dict[str, list] = {}
+        n = len(self.years)
+        for m in self._all_municipalities:
+            out[m.series] = [cells[m.codes[self.years[i % n]]][i] for i in range(per_year_blocks * n)]
+        return out
+
+    @staticmethod
+    def _flatten(regions: list[str], cells: dict[str, list]) -> tuple[list[float | None], dict[str, str]]:
+        """JSON-stat's value list in region order, with SSB's "." for a cell that does not apply."""
+        values: list[float | None] = []
+        status: dict[str, str] = {}
+        for region in regions:
+            for v in cells[region]:
+                if v is None:
+                    status[str(len(values))] = "."
+                values.append(v)
+        return values, status
+
     def child_welfare(self, children: dict[tuple[str, int], int]) -> None:
-        csv_rows = []
-        key_regions = [code for m in self._all_municipalities for code in m.region_list]
         contents = [
             ("Meldinger", "Meldinger mottatt"),
             ("Henlagte", "Henlagte meldinger"),
             ("Undersokelser", "Barn med avsluttet undersøkelse"),
         ]
+        reporters = [("00", "I alt", 0, 0)] + CW_REPORTERS
+        own_rows: list[dict] = []
         cube: dict[tuple[str, str, int], float] = {}
+        # per series: reporter counts and key figures, for the sums
+        by_series: dict[str, dict[tuple[str, int], float]] = {}
         for m in self._all_municipalities:
             suppressed = {(c.reporter_code, c.year) for c in m.figures.suppressed_reports}
+            mine = by_series.setdefault(m.series, {})
             for year in self.years:
                 t = year - self.base_year
                 region = m.codes[year]
@@ -429,38 +562,72 @@ class DemoGenerator:
                         m.figures.child_welfare_reports * (1 + 0.015 * t) * max(share + trend * t, 0.005)
                     )
                 total = sum(counts.values())
-                for code, label, _, _ in [("00", "I alt", 0, 0)] + CW_REPORTERS:
+                for code, label, _, _ in reporters:
                     value = total if code == "00" else counts[code]
+                    mine[(code, year)] = value
                     text = ":" if (code, year) in suppressed else str(value)  # ":" = suppressed by SSB
-                    csv_rows.append(
-                        {
-                            "region": f"{region} {self.region_label[region]}",
-                            "meldingsinstans": f"{code} {label}",
-                            "år": str(year),
-                            "12870: Meldinger til barnevernet": text,
-                        }
-                    )
+                    own_rows.append(self._cw_row(region, code, label, year, text))
                 dropped = self._binom(total, 0.36 - 0.008 * t)
                 investigations = self._binom(children[(m.series, year)], 0.021 + 0.0006 * t)
-                cube[(region, "Meldinger", year)] = total
-                cube[(region, "Henlagte", year)] = dropped
-                cube[(region, "Undersokelser", year)] = investigations
+                for c, v in (("Meldinger", total), ("Henlagte", dropped), ("Undersokelser", investigations)):
+                    cube[(region, c, year)] = v
+                    mine[(c, year)] = v
+        other_rows: list[dict] = []
+        for o in self.others:
+            mine = by_series.setdefault(o.series, {})
+            for year in self.years:
+                t = year - self.base_year
+                counts = {
+                    code: int(
+                        self.nrng.poisson(o.child_welfare_reports * (1 + 0.015 * t) * max(share + trend * t, 0.005))
+                    )
+                    for code, _, share, trend in CW_REPORTERS
+                }
+                total = sum(counts.values())
+                for code, label, _, _ in reporters:
+                    value = total if code == "00" else counts[code]
+                    mine[(code, year)] = value
+                    other_rows.append(self._cw_row(o.code, code, label, year, str(value)))
+                dropped = int(self.nrng.binomial(total, min(max(0.36 - 0.008 * t + self.nrng.normal(0, 0.04), 0), 1)))
+                rate = max(0.021 + 0.0006 * t + self.nrng.normal(0, 0.004), 0.001)
+                investigations = int(self.nrng.binomial(children[(o.series, year)], rate))
+                for c, v in (("Meldinger", total), ("Henlagte", dropped), ("Undersokelser", investigations)):
+                    cube[(o.code, c, year)] = v
+                    mine[(c, year)] = v
+        aggregate_rows: list[dict] = []
+        aggregate_codes: list[str] = []
+        if self.others:
+            groups = {"0": list(by_series)} | {
+                kostra_code(g): [s for s in by_series if self.groups[s] == g] for g in self.kostra_groups
+            }
+            for agg, members in groups.items():
+                kostra = NATIONAL_CODE["kostra"] if agg == "0" else agg
+                aggregate_codes.append(kostra)
+                for year in self.years:
+                    for code, label, _, _ in reporters:
+                        value = sum(by_series[s][(code, year)] for s in members)
+                        aggregate_rows.append(self._cw_row(agg, code, label, year, str(value)))
+                    for c, _ in contents:
+                        cube[(kostra, c, year)] = sum(by_series[s][(c, year)] for s in members)
         _write_csv(
-            pl.DataFrame(csv_rows),
+            pl.DataFrame(aggregate_rows + own_rows + other_rows),
             self._dir("child_welfare") / "ssb_12870_meldinger_etter_melder.csv",
             encoding="cp1252",
         )
+        key_regions = [
+            *aggregate_codes,
+            *(code for m in self._all_municipalities for code in m.region_list),
+            *(o.code for o in self.others),
+        ]
         values: list[float | None] = []
         status: dict[str, str] = {}
-        idx = 0
         for region in key_regions:
             for c, _ in contents:
                 for year in self.years:
                     v = cube.get((region, c, year))
-                    values.append(None if v is None else float(v))
                     if v is None:
-                        status[str(idx)] = "."
-                    idx += 1
+                        status[str(len(values))] = "."
+                    values.append(None if v is None else float(v))
         doc = _jsonstat(
             [
                 ("KOKkommuneregion0000", "region", [(r, self.region_label[r]) for r in key_regions]),
@@ -475,39 +642,78 @@ class DemoGenerator:
         )
         _write_json(doc, self._dir("child_welfare") / "ssb_barnevern_nokkeltall.json")
 
+    def _cw_row(self, region: str, code: str, label: str, year: int, text: str) -> dict:
+        return {
+            "region": f"{region} {self.region_label[region]}",
+            "meldingsinstans": f"{code} {label}",
+            "år": str(year),
+            "12870: Meldinger til barnevernet": text,
+        }
+
     def ssb_outcomes(self) -> None:
-        rows = []
+        own_rows = []
+        by_series: dict[str, dict[int, tuple[int, int]]] = {}
         for m in self._all_municipalities:
             for year in self.years:
                 t = year - self.base_year
                 started = int(m.figures.vgs_starters * (1 + 0.004 * t) + self.rng.normal(0, 20))
                 completed = self._binom(started, m.figures.vgs_completion + 0.003 * t)
-                region = m.codes[year]
-                rows.append(
-                    {
-                        "region": f"{region} {self.region_label[region]}",
-                        "år": str(year),
-                        "Elever som startet": str(started),
-                        "Fullført og bestått innen 5 år": str(completed),
-                    }
-                )
+                by_series.setdefault(m.series, {})[year] = (started, completed)
+                own_rows.append(self._vgs_row(m.codes[year], year, started, completed))
+        other_rows = []
+        for o in self.others:
+            for year in self.years:
+                t = year - self.base_year
+                started = max(1, int(o.vgs_starters * (1 + 0.004 * t) + self.nrng.normal(0, 0.013 * o.vgs_starters)))
+                completed = int(self.nrng.binomial(started, min(o.vgs_completion + 0.003 * t, 0.99)))
+                by_series.setdefault(o.series, {})[year] = (started, completed)
+                other_rows.append(self._vgs_row(o.code, year, started, completed))
+        aggregate_rows = []
+        if self.others:
+            groups = {"0": list(by_series)} | {
+                kostra_code(g): [s for s in by_series if self.groups[s] == g] for g in self.kostra_groups
+            }
+            for agg, members in groups.items():
+                for year in self.years:
+                    started = sum(by_series[s][year][0] for s in members)
+                    completed = sum(by_series[s][year][1] for s in members)
+                    aggregate_rows.append(self._vgs_row(agg, year, started, completed))
         _write_csv(
-            pl.DataFrame(rows), self._dir("ssb_outcomes") / "ssb_12971_gjennomforing_vgs.csv", encoding="utf-8-sig"
+            pl.DataFrame(aggregate_rows + own_rows + other_rows),
+            self._dir("ssb_outcomes") / "ssb_12971_gjennomforing_vgs.csv",
+            encoding="utf-8-sig",
         )
         own = self.municipality
-        regions = own.region_list
-        values: list[float | None] = []
-        status: dict[str, str] = {}
-        idx = 0
-        for region in regions:
+        cells: dict[str, list[float | None]] = {}
+        for region in own.region_list:
+            cells[region] = []
             for year in self.years:
                 if own.codes[year] == region:
                     recipients = own.figures.young_disability * (1 + 0.02 * (year - self.base_year))
-                    values.append(float(self._poisson(recipients)))
+                    cells[region].append(float(self._poisson(recipients)))
                 else:
-                    values.append(None)
-                    status[str(idx)] = "."
-                idx += 1
+                    cells[region].append(None)
+        regions = list(own.region_list)
+        if self.others:
+            # The comparators' and the rest of the country's recipients, from the national stream.
+            disability = {own.series: [cells[own.codes[y]][i] for i, y in enumerate(self.years)]}
+            for m in self.comparators:
+                disability[m.series] = [
+                    float(self.nrng.poisson(m.figures.population_per_age * 0.33 * (1 + 0.02 * (y - self.base_year))))
+                    for y in self.years
+                ]
+                for code in m.region_list:
+                    cells[code] = [v if m.codes[y] == code else None for y, v in zip(self.years, disability[m.series])]
+                regions += m.region_list
+            for o in self.others:
+                disability[o.series] = cells[o.code] = [
+                    float(self.nrng.poisson(o.young_disability * (1 + 0.02 * (y - self.base_year)))) for y in self.years
+                ]
+                regions.append(o.code)
+            aggregates = self._aggregates(disability, NATIONAL_CODE["ssb_outcomes"])
+            cells.update(aggregates)
+            regions = [*aggregates, *regions]
+        values, status = self._flatten(regions, cells)
         doc = _jsonstat(
             [
                 ("Region", "region", [(r, self.region_label[r]) for r in regions]),
@@ -521,6 +727,14 @@ class DemoGenerator:
             "NAV/Statistisk sentralbyrå (syntetisk demo)",
         )
         _write_json(doc, self._dir("ssb_outcomes") / "nav_uforetrygd_18_29.json")
+
+    def _vgs_row(self, region: str, year: int, started: int, completed: int) -> dict:
+        return {
+            "region": f"{region} {self.region_label[region]}",
+            "år": str(year),
+            "Elever som startet": str(started),
+            "Fullført og bestått innen 5 år": str(completed),
+        }
 
     def _service_row(self, row: ServiceRow, area: str, year: int) -> dict:
         """One template row: the Nevner, then the Teller, then the Verdi (the order of the draws)."""

@@ -91,6 +91,19 @@ class Comparator(SsbFigures):
     region_code: str = Field(description="Any code of the municipality in the region-code table.")
 
 
+class National(_Strict):
+    """The rest of the country in the SSB-shaped files, so that Hele landet, the KOSTRA groups and ASSS
+    can be compared: SYNTHETIC municipalities drawn with a random stream of their own (the plan's and
+    the comparators' figures stay the same draws), the ASSS members (catalogue/comparators/asss.yaml)
+    among them under their codes and names, the rest as "Syntetisk kommune 9xxx"; each is put in a
+    KOSTRA group (the plan's municipality and comparators in the plan's group, the others in turn),
+    and the files carry each group's sum (``EKG<nn>``) and the national sum (``0``/``EAK``)."""
+
+    municipalities: int = Field(ge=2, le=400, description="Municipalities in the files in all (357 in 2024).")
+    kostra_groups: int = Field(default=16, ge=1, le=99, description="KOSTRA groups 1..n.")
+    stream: int = Field(default=1, description="The national random stream: seed sequence [seed, stream].")
+
+
 class School(_Strict):
     number: str = Field(pattern=r"^[0-9]{3,8}$")
     name: str = Field(min_length=1)
@@ -260,6 +273,7 @@ class DemoProfile(_Strict):
     note: str | None = Field(default=None, description="An extra paragraph for LES_MEG.txt.")
     municipality: MunicipalityFigures
     comparators: list[Comparator] = Field(default_factory=list)
+    national: National | None = None
     districts: dict[str, District] = Field(min_length=1)
     absence: Absence
     ungdata: Ungdata
@@ -326,6 +340,13 @@ def check_against_plan(profile: DemoProfile, plan: Plan, regions: RegionCodes) -
             )
         else:
             seen.add(series)
+    group = plan.comparators.kostra_group_number
+    if profile.national is not None and group is not None and group > profile.national.kostra_groups:
+        problems.append(
+            f"national.kostra_groups: plan.yaml's comparators.kostra_group {group} is above {profile.national.kostra_groups}"
+        )
+    if profile.national is not None and profile.national.municipalities < len(seen):
+        problems.append(f"national.municipalities: fewer than the plan's municipality and comparators ({len(seen)})")
     return problems
 
 

@@ -22,6 +22,7 @@ from pipelines.catalogue import LEVEL_RANK, Catalogue, Metric, MetricTargets
 from pipelines.metrics import stats, suppression
 from pipelines.metrics.codes import NO_DATA, report_clock
 from pipelines.metrics.status import Assessment, Observation, assess
+from pipelines.plan import COMPARATOR_LEVEL
 from pipelines.warehouse import query, read_sql, replace_table
 
 BASE_COLUMNS = ["area_code", "year", "school_level", "gender", "numerator", "denominator"]
@@ -422,7 +423,8 @@ SCORECARD_FLOATS = [
 def build_scorecard(
     con: duckdb.DuckDBPyConnection, catalogue: Catalogue, targets: dict[str, MetricTargets], as_of: dt.date
 ) -> pl.DataFrame:
-    values = query(con, "SELECT * FROM marts.metric_values")
+    # The plan's own areas: the comparators (level sammenligning) are compared in marts.comparisons.
+    values = query(con, f"SELECT * FROM marts.metric_values WHERE area_level <> '{COMPARATOR_LEVEL}'")
     # The periods each source has delivered: a metric without a value for its source's latest
     # period (up to the report year) "mangler data".
     source_of = {m.id: m.source for m in catalogue.metrics}

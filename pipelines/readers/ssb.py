@@ -32,6 +32,7 @@ from pipelines.readers.regions import RegionCodes, fold_name, region_codes, spli
 
 __all__ = [
     "NATIONAL_KEY",
+    "kostra_group_series",
     "normalize_municipality",
     "read_ssb_jsonstat",
     "jsonstat_to_frame",
@@ -47,6 +48,15 @@ NATIONAL_KEY = "norge"
 # SSB's national aggregate is no municipality (KLASS 131 does not list it), so it stays here.
 _NATIONAL_CODES = {"0", "EAK"}
 _NATIONAL_NAMES = {"hele_landet", "landet", "norge"}
+# SSB's KOSTRA groups ("EKG13" / "KOSTRA-gruppe 13"): aggregates the KOSTRA tables carry beside the
+# municipalities; each is a series of its own ("kostragruppe_13").
+_KOSTRA_GROUP_CODE = re.compile(r"^EKG(\d{1,2})$", re.IGNORECASE)
+_KOSTRA_GROUP_NAME = re.compile(r"^kostra_gruppe_(\d{1,2})$")
+
+
+def kostra_group_series(group: int) -> str:
+    """The series key of KOSTRA group ``group`` (13 -> ``"kostragruppe_13"``)."""
+    return f"kostragruppe_{group:02d}"
 
 
 def normalize_municipality(code_or_label: str | None, table: RegionCodes | None = None) -> str | None:
@@ -60,6 +70,7 @@ def normalize_municipality(code_or_label: str | None, table: RegionCodes | None 
       today's borders)
     * any other 4-digit code -> the code itself (``"0301"`` -> ``"0301"``, ``"K-4601"`` -> ``"4601"``)
     * ``"0"``, ``"EAK"``, ``"Hele landet"`` -> ``"norge"``
+    * ``"EKG13"``, ``"KOSTRA-gruppe 13"`` -> ``"kostragruppe_13"``
     * accepts ``"5401 Tromsø"``, ``"K-1902 Tromsø (-2019)"``, ``"Tromsø (-2019)"``, ``"Tromsø kommune"``
       (a name is looked up among the table's names)
     * anything else (county codes, names not in the table, empty) -> ``None``
@@ -74,12 +85,16 @@ def normalize_municipality(code_or_label: str | None, table: RegionCodes | None 
     code, aggregate = split_region_code(token)
     if code.upper() in _NATIONAL_CODES:
         return NATIONAL_KEY
+    if match := _KOSTRA_GROUP_CODE.match(code):
+        return kostra_group_series(int(match.group(1)))
     if re.fullmatch(r"\d{4}", code):
         return table.series_of_code(code) or code
     if aggregate or code.isdigit():
         return None  # a code, but not a municipality code (e.g. county "30")
     if fold_name(text) in _NATIONAL_NAMES:
         return NATIONAL_KEY
+    if match := _KOSTRA_GROUP_NAME.match(fold_name(text)):
+        return kostra_group_series(int(match.group(1)))
     return table.series_of_name(text)
 
 

@@ -1,8 +1,10 @@
 -- Reports from helsestasjon/skolehelsetjeneste, fastlege, barnehage and skole over all reports, in
--- the plan's municipality.
-SELECT p.root_area_code AS area_code, r.year, NULL AS school_level, NULL AS gender,
+-- the plan's municipality and each comparator (marts.compared_regions; a group's members are summed,
+-- and a group cell needs every member).
+SELECT c.area_code, r.year, NULL AS school_level, NULL AS gender,
        sum(r.reports) FILTER (WHERE r.is_early) AS numerator,
        sum(r.reports) FILTER (WHERE r.is_total) AS denominator
 FROM staging.stg_child_welfare_reports r
-JOIN marts.plan p ON r.municipality = p.municipality_series
-GROUP BY p.root_area_code, r.year
+JOIN marts.compared_regions c ON r.municipality = c.series
+GROUP BY c.area_code, r.year
+HAVING count(DISTINCT r.municipality) = any_value(c.members)

@@ -8,6 +8,8 @@ import polars as pl
 from dagster_duckdb import DuckDBResource
 
 from pipelines.catalogue import load_catalogue, load_targets
+from pipelines.comparators import comparator_areas
+from pipelines.comparators import compared_regions as compared_region_rows
 from pipelines.defs.resources import SbuSettings
 from pipelines.instance import WAREHOUSE_POOL
 from pipelines.plan import load_plan
@@ -77,10 +79,27 @@ def areas(warehouse: DuckDBResource, settings: SbuSettings) -> dg.MaterializeRes
         schools = schools.with_columns(
             pl.col("district").replace_strict(parent_by_name, default=None, return_dtype=pl.Utf8).alias("parent_code")
         ).drop("district")
-        table = pl.concat([fixed.select(schools.columns).cast(pl.Utf8), schools.cast(pl.Utf8)])
+        # The comparators are areas of their own level, with no parent (pipelines/comparators.py).
+        table = pl.concat(
+            [fixed.select(schools.columns).cast(pl.Utf8), schools.cast(pl.Utf8), comparator_areas(selected)]
+        )
         replace_table(con, "marts.areas", table)
     counts = table.group_by("area_level").len().sort("area_level")
     return dg.MaterializeResult(metadata={"rows": table.height, **{f"areas_{lvl}": n for lvl, n in counts.iter_rows()}})
+
+
+@dg.asset(pool=WAREHOUSE_POOL, group_name=REFERENCE_GROUP, kinds={"duckdb"}, deps=[plan])
+def compared_regions(warehouse: DuckDBResource, settings: SbuSettings) -> dg.MaterializeResult:
+    """Which series of the SSB-shaped sources each compared area sums: the plan's municipality (its
+    root area) and each comparator of plan.yaml's ``comparators`` (Hele landet, the KOSTRA group,
+    ASSS, named peers). The metric SQL of those sources joins on it, so the comparators are computed
+    by the same SQL as the municipality (pipelines/comparators.py)."""
+    table = compared_region_rows(load_plan(settings.effective()))
+    with warehouse.get_connection() as con:
+        replace_table(con, "marts.compared_regions", table)
+    return dg.MaterializeResult(
+        metadata={"rows": table.height, "comparators": ", ".join(table["area_name"].unique(maintain_order=True))}
+    )
 
 
 @dg.multi_asset(
@@ -199,4 +218,4 @@ def targets(warehouse: DuckDBResource, settings: SbuSettings) -> dg.MaterializeR
 
 @dg.definitions
 def defs() -> dg.Definitions:
-    return dg.Definitions(assets=[plan, areas, metric_catalogue, targets])
+    return dg.Definitions(assets=[plan, areas, compared_regions, metric_catalogue, targets])

@@ -15,6 +15,7 @@ from dagster_duckdb import DuckDBResource
 from pipelines.defs.metrics.assets import SUPPRESSION_THRESHOLDS
 from pipelines.defs.resources import SbuSettings
 from pipelines.instance import WAREHOUSE_POOL
+from pipelines.plan import COMPARATOR_LEVEL
 from pipelines.report import available_years
 from pipelines.settings import AS_OF_TAG, resolve_as_of
 
@@ -27,14 +28,15 @@ REPORT_YEARS = dg.DynamicPartitionsDefinition(name="report_year")
 LATEST_REPORT_YEAR = "latest_report_year"
 
 PUBLISHED_TABLES = {
-    "metric_values": "SELECT * EXCLUDE (parent_code) FROM marts.metric_values",
+    # The plan's own areas; the comparators' values are published in "comparisons".
+    "metric_values": f"SELECT * EXCLUDE (parent_code) FROM marts.metric_values WHERE area_level <> '{COMPARATOR_LEVEL}'",
     "scorecard": "SELECT * FROM marts.scorecard",
     "source_schedule": "SELECT * FROM marts.source_schedule",
     "cw_reports_by_reporter": "SELECT * FROM marts.cw_reports_by_reporter",
     "plan": "SELECT * FROM marts.plan",
     "metric_catalogue": "SELECT * FROM marts.metric_catalogue",
     "satsingsomrader": "SELECT * FROM marts.satsingsomrader",
-    "areas": "SELECT * FROM marts.areas",
+    "areas": f"SELECT * FROM marts.areas WHERE area_level <> '{COMPARATOR_LEVEL}'",
     "target_history": "SELECT * FROM marts.target_history",
     "file_loads": "SELECT * FROM meta.file_loads ORDER BY processed_at, source, file_name",
     "check_results": "SELECT * FROM meta.check_results ORDER BY source, check_name",
