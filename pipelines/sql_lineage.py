@@ -49,6 +49,8 @@ PYTHON_TABLES: dict[str, str] = {
     "marts.cw_reports_by_reporter": "cw_reports_by_reporter",
     "marts.scorecard": "scorecard",
     "marts.source_schedule": "source_schedule",
+    "marts.comparisons": "comparisons",
+    "marts.trends": "trends",
 }
 
 # The files in sql/marts that are stored as tables of their own (SQL models). The others are

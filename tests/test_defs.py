@@ -47,6 +47,8 @@ ASSETS = {
     "cw_reports_by_reporter",
     "scorecard",
     "source_schedule",
+    "comparisons",  # the municipality beside its comparators (Fingertips' benchmark method)
+    "trends",  # the recent-trend marker per metric and area
     # serving
     "published_snapshot",
     "status_report",

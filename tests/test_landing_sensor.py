@@ -62,6 +62,9 @@ def test_new_file_launches_its_source_and_downstream(tmp_path: Path, demo_data_d
             # the scorecard step also writes the source schedule
             "scorecard",
             "source_schedule",
+            # the comparators' classes and the trend markers read the values (one step, two tables)
+            "comparisons",
+            "trends",
             "published_snapshot",
             # the cheap reference assets (the catalogue step writes three tables)
             "plan",

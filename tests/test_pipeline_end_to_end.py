@@ -136,12 +136,12 @@ def test_survey_share_scorecard_matches_hand_calculation(published_snapshot, lan
     assert card["improvement"] == pytest.approx(baseline - status, abs=1e-9)
 
 
-def _early_report_share(landing: Path, year: int) -> float:
+def _early_report_share(landing: Path, year: int, codes: set[str] = BAERUM_CODES) -> float:
     early = total = 0
     path = landing / "child_welfare" / "ssb_12870_meldinger_etter_melder.csv"
     with open(path, encoding="cp1252", newline="") as f:
         for row in csv.DictReader(f, delimiter=";"):
-            if row["region"].split()[0] not in BAERUM_CODES or row["år"] != str(year):
+            if row["region"].split()[0] not in codes or row["år"] != str(year):
                 continue
             code = row["meldingsinstans"].split()[0]
             count = int(row["12870: Meldinger til barnevernet"])
@@ -160,6 +160,38 @@ def test_child_welfare_share_scorecard_matches_hand_calculation(published_snapsh
     assert card["baseline_value"] == pytest.approx(baseline, abs=1e-9)
     assert card["status_value"] == pytest.approx(status, abs=1e-9)
     assert card["improvement"] == pytest.approx(status - baseline, abs=1e-9)  # higher is better
+
+
+ASSS_CODES = {"0301", "1103", "1108", "3107", "3201", "3301", "4204", "4601", "5001", "5501"}
+
+
+def test_comparators_are_computed_from_the_national_files_and_published(published_snapshot, landing_dir):
+    """Hele landet is the file's national row ("0"), KOSTRA-gruppe 13 its group row, ASSS the sum of
+    its ten members' counts (not a mean of their shares), Asker its own rows: each through the same
+    metric SQL as Bærum, published in "comparisons" beside Bærum's value and interval."""
+    rows = sql(
+        published_snapshot,
+        "SELECT comparator_name, value, ci_low, ci_high, comparator_value, comparison FROM comparisons "
+        "WHERE metric_id = 'cw_reports_early_share' AND year = 2024 ORDER BY comparator_order",
+    )
+    names = [r[0] for r in rows]
+    assert names == ["Hele landet", "KOSTRA-gruppe 13", "ASSS-kommunene", "Asker"]
+    expected = {
+        "Hele landet": _early_report_share(landing_dir, 2024, {"0"}),
+        "KOSTRA-gruppe 13": _early_report_share(landing_dir, 2024, {"EKG13"}),
+        "ASSS-kommunene": _early_report_share(landing_dir, 2024, ASSS_CODES),
+        "Asker": _early_report_share(landing_dir, 2024, {"3203"}),
+    }
+    own = _early_report_share(landing_dir, 2024)
+    for name, value, low, high, comparator, comparison in rows:
+        assert value == pytest.approx(own, abs=1e-9)
+        assert comparator == pytest.approx(expected[name], abs=1e-9), name
+        assert comparison == ("bedre" if comparator < low else "dårligere" if comparator > high else "som")
+    # the comparators are no areas of the plan: not in the published areas, values or scorecard
+    for table in ("areas", "metric_values", "scorecard"):
+        assert sql(published_snapshot, f"SELECT count(*) FROM {table} WHERE area_code LIKE 'sammenligning:%'") == [(0,)]
+    trends = dict(sql(published_snapshot, "SELECT area_name, trend FROM trends WHERE metric_id = 'vgs_completion'"))
+    assert {"Bærum kommune", "Hele landet", "Asker"} <= set(trends)
 
 
 def _service_count(landing: Path, year: int, indicator: str) -> float:

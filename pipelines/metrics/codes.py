@@ -29,3 +29,46 @@ def report_clock(report_year: int, latest_report_year: int, as_of: dt.date) -> d
     """When the report for ``report_year`` is read: today for the latest one, the end of the
     following year (when that year's report was made) for earlier ones."""
     return as_of if report_year >= latest_report_year else dt.date(report_year + 1, 12, 31)
+
+
+# -- comparison with a comparator (pipelines/metrics/comparison.py) -------------------------------
+# The municipality's value against a comparator's (Fingertips' method: the comparator's value against
+# the municipality's 95 % interval), read with the metric's direction.
+BETTER = "bedre"
+SIMILAR = "som"
+WORSE = "dårligere"
+HIGHER = "høyere"  # no direction (context, towards a target): higher or lower, not better or worse
+LOWER = "lavere"
+NOT_COMPARED_NO_INTERVAL = "mangler usikkerhet"  # no interval (years, per_1000, uncertainty: none)
+NOT_COMPARED_COUNT = "antall"  # a count is no rate: its size follows the population
+NOT_COMPARED_NO_VALUE = "mangler tall"  # either value missing or suppressed
+COMPARISON_CLASSES = (
+    BETTER,
+    SIMILAR,
+    WORSE,
+    HIGHER,
+    LOWER,
+    NOT_COMPARED_NO_INTERVAL,
+    NOT_COMPARED_COUNT,
+    NOT_COMPARED_NO_VALUE,
+)
+
+# -- recent trend (Fingertips' recent-trend marker) ------------------------------------------------
+TREND_UP_BETTER = "økende og bedre"
+TREND_UP_WORSE = "økende og dårligere"
+TREND_DOWN_BETTER = "synkende og bedre"
+TREND_DOWN_WORSE = "synkende og dårligere"
+TREND_UP = "økende"
+TREND_DOWN = "synkende"
+TREND_NONE = "ingen sikker endring"
+TREND_CANNOT = "kan ikke beregnes"  # fewer than five consecutive periods, or no sampling variance
+TREND_CLASSES = (
+    TREND_UP_BETTER,
+    TREND_UP_WORSE,
+    TREND_DOWN_BETTER,
+    TREND_DOWN_WORSE,
+    TREND_UP,
+    TREND_DOWN,
+    TREND_NONE,
+    TREND_CANNOT,
+)

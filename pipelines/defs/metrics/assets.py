@@ -7,7 +7,7 @@ from dagster_duckdb import DuckDBResource
 from pipelines.catalogue import load_catalogue, load_targets
 from pipelines.defs.resources import SbuSettings
 from pipelines.instance import WAREHOUSE_POOL
-from pipelines.metrics import engine
+from pipelines.metrics import comparison, engine
 from pipelines.settings import AS_OF_TAG, resolve_as_of
 from pipelines.sql_lineage import upstream_assets
 from pipelines.warehouse import count, query, read_sql, replace_table, shown_path
@@ -226,9 +226,62 @@ def scorecard(context: dg.AssetExecutionContext, warehouse: DuckDBResource, sett
     yield dg.MaterializeResult(asset_key="source_schedule", metadata={"as_of": as_of.isoformat(), "rows": schedule})
 
 
+@dg.multi_asset(
+    pool=WAREHOUSE_POOL,
+    group_name=METRICS_GROUP,
+    specs=[
+        dg.AssetSpec(
+            "comparisons",
+            kinds={"duckdb", "polars"},
+            deps=["metric_values", "compared_regions", "metric_catalogue"],
+            description="The municipality beside each comparator (Hele landet, KOSTRA group, ASSS, named peers) "
+            "per metric and period, with the comparison class (Fingertips' benchmark method).",
+        ),
+        dg.AssetSpec(
+            "trends",
+            kinds={"duckdb", "polars"},
+            deps=["metric_values", "metric_catalogue"],
+            description="The recent trend of every metric per area (Fingertips' recent-trend marker: weighted "
+            "slope over five consecutive periods, significant at 99.8 % and robust to dropping any one point).",
+        ),
+    ],
+)
+def comparisons(warehouse: DuckDBResource, settings: SbuSettings):
+    """The comparators' values and comparison classes, and each series' recent trend
+    (``pipelines/metrics/comparison.py``), from the suppressed values."""
+    catalogue = load_catalogue(settings=settings.effective())
+    with warehouse.get_connection() as con:
+        values = query(con, "SELECT * FROM marts.metric_values")
+        compared = query(con, "SELECT * FROM marts.compared_regions")
+        table = comparison.build_comparisons(values, compared, catalogue)
+        trend_table = comparison.build_trends(values, catalogue)
+        replace_table(con, "marts.comparisons", table)
+        replace_table(con, "marts.trends", trend_table)
+    latest = table.filter(pl.col("year") == pl.col("year").max().over("metric_id"))
+    classes = latest.group_by("comparison").len().sort("comparison")
+    trend_classes = trend_table.group_by("trend").len().sort("trend")
+    yield dg.MaterializeResult(
+        asset_key="comparisons",
+        metadata={
+            "rows": table.height,
+            "metrics": table["metric_id"].n_unique(),
+            "method": "Fingertips: the comparator's value against the municipality's 95 % interval",
+            **{f"latest_{c}": n for c, n in classes.iter_rows()},
+        },
+    )
+    yield dg.MaterializeResult(
+        asset_key="trends",
+        metadata={
+            "rows": trend_table.height,
+            "method": "Fingertips recent trend: WLS (statsmodels, known variances), 5 periods, p < 0.002, leave-one-out",
+            **{f"trend_{c}": n for c, n in trend_classes.iter_rows()},
+        },
+    )
+
+
 @dg.definitions
 def defs() -> dg.Definitions:
     return dg.Definitions(
-        assets=[metric_values, cw_reports_by_reporter, scorecard],
+        assets=[metric_values, cw_reports_by_reporter, scorecard, comparisons],
         asset_checks=[metric_values_protection_intervals, reporter_protection_intervals],
     )

@@ -31,6 +31,9 @@ PUBLISHED_TABLES = {
     # The plan's own areas; the comparators' values are published in "comparisons".
     "metric_values": f"SELECT * EXCLUDE (parent_code) FROM marts.metric_values WHERE area_level <> '{COMPARATOR_LEVEL}'",
     "scorecard": "SELECT * FROM marts.scorecard",
+    # The municipality beside its comparators, with the comparison class; the recent trend per area.
+    "comparisons": "SELECT * FROM marts.comparisons",
+    "trends": "SELECT * FROM marts.trends",
     "source_schedule": "SELECT * FROM marts.source_schedule",
     "cw_reports_by_reporter": "SELECT * FROM marts.cw_reports_by_reporter",
     "plan": "SELECT * FROM marts.plan",
@@ -73,6 +76,8 @@ def _scorecard_as_of(con, run_tag: str | None) -> dt.date:
     deps=[
         "scorecard",
         "source_schedule",
+        "comparisons",
+        "trends",
         "metric_values",
         "suppression_thresholds",
         "cw_reports_by_reporter",

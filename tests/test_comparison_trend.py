@@ -1,0 +1,158 @@
+"""The comparison class (Fingertips' benchmark method) and the recent-trend marker at their
+boundaries, with every figure worked out here by hand (pipelines/metrics/comparison.py)."""
+
+from __future__ import annotations
+
+import math
+
+import polars as pl
+import pytest
+
+from pipelines.metrics import codes, stats
+from pipelines.metrics.comparison import compare_with_benchmark, recent_trend, weighted_slope
+
+Z_975 = 1.959963984540054  # the 97.5 % normal quantile: a 95 % interval
+Z_999 = 3.090232306167813  # the 99.9 % normal quantile: two-sided 99.8 %
+
+
+def _compare(value, low, high, comparator, direction="higher", unit="percent") -> str:
+    frame = pl.DataFrame(
+        {
+            "value": [value],
+            "ci_low": [low],
+            "ci_high": [high],
+            "comparator_value": [comparator],
+            "direction": [direction],
+            "unit": [unit],
+        },
+        schema={
+            "value": pl.Float64,
+            "ci_low": pl.Float64,
+            "ci_high": pl.Float64,
+            "comparator_value": pl.Float64,
+            "direction": pl.Utf8,
+            "unit": pl.Utf8,
+        },
+    )
+    return compare_with_benchmark(frame)["comparison"][0]
+
+
+def test_the_municipalitys_wilson_interval_worked_out_by_hand():
+    # 30 of 100: p = 0.3, n = 100, z = 1.96.
+    #   centre = (p + z²/2n) / (1 + z²/n) = (0.3 + 0.0192074) / 1.0384146 = 0.3074029
+    #   half   = z·sqrt(p(1-p)/n + z²/4n²) / (1 + z²/n) = 1.959964 · sqrt(0.0021 + 0.0000960) / 1.0384146
+    #          = 1.959964 · 0.0468623 / 1.0384146 = 0.0884508
+    # so the interval is 21.895 % to 39.585 %.
+    n, p = 100, 0.3
+    centre = (p + Z_975**2 / (2 * n)) / (1 + Z_975**2 / n)
+    half = Z_975 * math.sqrt(p * (1 - p) / n + Z_975**2 / (4 * n**2)) / (1 + Z_975**2 / n)
+    assert (100 * (centre - half), 100 * (centre + half)) == pytest.approx((21.895, 39.585), abs=5e-4)
+    low, high = stats.wilson_interval(30, 100)
+    assert (low, high) == pytest.approx((100 * (centre - half), 100 * (centre + half)), rel=1e-9)
+    # Norway at 21.8 % lies below the interval: the municipality's 30 % is significantly higher.
+    assert _compare(30.0, low, high, 21.8, "higher") == codes.BETTER
+    assert _compare(30.0, low, high, 21.8, "lower") == codes.WORSE
+    assert _compare(30.0, low, high, 22.0, "lower") == codes.SIMILAR  # 22.0 > 21.895: inside
+    assert _compare(30.0, low, high, 39.5, "higher") == codes.SIMILAR  # 39.5 < 39.585: inside
+    assert _compare(30.0, low, high, 39.7, "higher") == codes.WORSE  # above: the municipality is lower
+
+
+@pytest.mark.parametrize(
+    ("comparator", "direction", "expected"),
+    [
+        # interval [20, 40]: a comparator on a bound is inside (Fingertips: "not significantly different")
+        (19.99, "higher", codes.BETTER),
+        (20.0, "higher", codes.SIMILAR),
+        (40.0, "higher", codes.SIMILAR),
+        (40.01, "higher", codes.WORSE),
+        (19.99, "lower", codes.WORSE),
+        (40.01, "lower", codes.BETTER),
+        (19.99, "context", codes.HIGHER),
+        (40.01, "context", codes.LOWER),
+        (40.01, "towards_target", codes.LOWER),
+        (30.0, "context", codes.SIMILAR),
+    ],
+)
+def test_comparison_class_at_the_interval_bounds(comparator, direction, expected):
+    assert _compare(30.0, 20.0, 40.0, comparator, direction) == expected
+
+
+def test_not_compared_without_an_interval_a_value_or_a_rate():
+    # per_1000 and years have no interval
+    assert _compare(12.0, None, None, 10.0, "lower", "per_1000") == codes.NOT_COMPARED_NO_INTERVAL
+    assert _compare(12.0, None, None, 10.0, "lower", "years") == codes.NOT_COMPARED_NO_INTERVAL
+    # a suppressed municipality or a missing comparator
+    assert _compare(None, None, None, 10.0) == codes.NOT_COMPARED_NO_VALUE
+    assert _compare(30.0, 20.0, 40.0, None) == codes.NOT_COMPARED_NO_VALUE
+    # a count follows the population: 553 young disabled against Norway's 60 800 is no comparison
+    assert _compare(553.0, 507.9, 601.1, 60800.0, "lower", "count") == codes.NOT_COMPARED_COUNT
+
+
+# -- the recent trend ------------------------------------------------------------------------------
+# Five yearly points on a straight line y = s·k (k = 0..4) with variance 1 each: the weighted slope is
+# s, its standard error sqrt(1 / Σ(k - 2)²) = sqrt(1/10), so z = s·√10. Leaving out an end point
+# leaves k = 1..4 (or 0..3) with Σ(k - k̄)² = 2.25 + 0.25 + 0.25 + 2.25 = 5: z = s·√5, the smallest
+# of the five leave-one-out fits (leaving out k = 1 or 3 gives 8.75, k = 2 gives 10). Significant at
+# 99.8 % two-sided means z > 3.0902, so
+#   s = 0.97: z = 3.067           -> not significant               -> ingen sikker endring
+#   s = 1.00: z = 3.162, but √5·s = 2.236 -> not robust           -> ingen sikker endring
+#   s = 1.38: √5·s = 3.0858 < 3.0902      -> not robust           -> ingen sikker endring
+#   s = 1.39: √5·s = 3.1081 > 3.0902      -> robust, significant  -> a trend
+YEARS = [2020, 2021, 2022, 2023, 2024]
+
+
+def _line(s: float) -> list[float]:
+    return [10.0 + s * k for k in range(5)]
+
+
+def test_the_weighted_slope_and_its_z_test_worked_out_by_hand():
+    fit = weighted_slope([0, 1, 2, 3, 4], _line(1.0), [1.0] * 5)
+    assert fit.slope == pytest.approx(1.0)
+    z = 1.0 * math.sqrt(10)
+    assert fit.p_value == pytest.approx(math.erfc(z / math.sqrt(2)), rel=1e-9)  # two-sided normal p
+    # weights are inverse variances: a variance of 4 is a weight of ¼, so Σw(k - 2)² = 10/4, z = s·√2.5
+    assert weighted_slope([0, 1, 2, 3, 4], _line(1.0), [4.0] * 5).p_value == pytest.approx(
+        math.erfc(math.sqrt(2.5) / math.sqrt(2)), rel=1e-9
+    )
+
+
+@pytest.mark.parametrize(
+    ("slope", "direction", "expected"),
+    [
+        (0.97, "higher", codes.TREND_NONE),  # z = 3.067 < 3.0902
+        (1.00, "higher", codes.TREND_NONE),  # significant, but not when an end point is left out
+        (1.38, "higher", codes.TREND_NONE),  # leave-one-out z = 3.0858
+        (1.39, "higher", codes.TREND_UP_BETTER),  # leave-one-out z = 3.1081
+        (1.39, "lower", codes.TREND_UP_WORSE),
+        (1.39, "context", codes.TREND_UP),
+        (-1.39, "lower", codes.TREND_DOWN_BETTER),
+        (-1.39, "higher", codes.TREND_DOWN_WORSE),
+        (-1.39, "towards_target", codes.TREND_DOWN),
+    ],
+)
+def test_trend_class_at_the_significance_and_robustness_bounds(slope, direction, expected):
+    assert Z_999 / math.sqrt(5) == pytest.approx(1.38199, abs=1e-5)  # the robustness bound on s
+    trend = recent_trend(YEARS, _line(slope), [1.0] * 5, cadence=1, direction=direction)
+    assert trend.trend == expected
+    assert (trend.first_year, trend.last_year) == (2020, 2024)
+    assert trend.slope == pytest.approx(slope)
+
+
+def test_five_consecutive_periods_in_the_metrics_cadence():
+    line = _line(3.0)
+    # four periods: cannot be calculated
+    assert recent_trend(YEARS[1:], line[1:], [1.0] * 4, cadence=1, direction="higher").trend == codes.TREND_CANNOT
+    # a suppressed 2023 breaks six years into runs of 2 (2020-2021) and 3 (2024-2026): cannot
+    years = [2020, 2021, 2023, 2024, 2025, 2026]
+    values = [10.0, 13.0, None, 22.0, 25.0, 28.0]
+    assert recent_trend(years, values, [1.0] * 6, cadence=1, direction="higher").trend == codes.TREND_CANNOT
+    # the last five of six consecutive years are used: the first point, far off the line, is ignored
+    years = [2019, *YEARS]
+    trend = recent_trend(years, [99.0, *_line(1.39)], [1.0] * 6, cadence=1, direction="higher")
+    assert trend.trend == codes.TREND_UP_BETTER and trend.first_year == 2020
+    # Ungdata every third year: 2011, 2014, …, 2023 are five consecutive periods; the slope is per year
+    survey = [2011, 2014, 2017, 2020, 2023]
+    trend = recent_trend(survey, _line(3 * 1.39), [1.0] * 5, cadence=3, direction="lower")
+    assert trend.trend == codes.TREND_UP_WORSE and trend.slope == pytest.approx(1.39)
+    # no sampling variance (years, per_1000): cannot be calculated
+    assert recent_trend(YEARS, _line(5.0), [None] * 5, cadence=1, direction="higher").trend == codes.TREND_CANNOT
