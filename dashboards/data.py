@@ -275,3 +275,26 @@ def cw_reports_by_reporter(year: int) -> pl.DataFrame | None:
     if not has_table("cw_reports_by_reporter"):
         return None
     return query("SELECT * FROM main.cw_reports_by_reporter WHERE year = ? ORDER BY reporter_code", (int(year),))
+
+
+def comparisons(metric_id: str | None = None, year: int | None = None) -> pl.DataFrame:
+    """The municipality beside its comparators (value, interval, the comparator's value, the
+    comparison class), for one metric or one year; empty when the snapshot has none."""
+    if not has_table("comparisons"):
+        return pl.DataFrame()
+    where, params = [], []
+    if metric_id is not None:
+        where.append("metric_id = ?")
+        params.append(metric_id)
+    if year is not None:
+        where.append("year = ?")
+        params.append(int(year))
+    clause = f"WHERE {' AND '.join(where)} " if where else ""
+    return query(f"SELECT * FROM main.comparisons {clause}ORDER BY metric_id, comparator_order, year", tuple(params))
+
+
+def trends(metric_id: str) -> pl.DataFrame:
+    """The recent-trend marker of one metric per area (the plan's and the comparators')."""
+    if not has_table("trends"):
+        return pl.DataFrame()
+    return query("SELECT * FROM main.trends WHERE metric_id = ? ORDER BY area_code", (metric_id,))

@@ -82,9 +82,12 @@ def trend_figure(
     scorecard_row: dict | None = None,
     show_interval: bool = True,
     subtitle: str | None = None,
+    comparators: pl.DataFrame | None = None,
 ) -> go.Figure:
     """Yearly trend with the 0-punkt, the Mål, the straight path to it and a 95 % band for shares;
-    suppressed years say *skjermet* and why (``suppression``: the snapshot's small-number rule)."""
+    suppressed years say *skjermet* and why (``suppression``: the snapshot's small-number rule).
+    ``comparators`` (rows of the published ``comparisons``: ``comparator_name``, ``year``,
+    ``comparator_value``) adds a thinner line per comparator (Hele landet, KOSTRA group …)."""
     fig = go.Figure()
     values = values.sort("year")
     shown = values.filter(~pl.col("suppressed") & pl.col("value").is_not_null())
@@ -143,6 +146,29 @@ def trend_figure(
             hovertemplate="%{customdata}<extra></extra>",
         )
     )
+
+    if comparators is not None and not comparators.is_empty():
+        names = comparators["comparator_name"].unique(maintain_order=True).to_list()
+        for i, name in enumerate(names):
+            color, dash, symbol = SERIES_STYLES[1 + i % (len(SERIES_STYLES) - 1)]
+            line = comparators.filter(
+                (pl.col("comparator_name") == name) & pl.col("comparator_value").is_not_null()
+            ).sort("year")
+            fig.add_trace(
+                go.Scatter(
+                    x=line["year"].to_list(),
+                    y=line["comparator_value"].to_list(),
+                    mode="lines+markers",
+                    name=name,
+                    line=dict(color=color, dash=dash, width=1.5),
+                    marker=dict(size=5, symbol=symbol),
+                    customdata=[
+                        f"{name} {p}: {fmt.value_text(v, unit)}"
+                        for p, v in zip(line["period"].to_list(), line["comparator_value"].to_list())
+                    ],
+                    hovertemplate="%{customdata}<extra></extra>",
+                )
+            )
 
     notes: list[str] = []
     if scorecard_row is not None:

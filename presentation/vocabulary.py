@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from pipelines.metrics import codes
 from pipelines.metrics.codes import NO_DATA, NO_TARGET, OFF_TRACK, ON_TRACK, STATUS_CLASSES, UNCERTAIN
 from pipelines.plan import LEVEL_RANK
 
@@ -95,3 +96,64 @@ MONTHS_NB = (
 
 NOT_AVAILABLE = "ikke tilgjengelig for {level}"
 MISSING = "mangler data"
+
+
+# -- the municipality beside its comparators (pipelines/metrics/comparison.py) ----------------------
+COMPARISON_ICON = {
+    codes.BETTER: "🟢",
+    codes.SIMILAR: "🟡",
+    codes.WORSE: "🔴",
+    codes.HIGHER: "🔵",
+    codes.LOWER: "🔵",
+}
+COMPARISON_HELP = (
+    "Sammenligningen følger metoden i Fingertips (Englands folkehelseprofiler): sammenligningens verdi "
+    "holdes mot kommunens 95 %-intervall. Ligger den utenfor, er kommunen sikkert bedre eller dårligere "
+    "(høyere eller lavere der indikatoren ikke har en retning); ligger den innenfor, er kommunen «som» "
+    "sammenligningen. Indikatorer uten usikkerhet (år, per 1 000) og antall sammenlignes ikke."
+)
+TREND_ICON = {
+    codes.TREND_UP_BETTER: "⬆️",
+    codes.TREND_DOWN_BETTER: "⬇️",
+    codes.TREND_UP_WORSE: "⬆️",
+    codes.TREND_DOWN_WORSE: "⬇️",
+    codes.TREND_UP: "⬆️",
+    codes.TREND_DOWN: "⬇️",
+    codes.TREND_NONE: "➡️",
+    codes.TREND_CANNOT: "",
+}
+TREND_HELP = (
+    "Utvikling som i Fingertips: en vektet lineær trend over de fem siste sammenhengende periodene "
+    "(vekt = 1 / varians), som må være signifikant på 99,8 %-nivå og holde seg det når ett av punktene "
+    "tas ut. Ellers «ingen sikker endring». Færre enn fem perioder, eller en indikator uten "
+    "usikkerhet: «kan ikke beregnes»."
+)
+
+
+def comparison_text(comparison: str | None, comparator: str) -> str:
+    """ "bedre enn Hele landet", "som Hele landet", "ikke sammenlignet (mangler usikkerhet)" …"""
+    if comparison in (codes.BETTER, codes.WORSE, codes.HIGHER, codes.LOWER):
+        return f"{COMPARISON_ICON[comparison]} {comparison} enn {comparator}"
+    if comparison == codes.SIMILAR:
+        return f"{COMPARISON_ICON[comparison]} som {comparator}"
+    reason = {
+        codes.NOT_COMPARED_NO_INTERVAL: "mangler usikkerhet",
+        codes.NOT_COMPARED_COUNT: "antall, ikke andel",
+        codes.NOT_COMPARED_NO_VALUE: "mangler tall",
+    }.get(comparison or "", "mangler tall")
+    return f"ikke sammenlignet ({reason})"
+
+
+def comparison_short(comparison: str | None) -> str:
+    """The class in a table cell whose column names the comparator: "🟢 bedre", "🟡 som", "ikke sammenlignet"."""
+    if comparison in COMPARISON_ICON:
+        return f"{COMPARISON_ICON[comparison]} {comparison}"
+    return "ikke sammenlignet"
+
+
+def trend_text(trend: str | None) -> str:
+    """The trend marker with its arrow: "⬆️ økende og bedre", "➡️ ingen sikker endring"."""
+    if not trend:
+        return codes.TREND_CANNOT
+    icon = TREND_ICON.get(trend, "")
+    return f"{icon} {trend}".strip()

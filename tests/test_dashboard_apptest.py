@@ -20,6 +20,7 @@ import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from presentation import vocabulary as voc
 from tests.helpers import nb, run_app, sql
 
 APP = Path(__file__).resolve().parent.parent / "dashboards" / "app.py"
@@ -306,6 +307,62 @@ def test_indicator_suppressed_value_renders_skjermet(snapshot: Path) -> None:
     }[reason]
     assert shown == f"skjermet ({expected})"
     assert table.loc[table["Periode"] == period, "Teller"].item() == "skjermet"
+
+
+def _frame_with(at: AppTest, column: str):
+    return next(d.value for d in at.dataframe if column in d.value.columns)
+
+
+def test_indicator_shows_the_comparators_in_the_chart_and_their_classes(snapshot: Path) -> None:
+    at = app("indikator", indikator="vgs_completion")
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    names = [t.get("name") for t in spec["data"]]
+    for comparator in ("Hele landet", "KOSTRA-gruppe 13", "ASSS-kommunene", "Asker"):
+        assert comparator in names, names
+    rows = sql(
+        snapshot,
+        "SELECT c.comparator_name, c.comparator_value, c.comparison, t.trend FROM comparisons c "
+        "LEFT JOIN trends t ON t.metric_id = c.metric_id AND t.area_code = c.comparator_code "
+        "WHERE c.metric_id = 'vgs_completion' AND c.year = (SELECT max(year) FROM comparisons "
+        "WHERE metric_id = 'vgs_completion') ORDER BY c.comparator_order",
+    )
+    table = _frame_with(at, "Vurdering")
+    assert list(table["Sammenligning"]) == [r[0] for r in rows]
+    assert list(table["Sammenligningens verdi"]) == [pct(r[1]) for r in rows]
+    for shown, (name, _, comparison, _) in zip(table["Vurdering"], rows):
+        assert shown == voc.comparison_text(comparison, name)
+        assert ("enn " + name in shown) or ("som " + name in shown)
+    assert list(table["Utvikling (sammenligningen)"]) == [voc.trend_text(r[3]) for r in rows]
+    (own_trend,) = sql(
+        snapshot, "SELECT trend FROM trends WHERE metric_id = 'vgs_completion' AND area_code = 'baerum'"
+    )[0]
+    page = " ".join(m.value for m in at.markdown)
+    assert f"Utvikling for Bærum kommune (2020–2024):** {voc.trend_text(own_trend)}" in page
+
+
+def test_indicator_without_an_interval_says_not_compared(snapshot: Path) -> None:
+    at = app("indikator", indikator="young_disability")
+    table = _frame_with(at, "Vurdering")
+    assert set(table["Vurdering"]) == {"ikke sammenlignet (antall, ikke andel)"}
+
+
+def test_overview_shows_the_municipality_beside_its_comparators(snapshot: Path) -> None:
+    at = app()
+    table = _frame_with(at, "Hele landet")
+    assert list(table.columns[:3]) == ["Indikator", "Periode", "Bærum kommune"]
+    assert list(table.columns[3:]) == ["Hele landet", "KOSTRA-gruppe 13", "ASSS-kommunene", "Asker"]
+    label = sql(snapshot, "SELECT label FROM metric_catalogue WHERE metric_id = 'cw_reports_dropped_share'")[0][0]
+    row = table[table["Indikator"] == label].iloc[0]
+    value, comparator, comparison = sql(
+        snapshot,
+        "SELECT value, comparator_value, comparison FROM comparisons WHERE metric_id = 'cw_reports_dropped_share' "
+        "AND comparator_name = 'Hele landet' AND year = 2024",
+    )[0]
+    assert row["Bærum kommune"] == pct(value)
+    assert row["Hele landet"] == f"{pct(comparator)} · {voc.comparison_short(comparison)}"
+    # another area than the municipality has no comparators
+    at = app(omrade="ostre")
+    assert not any("Hele landet" in d.value.columns for d in at.dataframe)
 
 
 # --------------------------------------------------------------------------- Resultatavtale

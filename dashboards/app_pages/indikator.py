@@ -105,6 +105,12 @@ else:
             icon=":material/history:",
         )
 
+# The comparators (Hele landet, KOSTRA group, ASSS, named peers) stand beside the municipality as a
+# whole, for the metrics whose source carries other municipalities.
+whole_population = school_level == "alle" and gender == "alle"
+compared = data.comparisons(metric_id) if area == area_codes[0] and whole_population else pl.DataFrame()
+compared_upto = compared.filter(pl.col("year") <= year) if not compared.is_empty() and year else compared
+
 group_text = None
 if school_level != "alle" or gender != "alle":
     group_text = f"{voc.SCHOOL_LEVEL_LABEL.get(school_level)}, {voc.GENDER_LABEL.get(gender).lower()}"
@@ -118,10 +124,60 @@ fig = charts.trend_figure(
     suppression=rule,
     scorecard_row=row,
     subtitle=group_text,
+    comparators=compared_upto if not compared_upto.is_empty() else None,
 )
 st.plotly_chart(fig, key="ind_chart", config={"displaylogo": False})
 if unit == "percent":
     st.caption("Det skraverte båndet er 95 %-intervallet for hver andel (usikkerhet fra antall svar).")
+
+trends = data.trends(metric_id) if whole_population else pl.DataFrame()
+trend_of = dict(zip(trends["area_code"].to_list(), trends["trend"].to_list())) if not trends.is_empty() else {}
+if not compared_upto.is_empty():
+    latest = compared_upto["year"].max()
+    now = compared_upto.filter(pl.col("year") == latest)
+    own_name = area_names.get(area, area)
+    st.markdown(f"##### Sammenlignet med andre, {now['period'][0]}")
+    comparison_table = pl.DataFrame(
+        {
+            "Sammenligning": now["comparator_name"].to_list(),
+            own_name: [
+                rule.cell(r) if sup else fmt.value_text(v, unit)
+                for v, sup, r in zip(now["value"].to_list(), now["suppressed"].to_list(), now["suppression_reason"])
+            ],
+            "95 %-intervall": [
+                "–"
+                if fmt.is_missing(lo) or fmt.is_missing(hi)
+                else f"{fmt.value_text(lo, unit)}–{fmt.value_text(hi, unit)}"
+                for lo, hi in zip(now["ci_low"].to_list(), now["ci_high"].to_list())
+            ],
+            "Sammenligningens verdi": [
+                rule.cell(r) if sup else fmt.value_text(v, unit)
+                for v, sup, r in zip(
+                    now["comparator_value"].to_list(),
+                    now["comparator_suppressed"].to_list(),
+                    now["comparator_suppression_reason"].to_list(),
+                )
+            ],
+            "Vurdering": [
+                voc.comparison_text(c, n) for c, n in zip(now["comparison"].to_list(), now["comparator_name"].to_list())
+            ],
+            "Utvikling (sammenligningen)": [voc.trend_text(trend_of.get(c)) for c in now["comparator_code"].to_list()],
+        }
+    )
+    st.dataframe(comparison_table, hide_index=True, key="ind_comparisons")
+    st.caption(voc.COMPARISON_HELP)
+    ui.download_buttons(
+        comparison_table,
+        f"sammenligning-{metric_id}-{latest}",
+        key="ind_cmp_dl",
+        title="Sammenligning",
+        notes=[meta["label"], f"Område: {own_name}"],
+    )
+if area in trend_of:
+    own_trend = trends.filter(pl.col("area_code") == area).row(0, named=True)
+    span = f" ({own_trend['first_year']}–{own_trend['last_year']})" if own_trend["first_year"] is not None else ""
+    st.markdown(f"**Utvikling for {area_names.get(area, area)}{span}:** {voc.trend_text(own_trend['trend'])}")
+    st.caption(voc.TREND_HELP)
 
 st.markdown("##### Verdier per periode")
 table = scorecard.values_table(values_upto, unit, suppression=rule)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import polars as pl
 import streamlit as st
 
 from dashboards import data, ui
@@ -43,6 +44,7 @@ year = ui.qp_select(
 )
 
 catalogue = data.catalogue()
+labels_of = dict(zip(catalogue["metric_id"].to_list(), catalogue["label"].to_list()))
 sc = data.scorecard(year, area)
 series = data.sparkline_values(area, year)
 level = area_levels.get(area, "kommune")
@@ -110,6 +112,52 @@ ui.download_buttons(
     title=f"Scorecard {year}",
     notes=[f"Område: {area_names.get(area)}", f"Rapportår: {year}"],
 )
+
+# --- the municipality beside its comparators (Hele landet, KOSTRA group, ASSS, named peers)
+compared = data.comparisons(year=None) if area == area_codes[0] else None
+if compared is not None and not compared.is_empty():
+    compared = compared.filter(pl.col("year") <= year)
+    compared = compared.filter(pl.col("year") == pl.col("year").max().over("metric_id"))
+if compared is not None and not compared.is_empty():
+    st.header("Sammenlignet med andre")
+    order = {m: i for i, m in enumerate(catalogue["metric_id"].to_list())}
+    units = dict(zip(catalogue["metric_id"].to_list(), catalogue["unit"].to_list()))
+    comparator_names = compared.sort("comparator_order")["comparator_name"].unique(maintain_order=True).to_list()
+    rows = []
+    for metric_id in sorted(compared["metric_id"].unique().to_list(), key=lambda m: order.get(m, 999)):
+        one = compared.filter(pl.col("metric_id") == metric_id)
+        first = one.row(0, named=True)
+        unit = units.get(metric_id, first["unit"])
+        row = {
+            "Indikator": labels_of.get(metric_id, metric_id),
+            "Periode": first["period"],
+            area_names.get(area, area): rule.cell(first["suppression_reason"])
+            if first["suppressed"]
+            else fmt.value_text(first["value"], unit),
+        }
+        for r in one.iter_rows(named=True):
+            shown = (
+                rule.cell(r["comparator_suppression_reason"])
+                if r["comparator_suppressed"]
+                else fmt.value_text(r["comparator_value"], unit)
+            )
+            row[r["comparator_name"]] = f"{shown} · {voc.comparison_short(r['comparison'])}"
+        rows.append(row)
+    comparison_frame = pl.DataFrame(rows, infer_schema_length=None).select(
+        "Indikator", "Periode", area_names.get(area, area), *comparator_names
+    )
+    st.caption(
+        f"{area_names.get(area)} ved siden av hver sammenligning, for indikatorene der kilden har tall for "
+        "andre kommuner (SSB/KOSTRA). Vurderingen er kommunens verdi mot sammenligningens: " + voc.COMPARISON_HELP
+    )
+    st.dataframe(comparison_frame, hide_index=True, key="ov_comparisons")
+    ui.download_buttons(
+        comparison_frame,
+        f"sammenligning-{area}-{year}",
+        key="ov_cmp_dl",
+        title=f"Sammenligning {year}",
+        notes=[f"Område: {area_names.get(area)}", f"Rapportår: {year}"],
+    )
 
 st.header("Kontekstindikatorer")
 st.caption("Indikatorer uten mål som følges ved siden av scorecardet. Endring er status minus 0-punkt.")

@@ -103,7 +103,7 @@ def build_comparisons(values: pl.DataFrame, compared: pl.DataFrame, catalogue: C
     areas = compared.select("area_code", "comparator_kind", "sort_order").unique("area_code")
     own_codes = areas.filter(pl.col("comparator_kind") == "kommune_selv")["area_code"].to_list()
     whole = values.filter((pl.col("school_level") == "alle") & (pl.col("gender") == "alle"))
-    shown = ["value", "ci_low", "ci_high", "suppressed"]
+    shown = ["value", "ci_low", "ci_high", "suppressed", "suppression_reason"]
     own = whole.filter(pl.col("area_code").is_in(own_codes)).select(
         "metric_id", "year", "period", "unit", "area_code", "area_name", *shown
     )
