@@ -130,12 +130,14 @@ TREND_HELP = (
 )
 
 
-def comparison_text(comparison: str | None, comparator: str) -> str:
-    """ "bedre enn Hele landet", "som Hele landet", "ikke sammenlignet (mangler usikkerhet)" …"""
+def comparison_text(comparison: str | None, comparator: str, *, icon: bool = True) -> str:
+    """The class as a phrase: "🟢 bedre enn Hele landet", "🟡 som Hele landet", "ikke sammenlignet
+    (mangler usikkerhet)" (``icon=False`` for print, whose fonts may lack the symbols)."""
+    mark = f"{COMPARISON_ICON[comparison]} " if icon and comparison in COMPARISON_ICON else ""
     if comparison in (codes.BETTER, codes.WORSE, codes.HIGHER, codes.LOWER):
-        return f"{COMPARISON_ICON[comparison]} {comparison} enn {comparator}"
+        return f"{mark}{comparison} enn {comparator}"
     if comparison == codes.SIMILAR:
-        return f"{COMPARISON_ICON[comparison]} som {comparator}"
+        return f"{mark}som {comparator}"
     reason = {
         codes.NOT_COMPARED_NO_INTERVAL: "mangler usikkerhet",
         codes.NOT_COMPARED_COUNT: "antall, ikke andel",

@@ -243,3 +243,22 @@ def test_default_year_is_the_latest_and_unknown_years_are_refused(published_snap
     with pytest.raises(ReportError, match="tilgjengelige år"):
         build_report(published_snapshot, tmp_path / "x.pdf", report_year=1999, data_dir=tmp_path)
     assert not (tmp_path / "x.pdf").exists()
+
+
+def test_hele_landet_stands_beside_the_municipality(report: Report, published_snapshot: Path):
+    """Each compared metric's section names Hele landet's value in the report year and the class."""
+    rows = _rows(
+        published_snapshot,
+        "SELECT c.metric_id, c.period, c.comparator_value, c.comparison, m.unit FROM comparisons c "
+        "JOIN metric_catalogue m USING (metric_id) WHERE c.comparator_kind = 'norge' AND c.year = ?",
+        [YEAR],
+    )
+    assert {r["metric_id"] for r in rows} >= {"vgs_completion", "cw_reports_dropped_share"}
+    for r in rows:
+        word = {"bedre": "bedre enn", "dårligere": "dårligere enn", "som": "som"}.get(r["comparison"])
+        if word is None:
+            continue
+        shown = squash(
+            f"{r['period']}: {format_value_nb(r['comparator_value'], r['unit'])}; Bærum kommune er {word} Hele landet"
+        )
+        assert shown in report.text, (r["metric_id"], shown)

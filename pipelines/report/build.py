@@ -55,6 +55,7 @@ from presentation.vocabulary import (
     STATUS_HELP,
     STATUS_ORDER,
     UNIT_LABEL,
+    comparison_text,
 )
 
 HERE = Path(__file__).resolve().parent
@@ -128,6 +129,8 @@ class _Snapshot:
     provenance: pl.DataFrame
     target_history: pl.DataFrame
     area_names: dict[str, str]
+    # Hele landet beside the municipality (the published comparisons), years <= report year.
+    national: pl.DataFrame | None = None
 
 
 def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
@@ -176,6 +179,12 @@ def _read_snapshot(snapshot_path: Path, report_year: int | None) -> _Snapshot:
             provenance=con.sql("SELECT * FROM metric_provenance ORDER BY metric_id, file_name").pl(),
             target_history=con.sql("SELECT * FROM target_history ORDER BY metric_id, version").pl(),
             area_names=dict(con.sql("SELECT area_code, area_name FROM areas").fetchall()),
+            national=con.sql(
+                "SELECT * FROM comparisons WHERE comparator_kind = 'norge' AND year <= ? ORDER BY metric_id, year",
+                params=[year],
+            ).pl()
+            if _has_table(con, "comparisons")
+            else None,
         )
     finally:
         con.close()
@@ -408,6 +417,7 @@ def _metric_section(m: dict, inputs: _ViewInputs) -> tuple[dict, Any]:
     status_class = (head or {}).get("status_class") or NO_DATA
     groups = _group_rows(m, rows, obs, inputs.rule)
 
+    national = snap.national.filter(pl.col("metric_id") == mid) if snap.national is not None else pl.DataFrame()
     fig = trend_figure(
         _headline_values(snap).filter(pl.col("metric_id") == mid),
         label=m["label"],
@@ -417,10 +427,23 @@ def _metric_section(m: dict, inputs: _ViewInputs) -> tuple[dict, Any]:
         suppression=inputs.rule,
         period_type=m["period_type"],
         scorecard_row=head,
+        comparators=national if not national.is_empty() else None,
     )
     fit_for_print(fig)
 
     notes = [row.note] if row is not None and row.note else []
+    beside = ""
+    if not national.is_empty():
+        last = national.row(-1, named=True)
+        shown = (
+            inputs.rule.cell(last["comparator_suppression_reason"])
+            if last["comparator_suppressed"]
+            else fmt.value_text(last["comparator_value"], unit)
+        )
+        beside = (
+            f"{last['period']}: {shown}; {inputs.area_name} er "
+            f"{comparison_text(last['comparison'], last['comparator_name'], icon=False)}"
+        )
     if m.get("plan_baseline"):
         notes.append(f"Planens eget utgangspunkt: {m['plan_baseline']}")
     decided_by = inputs.decided_by.get((mid, head["target_version"])) if head else None
@@ -449,6 +472,7 @@ def _metric_section(m: dict, inputs: _ViewInputs) -> tuple[dict, Any]:
         "stale": bool((head or {}).get("stale")),
         "notes": notes,
         "target_note": _target_note(head, decided_by),
+        "national": beside,
         "groups": groups,
         "chart_alt": _chart_alt(m["label"], [o for o in obs if _is_headline(o)], unit),
         "chart_caption": (
