@@ -99,12 +99,13 @@ MISSING = "mangler data"
 
 
 # -- the municipality beside its comparators (pipelines/metrics/comparison.py) ----------------------
+# Plain Unicode the DejaVu/Liberation fonts carry, as the status icons (no emoji font needed).
 COMPARISON_ICON = {
-    codes.BETTER: "🟢",
-    codes.SIMILAR: "🟡",
-    codes.WORSE: "🔴",
-    codes.HIGHER: "🔵",
-    codes.LOWER: "🔵",
+    codes.BETTER: "⊕",
+    codes.SIMILAR: "≈",
+    codes.WORSE: "⊖",
+    codes.HIGHER: "↑",
+    codes.LOWER: "↓",
 }
 COMPARISON_HELP = (
     "Sammenligningen følger metoden i Fingertips (Englands folkehelseprofiler): sammenligningens verdi "
@@ -113,13 +114,13 @@ COMPARISON_HELP = (
     "sammenligningen. Indikatorer uten usikkerhet (år, per 1 000) og antall sammenlignes ikke."
 )
 TREND_ICON = {
-    codes.TREND_UP_BETTER: "⬆️",
-    codes.TREND_DOWN_BETTER: "⬇️",
-    codes.TREND_UP_WORSE: "⬆️",
-    codes.TREND_DOWN_WORSE: "⬇️",
-    codes.TREND_UP: "⬆️",
-    codes.TREND_DOWN: "⬇️",
-    codes.TREND_NONE: "➡️",
+    codes.TREND_UP_BETTER: "↗",
+    codes.TREND_DOWN_BETTER: "↘",
+    codes.TREND_UP_WORSE: "↗",
+    codes.TREND_DOWN_WORSE: "↘",
+    codes.TREND_UP: "↗",
+    codes.TREND_DOWN: "↘",
+    codes.TREND_NONE: "→",
     codes.TREND_CANNOT: "",
 }
 TREND_HELP = (
@@ -131,7 +132,7 @@ TREND_HELP = (
 
 
 def comparison_text(comparison: str | None, comparator: str, *, icon: bool = True) -> str:
-    """The class as a phrase: "🟢 bedre enn Hele landet", "🟡 som Hele landet", "ikke sammenlignet
+    """The class as a phrase: "⊕ bedre enn Hele landet", "≈ som Hele landet", "ikke sammenlignet
     (mangler usikkerhet)" (``icon=False`` for print, whose fonts may lack the symbols)."""
     mark = f"{COMPARISON_ICON[comparison]} " if icon and comparison in COMPARISON_ICON else ""
     if comparison in (codes.BETTER, codes.WORSE, codes.HIGHER, codes.LOWER):
@@ -147,14 +148,14 @@ def comparison_text(comparison: str | None, comparator: str, *, icon: bool = Tru
 
 
 def comparison_short(comparison: str | None) -> str:
-    """The class in a table cell whose column names the comparator: "🟢 bedre", "🟡 som", "ikke sammenlignet"."""
+    """The class in a table cell whose column names the comparator: "⊕ bedre", "≈ som", "ikke sammenlignet"."""
     if comparison in COMPARISON_ICON:
         return f"{COMPARISON_ICON[comparison]} {comparison}"
     return "ikke sammenlignet"
 
 
 def trend_text(trend: str | None) -> str:
-    """The trend marker with its arrow: "⬆️ økende og bedre", "➡️ ingen sikker endring"."""
+    """The trend marker with its arrow: "↗ økende og bedre", "→ ingen sikker endring"."""
     if not trend:
         return codes.TREND_CANNOT
     icon = TREND_ICON.get(trend, "")
