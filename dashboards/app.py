@@ -15,7 +15,7 @@ if str(ROOT) not in sys.path:  # `streamlit run` puts only dashboards/ on the pa
 
 import streamlit as st  # noqa: E402
 
-from dashboards import data, ui  # noqa: E402
+from dashboards import data, signin, ui  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 # The pages live in app_pages/, not pages/: a folder named pages/ beside the entry script switches a fresh
@@ -60,5 +60,6 @@ if info.demo_data:
     ui.demo_banner()
 plan = data.plan_header()
 st.caption(" · ".join([*([plan.title, plan.municipality_name] if plan else []), ui.snapshot_caption(info)]))
+signin.bar(signin.current())  # who is signed in, and the button to sign in or out (only with an identity provider)
 
 page.run()

@@ -5,8 +5,14 @@ JSON Lines in ``<data_dir>/commentary/kommentarer.jsonl``, beside, never inside,
 snapshot. One line per saved commentary; nothing is overwritten, so the history of a service's
 commentary for a year stays traceable. The newest line per (service, report year) is current.
 
-Record fields: ``id``, ``service``, ``report_year``, ``area_code``, ``author``, ``text``,
-``saved_at`` (ISO 8601 with UTC offset, Europe/Oslo).
+Record fields: ``id``, ``service``, ``report_year``, ``area_code``, ``author`` (the signer's name,
+as printed), ``signer`` (the signed-in identity: ``name``, ``email``, ``subject``, ``issuer``; from
+the identity provider's ID token, never typed in), ``text``, ``saved_at`` (ISO 8601 with UTC
+offset, Europe/Oslo). A commentary without a signer's subject is refused: there is no anonymous
+signature. Records written before sign-in existed have no ``signer`` and are shown as they are.
+
+A report built before the newest commentary of its year is out of date (``stale_report``): the
+page that saves a commentary says so, until the report is built again.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ import json
 import os
 import threading
 import uuid
+from collections.abc import Mapping
 from pathlib import Path
 
 from pipelines.nb_format import OSLO, format_datetime_nb
@@ -29,11 +36,15 @@ def commentary_path(data_dir: Path) -> Path:
     return Path(data_dir) / "commentary" / FILE_NAME
 
 
-def save(data_dir: Path, *, service: str, report_year: int, author: str, text: str, area_code: str) -> dict:
-    """Append one commentary; returns the stored record."""
-    author, text = (author or "").strip(), (text or "").strip()
-    if not author:
-        raise ValueError("Skriv inn navnet ditt.")
+def save(
+    data_dir: Path, *, service: str, report_year: int, signer: Mapping[str, str], text: str, area_code: str
+) -> dict:
+    """Append one commentary signed by ``signer`` (the signed-in identity: ``subject`` required,
+    ``name``, ``email``, ``issuer``); returns the stored record."""
+    signer = {k: str(signer.get(k) or "").strip()[:200] for k in ("name", "email", "subject", "issuer")}
+    text = (text or "").strip()
+    if not signer["subject"]:
+        raise ValueError("Kommentaren må signeres av en innlogget bruker.")
     if not text:
         raise ValueError("Kommentaren er tom.")
     record = {
@@ -41,7 +52,8 @@ def save(data_dir: Path, *, service: str, report_year: int, author: str, text: s
         "service": service,
         "report_year": int(report_year),
         "area_code": area_code,
-        "author": author[:200],
+        "author": signer["name"] or signer["email"] or signer["subject"],
+        "signer": signer,
         "text": text[:MAX_CHARS],
         "saved_at": dt.datetime.now(OSLO).isoformat(timespec="seconds"),
     }
@@ -102,6 +114,35 @@ def current(data_dir: Path, report_year: int) -> list[dict]:
     for rec in load(data_dir, report_year=report_year):
         newest.setdefault(str(rec["service"]).strip(), rec)
     return sorted(newest.values(), key=lambda r: str(r["service"]).casefold())
+
+
+def saved_time(rec: dict) -> dt.datetime | None:
+    """When ``rec`` was saved, timezone-aware (None if unreadable)."""
+    try:
+        parsed = dt.datetime.fromisoformat(str(rec.get("saved_at") or ""))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=OSLO)
+
+
+def stale_report(data_dir: Path, report_path: Path, report_year: int) -> dict | None:
+    """The newest commentary of ``report_year`` saved after the report at ``report_path`` was built,
+    or None when the report is newer than every commentary of its year (or not built yet)."""
+    path = Path(report_path)
+    if not path.exists():
+        return None
+    built = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC)
+    newest = load(data_dir, report_year=report_year)
+    if not newest:
+        return None
+    when = saved_time(newest[0])
+    return newest[0] if when is not None and when > built else None
+
+
+def signer_name(rec: dict) -> str:
+    """Who signed ``rec``, as printed: the stored identity's name (or e-mail), else the older records' author."""
+    signer = rec.get("signer") or {}
+    return str(signer.get("name") or signer.get("email") or rec.get("author") or "").strip()
 
 
 def format_when(saved_at: str) -> str:

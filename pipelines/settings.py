@@ -40,6 +40,11 @@ class Settings(BaseSettings):
     plans_dir: Path = Field(default=REPO_ROOT / "catalogue" / "plans", description="One folder per plan.")
     plan: str = Field(description="The plan this deployment follows (a folder in plans_dir; catalogue/deployment.env).")
     targets_path: Path | None = Field(default=None, description="The plan's targets (default: its targets.yaml).")
+    roles_path: Path | None = Field(
+        default=None,
+        description="Who may do what in the dashboard: identity-provider groups or claims mapped to roles "
+        "(default: the plan's roles.yaml; docs/howto.md, 'Sign-in and roles').",
+    )
     contracts_dir: Path = Field(default=REPO_ROOT / "data_contracts")
     sql_dir: Path = Field(default=REPO_ROOT / "sql")
     region_codes_path: Path = Field(
@@ -86,6 +91,7 @@ class Settings(BaseSettings):
         self.published_path = self.published_path or base / "published" / "sbu.duckdb"
         self.reports_dir = self.reports_dir or base / "reports"
         self.targets_path = self.targets_path or self.plan_dir / "targets.yaml"
+        self.roles_path = self.roles_path or self.plan_dir / "roles.yaml"
         return self
 
 

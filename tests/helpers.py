@@ -24,13 +24,17 @@ def nb(x: float, decimals: int = 1) -> str:
     return f"{x:,.{decimals}f}".replace(",", " ").replace(".", ",")
 
 
-def run_app(page: str | None = None, **params: str):
+def run_app(page: str | None = None, *, user: dict | None = None, **params: str):
     """The dashboard in Streamlit's AppTest on ``page`` (default: the overview) with query
     parameters; fails on any exception the page raised. Reads the snapshot the ``SBU_*``
-    environment points at."""
+    environment points at. ``user`` is what the page reads as ``st.user`` (default: AppTest's, which
+    is what a dashboard without an identity provider sees; ``{"is_logged_in": True, ...}`` is a
+    signed-in identity's ID-token claims)."""
     from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_file(str(APP), default_timeout=60)
+    if user is not None:
+        at.user = user
     if page and page != "oversikt":
         at.switch_page(f"app_pages/{page}.py")
     for k, v in params.items():

@@ -46,8 +46,8 @@ def pct(x: float) -> str:
     return f"{nb(x, 1)} %"
 
 
-def app(page: str | None = None, **params: str) -> AppTest:
-    return run_app(page, **params)
+def app(page: str | None = None, *, user: dict | None = None, **params: str) -> AppTest:
+    return run_app(page, user=user, **params)
 
 
 def all_html(at: AppTest) -> str:
@@ -392,19 +392,66 @@ def test_results_agreement_shows_only_the_services_metrics_and_stores_a_comment(
         at, label_of(snapshot, "assessed_before_school")
     )
 
-    at.text_input(key="ra_author").input("Kari Nordmann")
-    at.text_area(key=f"ra_text_{service}_2019").input("Flere barn utredes før skolestart.")
-    at.button[0].click().run()
-    assert not at.exception
-    assert any("Lagret av Kari Nordmann" in s.value for s in at.success)
+    # Without an identity provider the dashboard is read-only, and says so where one would write.
+    assert not [t for t in at.text_input if t.key == "ra_author"]  # never a typed-in signature
+    assert not [t for t in at.text_area if t.key == f"ra_text_{service}_2019"]
+    (save,) = [b for b in at.button if b.key == "ra_save_disabled"]
+    assert save.disabled and "skrivebeskyttet" in save.help
+    assert any("skrivebeskyttet" in i.value for i in at.info)
+
+
+def leader(*groups: str, sub: str = "u-kari", name: str = "Kari Nordmann") -> dict:
+    """A signed-in identity's claims as st.user gives them (groups from the plan's roles.yaml)."""
+    return {"is_logged_in": True, "sub": sub, "name": name, "email": "kari.nordmann@kommune.no", "groups": list(groups)}
+
+
+def test_a_service_leader_signs_the_commentary_with_the_identity_and_a_change_keeps_the_old(
+    snapshot: Path, tmp_path: Path, monkeypatch
+) -> None:
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    monkeypatch.setenv("SBU_REPORTS_DIR", str(reports))
+    pdf = reports / "statusrapport_2019.pdf"
+    pdf.write_bytes(b"%PDF-1.7 placeholder")
+    an_hour_ago = dt.datetime.now().timestamp() - 3600
+    os.utime(pdf, (an_hour_ago, an_hour_ago))
+
+    kari = leader("sbu-leder-ppt")
+    at = app("resultatavtale", user=kari, aar="2019")
+    # The page opens on the leader's own service.
+    assert at.selectbox(key="ra_service").value == "PP-tjenesten"
+    assert any("Innlogget som **Kari Nordmann**" in c.value and "tjenesteleder" in c.value for c in at.caption)
+    service = "PP-tjenesten"
+    for text in ("Første versjon.", "Flere barn utredes før skolestart."):
+        at.text_area(key=f"ra_text_{service}_2019").input(text)
+        at.button(key="FormSubmitter:ra_comment_form-Lagre kommentar").click().run()
+        assert not at.exception
+        assert any("signert av Kari Nordmann" in s.value for s in at.success)
     stored = [
         json.loads(line)
         for line in (Path(snapshot_data_dir()) / "commentary" / "kommentarer.jsonl").read_text("utf-8").splitlines()
     ]
-    assert stored[-1]["author"] == "Kari Nordmann" and stored[-1]["service"] == service
-    assert stored[-1]["report_year"] == 2019 and stored[-1]["saved_at"]
-    again = app("resultatavtale", tjeneste=service, aar="2019")
+    mine = [r for r in stored if r["service"] == service and r["report_year"] == 2019]
+    assert [r["text"] for r in mine][-2:] == ["Første versjon.", "Flere barn utredes før skolestart."]
+    assert mine[-1]["signer"] == {
+        "name": "Kari Nordmann",
+        "email": "kari.nordmann@kommune.no",
+        "subject": "u-kari",
+        "issuer": "",
+    }
+    # The report of that year was built before the commentary: the page says it is out of date.
+    assert any(pdf.name in w.value and "utdatert" in w.value for w in at.warning)
+    again = app("resultatavtale", user=kari, aar="2019")
     assert any("Gjeldende kommentar" in m.value and "Kari Nordmann" in m.value for m in again.markdown)
+    assert any(e.label.startswith("Tidligere versjoner") for e in again.expander)
+
+
+def test_a_leader_is_refused_on_another_services_metrics(snapshot: Path) -> None:
+    at = app("resultatavtale", user=leader("sbu-leder-ppt"), tjeneste="Barnevernstjenesten", aar="2019")
+    assert at.selectbox(key="ra_service").value == "Barnevernstjenesten"  # a link still opens what it names
+    assert not [t for t in at.text_area if t.key == "ra_text_Barnevernstjenesten_2019"]
+    (save,) = [b for b in at.button if b.key == "ra_save_disabled"]
+    assert save.disabled and "ikke for Barnevernstjenesten" in save.help
 
 
 def snapshot_data_dir() -> str:

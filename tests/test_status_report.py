@@ -92,7 +92,12 @@ def report(published_snapshot: Path, demo_data_dir: Path, tmp_path_factory) -> R
         with file.open("a", encoding="utf-8") as f:
             f.write("\n")
         commentary.save(
-            data, service=SERVICE, report_year=YEAR, author="Kari Nordmann", text=NEW_TEXT, area_code="baerum"
+            data,
+            service=SERVICE,
+            report_year=YEAR,
+            signer={"name": "Kari Nordmann", "email": "kari.nordmann@kommune.no", "subject": "u-kari"},
+            text=NEW_TEXT,
+            area_code="baerum",
         )
 
         # The report year is a partition of the asset; publishing a snapshot registers its years.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboards import data, ui
+from dashboards import access, data, signin, ui
 from pipelines import commentary
 from presentation import formatting as fmt
 from presentation import scorecard
@@ -21,6 +21,7 @@ catalogue = data.catalogue()
 services = data.services()
 area_codes, area_names, area_levels = ui.main_areas()
 years = data.report_years()
+who = signin.current()
 
 c1, c2, c3 = st.columns([3, 1, 2])
 service = ui.qp_select(
@@ -28,7 +29,8 @@ service = ui.qp_select(
     services,
     param=ui.P_SERVICE,
     key="ra_service",
-    default=services[0] if services else None,
+    # A service leader's page opens on their own service; a link naming another still opens that one.
+    default=access.home_service(who, services) or (services[0] if services else None),
     container=c1,
 )
 year = ui.qp_select("År", years, param=ui.P_YEAR, key="ra_year", default=years[0] if years else None, container=c2)
@@ -105,43 +107,74 @@ if shared and service not in SHARED:
             st.html(scorecard.scorecard_html(shared_targets, hrefs=[_href(m) for m in shared_targets.metric_ids]))
 
 st.subheader("Lederens kommentar")
-st.caption(f"Kommentaren lagres med navn og tidspunkt og tas med i den årlige statusrapporten for {year}.")
-existing = commentary.load(data.settings().data_dir, service=service, report_year=year)
-default_author = ""
-try:
-    if st.user.get("is_logged_in"):
-        default_author = st.user.get("name") or st.user.get("email") or ""
-except Exception:  # noqa: BLE001 - st.user is unavailable without auth configured
-    default_author = ""
+st.caption(
+    f"Kommentaren signeres med navnet fra innloggingen og tidspunktet, og tas med i den årlige statusrapporten "
+    f"for {year}. En endring lagres som ny versjon; de tidligere står under."
+)
+data_dir = data.settings().data_dir
+existing = commentary.load(data_dir, service=service, report_year=year)
+decision = access.may_comment(who, service, owned)
 
-with st.form("ra_comment_form", clear_on_submit=False):
-    author = st.text_input("Navn (leder)", value=default_author, key="ra_author", max_chars=200)
-    text = st.text_area(
-        "Kommentar til resultatene",
-        value=existing[0]["text"] if existing else "",
-        key=f"ra_text_{service}_{year}",
-        max_chars=commentary.MAX_CHARS,
-        height=140,
-    )
-    submitted = st.form_submit_button("Lagre kommentar", icon=":material/save:")
-if submitted:
-    try:
-        rec = commentary.save(
-            data.settings().data_dir, service=service, report_year=year, author=author, text=text, area_code=area
+if decision.allowed:
+    with st.form("ra_comment_form", clear_on_submit=False):
+        st.markdown(
+            f"Signeres av **{who.identity.display_name}**" + (f" ({who.identity.email})" if who.identity.email else "")
         )
-    except ValueError as err:
-        st.error(str(err))
-    else:
-        st.success(f"Lagret av {rec['author']} {commentary.format_when(rec['saved_at'])}.", icon=":material/check:")
-        existing = commentary.load(data.settings().data_dir, service=service, report_year=year)
+        text = st.text_area(
+            "Kommentar til resultatene",
+            value=existing[0]["text"] if existing else "",
+            key=f"ra_text_{service}_{year}",
+            max_chars=commentary.MAX_CHARS,
+            height=140,
+        )
+        submitted = st.form_submit_button("Lagre kommentar", icon=":material/save:")
+    if submitted:
+        try:
+            rec = commentary.save(
+                data_dir,
+                service=service,
+                report_year=year,
+                signer=who.identity.as_signer(),
+                text=text,
+                area_code=area,
+            )
+        except ValueError as err:
+            st.error(str(err))
+        else:
+            st.success(
+                f"Lagret og signert av {commentary.signer_name(rec)} {commentary.format_when(rec['saved_at'])}.",
+                icon=":material/check:",
+            )
+            existing = commentary.load(data_dir, service=service, report_year=year)
+else:
+    # The control is there, switched off, with the reason: who may write here and how.
+    st.button("Lagre kommentar", key="ra_save_disabled", icon=":material/lock:", disabled=True, help=decision.reason)
+    st.info(decision.reason, icon=":material/lock:")
+
+reports_dir = data.settings().reports_dir
+pdfs = sorted(reports_dir.glob(f"*{year}*.pdf")) if reports_dir and reports_dir.exists() else []
+for pdf in pdfs:
+    newer = commentary.stale_report(data_dir, pdf, year)
+    if newer is not None:
+        st.warning(
+            f"Statusrapporten for {year} ({pdf.name}) ble laget før kommentaren fra {newer.get('service')} "
+            f"{commentary.format_when(newer['saved_at'])} og er derfor utdatert. Den lages på nytt i Dagster "
+            f"(partisjonen {year} av «status_report») eller med `make report YEAR={year}`.",
+            icon=":material/history:",
+        )
 
 if existing:
     latest = existing[0]
-    st.markdown(f"**Gjeldende kommentar** – {latest['author']}, {commentary.format_when(latest['saved_at'])}:")
+    st.markdown(
+        f"**Gjeldende kommentar** – signert av {commentary.signer_name(latest)}, "
+        f"{commentary.format_when(latest['saved_at'])}:"
+    )
     st.markdown(f"> {latest['text']}".replace("\n", "\n> "))
     if len(existing) > 1:
         with st.expander(f"Tidligere versjoner ({len(existing) - 1})"):
             for rec in existing[1:]:
-                st.markdown(f"**{rec['author']}**, {commentary.format_when(rec['saved_at'])}: {rec['text']}")
+                st.markdown(
+                    f"**{commentary.signer_name(rec)}**, {commentary.format_when(rec['saved_at'])}: {rec['text']}"
+                )
 else:
     st.caption("Ingen kommentar lagret for dette året ennå.")

@@ -560,7 +560,7 @@ def _commentary_section(snap: _Snapshot, commentaries: list[dict]) -> list[dict]
                 "service": name,
                 "title": SHARED_OWNER_TITLE if name == SHARED_OWNER else name,
                 "metrics": services[name],
-                "author": (c or {}).get("author") or "",
+                "author": commentary.signer_name(c) if c else "",
                 "when": commentary.format_when(c.get("saved_at")) if c else "",
                 "area": snap.area_names.get(
                     (c or {}).get("area_code") or snap.plan.root_area_code, (c or {}).get("area_code") or ""
