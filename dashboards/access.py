@@ -36,6 +36,7 @@ READ_ONLY = (
     "leder når kommunens identitetsleverandør er satt opp."
 )
 SIGN_IN_FIRST = "Logg inn for å skrive kommentaren. Kommentaren signeres med navnet fra innloggingen."
+NO_DOWNLOAD = "Nedlasting av tabeller er for analytikere og styringsgruppen."
 NO_SUBJECT = "Innloggingen mangler en entydig identitet (sub), så kommentaren kan ikke signeres."
 
 

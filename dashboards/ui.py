@@ -9,7 +9,7 @@ from typing import Any
 import polars as pl
 import streamlit as st
 
-from dashboards import data, export
+from dashboards import access, data, export, signin
 from presentation import formatting as fmt
 from presentation import vocabulary as voc
 from presentation.suppression import SuppressionRule
@@ -122,8 +122,13 @@ def download_buttons(
     notes: Sequence[str] = (),
     container: Any = None,
 ) -> None:
-    """CSV and Excel of exactly ``frame`` (the visible, suppressed table)."""
+    """CSV and Excel of exactly ``frame`` (the visible, suppressed table), for those whose role
+    downloads (``access.may_download``: analysts and the steering group; everyone when the dashboard
+    runs without an identity provider)."""
     container = container or st
+    if not access.may_download(signin.current()):
+        container.caption(access.NO_DOWNLOAD)
+        return
     info = data.snapshot_info()
     extra = list(notes)
     if info is not None:

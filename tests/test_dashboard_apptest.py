@@ -709,3 +709,15 @@ def test_the_chosen_area_follows_the_user_to_the_next_page(snapshot: Path) -> No
     assert not at.exception
     assert at.selectbox(key="ind_area").value == "vestre"
     assert at.query_params["omrade"] == "vestre"
+
+
+def test_downloads_are_for_analysts_and_the_steering_group(snapshot: Path) -> None:
+    def has_downloads(at: AppTest) -> bool:
+        return any(b.label == "Last ned Excel" for b in at.get("download_button"))
+
+    assert has_downloads(app("resultatavtale", tjeneste="PP-tjenesten"))  # no identity provider: as before
+    for groups in (["sbu-analytikere"], ["sbu-styringsgruppe"]):
+        assert has_downloads(app("resultatavtale", user=leader(*groups), tjeneste="PP-tjenesten"))
+    at = app("resultatavtale", user=leader("sbu-leder-ppt"))
+    assert not has_downloads(at)
+    assert any("Nedlasting av tabeller er for analytikere og styringsgruppen" in c.value for c in at.caption)
