@@ -149,6 +149,14 @@ def plan_header() -> PlanHeader | None:
     return PlanHeader.from_row(df.row(0, named=True)) if df.height else None
 
 
+def plan_id() -> str | None:
+    """The id of the plan (its folder in ``catalogue/plans/``) the snapshot was made for."""
+    if not has_table("plan"):
+        return None
+    df = query("SELECT * FROM main.plan LIMIT 1")
+    return str(df["plan_id"][0]) if df.height and "plan_id" in df.columns and df["plan_id"][0] else None
+
+
 def suppression_rule() -> SuppressionRule:
     """The small-number rule with the thresholds the published snapshot was suppressed with."""
     info = snapshot_info()

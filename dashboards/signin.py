@@ -8,21 +8,32 @@ draws the sign-in line. The identity provider is configured in Streamlit's secre
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
+import yaml
 
 from dashboards import access, data
 
 
 @st.cache_resource(show_spinner=False)
-def _role_map(path: str, stamp: float, services: tuple[str, ...]) -> access.RoleMap:
-    from pathlib import Path
+def _role_map(path: str, stamp: float, services: tuple[str, ...]) -> tuple[access.RoleMap, str | None]:
+    try:
+        return access.load_role_map(Path(path), known_services=services or None), None
+    except (OSError, ValueError, yaml.YAMLError) as err:
+        return access.RoleMap(), f"{path}: {err}"
 
-    return access.load_role_map(Path(path), known_services=services or None)
+
+def role_map_path() -> Path:
+    """``SBU_ROLES_PATH``, else ``roles.yaml`` of the plan the published snapshot was made for."""
+    settings = data.settings()
+    return settings.roles_path or settings.plans_dir / (data.plan_id() or settings.plan) / "roles.yaml"
 
 
-def role_map() -> access.RoleMap:
-    path = data.settings().roles_path
-    stamp = path.stat().st_mtime if path is not None and path.exists() else 0.0
+def role_map() -> tuple[access.RoleMap, str | None]:
+    """The role map, and what is wrong with it (a broken map maps nobody: nobody writes)."""
+    path = role_map_path()
+    stamp = path.stat().st_mtime if path.exists() else 0.0
     return _role_map(str(path), stamp, tuple(data.services()))
 
 
@@ -32,13 +43,16 @@ def current() -> access.Access:
         claims = dict(st.user.to_dict())
     except Exception:  # noqa: BLE001 - no script context (bare mode): nobody is signed in
         claims = {}
-    return access.access_for(claims, role_map())
+    return access.access_for(claims, role_map()[0])
 
 
 def bar(who: access.Access) -> None:
     """One line under the header: who is signed in and as what, with the button to sign in or out."""
     if not who.auth_configured:
         return
+    _, error = role_map()
+    if error:
+        st.error(f"Rollekartet kan ikke leses, så ingen har roller før det er rettet: {error}", icon=":material/error:")
     text, button = st.columns([5, 1], vertical_alignment="center")
     if who.identity is None:
         text.caption("Ikke innlogget: du kan lese, men ikke skrive kommentarer.")

@@ -43,7 +43,8 @@ class Settings(BaseSettings):
     roles_path: Path | None = Field(
         default=None,
         description="Who may do what in the dashboard: identity-provider groups or claims mapped to roles "
-        "(default: the plan's roles.yaml; docs/howto.md, 'Sign-in and roles').",
+        "(default: roles.yaml in the folder of the plan the published snapshot was made for; docs/howto.md, "
+        "'Sign-in and roles').",
     )
     contracts_dir: Path = Field(default=REPO_ROOT / "data_contracts")
     sql_dir: Path = Field(default=REPO_ROOT / "sql")
@@ -91,7 +92,6 @@ class Settings(BaseSettings):
         self.published_path = self.published_path or base / "published" / "sbu.duckdb"
         self.reports_dir = self.reports_dir or base / "reports"
         self.targets_path = self.targets_path or self.plan_dir / "targets.yaml"
-        self.roles_path = self.roles_path or self.plan_dir / "roles.yaml"
         return self
 
 

@@ -123,9 +123,8 @@ def test_each_shipped_plans_role_map_names_only_its_own_services(plan_dir: Path)
     assert role_map.service_leaders and role_map.steering_group and role_map.analysts
 
 
-def test_the_role_map_is_the_plans_unless_the_deployment_names_one(monkeypatch, tmp_path: Path):
+def test_the_role_map_is_the_published_plans_unless_the_deployment_names_one(monkeypatch, tmp_path: Path):
     monkeypatch.delenv("SBU_ROLES_PATH", raising=False)
-    settings = Settings(plan="baerum-sbu-2015-2019")
-    assert settings.roles_path == settings.plan_dir / "roles.yaml"
+    assert Settings(plan="baerum-sbu-2015-2019").roles_path is None  # dashboards.signin: the snapshot's plan folder
     monkeypatch.setenv("SBU_ROLES_PATH", str(tmp_path / "roles.yaml"))
     assert Settings(plan="baerum-sbu-2015-2019").roles_path == tmp_path / "roles.yaml"

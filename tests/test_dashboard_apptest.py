@@ -721,3 +721,13 @@ def test_downloads_are_for_analysts_and_the_steering_group(snapshot: Path) -> No
     at = app("resultatavtale", user=leader("sbu-leder-ppt"))
     assert not has_downloads(at)
     assert any("Nedlasting av tabeller er for analytikere og styringsgruppen" in c.value for c in at.caption)
+
+
+def test_a_broken_role_map_is_shown_and_gives_nobody_a_role(snapshot: Path, tmp_path: Path, monkeypatch) -> None:
+    roles = tmp_path / "roles.yaml"
+    roles.write_text("service_leaders:\n  Ukjent tjeneste: [sbu-leder-ppt]\n", encoding="utf-8")
+    monkeypatch.setenv("SBU_ROLES_PATH", str(roles))
+    at = app("resultatavtale", user=leader("sbu-leder-ppt"), tjeneste="PP-tjenesten")
+    assert any("Rollekartet kan ikke leses" in e.value and "Ukjent tjeneste" in e.value for e in at.error)
+    (save,) = [b for b in at.button if b.key == "ra_save_disabled"]
+    assert save.disabled

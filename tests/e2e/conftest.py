@@ -77,9 +77,11 @@ def chromium() -> str:
 
 
 @contextmanager
-def serve_dashboard(snapshot: Path, reports: Path, data_dir: Path) -> Iterator[str]:
+def serve_dashboard(snapshot: Path, reports: Path, data_dir: Path, secrets: Path | None = None) -> Iterator[str]:
     """The real dashboard (``streamlit run``) on a free localhost port, reading ``snapshot``;
-    always terminated. Commentaries go to ``data_dir``; reports are read from ``reports``."""
+    always terminated. Commentaries go to ``data_dir``; reports are read from ``reports``.
+    ``secrets`` is Streamlit's secrets file (its ``[auth]`` section configures sign-in); without it
+    the server reads none, not even a developer's ``.streamlit/secrets.toml``, and runs read-only."""
     log = data_dir / "streamlit.log"
     port = _free_port()
     env = {
@@ -102,6 +104,8 @@ def serve_dashboard(snapshot: Path, reports: Path, data_dir: Path) -> Iterator[s
         str(port),
         "--server.fileWatcherType",
         "none",
+        "--secrets.files",
+        str(secrets or data_dir / "no-secrets.toml"),
     ]
     with log.open("wb") as out:
         proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
