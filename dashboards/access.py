@@ -37,6 +37,7 @@ READ_ONLY = (
 )
 SIGN_IN_FIRST = "Logg inn for å skrive kommentaren. Kommentaren signeres med navnet fra innloggingen."
 NO_DOWNLOAD = "Nedlasting av tabeller er for analytikere og styringsgruppen."
+NO_FINE_LEVELS = "Tall for enkeltskoler og team vises for analytikere."
 NO_SUBJECT = "Innloggingen mangler en entydig identitet (sub), så kommentaren kan ikke signeres."
 
 
@@ -207,3 +208,8 @@ def may_download(access: Access) -> bool:
     """Downloads are the analysts' (and the steering group's, whose report is a download); without an
     identity provider the read-only default keeps them, as it shows every page."""
     return not access.auth_configured or bool(access.roles & {ANALYST, STEERING_GROUP})
+
+
+def may_see_fine_levels(access: Access) -> bool:
+    """School and team level are the analysts'; the read-only default without a provider shows them."""
+    return not access.auth_configured or ANALYST in access.roles

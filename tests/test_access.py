@@ -32,7 +32,7 @@ def test_without_an_identity_provider_everything_is_read_only():
     assert not who.auth_configured and not who.signed_in and not who.roles
     decision = access.may_comment(who, "PP-tjenesten", PPT_METRICS)
     assert not decision.allowed and "skrivebeskyttet" in decision.reason
-    assert access.may_download(who)  # the read-only default shows and downloads what it shows
+    assert access.may_download(who) and access.may_see_fine_levels(who)  # the read-only default: as before
 
 
 def test_signed_out_with_a_provider_must_sign_in_to_comment():
@@ -67,8 +67,10 @@ def test_steering_group_and_analyst_roles():
     assert steering.roles == {access.STEERING_GROUP} and steering.role_labels == ["styringsgruppen"]
     assert not access.may_comment(steering, "PP-tjenesten", PPT_METRICS).allowed  # not a leader
     assert access.may_download(steering)
+    assert not access.may_see_fine_levels(steering)
     analyst = access.access_for(claims("grp-analysts"), ROLE_MAP)
     assert analyst.roles == {access.ANALYST} and access.may_download(analyst)
+    assert access.may_see_fine_levels(analyst)
     both = access.access_for(claims("grp-steering", "grp-ppt"), ROLE_MAP)
     assert both.role_labels == ["styringsgruppen", "tjenesteleder"]
 

@@ -731,3 +731,21 @@ def test_a_broken_role_map_is_shown_and_gives_nobody_a_role(snapshot: Path, tmp_
     assert any("Rollekartet kan ikke leses" in e.value and "Ukjent tjeneste" in e.value for e in at.error)
     (save,) = [b for b in at.button if b.key == "ra_save_disabled"]
     assert save.disabled
+
+
+def test_schools_and_teams_are_for_analysts(snapshot: Path) -> None:
+    schools = {
+        name for (name,) in sql(snapshot, "SELECT DISTINCT area_name FROM areas WHERE area_level = 'skole'") if name
+    }
+    assert schools
+
+    def shown_schools(at: AppTest) -> set[str]:
+        return set(at.dataframe[0].value["Område"]) & schools
+
+    analyst = app("omrader", user=leader("sbu-analytikere"), indikator="depressive_mood")
+    assert shown_schools(analyst) and len(analyst.get("plotly_chart")) > 1  # the ranking charts too
+    steering = app("omrader", user=leader("sbu-styringsgruppe"), indikator="depressive_mood")
+    assert not shown_schools(steering)
+    assert any("vises for analytikere" in i.value for i in steering.info)
+    assert len(steering.get("plotly_chart")) == 1  # the parts side by side only
+    assert shown_schools(app("omrader", indikator="depressive_mood"))  # no identity provider: as before

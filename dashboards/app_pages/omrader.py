@@ -6,12 +6,13 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from dashboards import data, ui
+from dashboards import access, data, signin, ui
 from presentation import charts, scorecard
 from presentation import formatting as fmt
 from presentation import vocabulary as voc
 
 rule = data.suppression_rule()  # the small-number thresholds the snapshot was suppressed with
+fine_levels = access.may_see_fine_levels(signin.current())  # schools and teams: the analysts'
 
 area_codes, main_names, area_levels = ui.main_areas()
 municipality = area_codes[0]  # the plan's root area: main_areas() lists it first
@@ -108,7 +109,9 @@ st.plotly_chart(
 
 lower = meta["lowest_level"]
 units = cells.filter(pl.col("area_level").is_in(["skole", "team"]))
-if lower == "bydel" or units.is_empty():
+if not fine_levels and lower in ("skole", "team"):
+    st.info(access.NO_FINE_LEVELS, icon=":material/lock:")
+elif lower == "bydel" or units.is_empty():
     st.info(f"Indikatoren finnes ikke for skoler eller team (laveste nivå: {lower}).")
 else:
     noun = "skolene" if lower == "skole" else "teamene"
@@ -134,6 +137,8 @@ else:
         st.plotly_chart(fig, key=f"om_rank_{parent}", config={"displaylogo": False})
 
 st.markdown("##### Alle områder i perioden")
+if not fine_levels:
+    cells = cells.filter(~pl.col("area_level").is_in(["skole", "team"]))
 order = {lvl: voc.level_rank(lvl) for lvl in cells["area_level"].unique().to_list()}
 cells_sorted = cells.with_columns(pl.col("area_level").replace_strict(order, default=3).alias("_o")).sort(
     ["_o", "parent_code", "area_name"]
