@@ -210,6 +210,16 @@ def may_download(access: Access) -> bool:
     return not access.auth_configured or bool(access.roles & {ANALYST, STEERING_GROUP})
 
 
+def may_get_report(access: Access) -> Decision:
+    """The yearly status report is the steering group's; the read-only default without a provider
+    offers it to everyone, as it shows every page."""
+    if not access.auth_configured or STEERING_GROUP in access.roles:
+        return Decision(True)
+    if not access.signed_in:
+        return Decision(False, "Logg inn for å laste ned statusrapporten (den er for styringsgruppen).")
+    return Decision(False, "Statusrapporten er for styringsgruppen.")
+
+
 def may_see_fine_levels(access: Access) -> bool:
     """School and team level are the analysts'; the read-only default without a provider shows them."""
     return not access.auth_configured or ANALYST in access.roles

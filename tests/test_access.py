@@ -33,6 +33,7 @@ def test_without_an_identity_provider_everything_is_read_only():
     decision = access.may_comment(who, "PP-tjenesten", PPT_METRICS)
     assert not decision.allowed and "skrivebeskyttet" in decision.reason
     assert access.may_download(who) and access.may_see_fine_levels(who)  # the read-only default: as before
+    assert access.may_get_report(who).allowed
 
 
 def test_signed_out_with_a_provider_must_sign_in_to_comment():
@@ -41,6 +42,7 @@ def test_signed_out_with_a_provider_must_sign_in_to_comment():
     decision = access.may_comment(who, "PP-tjenesten", PPT_METRICS)
     assert not decision.allowed and "Logg inn" in decision.reason
     assert not access.may_download(who)
+    assert "Logg inn" in access.may_get_report(who).reason
 
 
 def test_a_service_leader_is_mapped_from_the_group_claim_and_writes_only_for_their_service():
@@ -55,6 +57,7 @@ def test_a_service_leader_is_mapped_from_the_group_claim_and_writes_only_for_the
     assert access.home_service(who, ["Barnevernstjenesten", "PP-tjenesten"]) == "PP-tjenesten"
     assert access.home_service(who, ["Barnevernstjenesten"]) is None
     assert not access.may_download(who)
+    assert access.may_get_report(who).reason == "Statusrapporten er for styringsgruppen."
 
 
 def test_any_of_a_services_values_makes_its_leader():
@@ -67,6 +70,7 @@ def test_steering_group_and_analyst_roles():
     assert steering.roles == {access.STEERING_GROUP} and steering.role_labels == ["styringsgruppen"]
     assert not access.may_comment(steering, "PP-tjenesten", PPT_METRICS).allowed  # not a leader
     assert access.may_download(steering)
+    assert access.may_get_report(steering).allowed
     assert not access.may_see_fine_levels(steering)
     analyst = access.access_for(claims("grp-analysts"), ROLE_MAP)
     assert analyst.roles == {access.ANALYST} and access.may_download(analyst)

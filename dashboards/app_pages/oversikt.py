@@ -7,7 +7,7 @@ import datetime as dt
 import polars as pl
 import streamlit as st
 
-from dashboards import data, ui
+from dashboards import access, data, signin, ui
 from presentation import formatting as fmt
 from presentation import scorecard
 from presentation import vocabulary as voc
@@ -193,7 +193,10 @@ c2.page_link(
 st.header("Årlig statusrapport")
 reports_dir = data.settings().reports_dir
 pdfs = sorted(reports_dir.glob(f"*{year}*.pdf")) if reports_dir and reports_dir.exists() else []
-if pdfs:
+report_access = access.may_get_report(signin.current())
+if pdfs and not report_access.allowed:
+    st.info(report_access.reason, icon=":material/lock:")
+elif pdfs:
     info = data.snapshot_info()
     published_at = info.published_at if info else None
     for pdf in pdfs:
