@@ -131,6 +131,13 @@ def target_text(target_kind: str | None, target_value: Any, target_year: Any, un
     return "–"
 
 
+def cadence_text(years: Any) -> str:
+    """How often a source publishes: "årlig", "hvert 3. år"; "–" when unknown."""
+    if is_missing(years) or not years:
+        return "–"
+    return "årlig" if int(years) == 1 else f"hvert {int(years)}. år"
+
+
 def owners_list(owners: str | None) -> list[str]:
     return [o.strip() for o in (owners or "").split(";") if o.strip()]
 

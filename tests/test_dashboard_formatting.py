@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from presentation.formatting import format_datetime_nb, periods_text
+from presentation.formatting import cadence_text, format_datetime_nb, periods_text
 
 
 @pytest.mark.parametrize(
@@ -36,3 +36,8 @@ def test_periods_text(slice_json, shown):
 )
 def test_timestamps_are_shown_in_norwegian_time(stamp, shown):
     assert format_datetime_nb(stamp) == shown
+
+
+@pytest.mark.parametrize(("years", "text"), [(1, "årlig"), (3, "hvert 3. år"), (None, "–"), (0, "–")])
+def test_how_often_a_source_publishes(years, text):
+    assert cadence_text(years) == text

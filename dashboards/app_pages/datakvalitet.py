@@ -84,7 +84,7 @@ for r in per_source.iter_rows(named=True):
             {
                 "Kilde": source,
                 "Siste periode med data": latest,
-                "Publiseres": f"hvert {cadence}. år" if cadence and cadence > 1 else ("årlig" if cadence else "–"),
+                "Publiseres": fmt.cadence_text(cadence),
                 "Neste periode": nxt,
                 "Neste leveranse": state,
             }

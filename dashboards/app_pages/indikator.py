@@ -101,7 +101,7 @@ else:
     if row["stale"]:
         st.warning(
             f"**Foreldet:** siste tall er fra {row['status_period']}, og kilden skulle ha levert nyere tall "
-            f"(publiseres hvert {meta['cadence_years']}. år).",
+            f"(publiseres {fmt.cadence_text(meta['cadence_years'])}).",
             icon=":material/history:",
         )
 
@@ -231,7 +231,7 @@ with left:
         f"- **Nevner:** {meta['denominator_text'] or '–'}\n"
         f"- **Enhet:** {voc.UNIT_LABEL.get(unit, unit)} ({voc.DIRECTION_LABEL.get(direction, direction)})\n"
         f"- **Kilde:** {voc.SOURCE_LABEL.get(meta['source'], meta['source'])}\n"
-        f"- **Periode:** {meta['period_type']}, publiseres hvert {meta['cadence_years']}. år\n"
+        f"- **Periode:** {meta['period_type']}, publiseres {fmt.cadence_text(meta['cadence_years'])}\n"
         f"- **Laveste nivå:** {meta['lowest_level']}\n"
         f"- **0-punktår:** {meta['baseline_year']}"
         + (f" – {meta['baseline_note']}" if meta["baseline_note"] else "")
