@@ -17,14 +17,13 @@ out and :func:`~pipelines.readers.ssb.jsonstat_to_frame` does the rest:
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from typing import Any
 
 import polars as pl
 
-from pipelines.readers.norwegian import ReaderError, read_text_detect_encoding
+from pipelines.readers.norwegian import read_json_file
 from pipelines.readers.ssb import jsonstat_to_frame
 
 __all__ = ["fhi_to_ssb_shape", "fhi_jsonstat_to_frame", "read_fhi_jsonstat"]
@@ -97,15 +96,5 @@ def fhi_jsonstat_to_frame(doc: Any, path: Any = None, flags: Any = None) -> pl.D
 
 def read_fhi_jsonstat(path: str | os.PathLike[str], flags: Any = None) -> pl.DataFrame:
     """Read an FHI Statistikk JSON-stat 2.0 file; see :func:`fhi_jsonstat_to_frame`."""
-    text, _ = read_text_detect_encoding(path)
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ReaderError(
-            f"invalid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}",
-            rule="invalid_json",
-            path=path,
-            row=exc.lineno,
-            detail_nb=f"Ugyldig JSON: {exc.msg} på linje {exc.lineno}, tegn {exc.colno}. Last ned fila fra FHI på nytt",
-        ) from exc
+    doc = read_json_file(path, publisher="FHI")
     return fhi_jsonstat_to_frame(doc, path, flags)

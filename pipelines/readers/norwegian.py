@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import math
 import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -321,6 +323,32 @@ class _Table:
     lines: list[int]
     separator: str
     encoding: str
+
+
+def read_json_file(path: str | os.PathLike[str], *, publisher: str | None = None) -> Any:
+    """A JSON file's document (UTF-8 or Windows-1252), or a ``ReaderError`` (rule ``invalid_json``)
+    naming the line and column, and saying so when the file ends before the JSON does (a download
+    cut short). ``publisher`` ("FHI") names where to download the file again."""
+    text, _ = read_text_detect_encoding(path)
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        truncated = exc.pos >= len(text.rstrip())
+        again = f"Last ned fila fra {publisher} på nytt" if publisher else "Last ned fila på nytt"
+        raise ReaderError(
+            f"invalid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
+            + (" (the file ends before the JSON is complete: truncated?)" if truncated else ""),
+            rule="invalid_json",
+            path=path,
+            row=exc.lineno,
+            detail_nb=(
+                f"Ugyldig JSON: fila slutter før innholdet er avsluttet (linje {exc.lineno}); "
+                f"den er trolig avkuttet under nedlasting eller lagring. {again}"
+                if truncated
+                else f"Ugyldig JSON: {exc.msg} på linje {exc.lineno}, tegn {exc.colno}"
+                + (f". {again}" if publisher else "")
+            ),
+        ) from exc
 
 
 def _clean_header_name(name: str, position: int) -> str:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import math
 import os
 import re
@@ -26,6 +25,7 @@ from pipelines.readers.norwegian import (
     ReaderError,
     _parse_delimited,
     parse_norwegian_number,
+    read_json_file,
     read_text_detect_encoding,
 )
 from pipelines.readers.regions import RegionCodes, fold_name, region_codes, split_region_code
@@ -422,24 +422,7 @@ def read_ssb_jsonstat(path: str | os.PathLike[str]) -> pl.DataFrame:
             ``jsonstat_size_mismatch``, ``jsonstat_structure``, ``bad_number``,
             plus ``encoding``/``empty_file`` from reading the file.
     """
-    text, _ = read_text_detect_encoding(path)
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        truncated = exc.pos >= len(text.rstrip())
-        raise ReaderError(
-            f"invalid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
-            + (" (the file ends before the JSON is complete: truncated?)" if truncated else ""),
-            rule="invalid_json",
-            path=path,
-            row=exc.lineno,
-            detail_nb=(
-                f"Ugyldig JSON: fila slutter før innholdet er avsluttet (linje {exc.lineno}); "
-                f"den er trolig avkuttet under nedlasting eller lagring. Last ned fila på nytt"
-                if truncated
-                else f"Ugyldig JSON: {exc.msg} på linje {exc.lineno}, tegn {exc.colno}"
-            ),
-        ) from exc
+    doc = read_json_file(path)
     return jsonstat_to_frame(doc, path)
 
 

@@ -15,14 +15,13 @@ named like ``Årstall``/``Skoleår`` (its first four digits: 2023 for ``2023-24`
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from typing import Any
 
 import polars as pl
 
-from pipelines.readers.norwegian import ROW_COLUMN, ReaderError, parse_norwegian_number, read_text_detect_encoding
+from pipelines.readers.norwegian import ROW_COLUMN, ReaderError, parse_norwegian_number, read_json_file
 from pipelines.readers.regions import region_codes
 from pipelines.readers.ssb import normalize_municipality
 
@@ -154,15 +153,5 @@ def _numbers(cells: list[str]) -> tuple[list[float | None], list[str | None]] | 
 
 def read_udir_json(path: str | os.PathLike[str]) -> pl.DataFrame:
     """Read an export from Udir's statistics bank; see the module's description."""
-    text, _ = read_text_detect_encoding(path)
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ReaderError(
-            f"invalid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}",
-            rule="invalid_json",
-            path=path,
-            row=exc.lineno,
-            detail_nb=f"Ugyldig JSON: {exc.msg} på linje {exc.lineno}, tegn {exc.colno}",
-        ) from exc
+    doc = read_json_file(path)
     return udir_to_frame(doc, path)
