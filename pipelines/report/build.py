@@ -26,6 +26,7 @@ import datetime as dt
 import logging
 import os
 import queue
+import re
 import tempfile
 import threading
 import time
@@ -38,6 +39,7 @@ import polars as pl
 
 from pipelines import commentary
 from pipelines.metrics.codes import NO_DATA
+from pipelines.report.summary import CouncilSummary, council_summary
 from presentation import formatting as fmt
 from presentation import scorecard
 from presentation.charts import fit_for_print, trend_figure
@@ -65,7 +67,7 @@ DEBIAN_CHROMIUM = Path("/usr/bin/chromium")
 
 SHARED_OWNER = "Alle"  # the catalogue's owner for targets shared by every service
 SHARED_OWNER_TITLE = "Alle tjenester (felles mål)"
-CHART_WIDTH, CHART_HEIGHT = 900, 300
+CHART_WIDTH, CHART_HEIGHT = 900, 230
 CHART_TABS = 2  # browser tabs rendering in parallel (the machine has 2 cores)
 
 
@@ -103,6 +105,19 @@ def _css_string(text: Any) -> Any:
     return Markup(f'"{s}"')
 
 
+# "0-punkt" (and "0-punktet"), a number with its unit ("13,7 %", "+3,3 pp", "8,3 år", "−68") and
+# "per 1 000" stay on one line: a table cell never breaks "0-" from "punkt" or a figure from its unit.
+_KEEP_TOGETHER = re.compile(r"0-punkt\w*|per 1 000|[+−-]?\d+(?:[ \u00a0]\d{3})*(?:,\d+)?(?: (?:%|pp|år|kr))?")
+
+
+def _keep_together(text: Any) -> Any:
+    """The text, HTML-escaped, with each "0-punkt" and each number with its unit in a no-wrap span."""
+    from markupsafe import Markup, escape
+
+    s = str(escape(text if text is not None else ""))
+    return Markup(_KEEP_TOGETHER.sub(lambda m: f'<span class="nw">{m.group(0)}</span>', s))
+
+
 # --------------------------------------------------------------------------- inputs
 
 
@@ -131,6 +146,8 @@ class _Snapshot:
     area_names: dict[str, str]
     # Hele landet beside the municipality (the published comparisons), years <= report year.
     national: pl.DataFrame | None = None
+    # The year before's report (the municipality, every survey group); None for the first report year.
+    previous_scorecard: pl.DataFrame | None = None
 
 
 def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
@@ -184,6 +201,11 @@ def _read_snapshot(snapshot_path: Path, report_year: int | None) -> _Snapshot:
                 params=[year],
             ).pl()
             if _has_table(con, "comparisons")
+            else None,
+            previous_scorecard=con.sql(
+                "SELECT * FROM scorecard WHERE report_year = ? AND area_code = ?", params=[year - 1, area]
+            ).pl()
+            if year - 1 in years
             else None,
         )
     finally:
@@ -303,6 +325,7 @@ class _ViewInputs:
     observations: dict[str, list[dict]]  # every survey group, years <= the report year
     provenance: dict[str, list[dict]]
     decided_by: dict[tuple[str, int], str]
+    judged_on: dt.date | None  # the day the report year's status was judged on
 
     @classmethod
     def read(cls, snap: _Snapshot) -> _ViewInputs:
@@ -330,6 +353,7 @@ class _ViewInputs:
             decided_by={
                 (r["metric_id"], r["version"]): r["decided_by"] for r in snap.target_history.iter_rows(named=True)
             },
+            judged_on=scorecard.judged_on(snap.year, snap.latest_year, snap.info.get("as_of")),
         )
 
 
@@ -392,6 +416,17 @@ def _source_text(m: dict, prov: list[dict]) -> str:
             f", sist lastet {fmt.format_datetime_nb(max(loaded))}" if loaded else ""
         )
     return text
+
+
+def _stale_text(m: dict, head: dict | None, judged_on: dt.date | None) -> str:
+    """Why the latest value is "foreldet": the source's cadence and the period it is from (never the value)."""
+    if not head or not head.get("stale"):
+        return ""
+    when = f"per {fmt.format_long_date_nb(judged_on)} " if judged_on else ""
+    return (
+        f"Foreldet: kilden publiserer {fmt.cadence_text(m.get('cadence_years'))}, og {when}skulle det ha kommet "
+        f"tall for en nyere periode enn {head['status_period']}."
+    )
 
 
 def _target_note(head: dict | None, decided_by: str | None) -> str:
@@ -469,7 +504,7 @@ def _metric_section(m: dict, inputs: _ViewInputs) -> tuple[dict, Any]:
         "status_css": _status_css(status_class),
         "status_class": status_class,
         "explanation": (head or {}).get("explanation") or "",
-        "stale": bool((head or {}).get("stale")),
+        "stale_text": _stale_text(m, head, inputs.judged_on),
         "notes": notes,
         "target_note": _target_note(head, decided_by),
         "national": beside,
@@ -535,6 +570,23 @@ def _summary(targets: list[dict]) -> list[dict]:
     return [s for s in summary if s["count"]]
 
 
+def _summary_rows(scorecard_rows: pl.DataFrame, catalogue: pl.DataFrame) -> list[dict]:
+    """The headline scorecard rows of the metrics with a Mål, with their catalogue entries."""
+    cat = catalogue.filter(pl.col("kind") == "target").select("metric_id", "label", "unit", "direction", "sort_order")
+    head = scorecard_rows.filter((pl.col("school_level") == "alle") & (pl.col("gender") == "alle"))
+    return head.join(cat, on="metric_id", how="inner").to_dicts()
+
+
+def _council_summary(snap: _Snapshot) -> CouncilSummary:
+    """The first page's summary: off-track targets, largest changes, what changed since last year."""
+    previous = snap.previous_scorecard
+    return council_summary(
+        _summary_rows(snap.scorecard, snap.catalogue),
+        _summary_rows(previous, snap.catalogue) if previous is not None else None,
+        year=snap.year,
+    )
+
+
 def _status_help() -> list[dict]:
     return [
         {"text": fmt.status_text(c), "css": _status_css(c), "help": STATUS_HELP[c]}
@@ -572,8 +624,22 @@ def _commentary_section(snap: _Snapshot, commentaries: list[dict]) -> list[dict]
     return blocks
 
 
+def _contract_text(source: str, versions: list[str]) -> str:
+    """The source's data contract by its title ("Fravær og mestring per skole, versjon 1.0.0"), not a file name."""
+    from pipelines.ingest.contracts import load_contract
+
+    try:
+        title = load_contract(source).name
+    except (OSError, ValueError):  # a source without a readable contract in this deployment
+        title = SOURCE_LABEL.get(source, source)
+    if not versions:
+        return title
+    return f"{title}, {'versjon' if len(versions) == 1 else 'versjonene'} {fmt.join_nb(versions)}"
+
+
 def _sources_section(snap: _Snapshot) -> list[dict]:
-    """Each delivered file the snapshot is built on, per source."""
+    """What the snapshot is built on, per source: its deliveries (periods, rows), named by the source
+    and its data contract's title, never by file name."""
     metrics_by_source: dict[str, list[str]] = {}
     for m in snap.catalogue.iter_rows(named=True):
         metrics_by_source.setdefault(m["source"], []).append(m["label"])
@@ -591,7 +657,7 @@ def _sources_section(snap: _Snapshot) -> list[dict]:
                 "files": ok["file_name"].to_list(),
                 "periods": (periods[0] if len(periods) == 1 else f"{periods[0]}–{periods[-1]}") if periods else "",
                 "rows": fmt.format_number_nb(sum(r or 0 for r in ok["rows"].to_list()), 0),
-                "contracts": ", ".join(sorted({c for c in ok["contract_version"].to_list() if c})) or "–",
+                "contract": _contract_text(source, sorted({c for c in ok["contract_version"].to_list() if c})),
                 "last_loaded": fmt.format_datetime_nb(max(loaded)) if loaded else "–",
                 "rejected": part.height - ok.height,
             }
@@ -642,6 +708,7 @@ def _build_view(snap: _Snapshot, commentaries: list[dict]) -> tuple[dict, list, 
         "n_context": len(metrics) - len(targets),
         "n_metrics": len(metrics),
         "summary": _summary(targets),
+        "council": _council_summary(snap),
         "areas": _area_sections(snap, metrics),
         "commentaries": _commentary_section(snap, commentaries),
         "n_commentaries": len(commentaries),
@@ -663,6 +730,7 @@ def render_html(view: dict) -> str:
         lstrip_blocks=True,
     )
     env.filters["css_string"] = _css_string
+    env.filters["keep"] = _keep_together
     return env.get_template(TEMPLATE_NAME).render(r=view)
 
 
