@@ -20,16 +20,23 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 import pytest
+import yaml
 from pypdf import PdfReader
 
+from pipelines.metrics.codes import NO_TARGET, OFF_TRACK, ON_TRACK, UNCERTAIN
 from pipelines.report.build import (
     ReportError,
     _read_snapshot,
     available_years,
     build_report,
 )
-from presentation.formatting import format_value_nb
+from pipelines.report.summary import council_summary
+from presentation.formatting import format_value_nb, status_text
 from tests.conftest import use_data_dir
+from tests.helpers import nb
+
+REPO = Path(__file__).resolve().parent.parent
+ARTIFACTS = REPO / "test-artifacts" / "report"
 
 YEAR = 2019  # the plan's target year: not the latest in the demo data, so the year choice matters
 SERVICE = "PP-tjenesten"
@@ -214,12 +221,15 @@ def test_the_suppression_rule_is_printed_with_the_published_thresholds(report: R
     )
 
 
-def test_sources_are_listed(report: Report, published_snapshot: Path):
-    files = _rows(published_snapshot, "SELECT file_name FROM file_loads WHERE status = 'loaded'")
-    assert files
-    for f in files:
-        assert squash(f["file_name"]) in report.text, f["file_name"]
-    assert squash("Datagrunnlag og kilder") in report.text
+def test_sources_are_named_by_their_data_contract_not_by_file_name(report: Report, published_snapshot: Path):
+    loaded = _rows(published_snapshot, "SELECT DISTINCT source, file_name FROM file_loads WHERE status = 'loaded'")
+    assert loaded
+    chapter = squash(report.text.split(squash("5. Datagrunnlag og kilder"))[-1])
+    for source in {r["source"] for r in loaded}:
+        title = yaml.safe_load((REPO / "data_contracts" / f"{source}.yaml").read_text(encoding="utf-8"))["name"]
+        assert squash(title) in chapter, (source, title)
+    named = [r["file_name"] for r in loaded if squash(r["file_name"]) in report.text]
+    assert not named, f"file names printed in the report: {named}"
 
 
 def test_the_leaders_current_commentary_is_printed(report: Report):
@@ -267,3 +277,252 @@ def test_hele_landet_stands_beside_the_municipality(report: Report, published_sn
             f"{r['period']}: {format_value_nb(r['comparator_value'], r['unit'])}; Bærum kommune er {word} Hele landet"
         )
         assert shown in report.text, (r["metric_id"], shown)
+
+
+# --------------------------------------------------------------------------- the first page's summary
+
+
+def _headline_targets(snapshot: Path, year: int) -> list[dict]:
+    """The published scorecard's headline rows of the metrics with a Mål in ``year``, in the plan's order."""
+    return _rows(
+        snapshot,
+        """
+        SELECT s.metric_id, c.label, c.unit, s.status_class, s.status_value, s.status_period
+        FROM scorecard s JOIN metric_catalogue c USING (metric_id)
+        WHERE s.report_year = ? AND s.area_code = 'baerum' AND s.school_level = 'alle' AND s.gender = 'alle'
+          AND c.kind = 'target' AND s.status_class <> ?
+        ORDER BY c.sort_order""",
+        [year, NO_TARGET],
+    )
+
+
+def _shown(value: float, unit: str) -> str:
+    """A value as the reader sees it in the metric's unit."""
+    return {
+        "percent": f"{nb(value, 1)} %",
+        "count": nb(value, 0),
+        "years": f"{nb(value, 1)} år",
+        "per_1000": f"{nb(value, 1)} per 1 000",
+    }[unit]
+
+
+def test_first_page_names_the_targets_that_are_off_track(report: Report, published_snapshot: Path):
+    targets = _headline_targets(published_snapshot, YEAR)
+    off = [r for r in targets if r["status_class"] == OFF_TRACK]
+    assert off and len(off) < len(targets), "the demo year should have targets on and off track"
+    first = squash(report.pages[0])
+    assert squash(f"{len(off)} av {len(targets)} indikatorer med mål er ikke på sporet i {YEAR}:") in first
+    for r in off:  # by name, with its Status against its Mål
+        shown = squash(f"{r['label']}: {_shown(r['status_value'], r['unit'])} ({r['status_period']}); mål:")
+        assert shown in first, (r["metric_id"], shown)
+    for r in targets:
+        if r["status_class"] != OFF_TRACK:
+            assert squash(f"{r['label']}:") not in first, f"{r['label']} is not off track"
+
+
+def test_first_page_says_what_changed_since_last_years_report(report: Report, published_snapshot: Path):
+    now = {r["metric_id"]: r for r in _headline_targets(published_snapshot, YEAR)}
+    before = {r["metric_id"]: r for r in _headline_targets(published_snapshot, YEAR - 1)}
+    changed = [(before[m], r) for m, r in now.items() if m in before and before[m]["status_class"] != r["status_class"]]
+    assert changed, "the demo data change some status between the two years"
+    first = squash(report.pages[0])
+    assert squash(f"Siden rapporten for {YEAR - 1} har {len(changed)} mål fått ny vurdering:") in first
+    for old, new in changed:
+        assert (
+            squash(f"{new['label']} (fra {status_text(old['status_class'])} til {status_text(new['status_class'])})")
+            in first
+        )
+    # The status date still stands on the first page beside the summary.
+    assert squash("Status per") in first
+
+
+def test_a_stale_figure_is_worded_by_its_period_not_its_value(report: Report, published_snapshot: Path):
+    stale = _rows(
+        published_snapshot,
+        "SELECT metric_id, status_period FROM scorecard WHERE report_year = ? AND area_code = 'baerum' "
+        "AND school_level = 'alle' AND gender = 'alle' AND stale",
+        [YEAR],
+    )
+    assert stale, "the 2019 report has a survey figure older than the survey cadence allows"
+    for r in stale:
+        assert squash(f"skulle det ha kommet tall for en nyere periode enn {r['status_period']}") in report.text
+    assert not re.search(r"nyeretallenn\d", report.text)
+
+
+def test_layout_keeps_headings_apart_and_0_punkt_whole(report: Report):
+    raw = "\n".join(report.pages)
+    assert "ForbedringVurdering" not in raw and "EndringVurdering" not in raw
+    assert not re.search(r"0-\s*\n\s*punkt", raw), "a cell broke '0-' from 'punkt'"
+
+
+def _page_fill(path: Path) -> list[float]:
+    """How far down each page's body the printed content reaches (0-1), from the rendered page."""
+    import numpy as np
+    import pypdfium2 as pdfium
+
+    mm = 72 / 25.4  # points per mm; rendered at 1 px per point
+    fill = []
+    pdf = pdfium.PdfDocument(str(path))
+    try:
+        for page in pdf:
+            img = np.asarray(page.render(scale=1).to_pil().convert("L"))
+            top, bottom = int(18 * mm), img.shape[0] - int(17 * mm)  # the page margins of report.css
+            inked = np.where((img[top:bottom] < 200).any(axis=1))[0]
+            fill.append((inked.max() + 1) / (bottom - top) if inked.size else 0.0)
+    finally:
+        pdf.close()
+    return fill
+
+
+def test_indicators_flow_without_half_empty_pages(report: Report):
+    fill = _page_fill(report.path)
+    assert len(fill) == len(report.pages)
+    # Every page but the last is at least about half full (before: a page per indicator, half of them empty).
+    sparse = [(n, round(f, 2)) for n, f in enumerate(fill[:-1], start=1) if f < 0.55]
+    assert not sparse, f"pages with most of their body empty: {sparse}"
+
+
+def test_first_two_pages_are_rendered_for_review(report: Report):
+    import pypdfium2 as pdfium
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    pdf = pdfium.PdfDocument(str(report.path))
+    try:
+        for n in (1, 2):
+            out = ARTIFACTS / f"statusrapport_{YEAR}_side{n}.png"
+            pdf[n - 1].render(scale=1.5).to_pil().save(out)
+            assert out.stat().st_size > 10_000
+    finally:
+        pdf.close()
+
+
+def _row(metric_id: str, label: str, *, order: int, unit: str = "percent", direction: str = "lower", **kw) -> dict:
+    """One headline scorecard row as the report reads it; Forbedring is worked out here from the
+    values and the direction (positive = better), as the metrics engine defines it."""
+    row = {
+        "metric_id": metric_id,
+        "label": label,
+        "unit": unit,
+        "direction": direction,
+        "sort_order": order,
+        "status_class": ON_TRACK,
+        "baseline_value": 10.0,
+        "baseline_period": "2014",
+        "status_value": 8.0,
+        "status_period": "2024",
+        "status_year": 2024,
+        "target_kind": "direction",
+        "target_value": None,
+        "target_year": 2019,
+        **kw,
+    }
+    change = row["status_value"] - row["baseline_value"]
+    better = -change if direction == "lower" else change
+    row["improvement"] = better
+    row["improvement_pp"] = better if unit == "percent" else None
+    return row
+
+
+def test_summary_lists_off_track_targets_with_status_against_mal_in_the_plans_order():
+    rows = [
+        _row(
+            "b",
+            "Unge med uføretrygd",
+            order=2,
+            unit="count",
+            status_class=OFF_TRACK,
+            baseline_value=485.0,
+            status_value=553.0,
+        ),
+        _row(
+            "a",
+            "Andel foreldre som deltok",
+            order=1,
+            direction="higher",
+            status_class=OFF_TRACK,
+            baseline_value=78.9,
+            status_value=90.0,
+            status_period="2023",
+            target_kind="numeric",
+            target_value=100.0,
+        ),
+        _row("c", "Andel med fravær", order=3),
+        _row("x", "Undersøkelser", order=4, status_class=NO_TARGET, target_kind="none"),
+    ]
+    s = council_summary(rows, None, year=2024)
+    assert s.off_track_lead == "2 av 3 indikatorer med mål er ikke på sporet i 2024:"
+    assert [(o.label, o.text) for o in s.off_track] == [
+        ("Andel foreldre som deltok", "90,0 % (2023); mål: 100,0 % innen 2019"),
+        ("Unge med uføretrygd", "553 (2024); mål: lavere enn 0-punktet 485 (2014) innen 2019"),
+    ]
+
+
+def test_summary_without_off_track_targets_says_so():
+    rows = [_row("a", "A", order=1), _row("b", "B", order=2, status_class=UNCERTAIN)]
+    s = council_summary(rows, None, year=2024)
+    assert s.off_track == []
+    assert s.off_track_lead == "Ingen av de 2 indikatorene med mål er vurdert som ikke på sporet i 2024."
+
+
+def test_summary_ranks_improvements_and_setbacks_by_direction_relative_to_the_0_punkt():
+    rows = [
+        # lower is better, 200 -> 100: Forbedring +100, half the 0-punkt
+        _row("fewer", "Færre unge uten tilbud", order=1, unit="count", baseline_value=200.0, status_value=100.0),
+        # higher is better, 10 % -> 12 %: +2 pp, a fifth of the 0-punkt
+        _row("more", "Flere i tidlig innsats", order=2, direction="higher", baseline_value=10.0, status_value=12.0),
+        # higher is better, 50 % -> 51 %: +1 pp, a fiftieth: a smaller improvement than the two above
+        _row("small", "Litt flere fullfører", order=3, direction="higher", baseline_value=50.0, status_value=51.0),
+        # lower is better, 20 % -> 25 %: −5 pp, a quarter of the 0-punkt worse
+        _row("worse", "Depressivt stemningsleie", order=4, baseline_value=20.0, status_value=25.0),
+    ]
+    s = council_summary(rows, None, year=2024)
+    better = next(x for x in s.sentences if x.startswith("Størst forbedring"))
+    assert better.endswith(
+        ": Færre unge uten tilbud (+100, fra 200 i 2014 til 100 i 2024) og "
+        "Flere i tidlig innsats (+2,0 pp, fra 10,0 % i 2014 til 12,0 % i 2024)."
+    )
+    worse = next(x for x in s.sentences if x.startswith("Størst tilbakegang"))
+    assert worse.endswith(": Depressivt stemningsleie (−5,0 pp, fra 20,0 % i 2014 til 25,0 % i 2024).")
+    assert "Litt flere" not in " ".join(s.sentences)
+
+
+def test_summary_names_every_metric_that_ties_with_the_last_one_named():
+    rows = [
+        _row("a", "A", order=1, baseline_value=10.0, status_value=5.0),  # half the 0-punkt better
+        _row("c", "C", order=3, unit="count", baseline_value=40.0, status_value=20.0),  # half, too
+        _row("b", "B", order=2, direction="higher", baseline_value=10.0, status_value=15.0),  # half, too
+        _row("d", "D", order=4, baseline_value=10.0, status_value=9.0),  # a tenth
+    ]
+    s = council_summary(rows, None, year=2024, largest=2)
+    better = next(x for x in s.sentences if x.startswith("Størst forbedring"))
+    named = [label for label in "ABCD" if f"{label} (" in better]
+    assert named == ["A", "B", "C"]  # all three tie; D does not; in the plan's order
+    assert better.index("A (") < better.index("B (") < better.index("C (")
+    # The same rows in another order give the same words.
+    assert council_summary(list(reversed(rows)), None, year=2024, largest=2) == s
+
+
+def test_summary_of_the_first_report_year_has_nothing_to_compare_with():
+    s = council_summary([_row("a", "A", order=1)], None, year=2015)
+    assert s.sentences[-1] == "Rapporten for 2015 er den første; det er ingen tidligere rapport å sammenligne med."
+    assert not any("Siden rapporten" in x or "Nye tall" in x for x in s.sentences)
+
+
+def test_summary_says_what_changed_since_last_years_report():
+    previous = [
+        _row("a", "A", order=1, status_year=2023, status_period="2023"),
+        _row("b", "B", order=2, status_class=UNCERTAIN, status_year=2023, status_period="2023"),
+    ]
+    current = [
+        _row("a", "A", order=1, status_year=2023, status_period="2023"),  # no newer figure, same class
+        _row("b", "B", order=2, status_class=OFF_TRACK),  # a 2024 figure, and off track now
+        _row("n", "N", order=3),  # followed since this year
+    ]
+    s = council_summary(current, previous, year=2024)
+    assert (
+        "Siden rapporten for 2023 har 1 mål fått ny vurdering: B (fra ≈ usikkert til ✖ ikke på sporet)." in s.sentences
+    )
+    assert "Nye indikatorer med mål siden rapporten for 2023: N (✔ på sporet)." in s.sentences
+    assert "Nye tall siden rapporten for 2023 for 1 av 2 indikatorer med mål; uten nye tall: A." in s.sentences
+    unchanged = council_summary(previous, previous, year=2024)
+    assert "Ingen mål har fått endret vurdering siden rapporten for 2023." in unchanged.sentences
