@@ -105,9 +105,11 @@ def _css_string(text: Any) -> Any:
     return Markup(f'"{s}"')
 
 
-# "0-punkt" (and "0-punktet"), a number with its unit ("13,7 %", "+3,3 pp", "8,3 år", "−68") and
-# "per 1 000" stay on one line: a table cell never breaks "0-" from "punkt" or a figure from its unit.
-_KEEP_TOGETHER = re.compile(r"0-punkt\w*|per 1 000|[+−-]?\d+(?:[ \u00a0]\d{3})*(?:,\d+)?(?: (?:%|pp|år|kr))?")
+# "0-punkt" (and "0-punktet"), a number with its unit ("13,7 %", "+3,3 pp", "8,3 år", "−68"), a school
+# year ("2014/15") and "per 1 000" stay on one line: a table cell never breaks "0-" from "punkt" or a figure from its unit.
+_KEEP_TOGETHER = re.compile(
+    r"0-punkt\w*|per 1 000|\d{4}/\d{2}|[+−-]?\d+(?:[ \u00a0]\d{3})*(?:,\d+)?(?: (?:%|pp|år|kr))?"
+)
 
 
 def _keep_together(text: Any) -> Any:
