@@ -32,6 +32,7 @@ __all__ = [
     "periods_text",
     "signed_number",
     "slice_periods",
+    "stale_text",
     "status_text",
     "target_text",
     "value_text",
@@ -136,6 +137,17 @@ def cadence_text(years: Any) -> str:
     if is_missing(years) or not years:
         return "–"
     return "årlig" if int(years) == 1 else f"hvert {int(years)}. år"
+
+
+def stale_text(status_period: Any, cadence_years: Any, judged_on: dt.date | None = None) -> str:
+    """Why the latest value is "foreldet", by its period and the source's cadence (never the value):
+    "Foreldet: siste tall er fra 2017, og kilden skulle ha levert nyere tall per 31. desember 2020
+    (publiseres hvert 3. år)"."""
+    when = f" per {format_long_date_nb(judged_on)}" if judged_on else ""
+    return (
+        f"Foreldet: siste tall er fra {status_period}, og kilden skulle ha levert nyere tall{when} "
+        f"(publiseres {cadence_text(cadence_years)})."
+    )
 
 
 def owners_list(owners: str | None) -> list[str]:

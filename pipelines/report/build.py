@@ -421,14 +421,10 @@ def _source_text(m: dict, prov: list[dict]) -> str:
 
 
 def _stale_text(m: dict, head: dict | None, judged_on: dt.date | None) -> str:
-    """Why the latest value is "foreldet": the source's cadence and the period it is from (never the value)."""
+    """Why the latest value is "foreldet" (its period and the source's cadence), or "" when it is current."""
     if not head or not head.get("stale"):
         return ""
-    when = f"per {fmt.format_long_date_nb(judged_on)} " if judged_on else ""
-    return (
-        f"Foreldet: kilden publiserer {fmt.cadence_text(m.get('cadence_years'))}, og {when}skulle det ha kommet "
-        f"tall for en nyere periode enn {head['status_period']}."
-    )
+    return fmt.stale_text(head["status_period"], m.get("cadence_years"), judged_on)
 
 
 def _target_note(head: dict | None, decided_by: str | None) -> str:
