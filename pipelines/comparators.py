@@ -33,6 +33,12 @@ from pipelines.settings import REPO_ROOT
 
 ASSS_PATH = REPO_ROOT / "catalogue" / "comparators" / "asss.yaml"
 COMPARATOR_PREFIX = f"{COMPARATOR_LEVEL}:"
+NATIONAL_CODE = "0"  # SSB's code of Hele landet in most tables; KOSTRA tables say "EAK"
+
+
+def kostra_group_code(group: int) -> str:
+    """SSB's code of KOSTRA group ``group`` in the KOSTRA tables (13 -> ``"EKG13"``)."""
+    return f"EKG{group:02d}"
 
 
 class Member(BaseModel):
@@ -57,6 +63,10 @@ class Comparator:
     name: str  # as the pages say it: "Hele landet", "KOSTRA-gruppe 13", "ASSS-kommunene", "Asker"
     kind: str  # norge | kostra_gruppe | asss | kommune
     series: tuple[str, ...]
+    # The region codes that name the series in SSB's tables, one per series: "0" for Hele landet
+    # (a table's own national code, e.g. KOSTRA's "EAK", is set per table in
+    # catalogue/public_tables.yaml), "EKG<nn>" for a KOSTRA group, a municipality's code as configured.
+    codes: tuple[str, ...]
 
 
 def comparators(plan: Plan, regions: RegionCodes | None = None) -> list[Comparator]:
@@ -65,7 +75,7 @@ def comparators(plan: Plan, regions: RegionCodes | None = None) -> list[Comparat
     cfg = plan.comparators
     out: list[Comparator] = []
     if cfg.national:
-        out.append(Comparator(f"{COMPARATOR_PREFIX}norge", "Hele landet", "norge", (NATIONAL_KEY,)))
+        out.append(Comparator(f"{COMPARATOR_PREFIX}norge", "Hele landet", "norge", (NATIONAL_KEY,), (NATIONAL_CODE,)))
     if (group := cfg.kostra_group_number) is not None:
         out.append(
             Comparator(
@@ -73,17 +83,29 @@ def comparators(plan: Plan, regions: RegionCodes | None = None) -> list[Comparat
                 f"KOSTRA-gruppe {group}",
                 "kostra_gruppe",
                 (kostra_group_series(group),),
+                (kostra_group_code(group),),
             )
         )
     if cfg.asss:
         network = load_asss()
-        members = tuple(dict.fromkeys(normalize_municipality(m.code, regions) for m in network.members))
-        out.append(Comparator(f"{COMPARATOR_PREFIX}asss", network.name, "asss", members))  # type: ignore[arg-type]
+        by_series: dict[str | None, str] = {}
+        for m in network.members:  # one code per series, in the network's order
+            by_series.setdefault(normalize_municipality(m.code, regions), m.code)
+        members = tuple(by_series.items())
+        out.append(
+            Comparator(
+                f"{COMPARATOR_PREFIX}asss",
+                network.name,
+                "asss",
+                tuple(s for s, _ in members),  # type: ignore[misc]
+                tuple(c for _, c in members),
+            )
+        )
     for code in cfg.peers:
         entry = regions.lookup(code)
         if entry is None:
             raise ValueError(f"plan.yaml: comparators.peers: region code {code!r} is not in the region-code table")
-        out.append(Comparator(f"{COMPARATOR_PREFIX}{entry.series}", entry.name, "kommune", (entry.series,)))
+        out.append(Comparator(f"{COMPARATOR_PREFIX}{entry.series}", entry.name, "kommune", (entry.series,), (code,)))
     return out
 
 

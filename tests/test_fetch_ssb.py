@@ -82,16 +82,26 @@ def population_queries(regions=("K-3201",), max_cells=800_000):
 # --- the queries ---------------------------------------------------------------------------------
 
 
-def test_population_query_asks_for_the_summed_series_under_todays_code(httpserver, client):
+# Bærum's plan.yaml: Hele landet (on by default), KOSTRA group 13, the ASSS network and Asker (3203)
+# as a named peer. catalogue/comparators/asss.yaml lists ten members by today's code, Bærum (3201)
+# among them, which is asked for once. catalogue/region_codes.csv knows Bærum's and Asker's earlier
+# codes (0219/3024, 0220/3025), not the other members', so those are asked for by today's code only.
+ASSS_OTHERS = ["0301", "1103", "1108", "3107", "3301", "4204", "4601", "5001", "5501"]
+
+
+def test_population_query_asks_for_the_municipality_and_its_comparators(httpserver, client):
     httpserver.expect_request(DATA_PATH, method="GET").respond_with_data(GOOD, content_type="application/json")
     regions = region_values(table("07459"), fetch_region_codes())
-    assert regions == ["K-3201"]  # Bærum's plan names 0219; the series is asked for under today's code
+    # 07459 sums each series under today's code (agg_KommSummer); Hele landet is "0"; the population
+    # table carries no KOSTRA groups, so EKG13 is not asked for (SSB would refuse an unknown code)
+    expected = ["K-3201", "0", *(f"K-{c}" for c in ASSS_OTHERS), "K-3203"]
+    assert regions == expected
     parts = fetch_parts(client, base(httpserver), population_queries(regions), now=DAYTIME)
     ((request, _),) = httpserver.log
     args = request.args
     assert request.method == "GET"
     assert args["lang"] == "no" and args["outputFormat"] == "json-stat2"
-    assert args["valueCodes[Region]"] == "K-3201"
+    assert args["valueCodes[Region]"].split(",") == expected
     assert args["codelist[Region]"] == "agg_KommSummer"
     assert args["outputValues[Region]"] == "aggregated"
     assert args["valueCodes[Alder]"].split(",") == [f"{a:03d}" for a in range(30)]
@@ -99,6 +109,31 @@ def test_population_query_asks_for_the_summed_series_under_todays_code(httpserve
     assert args["valueCodes[Tid]"] == "from(2014)"
     assert "Kjonn" not in "".join(args)  # eliminated: both sexes summed by SSB
     assert parts[0].content == GOOD and parts[0].status == 200
+
+
+def test_a_kostra_table_asks_for_landet_the_kostra_group_and_every_code_of_each_series(fetch_env, httpserver):
+    httpserver.expect_request("/api/pxwebapi/v2/tables/12272/data").respond_with_data(
+        GOOD, content_type="application/json"
+    )
+    metadata, _ = run_fetch(table("12272"), Log(), get_settings())
+    ((request, _),) = httpserver.log
+    sent = request.args["valueCodes[KOKkommuneregion0000]"].split(",")
+    # KOSTRA's own national code (EAK) and Bærum's group (EKG13); Bærum's and Asker's every code
+    assert sent == ["0219", "3024", "3201", "EAK", "EKG13", *ASSS_OTHERS, "0220", "3025", "3203"]
+    assert "codelist[KOKkommuneregion0000]" not in request.args
+    assert metadata["regions"].value == sent
+
+
+def test_the_second_plans_comparators_are_landet_and_its_kostra_group(tmp_path):
+    use_data_dir(tmp_path / "data", SBU_PLAN="fjordvik-oppvekst-2022-2027")
+    try:
+        # plan.yaml: region code 9901, comparators {kostra_group: "11"}; national is on by default
+        codes = fetch_region_codes()
+        assert codes == ["9901", "0", "EKG11"]
+        assert region_values(table("12870"), codes) == ["9901", "EAK", "EKG11"]
+        assert region_values(table("12971"), codes) == ["9901", "0"]
+    finally:
+        use_data_dir(tmp_path / "unused")
 
 
 def test_a_table_without_codelist_asks_for_every_code_of_the_series():

@@ -13,10 +13,13 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
+from pipelines.comparators import comparators
 from pipelines.fetch.ssb import MAX_CELLS, Query, Selection, split_queries
 from pipelines.readers.regions import RegionCodes, region_codes, split_region_code
+from pipelines.readers.ssb import NATIONAL_KEY, kostra_group_series, normalize_municipality
 from pipelines.settings import REPO_ROOT
 
+KOSTRA_GROUP_PREFIX = kostra_group_series(0).removesuffix("00")  # "kostragruppe_"
 TABLES_PATH = REPO_ROOT / "catalogue" / "public_tables.yaml"
 FIRST_YEAR = 2010  # the data contracts accept years from 2010
 
@@ -26,6 +29,10 @@ class RegionSpec(BaseModel):
     variable: str
     codelist: str | None = None
     output_values: str | None = Field(default=None, alias="outputValues")
+    national: str | None = Field(
+        default=None, description="The table's code for Hele landet (SSB: '0'; KOSTRA: 'EAK'); none: not asked for."
+    )
+    kostra_groups: bool = Field(default=False, description="The table carries the KOSTRA groups (EKG01-EKG16).")
 
 
 class CsvLayout(BaseModel):
@@ -88,31 +95,41 @@ def load_tables(path: Path = TABLES_PATH) -> list[PublicTable]:
     return PublicTables.model_validate(yaml.safe_load(path.read_text(encoding="utf-8"))).tables
 
 
-def fetch_region_codes(plan=None) -> list[str]:
+def fetch_region_codes(plan=None, regions: RegionCodes | None = None) -> list[str]:
     """The region codes whose series every fetch asks for: the plan municipality's code
-    (``plan.yaml``). Comparators (other municipalities, "0" for the whole country) are added
-    here; each code names its series, so any of a municipality's codes will do."""
+    (``plan.yaml``), then each comparator's (:func:`pipelines.comparators.comparators`): ``"0"``
+    for Hele landet, ``"EKG<nn>"`` for the KOSTRA group, the ASSS members' and the named peers'
+    codes. Each municipality code names its series, so any of its codes will do."""
     if plan is None:
         from pipelines.plan import load_plan
 
         plan = load_plan()
-    return [plan.municipality.region_code]
+    codes = [plan.municipality.region_code, *(code for c in comparators(plan, regions) for code in c.codes)]
+    return list(dict.fromkeys(codes))
 
 
 def region_values(table: PublicTable, codes: list[str], regions: RegionCodes | None = None) -> list[str]:
-    """The value codes of the table's region variable for ``codes``: with ``agg_KommSummer`` the
-    ``K-`` code of each series under today's number, else every code of each series, oldest first.
-    A code the region-code table does not know is passed on as it is."""
+    """The value codes of the table's region variable for ``codes``: a municipality with
+    ``agg_KommSummer`` as the ``K-`` code of its series under today's number, else every code of
+    its series, oldest first (a code the region-code table does not know is passed on as it is);
+    Hele landet (``"0"``/``"EAK"``) as the table's ``national`` code; a KOSTRA group (``EKG<nn>``)
+    as it is where the table has ``kostra_groups``. What the table does not carry is left out."""
     regions = regions or region_codes()
     out: list[str] = []
     for code in codes:
         bare, _ = split_region_code(code)
-        series = regions.series_of_code(bare)
-        history = [c.code for c in regions.codes_of(series)] if series else [bare]
-        if table.region.codelist == "agg_KommSummer":
-            values = [bare if not bare.isdigit() or len(bare) != 4 else f"K-{history[-1]}"]
+        series = normalize_municipality(bare, regions)
+        if series == NATIONAL_KEY:
+            values = [table.region.national] if table.region.national else []
+        elif series is not None and series.startswith(KOSTRA_GROUP_PREFIX):
+            values = [bare.upper()] if table.region.kostra_groups else []
         else:
-            values = history
+            series = regions.series_of_code(bare)
+            history = [c.code for c in regions.codes_of(series)] if series else [bare]
+            if table.region.codelist == "agg_KommSummer":
+                values = [bare if not bare.isdigit() or len(bare) != 4 else f"K-{history[-1]}"]
+            else:
+                values = history
         out += [v for v in values if v not in out]
     return out
 
