@@ -2,8 +2,8 @@
 
 The queries each request sends, the rate limit, every failure, and the fetch assets in Dagster: a
 fetched file lands and loads through the source's contract; after every kind of failure the last
-good landing file and the loaded data are untouched, and the run says what went wrong in
-Norwegian, without a traceback.
+good landing file and the loaded data are untouched, and the run fails with what went wrong in
+Norwegian as the step failure's description (not an exception's text).
 
 The server serves small hand-written responses in SSB's real shapes (tests/fixtures/fetch/ssb/).
 Clocks and sleeps are injected: nothing here waits.
@@ -447,7 +447,7 @@ def test_after_a_failure_the_last_good_data_stay(kind, fetch_env, httpserver, mo
         httpserver.expect_request(DATA_PATH).respond_with_data(**respond)
 
     result = materialize_fetch()
-    assert result.success  # a clear message, not a crashed step with a traceback
+    assert not result.success  # the run shows red in Dagster ...
     assert result.asset_materializations_for_node("fetch_ssb_07459") == []
     (observation,) = result.asset_observations_for_node("fetch_ssb_07459")
     assert observation.metadata["status"].value == "feilet"
@@ -456,11 +456,41 @@ def test_after_a_failure_the_last_good_data_stay(kind, fetch_env, httpserver, mo
     assert message and "Traceback" not in message
     (check,) = result.get_asset_check_evaluations()
     assert check.check_name == "fetch_ok" and not check.passed and check.description == message
-    assert not any(e.is_failure for e in result.all_events)
+    # ... with the Norwegian message as the step failure's description, not an exception's text
+    failure = step_failure(result)
+    assert failure.error.cls_name == "Failure"
+    assert failure.user_failure_data.description == f"SSB 07459: {message}"
+    assert failure.user_failure_data.metadata["error_code"].value == expected_code
 
     load_population()
     assert landing_state(fetch_env / "landing") == landing_before
     assert raw_population() == raw_before
+
+
+def step_failure(result: dg.ExecuteInProcessResult):
+    (event,) = [e for e in result.all_events if e.is_step_failure]
+    return event.step_failure_data
+
+
+def test_a_failed_table_fails_its_step_and_the_other_tables_are_still_fetched(fetch_env, httpserver):
+    httpserver.expect_request(DATA_PATH).respond_with_data("Service Unavailable", status=503)
+    httpserver.expect_request("/api/pxwebapi/v2/tables/12870/data").respond_with_data(
+        CSV, content_type="text/csv; charset=utf-8"
+    )
+    fetch_reports = next(a for a in FETCH_ASSETS if a.key.to_user_string() == "fetch_ssb_12870")
+    result = dg.materialize(
+        [FETCH_POPULATION, fetch_reports],
+        resources={"settings": SbuSettings()},
+        instance=dg.DagsterInstance.ephemeral(),
+        raise_on_error=False,
+    )
+    assert not result.success
+    assert step_failure(result).user_failure_data.metadata["error_code"].value == "unavailable"
+    assert result.asset_materializations_for_node("fetch_ssb_07459") == []
+    (fetched,) = result.asset_materializations_for_node("fetch_ssb_12870")
+    assert fetched.metadata["files_written"].value == ["ssb_12870_meldinger_api.csv"]
+    assert (fetch_env / "landing" / "child_welfare" / "ssb_12870_meldinger_api.csv").read_bytes() == CSV
+    assert not (fetch_env / "landing" / "population").exists()
 
 
 def test_the_landing_sensor_sees_a_new_fetch_but_not_an_unchanged_one(fetch_env, httpserver):

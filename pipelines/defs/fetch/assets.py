@@ -1,15 +1,17 @@
-"""One asset per public table (``catalogue/public_tables.yaml``): fetch the plan municipality's
-series from SSB's PxWebApi v2 into ``<landing>/<source>/``, from where the landing sensor loads it
-through the source's contract, quarantine and provenance like a delivered file.
+"""One asset per public table (``catalogue/public_tables.yaml``): fetch the plan municipality's and
+its comparators' series from SSB's PxWebApi v2 into ``<landing>/<source>/``, from where the landing
+sensor loads it through the source's contract, quarantine and provenance like a delivered file.
 
 Off by default: without ``SBU_SSB_BASE_URL`` (or the ``settings`` resource's ``ssb_base_url`` for
 a run) an asset logs that fetching is off and materializes nothing, and its schedules skip. The assets are not in ``refresh_all`` (``make pipeline``
 never touches the network); the job ``fetch_public`` runs them, by hand in the UI or on the
 publication schedules. A failed fetch (service down, 429/503 after the retries, an HTML page, a
 truncated or all-dots response, the 05:00-08:15 revision window) logs a clear message, records an
-observation with it on the asset, fails the asset's check ``fetch_ok`` with the message (the step
-itself succeeds: no traceback) and materializes nothing: the last good file stays in landing and
-the last good data stay published; the asset's freshness then shows the last successful fetch.
+observation with it on the asset, fails the asset's check ``fetch_ok`` with the message, and fails
+the step with ``dg.Failure`` whose description is that message (the run shows red, and the UI
+leads with the message and its metadata; the stack trace stays behind "view full message"). It
+materializes nothing: the last good file stays in landing and the last good data stay published;
+the other tables of the run are still fetched; the asset's freshness shows the last good fetch.
 """
 
 import datetime as dt
@@ -98,7 +100,7 @@ def build_fetch_asset(table: PublicTable) -> dg.AssetsDefinition:
         group_name=FETCH_GROUP,
         kinds={"python"},
         output_required=False,
-        description=f"SSB {table.table} {table.title}: henter kommunens serie fra SSBs PxWebApi v2 til "
+        description=f"SSB {table.table} {table.title}: henter kommunens og sammenligningenes serier fra SSBs PxWebApi v2 til "
         f"landing/{table.source}/{table.file_name()} (med sidefil i .fetch/). Av når SBU_SSB_BASE_URL ikke er satt.",
         metadata={
             "ssb_table": table.table,
@@ -126,9 +128,6 @@ def build_fetch_asset(table: PublicTable) -> dg.AssetsDefinition:
                 "attempted_at": dg.MetadataValue.timestamp(FetchHooks.now()),
             }
             yield dg.AssetObservation(asset_key=context.asset_key, metadata=metadata)
-            # A failed check, not a failed step: the UI shows the message in red on the asset,
-            # with no traceback, and nothing is materialized, so the freshness stays that of the
-            # last good fetch.
             yield dg.AssetCheckResult(
                 check_name=FETCH_CHECK,
                 passed=False,
@@ -136,7 +135,12 @@ def build_fetch_asset(table: PublicTable) -> dg.AssetsDefinition:
                 description=error.message_nb,
                 metadata=metadata,
             )
-            return
+            # The step fails, so a scheduled run that fetched nothing shows red; the message is the
+            # failure's description. Nothing is materialized: the freshness stays that of the last
+            # good fetch. The HTTP client has already retried what was worth retrying.
+            raise dg.Failure(
+                description=f"SSB {table.table}: {error.message_nb}", metadata=metadata, allow_retries=False
+            ) from None
         if result is None:
             context.log.info(OFF_MESSAGE)
             yield dg.AssetObservation(asset_key=context.asset_key, metadata={"status": "av", "message": OFF_MESSAGE})
