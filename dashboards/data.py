@@ -301,8 +301,12 @@ def comparisons(metric_id: str | None = None, year: int | None = None) -> pl.Dat
     return query(f"SELECT * FROM main.comparisons {clause}ORDER BY metric_id, comparator_order, year", tuple(params))
 
 
-def trends(metric_id: str) -> pl.DataFrame:
-    """The recent-trend marker of one metric per area (the plan's and the comparators')."""
+def trends(metric_id: str, report_year: int) -> pl.DataFrame:
+    """The recent-trend marker of one metric per area (the plan's and the comparators') as it stood
+    in ``report_year`` (from the periods up to that year)."""
     if not has_table("trends"):
         return pl.DataFrame()
-    return query("SELECT * FROM main.trends WHERE metric_id = ? ORDER BY area_code", (metric_id,))
+    return query(
+        "SELECT * FROM main.trends WHERE metric_id = ? AND report_year = ? ORDER BY area_code",
+        (metric_id, int(report_year)),
+    )

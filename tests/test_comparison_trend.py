@@ -156,3 +156,69 @@ def test_five_consecutive_periods_in_the_metrics_cadence():
     assert trend.trend == codes.TREND_UP_WORSE and trend.slope == pytest.approx(1.39)
     # no sampling variance (years, per_1000): cannot be calculated
     assert recent_trend(YEARS, _line(5.0), [None] * 5, cadence=1, direction="higher").trend == codes.TREND_CANNOT
+
+
+# -- the recent trend per report year ----------------------------------------------------------------
+def _count_values(series: dict[int, float], other_years: list[int]) -> pl.DataFrame:
+    """``marts.metric_values`` rows of the count metric young_disability (Poisson: the variance of
+    a count is the count) for Bærum, and one row of another metric in ``other_years`` (a report
+    year is any year with a value)."""
+    rows = [
+        {"metric_id": "young_disability", "year": y, "value": v, "numerator": v, "denominator": None}
+        for y, v in series.items()
+    ] + [
+        {"metric_id": "vgs_completion", "year": y, "value": 80.0, "numerator": 80.0, "denominator": 100.0}
+        for y in other_years
+    ]
+    return pl.DataFrame(rows, schema_overrides={"denominator": pl.Float64}).with_columns(
+        area_code=pl.lit("baerum"),
+        area_name=pl.lit("Bærum kommune"),
+        area_level=pl.lit("kommune"),
+        school_level=pl.lit("alle"),
+        gender=pl.lit("alle"),
+    )
+
+
+def test_the_trend_is_computed_per_report_year_from_the_periods_up_to_it():
+    from pipelines.catalogue import load_catalogue
+    from pipelines.metrics.comparison import build_trends
+
+    # Young disabled (a count, lower is better) rising by 200 a year 2015-2019, then flat at 1800.
+    rising = {2015: 1000.0, 2016: 1200.0, 2017: 1400.0, 2018: 1600.0, 2019: 1800.0}
+    flat = {y: 1800.0 for y in range(2020, 2025)}
+    trends = build_trends(_count_values(rising | flat, [2025]), load_catalogue()).filter(
+        pl.col("metric_id") == "young_disability"
+    )
+    by_year = {r["report_year"]: r for r in trends.iter_rows(named=True)}
+    assert sorted(by_year) == list(range(2015, 2026))  # every report year of the values
+
+    # 2018: four periods (2015-2018) -> kan ikke beregnes; the 2019 report is the first with five
+    assert by_year[2018]["trend"] == codes.TREND_CANNOT and by_year[2018]["slope_per_year"] is None
+
+    # 2019: the five points lie on a line, so the weighted slope is 200 whatever the weights. With
+    # w = 1/count and k = 0..4: x̄_w = Σw·k/Σw, S = Σw(k - x̄_w)², z = 200·√S.
+    def z(counts: list[float], ks: list[int]) -> float:
+        w = [1 / c for c in counts]
+        mean = sum(wi * k for wi, k in zip(w, ks)) / sum(w)
+        return 200 * math.sqrt(sum(wi * (k - mean) ** 2 for wi, k in zip(w, ks)))
+
+    counts, ks = list(rising.values()), [0, 1, 2, 3, 4]
+    full = z(counts, ks)
+    assert full == pytest.approx(17.155, abs=1e-3)
+    # the weakest leave-one-out fit drops 2015 (the smallest count, the largest weight): z = 11.63
+    weakest = min(z(counts[:i] + counts[i + 1 :], ks[:i] + ks[i + 1 :]) for i in range(5))
+    assert weakest == pytest.approx(11.631, abs=1e-3) and weakest > Z_999
+    row = by_year[2019]
+    assert row["trend"] == codes.TREND_UP_WORSE  # a count of young disabled rising: dårligere
+    assert (row["first_year"], row["last_year"]) == (2015, 2019)
+    assert row["slope_per_year"] == pytest.approx(200.0)
+    assert row["p_value"] == pytest.approx(math.erfc(full / math.sqrt(2)), rel=1e-6)
+
+    # 2024: the last five periods 2020-2024 are flat: slope 0 -> ingen sikker endring
+    assert by_year[2024]["trend"] == codes.TREND_NONE
+    assert (by_year[2024]["first_year"], by_year[2024]["last_year"]) == (2020, 2024)
+    assert by_year[2024]["slope_per_year"] == pytest.approx(0.0, abs=1e-9)
+    # 2025 has no new period of this metric: the 2024 trend stands
+    assert {k: by_year[2025][k] for k in ("trend", "first_year", "last_year")} == {
+        k: by_year[2024][k] for k in ("trend", "first_year", "last_year")
+    }

@@ -323,6 +323,7 @@ def test_indicator_shows_the_comparators_in_the_chart_and_their_classes(snapshot
         snapshot,
         "SELECT c.comparator_name, c.comparator_value, c.comparison, t.trend FROM comparisons c "
         "LEFT JOIN trends t ON t.metric_id = c.metric_id AND t.area_code = c.comparator_code "
+        "AND t.report_year = (SELECT max(report_year) FROM scorecard) "
         "WHERE c.metric_id = 'vgs_completion' AND c.year = (SELECT max(year) FROM comparisons "
         "WHERE metric_id = 'vgs_completion') ORDER BY c.comparator_order",
     )
@@ -334,10 +335,24 @@ def test_indicator_shows_the_comparators_in_the_chart_and_their_classes(snapshot
         assert ("enn " + name in shown) or ("som " + name in shown)
     assert list(table["Utvikling (sammenligningen)"]) == [voc.trend_text(r[3]) for r in rows]
     (own_trend,) = sql(
-        snapshot, "SELECT trend FROM trends WHERE metric_id = 'vgs_completion' AND area_code = 'baerum'"
+        snapshot,
+        "SELECT trend FROM trends WHERE metric_id = 'vgs_completion' AND area_code = 'baerum' "
+        "AND report_year = (SELECT max(report_year) FROM scorecard)",
     )[0]
     page = " ".join(m.value for m in at.markdown)
     assert f"Utvikling for Bærum kommune (2020–2024):** {voc.trend_text(own_trend)}" in page
+
+
+def test_indicator_shows_the_trend_as_it_stood_in_the_report_year(snapshot: Path) -> None:
+    # the 2019 report reads the trend from the periods up to 2019, not the latest five
+    ((first, last, trend),) = sql(
+        snapshot,
+        "SELECT first_year, last_year, trend FROM trends WHERE metric_id = 'vgs_completion' "
+        "AND area_code = 'baerum' AND report_year = 2019",
+    )
+    assert last is not None and last <= 2019
+    page = " ".join(m.value for m in app("indikator", indikator="vgs_completion", aar="2019").markdown)
+    assert f"Utvikling for Bærum kommune ({first}–{last}):** {voc.trend_text(trend)}" in page
 
 
 def test_indicator_without_an_interval_says_not_compared(snapshot: Path) -> None:

@@ -192,6 +192,10 @@ def test_comparators_are_computed_from_the_national_files_and_published(publishe
         assert sql(published_snapshot, f"SELECT count(*) FROM {table} WHERE area_code LIKE 'sammenligning:%'") == [(0,)]
     trends = dict(sql(published_snapshot, "SELECT area_name, trend FROM trends WHERE metric_id = 'vgs_completion'"))
     assert {"Bærum kommune", "Hele landet", "Asker"} <= set(trends)
+    # a trend marker per report year, as the scorecard has one per report year
+    assert sql(published_snapshot, "SELECT DISTINCT report_year FROM trends ORDER BY 1") == sql(
+        published_snapshot, "SELECT DISTINCT report_year FROM scorecard ORDER BY 1"
+    )
 
 
 def _service_count(landing: Path, year: int, indicator: str) -> float:

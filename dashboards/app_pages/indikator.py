@@ -130,7 +130,7 @@ st.plotly_chart(fig, key="ind_chart", config={"displaylogo": False})
 if unit == "percent":
     st.caption("Det skraverte båndet er 95 %-intervallet for hver andel (usikkerhet fra antall svar).")
 
-trends = data.trends(metric_id) if whole_population else pl.DataFrame()
+trends = data.trends(metric_id, year) if whole_population and year else pl.DataFrame()
 trend_of = dict(zip(trends["area_code"].to_list(), trends["trend"].to_list())) if not trends.is_empty() else {}
 if not compared_upto.is_empty():
     latest = compared_upto["year"].max()

@@ -17,10 +17,10 @@ municipality's 95 % interval (Wilson for shares, exact Poisson for counts; ``pip
   value on either side → *mangler tall*.
 
 **Recent trend** (:func:`recent_trend`): Fingertips' recent-trend marker, as an inverse-variance
-weighted least-squares slope over the most recent five consecutive periods (consecutive in the
-metric's cadence: every third year for Ungdata), fitted by statsmodels' ``WLS`` with the variances
-taken as known (``cov_type="fixed scale"``: a z-test of the slope, as the sampling variances of a
-share or a count are known). A trend is marked when the slope is significant at 99.8 % (two-sided
+weighted least-squares slope over the most recent five consecutive periods up to the report year
+(consecutive in the metric's cadence: every third year for Ungdata), fitted by statsmodels' ``WLS``
+with the variances taken as known (``cov_type="fixed scale"``: a z-test of the slope, as the
+sampling variances of a share or a count are known). A trend is marked when the slope is significant at 99.8 % (two-sided
 p < 0.002) *and* stays so, with the same sign, when any one of the five points is left out;
 otherwise *ingen sikker endring*. Fewer than five consecutive periods, or a metric without a
 sampling variance (``years``, ``per_1000``, ``uncertainty: none``), → *kan ikke beregnes*. The
@@ -201,36 +201,47 @@ def _variance() -> pl.Expr:
 
 def build_trends(values: pl.DataFrame, catalogue: Catalogue) -> pl.DataFrame:
     """``marts.trends``: the recent trend of every metric in every area (the plan's and the
-    comparators'), for the whole population (school level and gender ``alle``), from the published
-    values: a suppressed period breaks the run of consecutive periods."""
+    comparators'), for the whole population (school level and gender ``alle``), per report year: as
+    the scorecard, each report year sees the periods up to that year only, so the 2019 report shows
+    the trend as it stood in 2019. The report years are those of the values (the scorecard's).
+    From the published values: a suppressed period breaks the run of consecutive periods."""
     by_id = {m.id: m for m in catalogue.metrics}
     whole = values.filter((pl.col("school_level") == "alle") & (pl.col("gender") == "alle")).with_columns(
         pl.col("metric_id").replace_strict({m.id: m.interval_method for m in catalogue.metrics}).alias("_method")
     )
-    whole = whole.with_columns(_variance().alias("_variance"))
+    whole = whole.with_columns(_variance().alias("_variance")).sort("year")
+    report_years = sorted(values["year"].unique().to_list())
     rows = []
     for (metric_id, area_code), cell in whole.group_by(["metric_id", "area_code"], maintain_order=True):
         metric = by_id[metric_id]
-        trend = recent_trend(
-            cell["year"].to_list(),
-            cell["value"].to_list(),
-            cell["_variance"].to_list(),
-            cadence=metric.cadence_years,
-            direction=metric.direction,
-        )
-        rows.append(
-            {
-                "metric_id": metric_id,
-                "area_code": area_code,
-                "area_name": cell["area_name"][0],
-                "area_level": cell["area_level"][0],
-                "trend": trend.trend,
-                "slope_per_year": trend.slope,
-                "p_value": trend.p_value,
-                "first_year": trend.first_year,
-                "last_year": trend.last_year,
-            }
-        )
+        years, vals, variances = cell["year"].to_list(), cell["value"].to_list(), cell["_variance"].to_list()
+        trend = Trend(codes.TREND_CANNOT)
+        seen = -1  # how many of the series' periods the last computed trend saw
+        for report_year in report_years:
+            upto = sum(1 for y in years if y <= report_year)
+            if upto != seen:  # a report year with no new period keeps the previous year's trend
+                trend = recent_trend(
+                    years[:upto],
+                    vals[:upto],
+                    variances[:upto],
+                    cadence=metric.cadence_years,
+                    direction=metric.direction,
+                )
+                seen = upto
+            rows.append(
+                {
+                    "metric_id": metric_id,
+                    "area_code": area_code,
+                    "area_name": cell["area_name"][0],
+                    "area_level": cell["area_level"][0],
+                    "report_year": report_year,
+                    "trend": trend.trend,
+                    "slope_per_year": trend.slope,
+                    "p_value": trend.p_value,
+                    "first_year": trend.first_year,
+                    "last_year": trend.last_year,
+                }
+            )
     return pl.DataFrame(
         rows,
         schema={
@@ -238,6 +249,7 @@ def build_trends(values: pl.DataFrame, catalogue: Catalogue) -> pl.DataFrame:
             "area_code": pl.Utf8,
             "area_name": pl.Utf8,
             "area_level": pl.Utf8,
+            "report_year": pl.Int64,
             "trend": pl.Utf8,
             "slope_per_year": pl.Float64,
             "p_value": pl.Float64,
