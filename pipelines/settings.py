@@ -65,6 +65,11 @@ class Settings(BaseSettings):
         description="SSB's PxWebApi v2 (e.g. https://data.ssb.no/api/pxwebapi/v2); unset: fetching is off and "
         "the fetch assets write nothing (docs/howto.md, 'Fetching public statistics').",
     )
+    fhi_base_url: str | None = Field(
+        default=None,
+        description="FHI Statistikk's Open API (e.g. https://statistikk-data.fhi.no/api/open/v1); unset: the FHI "
+        "tables are not fetched.",
+    )
 
     # Small-number rules (docs/domain.md, "Privacy"): one place for the thresholds.
     min_count: int = Field(default=5, description="Counts below this are suppressed.")

@@ -29,6 +29,7 @@ ASSETS = {
     "stg_school_register",
     "stg_services",
     "stg_ungdata",
+    "stg_ungdata_reference",
     "stg_vgs_completion",
     "stg_young_disability",
     # reference

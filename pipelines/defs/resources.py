@@ -37,6 +37,7 @@ OVERRIDABLE = {
     "as_of": "as_of",
     "demo_data": "demo_data",
     "ssb_base_url": "ssb_base_url",
+    "fhi_base_url": "fhi_base_url",
 }
 
 
@@ -80,6 +81,10 @@ class SbuSettings(dg.ConfigurableResource):
     ssb_base_url: str | None = Field(
         default=None,
         description="SSB's PxWebApi v2 base URL; turns fetching on. Unset: SBU_SSB_BASE_URL, else fetching is off.",
+    )
+    fhi_base_url: str | None = Field(
+        default=None,
+        description="FHI Statistikk's Open API base URL; turns the FHI fetches on. Unset: SBU_FHI_BASE_URL, else off.",
     )
 
     def overrides(self) -> dict[str, object]:

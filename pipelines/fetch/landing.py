@@ -75,6 +75,8 @@ def write_part(folder: Path, file_name: str, part: Part, *, table: str, source: 
         "sha256": digest,
         "bytes": len(part.content),
     }
+    if part.flags is not None:
+        sidecar["flags"] = part.flags
     _atomic_write(folder / file_name, part.content)
     _atomic_write(sidecar_path(folder, file_name), json.dumps(sidecar, ensure_ascii=False, indent=2).encode())
     return Written(file_name, digest, changed=True)

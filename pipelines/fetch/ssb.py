@@ -195,6 +195,7 @@ class Part:
     status: int
     fetched_at: dt.datetime
     notes: list[str] = field(default_factory=list)
+    flags: list | None = None  # FHI: the flag endpoint's answer (what each status symbol means)
 
 
 def _html(content: bytes, content_type: str) -> bool:
@@ -202,21 +203,21 @@ def _html(content: bytes, content_type: str) -> bool:
     return "html" in content_type.lower() or head.startswith(b"<!doctype html") or head.startswith(b"<html")
 
 
-def check_jsonstat(content: bytes) -> None:
+def check_jsonstat(content: bytes, publisher: str = "SSB") -> None:
     """A complete JSON-stat 2.0 dataset with at least one real figure, or :class:`FetchError`."""
     try:
         doc = json.loads(content.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise FetchError(
             "invalid_response",
-            "Svaret fra SSB var ikke gyldig JSON (trolig avkuttet underveis). Ingenting er lagret; "
+            f"Svaret fra {publisher} var ikke gyldig JSON (trolig avkuttet underveis). Ingenting er lagret; "
             "de siste gode dataene vises fortsatt.",
             f"invalid JSON ({exc}); {len(content)} bytes",
         ) from None
     if not isinstance(doc, dict) or doc.get("class") != "dataset" or not str(doc.get("version", "")).startswith("2"):
         raise FetchError(
             "invalid_response",
-            "Svaret fra SSB var ikke et JSON-stat 2.0-datasett. Ingenting er lagret.",
+            f"Svaret fra {publisher} var ikke et JSON-stat 2.0-datasett. Ingenting er lagret.",
             f"not a JSON-stat 2.0 dataset: class={doc.get('class') if isinstance(doc, dict) else None!r}",
         )
     sizes = doc.get("size") or []
@@ -226,16 +227,16 @@ def check_jsonstat(content: bytes) -> None:
         if len(values) != n:
             raise FetchError(
                 "invalid_response",
-                f"Svaret fra SSB var ufullstendig: {len(values)} av {n} celler. Ingenting er lagret.",
+                f"Svaret fra {publisher} var ufullstendig: {len(values)} av {n} celler. Ingenting er lagret.",
                 f"value has {len(values)} cells, size implies {n}",
             )
         cells = values
     elif isinstance(values, dict):
         cells = list(values.values())
     else:
-        raise FetchError("invalid_response", "Svaret fra SSB manglet tall ('value').", "no 'value'")
+        raise FetchError("invalid_response", f"Svaret fra {publisher} manglet tall ('value').", "no 'value'")
     if all(v is None or str(v).strip() in EMPTY_CELLS for v in cells):
-        raise revision_data_error(n)
+        raise revision_data_error(n) if publisher == "SSB" else no_figures_error(publisher, n)
 
 
 def revision_data_error(cells: int) -> FetchError:
@@ -244,6 +245,15 @@ def revision_data_error(cells: int) -> FetchError:
         "SSB svarte bare med «.» eller 0 i alle celler, slik tabeller ser ut mens tall revideres. "
         "Svaret er ikke lagret; de siste gode dataene vises fortsatt.",
         f"all {cells} cells are empty, '.' or 0 (revision window artefact)",
+    )
+
+
+def no_figures_error(publisher: str, cells: int) -> FetchError:
+    return FetchError(
+        "invalid_response",
+        f"{publisher} svarte uten et eneste tall (alle celler tomme, skjermet eller 0). Svaret er ikke lagret; "
+        "de siste gode dataene vises fortsatt.",
+        f"all {cells} cells are empty, flagged or 0",
     )
 
 
@@ -272,12 +282,12 @@ def check_csv(content: bytes, stub_columns: int) -> None:
         raise revision_data_error(len(cells))
 
 
-def check_response(response: httpx.Response, output_format: str, stub_columns: int) -> None:
+def check_response(response: httpx.Response, output_format: str, stub_columns: int, publisher: str = "SSB") -> None:
     content = response.content
     if _html(content, response.headers.get("Content-Type", "")):
         raise FetchError(
             "html_response",
-            f"SSB svarte med en nettside (HTML) i stedet for data (HTTP {response.status_code}); "
+            f"{publisher} svarte med en nettside (HTML) i stedet for data (HTTP {response.status_code}); "
             "tjenesten er trolig nede eller under vedlikehold. De siste gode dataene vises fortsatt.",
             f"HTML instead of {output_format}",
             status=response.status_code,
@@ -285,7 +295,7 @@ def check_response(response: httpx.Response, output_format: str, stub_columns: i
     if output_format == "csv":
         check_csv(content, stub_columns)
     else:
-        check_jsonstat(content)
+        check_jsonstat(content, publisher)
 
 
 def fetch_parts(

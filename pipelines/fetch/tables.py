@@ -9,9 +9,10 @@ series, as SSB publishes a year under the code valid that year).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from pipelines.comparators import comparators
 from pipelines.fetch.ssb import MAX_CELLS, Query, Selection, split_queries
@@ -43,6 +44,8 @@ class CsvLayout(BaseModel):
 
 class PublicTable(BaseModel):
     model_config = ConfigDict(extra="forbid")
+    service: Literal["ssb", "fhi"] = Field(default="ssb", description="SSB's PxWebApi v2 or FHI Statistikk's Open API.")
+    fhi_source: str | None = Field(default=None, description="FHI: the statistics bank (sourceId), e.g. 'nokkel'.")
     table: str
     source: str = Field(description="The landing folder and data contract the file goes to.")
     file: str = Field(description="Landing file name without extension; must match the contract's filePattern.")
@@ -52,11 +55,21 @@ class PublicTable(BaseModel):
     time: str = "Tid"
     select: dict[str, list[str]]
     csv: CsvLayout | None = None
-    publication: str = Field(description="Cron (Europe/Oslo) of SSB's releases of the table.")
+    publication: str = Field(description="Cron (Europe/Oslo) of the publisher's releases of the table.")
+
+    @model_validator(mode="after")
+    def _fhi_needs_a_source(self) -> PublicTable:
+        if self.service == "fhi" and (not self.fhi_source or self.format != "json-stat2"):
+            raise ValueError(f"table {self.table}: an FHI table needs fhi_source and format json-stat2")
+        return self
 
     @property
     def asset_name(self) -> str:
-        return f"fetch_ssb_{self.table}"
+        return f"fetch_fhi_{self.fhi_source}_{self.table}" if self.service == "fhi" else f"fetch_ssb_{self.table}"
+
+    @property
+    def publisher(self) -> str:
+        return self.service.upper()
 
     @property
     def extension(self) -> str:
@@ -72,10 +85,16 @@ class PublicTable(BaseModel):
     def queries(
         self, regions: list[str], first_year: int, last_year: int, *, max_cells: int = MAX_CELLS
     ) -> list[Query]:
+        """SSB: the queries over the years ``first_year`` up to the latest, split within
+        ``max_cells``. FHI: one query for every period (``*``), as FHI's periods are spans
+        (``2022_2024``) and it sets no cell limit."""
         selections = [
             Selection(self.region.variable, tuple(regions), self.region.codelist, self.region.output_values),
             *(Selection(variable, tuple(values)) for variable, values in self.select.items()),
         ]
+        if self.service == "fhi":
+            every_period = Selection(self.time, ("*",), count=last_year - first_year + 1)
+            return [Query(self.table, (*selections, every_period), output_format=self.format)]
         options: dict = {"output_format": self.format}
         if self.csv:
             options |= {
@@ -128,6 +147,8 @@ def region_values(table: PublicTable, codes: list[str], regions: RegionCodes | N
             history = [c.code for c in regions.codes_of(series)] if series else [bare]
             if table.region.codelist == "agg_KommSummer":
                 values = [bare if not bare.isdigit() or len(bare) != 4 else f"K-{history[-1]}"]
+            elif table.service == "fhi":  # FHI publishes a table on today's borders
+                values = [history[-1]]
             else:
                 values = history
         out += [v for v in values if v not in out]

@@ -71,7 +71,8 @@ def _flag_labels(flags: Any) -> dict[str, str]:
 
 def fhi_jsonstat_to_frame(doc: Any, path: Any = None, flags: Any = None) -> pl.DataFrame:
     """Long frame as :func:`jsonstat_to_frame` gives, plus ``period_start``, ``period_end``,
-    ``year`` (= ``period_end``) and ``status_label`` (the flag's meaning, when ``flags`` are given)."""
+    ``year`` (= ``period_end``), ``status_label`` (the flag's meaning, when ``flags`` are given) and
+    ``dataset_label`` (the table's title: which indicator, as FHI publishes one a table)."""
     doc = fhi_to_ssb_shape(doc)
     frame = jsonstat_to_frame(doc, path)
     time = (doc.get("role") or {}).get("time") or []
@@ -90,7 +91,8 @@ def fhi_jsonstat_to_frame(doc: Any, path: Any = None, flags: Any = None) -> pl.D
         )
     labels = _flag_labels(flags)
     return frame.with_columns(
-        pl.col("status").replace_strict(labels, default=None, return_dtype=pl.String).alias("status_label")
+        pl.col("status").replace_strict(labels, default=None, return_dtype=pl.String).alias("status_label"),
+        pl.lit(str(doc.get("label") or ""), dtype=pl.String).alias("dataset_label"),
     )
 
 

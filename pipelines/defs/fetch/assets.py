@@ -1,17 +1,20 @@
 """One asset per public table (``catalogue/public_tables.yaml``): fetch the plan municipality's and
-its comparators' series from SSB's PxWebApi v2 into ``<landing>/<source>/``, from where the landing
-sensor loads it through the source's contract, quarantine and provenance like a delivered file.
+its comparators' series from SSB's PxWebApi v2 or FHI Statistikk's Open API into
+``<landing>/<source>/``, from where the landing sensor loads it through the source's contract,
+quarantine and provenance like a delivered file.
 
-Off by default: without ``SBU_SSB_BASE_URL`` (or the ``settings`` resource's ``ssb_base_url`` for
-a run) an asset logs that fetching is off and materializes nothing, and its schedules skip. The assets are not in ``refresh_all`` (``make pipeline``
-never touches the network); the job ``fetch_public`` runs them, by hand in the UI or on the
-publication schedules. A failed fetch (service down, 429/503 after the retries, an HTML page, a
-truncated or all-dots response, the 05:00-08:15 revision window) logs a clear message, records an
-observation with it on the asset, fails the asset's check ``fetch_ok`` with the message, and fails
-the step with ``dg.Failure`` whose description is that message (the run shows red, and the UI
-leads with the message and its metadata; the stack trace stays behind "view full message"). It
-materializes nothing: the last good file stays in landing and the last good data stay published;
-the other tables of the run are still fetched; the asset's freshness shows the last good fetch.
+Off by default: without ``SBU_SSB_BASE_URL`` / ``SBU_FHI_BASE_URL`` (or the ``settings``
+resource's ``ssb_base_url`` / ``fhi_base_url`` for a run) an asset of that service logs that
+fetching is off and materializes nothing, and its schedules skip. The assets are not in
+``refresh_all`` (``make pipeline`` never touches the network); the job ``fetch_public`` runs them,
+by hand in the UI or on the publication schedules. A failed fetch (service down, 429/503 after the
+retries, an HTML page, a truncated or all-dots response, SSB's 05:00-08:15 revision window) logs a
+clear message, records an observation with it on the asset, fails the asset's check ``fetch_ok``
+with the message, and fails the step with ``dg.Failure`` whose description is that message (the run
+shows red, and the UI leads with the message and its metadata; the stack trace stays behind "view
+full message"). It materializes nothing: the last good file stays in landing and the last good data
+stay published; the other tables of the run are still fetched; the asset's freshness shows the
+last good fetch.
 """
 
 import datetime as dt
@@ -22,6 +25,7 @@ import dagster as dg
 import httpx
 
 from pipelines.defs.resources import SbuSettings
+from pipelines.fetch import fhi
 from pipelines.fetch.http import FetchError, HttpClient, RateLimiter
 from pipelines.fetch.landing import write_part
 from pipelines.fetch.ssb import MAX_CELLS, fetch_parts
@@ -30,20 +34,33 @@ from pipelines.plan import load_plan
 from pipelines.settings import NORWAY, Settings
 
 FETCH_GROUP = "fetch"
+API_NAME = {"ssb": "SSBs PxWebApi v2", "fhi": "FHI Statistikks Open API"}
 FETCH_CHECK = "fetch_ok"
 FETCH_CHECK_DESCRIPTION = (
-    "Siste henting fra SSB ga brukbare data (eller ingen endring). Feiler med meldingen når tjenesten er nede, "
-    "svarer feil eller hentingen er i revisjonsvinduet; de siste gode dataene vises da fortsatt."
-)
-OFF_MESSAGE = (
-    "Henting er slått av: SBU_SSB_BASE_URL er ikke satt. Ingenting er hentet eller skrevet. "
-    "(Fetching is off: set SBU_SSB_BASE_URL to turn it on.)"
+    "Siste henting ga brukbare data (eller ingen endring). Feiler med meldingen når tjenesten er nede, "
+    "svarer feil eller hentingen er i SSBs revisjonsvindu; de siste gode dataene vises da fortsatt."
 )
 
 
-# One limiter for every fetch in the process: the job runs its fetch assets one after another in
-# one process (in-process executor), so together they stay under SSB's 30 requests a minute.
-SHARED_LIMITER = RateLimiter()
+def off_message(service: str) -> str:
+    setting = f"SBU_{service.upper()}_BASE_URL"
+    return (
+        f"Henting er slått av: {setting} er ikke satt. Ingenting er hentet eller skrevet. "
+        f"(Fetching is off: set {setting} to turn it on.)"
+    )
+
+
+OFF_MESSAGE = off_message("ssb")
+
+
+def base_url(settings: Settings, service: str) -> str | None:
+    return settings.ssb_base_url if service == "ssb" else settings.fhi_base_url
+
+
+# One limiter per service for every fetch in the process: the job runs its fetch assets one after
+# another in one process (in-process executor), so together they stay under SSB's 30 requests a
+# minute (and FHI gets the same courtesy).
+SHARED_LIMITERS = {"ssb": RateLimiter(), "fhi": RateLimiter()}
 
 
 class FetchHooks:
@@ -58,17 +75,21 @@ class FetchHooks:
 def run_fetch(table: PublicTable, log, settings: Settings) -> tuple[dict, list[str]] | None:
     """Fetch ``table`` with the run's ``settings`` and write what changed. Returns (metadata, files
     written), or None when fetching is off. Raises :class:`FetchError` when nothing usable came back."""
-    if not settings.ssb_base_url:
+    base = base_url(settings, table.service)
+    if not base:
         return None
     now = FetchHooks.now()
     plan = load_plan(settings)
     regions = region_values(table, fetch_region_codes(plan))
     queries = table.queries(regions, first_year(plan), now.astimezone(NORWAY).year, max_cells=FetchHooks.max_cells)
-    kwargs = {"log": log.warning, "transport": FetchHooks.transport, "limiter": SHARED_LIMITER}
+    kwargs = {"log": log.warning, "transport": FetchHooks.transport, "limiter": SHARED_LIMITERS[table.service]}
     if FetchHooks.sleep is not None:
         kwargs |= {"sleep": FetchHooks.sleep, "limiter": RateLimiter(sleep=FetchHooks.sleep)}
     with HttpClient(**kwargs) as client:
-        parts = fetch_parts(client, settings.ssb_base_url, queries, now=now, stub_columns=table.stub_columns)
+        if table.service == "fhi":
+            parts = [fhi.fetch_part(client, base, str(table.fhi_source), q, now=now) for q in queries]
+        else:
+            parts = fetch_parts(client, base, queries, now=now, stub_columns=table.stub_columns)
         sent = client.requests_sent
     folder = settings.landing_dir / table.source
     written = [
@@ -79,9 +100,9 @@ def run_fetch(table: PublicTable, log, settings: Settings) -> tuple[dict, list[s
     metadata = {
         "status": "ny" if changed else "uendret",
         "message": (
-            f"Hentet SSB-tabell {table.table}: {len(changed)} ny(e) fil(er) i landing/{table.source}/."
+            f"Hentet {table.publisher}-tabell {table.table}: {len(changed)} ny(e) fil(er) i landing/{table.source}/."
             if changed
-            else f"Hentet SSB-tabell {table.table}: uendret siden forrige henting; ingenting skrevet."
+            else f"Hentet {table.publisher}-tabell {table.table}: uendret siden forrige henting; ingenting skrevet."
         ),
         "fetched_at": dg.MetadataValue.timestamp(now),
         "regions": dg.MetadataValue.json(regions),
@@ -100,10 +121,11 @@ def build_fetch_asset(table: PublicTable) -> dg.AssetsDefinition:
         group_name=FETCH_GROUP,
         kinds={"python"},
         output_required=False,
-        description=f"SSB {table.table} {table.title}: henter kommunens og sammenligningenes serier fra SSBs PxWebApi v2 til "
-        f"landing/{table.source}/{table.file_name()} (med sidefil i .fetch/). Av når SBU_SSB_BASE_URL ikke er satt.",
+        description=f"{table.publisher} {table.table} {table.title}: henter kommunens og sammenligningenes serier fra "
+        f"{API_NAME[table.service]} til landing/{table.source}/{table.file_name()} (med sidefil i .fetch/). "
+        f"Av når SBU_{table.service.upper()}_BASE_URL ikke er satt.",
         metadata={
-            "ssb_table": table.table,
+            f"{table.service}_table": table.table,
             "landing": f"landing/{table.source}/",
             "publication_cron": table.publication,
         },
@@ -118,7 +140,7 @@ def build_fetch_asset(table: PublicTable) -> dg.AssetsDefinition:
         try:
             result = run_fetch(table, context.log, settings.effective())
         except FetchError as error:
-            context.log.error(f"SSB {table.table}: {error.message_nb} ({error.detail})")
+            context.log.error(f"{table.publisher} {table.table}: {error.message_nb} ({error.detail})")
             metadata = {
                 "status": "feilet",
                 "error_code": error.code,
@@ -139,14 +161,15 @@ def build_fetch_asset(table: PublicTable) -> dg.AssetsDefinition:
             # failure's description. Nothing is materialized: the freshness stays that of the last
             # good fetch. The HTTP client has already retried what was worth retrying.
             raise dg.Failure(
-                description=f"SSB {table.table}: {error.message_nb}", metadata=metadata, allow_retries=False
+                description=f"{table.publisher} {table.table}: {error.message_nb}",
+                metadata=metadata,
+                allow_retries=False,
             ) from None
         if result is None:
-            context.log.info(OFF_MESSAGE)
-            yield dg.AssetObservation(asset_key=context.asset_key, metadata={"status": "av", "message": OFF_MESSAGE})
-            yield dg.AssetCheckResult(
-                check_name=FETCH_CHECK, passed=True, description=OFF_MESSAGE, metadata={"status": "av"}
-            )
+            off = off_message(table.service)
+            context.log.info(off)
+            yield dg.AssetObservation(asset_key=context.asset_key, metadata={"status": "av", "message": off})
+            yield dg.AssetCheckResult(check_name=FETCH_CHECK, passed=True, description=off, metadata={"status": "av"})
             return
         metadata, _ = result
         context.log.info(metadata["message"])
@@ -178,39 +201,39 @@ fetch_public = dg.define_asset_job(
     "fetch_public",
     selection=dg.AssetSelection.groups(FETCH_GROUP),
     executor_def=dg.in_process_executor,
-    description="Henter de offentlige tabellene (SSB) til landingsmappene; landingssensoren laster dem inn. "
-    "Gjør ingenting når SBU_SSB_BASE_URL ikke er satt.",
+    description="Henter de offentlige tabellene (SSB, FHI) til landingsmappene; landingssensoren laster dem inn. "
+    "En tabell hentes ikke når tjenestens SBU_SSB_BASE_URL / SBU_FHI_BASE_URL ikke er satt.",
 )
 
 
-def fetch_schedule(cron: str, names: list[str]) -> dg.ScheduleDefinition:
-    """The fetch assets of the tables SSB publishes at ``cron``: on by default, and each tick
-    skips with "fetching is off" unless the run's settings name the SSB base URL."""
-    ids = [n.removeprefix("fetch_ssb_") for n in names]
+def fetch_schedule(service: str, cron: str, names: list[str]) -> dg.ScheduleDefinition:
+    """The fetch assets of the tables ``service`` publishes at ``cron``: on by default, and each
+    tick skips with "fetching is off" unless the run's settings name the service's base URL."""
+    ids = [n.removeprefix(f"fetch_{service}_") for n in names]
 
     @dg.schedule(
-        name=f"fetch_ssb_{'_'.join(ids)}_schedule",
+        name=f"fetch_{service}_{'_'.join(ids)}_schedule",
         cron_schedule=cron,
         execution_timezone="Europe/Oslo",
         target=dg.AssetSelection.assets(*names),
         default_status=dg.DefaultScheduleStatus.RUNNING,
-        description=f"Henter SSB-tabell(er) {', '.join(ids)} når SSB publiserer (kl. 08.00; hentingen går kl. 08.30, "
-        "etter revisjonsvinduet). Hopper over når SBU_SSB_BASE_URL ikke er satt.",
+        description=f"Henter {service.upper()}-tabell(er) {', '.join(ids)} når de publiseres (SSB kl. 08.00; hentingen "
+        f"går kl. 08.30, etter revisjonsvinduet). Hopper over når SBU_{service.upper()}_BASE_URL ikke er satt.",
     )
     def _schedule(context: dg.ScheduleEvaluationContext, settings: SbuSettings):
-        if not settings.effective().ssb_base_url:
-            return dg.SkipReason(OFF_MESSAGE)
+        if not base_url(settings.effective(), service):
+            return dg.SkipReason(off_message(service))
         return dg.RunRequest()
 
     return _schedule
 
 
 def fetch_schedules() -> list[dg.ScheduleDefinition]:
-    """One schedule per publication time in the table configuration."""
-    by_cron: dict[str, list[str]] = defaultdict(list)
+    """One schedule per service and publication time in the table configuration."""
+    by_cron: dict[tuple[str, str], list[str]] = defaultdict(list)
     for table in TABLES:
-        by_cron[table.publication].append(table.asset_name)
-    return [fetch_schedule(cron, names) for cron, names in sorted(by_cron.items())]
+        by_cron[(table.service, table.publication)].append(table.asset_name)
+    return [fetch_schedule(service, cron, names) for (service, cron), names in sorted(by_cron.items())]
 
 
 @dg.definitions
