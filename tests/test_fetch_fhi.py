@@ -143,6 +143,7 @@ def test_fhi_down_fails_the_step_with_fhis_message_and_the_last_good_file_stays(
     assert not result.success
     (failure,) = [e.step_failure_data for e in result.all_events if e.is_step_failure]
     assert failure.user_failure_data.metadata["error_code"].value == "unavailable"
+    assert "SSB" not in failure.user_failure_data.description  # SSB's maintenance hours are not FHI's
     assert len([r for r, _ in httpserver.log if r.path == DATA_PATH]) == 4  # retried, then gave up
     assert (fhi_env / "landing" / "ungdata" / "fhi_trives_10_klasse.json").read_bytes() == good
 

@@ -105,6 +105,7 @@ class HttpClient:
     transport: httpx.BaseTransport | None = None
     log: Callable[[str], None] = lambda message: None
     requests_sent: int = 0
+    unavailable_hint: str = ""  # appended to the 502/503/504 message, e.g. why SSB takes tables down
 
     def __post_init__(self):
         self._client = httpx.Client(
@@ -170,7 +171,7 @@ class HttpClient:
                 )
             raise RetryableError(
                 "unavailable",
-                f"Tjenesten er midlertidig utilgjengelig ({status}); SSB tar tabeller ned mens de oppdateres.",
+                f"Tjenesten er midlertidig utilgjengelig ({status}).{self.unavailable_hint}",
                 f"HTTP {status}",
                 status=status,
                 retry_after=retry_after,

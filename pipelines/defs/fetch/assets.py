@@ -35,6 +35,7 @@ from pipelines.settings import NORWAY, Settings
 
 FETCH_GROUP = "fetch"
 API_NAME = {"ssb": "SSBs PxWebApi v2", "fhi": "FHI Statistikks Open API"}
+UNAVAILABLE_HINT = {"ssb": " SSB tar tabeller ned mens de oppdateres (kl. 05.00 og 11.30)."}
 FETCH_CHECK = "fetch_ok"
 FETCH_CHECK_DESCRIPTION = (
     "Siste henting ga brukbare data (eller ingen endring). Feiler med meldingen når tjenesten er nede, "
@@ -82,7 +83,12 @@ def run_fetch(table: PublicTable, log, settings: Settings) -> tuple[dict, list[s
     plan = load_plan(settings)
     regions = region_values(table, fetch_region_codes(plan))
     queries = table.queries(regions, first_year(plan), now.astimezone(NORWAY).year, max_cells=FetchHooks.max_cells)
-    kwargs = {"log": log.warning, "transport": FetchHooks.transport, "limiter": SHARED_LIMITERS[table.service]}
+    kwargs = {
+        "log": log.warning,
+        "transport": FetchHooks.transport,
+        "limiter": SHARED_LIMITERS[table.service],
+        "unavailable_hint": UNAVAILABLE_HINT.get(table.service, ""),
+    }
     if FetchHooks.sleep is not None:
         kwargs |= {"sleep": FetchHooks.sleep, "limiter": RateLimiter(sleep=FetchHooks.sleep)}
     with HttpClient(**kwargs) as client:
