@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from pipelines.comparators import comparators
 from pipelines.fetch.ssb import MAX_CELLS, Query, Selection, split_queries
+from pipelines.plan import Plan, load_plan
 from pipelines.readers.regions import RegionCodes, region_codes, split_region_code
 from pipelines.readers.ssb import NATIONAL_KEY, kostra_group_series, normalize_municipality
 from pipelines.settings import REPO_ROOT
@@ -114,14 +115,12 @@ def load_tables(path: Path = TABLES_PATH) -> list[PublicTable]:
     return PublicTables.model_validate(yaml.safe_load(path.read_text(encoding="utf-8"))).tables
 
 
-def fetch_region_codes(plan=None, regions: RegionCodes | None = None) -> list[str]:
+def fetch_region_codes(plan: Plan | None = None, regions: RegionCodes | None = None) -> list[str]:
     """The region codes whose series every fetch asks for: the plan municipality's code
     (``plan.yaml``), then each comparator's (:func:`pipelines.comparators.comparators`): ``"0"``
     for Hele landet, ``"EKG<nn>"`` for the KOSTRA group, the ASSS members' and the named peers'
     codes. Each municipality code names its series, so any of its codes will do."""
     if plan is None:
-        from pipelines.plan import load_plan
-
         plan = load_plan()
     codes = [plan.municipality.region_code, *(code for c in comparators(plan, regions) for code in c.codes)]
     return list(dict.fromkeys(codes))
@@ -155,11 +154,9 @@ def region_values(table: PublicTable, codes: list[str], regions: RegionCodes | N
     return out
 
 
-def first_year(plan=None) -> int:
+def first_year(plan: Plan | None = None) -> int:
     """The first year fetched: the year before the plan's period (its usual 0-punkt year), not
     before the contracts' first year."""
     if plan is None:
-        from pipelines.plan import load_plan
-
         plan = load_plan()
     return max(FIRST_YEAR, plan.plan.period.start - 1)
