@@ -24,14 +24,23 @@ HERE = Path(__file__).resolve().parent
 
 st.set_page_config(page_title="Oppfølging av planen", page_icon=":material/monitoring:", layout="wide")
 
+OVERVIEW = st.Page(
+    HERE / "app_pages" / "oversikt.py",
+    title="Oversikt",  # short: all five names fit the top bar at tablet width (no "… more")
+    icon=":material/dashboard:",
+    url_path="styringsgruppen",  # the default page is served at "/"; "/oversikt" is the alias below
+    default=True,
+)
+
+
+def _overview_alias() -> None:
+    """``/oversikt`` (the page's own name) opens the overview at its canonical address "/", with the
+    link's query parameters; Streamlit serves the default page only at the root."""
+    st.switch_page(OVERVIEW, query_params=st.query_params.to_dict())
+
+
 PAGES = [
-    st.Page(
-        HERE / "app_pages" / "oversikt.py",
-        title="Styringsgruppen – oversikt",
-        icon=":material/dashboard:",
-        url_path="oversikt",
-        default=True,
-    ),
+    OVERVIEW,
     st.Page(HERE / "app_pages" / "indikator.py", title="Indikator", icon=":material/show_chart:", url_path="indikator"),
     st.Page(
         HERE / "app_pages" / "resultatavtale.py",
@@ -46,6 +55,7 @@ PAGES = [
         icon=":material/fact_check:",
         url_path="datakvalitet",
     ),
+    st.Page(_overview_alias, title="Oversikt", url_path="oversikt", visibility="hidden"),
 ]
 
 page = st.navigation(PAGES, position="top")  # top navigation leaves the full width to the tables

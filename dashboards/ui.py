@@ -114,7 +114,7 @@ def qp_select(
 
 
 def download_buttons(
-    frame: pl.DataFrame,
+    frame: export.Table,
     basename: str,
     *,
     key: str,
@@ -122,7 +122,8 @@ def download_buttons(
     notes: Sequence[str] = (),
     container: Any = None,
 ) -> None:
-    """CSV and Excel of exactly ``frame`` (the visible, suppressed table), for those whose role
+    """CSV and Excel of exactly ``frame`` (the visible, suppressed table: a frame, or rows in the
+    screen's order with numbers as numbers, ``export``), for those whose role
     downloads (``access.may_download``: analysts and the steering group; everyone when the dashboard
     runs without an identity provider)."""
     container = container or st

@@ -42,9 +42,19 @@ _UNIT_SUFFIX = {"percent": " %", "count": "", "years": " år", "per_1000": " per
 _UNIT_DECIMALS = {"percent": 1, "count": 0, "years": 1, "per_1000": 1, "nok": 0}
 
 
+def unit_decimals(x: float | None, unit: str) -> int:
+    """How many decimals a value in ``unit`` is shown with: one for shares, rates and years, none
+    for kroner and whole counts (a count that is not whole, e.g. an average, gets one)."""
+    if unit == "count" and x is not None and not (isinstance(x, float) and math.isnan(x)):
+        return 0 if float(x).is_integer() else 1
+    return _UNIT_DECIMALS.get(unit, 1)
+
+
+def shown_value(x: float, unit: str) -> float:
+    """``x`` rounded as it is shown (``format_value_nb``): what a reader sees is what is computed on."""
+    return round(float(x), unit_decimals(x, unit))
+
+
 def format_value_nb(x: float, unit: str) -> str:
     """Format a value in the metric's unit, e.g. ``14,2 %``, ``1 234 kr``."""
-    decimals = _UNIT_DECIMALS.get(unit, 1)
-    if unit == "count" and x is not None and not float(x).is_integer():
-        decimals = 1
-    return f"{format_number_nb(x, decimals)}{_UNIT_SUFFIX.get(unit, '')}"
+    return f"{format_number_nb(x, unit_decimals(x, unit))}{_UNIT_SUFFIX.get(unit, '')}"

@@ -12,10 +12,16 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-from typing import Any
+from typing import Any, NamedTuple
 
-from pipelines.metrics.codes import NO_DATA
-from pipelines.nb_format import format_datetime_nb, format_number_nb, format_value_nb
+from pipelines.metrics.codes import NO_DATA, improvement
+from pipelines.nb_format import (
+    format_datetime_nb,
+    format_number_nb,
+    format_value_nb,
+    shown_value,
+    unit_decimals,
+)
 from presentation.vocabulary import MISSING, MONTHS_NB, STATUS_ICON, STATUS_LABEL, TARGET_DIRECTION_LABEL
 
 __all__ = [
@@ -26,7 +32,10 @@ __all__ = [
     "format_month_nb",
     "format_number_nb",
     "format_value_nb",
+    "Figure",
+    "improvement_figure",
     "improvement_text",
+    "shown_figure",
     "is_missing",
     "owners_list",
     "periods_text",
@@ -101,24 +110,48 @@ def signed_number(x: float, decimals: int) -> str:
     return "−" + text.lstrip("-")  # a real minus sign
 
 
-def improvement_text(improvement: Any, improvement_pp: Any, unit: str) -> str:
-    """Forbedring in the metric's unit: percentage points ("pp") for shares; positive = better."""
-    if unit == "percent":
-        x = improvement_pp if not is_missing(improvement_pp) else improvement
-        if is_missing(x):
-            return "–"
-        return f"{signed_number(float(x), 1)} pp"
-    if is_missing(improvement):
+class Figure(NamedTuple):
+    """A number as it is shown: ``value`` rounded to ``decimals`` (a download writes it as a number
+    cell with that many decimals; the screen shows the same figure as text)."""
+
+    value: float
+    decimals: int
+
+    @property
+    def text(self) -> str:
+        return format_number_nb(self.value, self.decimals)
+
+
+def shown_figure(value: Any, unit: str) -> Figure | None:
+    """``value`` as shown in ``unit`` (None when missing)."""
+    if is_missing(value):
+        return None
+    return Figure(shown_value(float(value), unit), unit_decimals(float(value), unit))
+
+
+def improvement_figure(baseline: Any, status: Any, unit: str, direction: str, target: Any = None) -> Figure | None:
+    """Forbedring computed from the values *as they are shown*: the scorecard's rule (positive =
+    better, ``pipelines.metrics.codes.improvement``) applied to the rounded 0-punkt and Status, so
+    that "78,9 % → 99,5 %" gives 20,6 and never disagrees with the figures beside it. None without
+    both values (or without the target a ``towards_target`` metric is measured against)."""
+    b, s = shown_figure(baseline, unit), shown_figure(status, unit)
+    t = shown_figure(target, unit)
+    if b is None or s is None or (direction == "towards_target" and t is None):
+        return None
+    decimals = max(b.decimals, s.decimals)
+    return Figure(round(improvement(b.value, s.value, direction, t.value if t else None), decimals), decimals)
+
+
+IMPROVEMENT_SUFFIX = {"percent": " pp", "years": " år", "per_1000": " per 1 000", "nok": " kr"}
+
+
+def improvement_text(baseline: Any, status: Any, unit: str, direction: str, target: Any = None) -> str:
+    """Forbedring as shown beside 0-punkt and Status (:func:`improvement_figure`), in the metric's
+    unit: percentage points ("pp") for shares; "–" without both values."""
+    x = improvement_figure(baseline, status, unit, direction, target)
+    if x is None:
         return "–"
-    x = float(improvement)
-    if unit == "count":
-        text = signed_number(x, 0 if x.is_integer() else 1)
-        return text
-    if unit == "years":
-        return f"{signed_number(x, 1)} år"
-    if unit == "per_1000":
-        return f"{signed_number(x, 1)} per 1 000"
-    return signed_number(x, 1)
+    return signed_number(x.value, x.decimals) + IMPROVEMENT_SUFFIX.get(unit, "")
 
 
 def target_text(target_kind: str | None, target_value: Any, target_year: Any, unit: str, direction: str) -> str:

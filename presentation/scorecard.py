@@ -24,7 +24,7 @@ from pipelines.metrics.codes import NO_DATA, report_clock
 from pipelines.plan import LEVEL_RANK
 from presentation import formatting as fmt
 from presentation.suppression import SuppressionRule
-from presentation.vocabulary import MISSING, NOT_AVAILABLE, STATUS_CSS, level_label
+from presentation.vocabulary import MISSING, NOT_AVAILABLE, STATUS_CSS, UNIT_LABEL, level_label
 
 SPARK = "Utvikling"
 SCORECARD_COLUMNS = ["Hva", "0-punkt", "Mål", "Status", "Forbedring", "Vurdering", SPARK, "Merknad", "Forklaring"]
@@ -41,10 +41,15 @@ class Cell:
     value: str
     period: str | None = None
     muted: bool = False
+    figure: fmt.Figure | None = None  # the shown number, for the downloads (None: the cell holds words)
 
     @classmethod
-    def plain(cls, text: str, *, muted: bool = False) -> Cell:
-        return cls(text, text, None, muted)
+    def plain(cls, text: str, *, muted: bool = False, figure: fmt.Figure | None = None) -> Cell:
+        return cls(text, text, None, muted, figure)
+
+    def export_value(self) -> Any:
+        """The cell in a download: its number (a number cell), else its words ("skjermet (…)")."""
+        return self.figure if self.figure is not None else self.text
 
 
 @dataclass(frozen=True)
@@ -74,6 +79,7 @@ class ScorecardRow:
     explanation: str  # Forklaring (the metrics engine's explanation)
     spark: list[float] = field(default_factory=list)
     spark_label: str = ""  # text alternative of the sparkline
+    unit: str = ""  # the metric's unit code (pipelines.metrics.codes.UNITS)
 
     def as_display(self) -> dict[str, Any]:
         """The row under the plan's Norwegian column headings (for the frame and the exports)."""
@@ -121,9 +127,38 @@ class ScorecardTable:
     def row(self, metric_id: str) -> ScorecardRow | None:
         return next((r for r in self.rows if r.metric_id == metric_id), None)
 
-    def export_frame(self) -> pl.DataFrame:
-        """Exactly what is visible, without the sparkline (a picture, not a value)."""
-        return self.frame.drop(SPARK, strict=False)
+    def shown_order(self, rows: list[int] | None = None) -> list[int]:
+        """The rows (indices, default all) in the order the page shows them: the metrics available
+        for the area first, in catalogue order, then those not available (folded into one line)."""
+        idx = list(range(len(self.rows))) if rows is None else list(rows)
+        return [i for i in idx if self.rows[i].available] + [i for i in idx if not self.rows[i].available]
+
+    def export_rows(self, order: list[int] | None = None) -> list[dict[str, Any]]:
+        """The table for the downloads, in the screen's order (``order``, default :meth:`shown_order`):
+        numbers as :class:`~presentation.formatting.Figure` (number cells), each with its period
+        beside it and the unit in a column of its own (the rows mix units); cells without a figure
+        keep their words ("skjermet (…)", "lavere enn 0-punkt"). No sparkline (a picture)."""
+        target = "Mål" in self.frame.columns
+        change = "Forbedring" if target else "Endring"
+        out = []
+        for i in self.shown_order() if order is None else order:
+            r, c = self.rows[i], self.rows[i].cells
+            row: dict[str, Any] = {"Satsingsområde": r.satsingsomrade_label, "Hva": r.label}
+            row["Enhet"] = UNIT_LABEL.get(r.unit, r.unit) + (
+                " (Forbedring i prosentpoeng)" if r.unit == "percent" else ""
+            )
+            row["0-punkt"], row["0-punkt periode"] = c.baseline.export_value(), c.baseline.period or ""
+            if target:
+                row["Mål"], row["Mål år"] = c.target.export_value(), c.target.period or ""
+            row["Status"], row["Status periode"] = c.status.export_value(), c.status.period or ""
+            row[change] = c.improvement.export_value()
+            if target:
+                row["Vurdering"] = c.status_text
+            row["Merknad"] = r.note
+            if target:
+                row["Forklaring"] = r.explanation
+            out.append(row)
+        return out
 
 
 def judged_on(report_year: int, latest_report_year: int, as_of: dt.date | None) -> dt.date | None:
@@ -161,17 +196,21 @@ def _value_cell(value: Any, unit: str, period: Any, preliminary: bool = False) -
     text = fmt.value_with_period(value, unit, period, preliminary=preliminary)
     if fmt.is_missing(value):
         return Cell.plain(text, muted=True)
+    figure = fmt.shown_figure(value, unit)
     if period in (None, ""):
-        return Cell.plain(text)
-    return Cell(text, fmt.value_text(value, unit), f"{period}, foreløpig" if preliminary else str(period))
+        return Cell.plain(text, figure=figure)
+    return Cell(
+        text, fmt.value_text(value, unit), f"{period}, foreløpig" if preliminary else str(period), False, figure
+    )
 
 
 def _target_cell(kind: str | None, value: Any, year: Any, unit: str, direction: str) -> Cell:
     text = fmt.target_text(kind, value, year, unit, direction)
     words = fmt.target_text(kind, value, None, unit, direction)  # the same Mål without its year
+    figure = fmt.shown_figure(value, unit) if kind == "numeric" else None
     if words == text:
-        return Cell.plain(text)
-    return Cell(text, words, str(int(year)))
+        return Cell.plain(text, figure=figure)
+    return Cell(text, words, str(int(year)), False, figure)
 
 
 def scorecard_cells(
@@ -191,7 +230,10 @@ def scorecard_cells(
         baseline=baseline,
         target=_target_cell(s["target_kind"], s["target_value"], s["target_year"], unit, direction),
         status=status,
-        improvement=Cell.plain(fmt.improvement_text(s["improvement"], s["improvement_pp"], unit)),
+        improvement=Cell.plain(
+            fmt.improvement_text(s["baseline_value"], s["status_value"], unit, direction, s["target_value"]),
+            figure=fmt.improvement_figure(s["baseline_value"], s["status_value"], unit, direction, s["target_value"]),
+        ),
         status_class=s["status_class"] or NO_DATA,
         status_text=fmt.status_text(s["status_class"]),
     )
@@ -233,6 +275,7 @@ def _row(
         "label": m["label"],
         "satsingsomrade": m["satsingsomrade"],
         "satsingsomrade_label": m["satsingsomrade_label"],
+        "unit": unit,
     }
     if not available_at(m["lowest_level"], area_level):
         na = Cell.plain(NOT_AVAILABLE.format(level=level_label(area_level, level_names)), muted=True)
@@ -330,32 +373,50 @@ def scorecard_table(
 
 TABLE_CSS = """
 <style>
-.sbu-wrap { overflow-x: auto; margin-bottom: 0.5rem; }
+.sbu-wrap { margin-bottom: 0.5rem; }
 table.sbu-sc { width: 100%; border-collapse: collapse; font-size: 0.92rem; line-height: 1.35; table-layout: fixed; }
 table.sbu-sc caption { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
 table.sbu-sc th, table.sbu-sc td { padding: 6px 8px; border-bottom: 1px solid #E3E3E3; vertical-align: top;
-  text-align: left; }
-table.sbu-sc thead th { background: #F2F4F7; font-weight: 600; border-bottom: 2px solid #C9CED6; white-space: nowrap; }
+  text-align: left; overflow-wrap: break-word; }
+table.sbu-sc thead th { background: #F2F4F7; font-weight: 600; border-bottom: 2px solid #C9CED6; }
 table.sbu-sc tbody th { font-weight: 500; }
-table.sbu-sc tbody th a { color: #0B57A4; text-decoration: none; }
-table.sbu-sc tbody th a:hover, table.sbu-sc tbody th a:focus { text-decoration: underline; }
-table.sbu-sc td.na-row { color: #5A5A5A; font-style: italic; }
+table.sbu-sc a { color: #0B57A4; text-decoration: none; }
+table.sbu-sc a:hover, table.sbu-sc a:focus { text-decoration: underline; }
+table.sbu-sc td.na-row { color: #5A5A5A; }
 table.sbu-sc .p { color: #5A5A5A; font-size: 0.85em; }
 table.sbu-sc .note { display: block; color: #5A5A5A; font-size: 0.82em; font-weight: 400; margin-top: 2px; }
 table.sbu-sc .na { color: #5A5A5A; font-style: italic; }
-.sbu-st { display: inline-block; padding: 1px 8px; border-radius: 999px; border: 1px solid; white-space: nowrap;
-  font-size: 0.88em; color: #1F1F1F; }
+table.sbu-sc td img { max-width: 100%; height: auto; }
+table.sbu-sc col.hva { width: 30%; } table.sbu-sc col.num { width: 11.5%; } table.sbu-sc col.mal { width: 12%; }
+table.sbu-sc col.chg { width: 10%; } table.sbu-sc col.vurd { width: 14%; } table.sbu-sc col.spark { width: 11%; }
+table.sbu-sc.ctx col.hva { width: 40%; } table.sbu-sc.ctx col.num { width: 15%; }
+table.sbu-sc.ctx col.chg { width: 14%; } table.sbu-sc.ctx col.spark { width: 16%; }
+.sbu-st { display: inline-block; padding: 1px 8px; border-radius: 12px; border: 1px solid; font-size: 0.88em;
+  color: #1F1F1F; }
 .sbu-st.on { background: #E1F3EC; border-color: #009E73; }
 .sbu-st.off { background: #FBE3D6; border-color: #D55E00; }
 .sbu-st.unsure { background: #FFF3D1; border-color: #E69F00; }
 .sbu-st.nodata { background: #EFEFEF; border-color: #8A8A8A; }
 .sbu-st.none { background: #FFFFFF; border-color: #B5B5B5; }
-@media (max-width: 900px) { table.sbu-sc { font-size: 0.84rem; min-width: 760px; } }
+details.sbu-why > summary { cursor: pointer; list-style: none; }
+details.sbu-why > summary::-webkit-details-marker { display: none; }
+details.sbu-why > summary::after { content: "›"; display: inline-block; margin-left: 4px; color: #0B57A4;
+  font-weight: 700; transition: transform 0.1s; }
+details.sbu-why[open] > summary::after { transform: rotate(90deg); }
+.sbu-nw { white-space: nowrap; }
+details.sbu-why > div { margin-top: 4px; font-size: 0.82em; color: #333; }
+@media (max-width: 900px) {
+  table.sbu-sc { font-size: 0.82rem; }
+  table.sbu-sc th, table.sbu-sc td { padding: 5px 4px; }
+  table.sbu-sc col.hva { width: 25%; } table.sbu-sc col.num { width: 12%; } table.sbu-sc col.mal { width: 12%; }
+  table.sbu-sc col.chg { width: 11%; } table.sbu-sc col.vurd { width: 16%; } table.sbu-sc col.spark { width: 12%; }
+  .sbu-st { padding: 1px 5px; }
+}
 </style>
 """
 
 
-_NBSP = re.compile(r"(?<=\d) (?=\d|%|pp\b|år\b|per\b)|(?<=per) (?=\d)")
+_NBSP = re.compile(r"(?<=\d) (?=\d|%|pp\b|år\b|per\b|kr\b)|(?<=per) (?=\d)")
 
 
 def _nowrap_numbers(text: str) -> str:
@@ -363,33 +424,96 @@ def _nowrap_numbers(text: str) -> str:
     return _NBSP.sub("\u00a0", text)
 
 
+def _words_html(text: str) -> str:
+    """Escaped text whose numbers and "0-punkt" never break over two lines."""
+    return html.escape(_nowrap_numbers(text)).replace("0-punkt", '<span class="sbu-nw">0-punkt</span>')
+
+
 def _cell_html(cell: Cell) -> str:
     """A value with its period in a smaller, muted span; a cell without a figure in italics."""
     if cell.muted:
         return f'<span class="na">{html.escape(cell.text)}</span>'
     if cell.period is not None:
-        return f'{html.escape(_nowrap_numbers(cell.value))} <span class="p">({html.escape(cell.period)})</span>'
-    return html.escape(_nowrap_numbers(cell.text))
+        return f'{_words_html(cell.value)} <span class="p">({html.escape(cell.period)})</span>'
+    return _words_html(cell.text)
+
+
+def _status_html(r: ScorecardRow) -> str:
+    """The status class as a badge (icon and words; colour only reinforces). Its explanation opens
+    on a tap or click (a ``<details>``: touch and keyboard reach it, unlike a hover tooltip)."""
+    badge = f'<span class="sbu-st {STATUS_CSS.get(r.status_class, "none")}">{html.escape(r.cells.status_text)}</span>'
+    if not r.explanation:
+        return badge
+    return (
+        f'<details class="sbu-why"><summary title="Vis begrunnelsen">{badge}</summary>'
+        f"<div>{html.escape(r.explanation)}</div></details>"
+    )
+
+
+def unavailable_html(
+    table: ScorecardTable, rows: list[int], *, level: str, hrefs: list[str] | None = None, tag: str = "p"
+) -> str:
+    """The metrics of ``rows`` not available for the area's ``level`` (shown as a word, "bydel"),
+    folded into one line: "Ikke tilgjengelig for bydel (3): A · B · C – finnes bare for hele
+    kommunen." Empty when all are available."""
+    missing = [i for i in rows if not table.rows[i].available]
+    if not missing:
+        return ""
+    by_note: dict[str, list[str]] = {}
+    for i in missing:
+        r = table.rows[i]
+        label = html.escape(r.label)
+        by_note.setdefault(r.note, []).append(f'<a href="{html.escape(hrefs[i])}">{label}</a>' if hrefs else label)
+    reasons = "; ".join(
+        f"{' · '.join(labels)} – {html.escape(note[:1].lower() + note[1:])}" for note, labels in by_note.items()
+    )
+    text = (
+        f"<strong>{html.escape(NOT_AVAILABLE.format(level=level).capitalize())} ({len(missing)}):</strong> {reasons}."
+    )
+    return text if tag == "" else f'<{tag} class="sbu-na-fold">{text}</{tag}>'
 
 
 def scorecard_html(
-    table: ScorecardTable, *, hrefs: list[str] | None = None, caption: str | None = None, rows: list[int] | None = None
+    table: ScorecardTable,
+    *,
+    hrefs: list[str] | None = None,
+    caption: str | None = None,
+    rows: list[int] | None = None,
+    level: str | None = None,
 ) -> str:
-    """The plan's table as an accessible HTML table (wraps long labels, prints, reads aloud).
+    """The plan's table as an accessible HTML table (wraps long labels, prints, reads aloud, fits a
+    tablet's width without scrolling sideways).
 
-    Status is an icon *and* text (colour only reinforces it); each sparkline has a text alternative;
-    each metric name links to its Indikator page when ``hrefs`` is given.
+    Status is an icon *and* text (colour only reinforces it), with its explanation a tap away; each
+    sparkline has a text alternative; each metric name links to its Indikator page when ``hrefs``
+    is given. The metrics available for the area come first; those that are not (for a part of the
+    municipality) are folded into one last row (:func:`unavailable_html`, ``level`` names the
+    area's level as the plan words it).
     """
     from presentation.charts import sparkline_svg
 
     target = "Mål" in table.frame.columns
     cols = ["0-punkt", "Mål", "Status", "Forbedring", "Vurdering"] if target else ["0-punkt", "Status", "Endring"]
-    widths = [31, 11, 17, 12, 9, 12, 8] if target else [44, 14, 14, 12, 16]
-    colgroup = "<colgroup>" + "".join(f'<col style="width:{w}%">' for w in widths) + "</colgroup>"
+    kinds = {
+        "0-punkt": "num",
+        "Mål": "mal",
+        "Status": "num",
+        "Forbedring": "chg",
+        "Endring": "chg",
+        "Vurdering": "vurd",
+    }
+    colgroup = (
+        '<colgroup><col class="hva">'
+        + "".join(f'<col class="{kinds[c]}">' for c in cols)
+        + '<col class="spark"></colgroup>'
+    )
     head = "".join(f'<th scope="col">{c}</th>' for c in ["Hva", *cols, "Utvikling"])
     body = []
-    for i in rows if rows is not None else range(len(table.rows)):
+    order = table.shown_order(rows)
+    for i in order:
         r = table.rows[i]
+        if not r.available:
+            continue  # folded into one row below
         cells_by_col = {
             "0-punkt": r.cells.baseline,
             "Mål": r.cells.target,
@@ -400,30 +524,24 @@ def scorecard_html(
         label = html.escape(r.label)
         if hrefs:
             label = f'<a href="{html.escape(hrefs[i])}">{label}</a>'
-        note = f'<span class="note">{html.escape(r.note)}</span>' if r.note and r.available else ""
+        note = f'<span class="note">{html.escape(r.note)}</span>' if r.note else ""
         cells = [f'<th scope="row">{label}{note}</th>']
-        if not r.available:  # not available for this area level: one explaining cell
-            cells.append(
-                f'<td class="na-row" colspan="{len(cols) + 1}">{html.escape(r.cells.baseline.text)} '
-                f"({html.escape(r.note)[:1].lower() + html.escape(r.note)[1:]})</td>"
-            )
-            body.append("<tr>" + "".join(cells) + "</tr>")
-            continue
         for c in cols:
             if c == "Vurdering":
-                tip = html.escape(r.explanation)
-                cells.append(
-                    f'<td class="n"><span class="sbu-st {STATUS_CSS.get(r.status_class, "none")}" '
-                    f'title="{tip}">{html.escape(r.cells.status_text)}</span></td>'
-                )
+                cells.append(f'<td class="n">{_status_html(r)}</td>')
             else:
                 cells.append(f'<td class="n">{_cell_html(cells_by_col[c])}</td>')
-        svg = sparkline_svg(r.spark, r.spark_label)
-        cells.append(f"<td>{svg}</td>")
+        cells.append(f"<td>{sparkline_svg(r.spark, r.spark_label)}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
+    folded = [i for i in order if not table.rows[i].available]
+    if folded:
+        word = level or table.rows[folded[0]].cells.baseline.text.removeprefix(NOT_AVAILABLE.format(level=""))
+        fold = unavailable_html(table, folded, level=word, hrefs=hrefs, tag="")
+        body.append(f'<tr><td class="na-row" colspan="{len(cols) + 2}">{fold}</td></tr>')
     cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
+    kind = "" if target else " ctx"
     return (
-        f'{TABLE_CSS}<div class="sbu-wrap"><table class="sbu-sc">{cap}{colgroup}<thead><tr>{head}</tr></thead>'
+        f'{TABLE_CSS}<div class="sbu-wrap"><table class="sbu-sc{kind}">{cap}{colgroup}<thead><tr>{head}</tr></thead>'
         f"<tbody>{''.join(body)}</tbody></table></div>"
     )
 

@@ -70,6 +70,11 @@ def row_text(at: AppTest, label: str) -> str:
     raise AssertionError(f"no scorecard row for {label!r}")
 
 
+def rows_texts(at: AppTest) -> list[str]:
+    """Visible text of every scorecard row on the page."""
+    return [visible_text(row) for t in at.html for row in re.findall(r"<tr>.*?</tr>", t.value, flags=re.S)]
+
+
 def latest_report_year(path: Path) -> int:
     return sql(path, "SELECT MAX(report_year) FROM scorecard")[0][0]
 
@@ -136,8 +141,9 @@ def test_overview_row_matches_the_scorecard(snapshot: Path) -> None:
     text = row_text(at, label_of(snapshot, "depressive_mood"))
     assert f"{pct(h['baseline_value'])} ({h['baseline_period']})" in text
     assert f"{pct(h['status_value'])} ({h['status_period']})" in text
-    sign = "+" if h["improvement_pp"] > 0 else "−"
-    assert f"{sign}{nb(abs(h['improvement_pp']))} pp" in text
+    # Forbedring from the figures as shown beside it (lower is better: 0-punkt minus status)
+    shown = round(round(h["baseline_value"], 1) - round(h["status_value"], 1), 1)
+    assert f"{'+' if shown > 0 else '−' if shown < 0 else ''}{nb(abs(shown))} pp" in text
     assert h["status_class"] in text
     assert "lavere enn 0-punkt (2019)" in text
 
@@ -166,8 +172,17 @@ def test_changing_the_area_changes_the_numbers(snapshot: Path) -> None:
     h = headline(snapshot, "ppt_first_age", "ostre", year)
     assert f"{nb(h['status_value'])} år ({h['status_period']})" in after
     assert at.query_params["omrade"] == "ostre"
-    # a metric that exists only for the whole municipality says so for a district
-    assert "ikke tilgjengelig for bydel" in row_text(at, label_of(snapshot, "youth_homeless"))
+    # The metrics that exist only for the whole municipality are folded into one line after the
+    # rows that exist for a district, not a row each.
+    assert all(label_of(snapshot, "youth_homeless") not in row for row in rows_texts(at))
+    assert label in " ".join(rows_texts(at))
+    folded = [visible_text(h.value) for h in at.html if "Ikke tilgjengelig for bydel" in h.value]
+    assert len(folded) == 1, folded
+    (n_only_municipality,) = sql(
+        snapshot, "SELECT COUNT(*) FROM metric_catalogue WHERE kind = 'target' AND lowest_level = 'kommune'"
+    )[0]
+    assert folded[0].startswith(f"Ikke tilgjengelig for bydel ({n_only_municipality}):")
+    assert label_of(snapshot, "youth_homeless") in folded[0]
 
 
 def test_changing_the_report_year_shows_that_years_scorecard(snapshot: Path) -> None:

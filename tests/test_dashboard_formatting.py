@@ -41,3 +41,24 @@ def test_timestamps_are_shown_in_norwegian_time(stamp, shown):
 @pytest.mark.parametrize(("years", "text"), [(1, "årlig"), (3, "hvert 3. år"), (None, "–"), (0, "–")])
 def test_how_often_a_source_publishes(years, text):
     assert cadence_text(years) == text
+
+
+@pytest.mark.parametrize(
+    ("baseline", "status", "unit", "direction", "target", "shown"),
+    [
+        # 78,94 % and 99,46 % are shown as 78,9 % and 99,5 %: Forbedring is 99,5 − 78,9 = 20,6 pp
+        # (the unrounded difference, 20,52, would read "+20,5 pp" beside them).
+        (78.94, 99.46, "percent", "higher", None, "+20,6 pp"),
+        (13.74, 16.66, "percent", "lower", None, "−3,0 pp"),  # 13,7 % → 16,7 %, lower is better
+        (8.46, 8.04, "years", "lower", None, "+0,5 år"),  # 8,5 år → 8,0 år
+        (428, 342, "count", "lower", None, "+86"),
+        (10.0, 10.04, "percent", "higher", None, "0,0 pp"),  # no change as shown: no sign
+        # towards a target of 5,0: from 3,0 away (8,0) to 1,0 away (6,0) is 2,0 better
+        (8.04, 5.96, "percent", "towards_target", 5.0, "+2,0 pp"),
+        (None, 16.7, "percent", "lower", None, "–"),
+    ],
+)
+def test_improvement_is_computed_from_the_values_as_shown(baseline, status, unit, direction, target, shown):
+    from presentation.formatting import improvement_text
+
+    assert improvement_text(baseline, status, unit, direction, target) == shown

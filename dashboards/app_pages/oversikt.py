@@ -85,9 +85,13 @@ def _href(metric_id: str) -> str:
 
 hrefs = [_href(m) for m in table.metric_ids]
 sections = data.satsingsomrader()
+shown_order: list[int] = []  # the rows in the order the page shows them, for the downloads
 for sec in sections.iter_rows(named=True):
-    st.subheader(sec["label"])
     idx = [i for i, g in enumerate(table.satsingsomrader) if g == sec["satsingsomrade"]]
+    here = [i for i in idx if table.rows[i].available]
+    if idx and not here:
+        continue  # none of its metrics exists for this part of the municipality: in the folded line below
+    st.subheader(sec["label"])
     if not idx:
         has_context = sec["satsingsomrade"] in context.satsingsomrader
         st.info(
@@ -96,17 +100,24 @@ for sec in sections.iter_rows(named=True):
             icon=":material/info:",
         )
         continue
+    shown_order += here
     st.html(
         scorecard.scorecard_html(
-            table, hrefs=hrefs, rows=idx, caption=f"{sec['label']}: {area_names.get(area)}, rapportår {year}"
+            table, hrefs=hrefs, rows=here, caption=f"{sec['label']}: {area_names.get(area)}, rapportår {year}"
         )
     )
+# The metrics that exist only for larger areas than the one chosen: one line, not a row each.
+folded = [i for i in range(len(table.rows)) if not table.rows[i].available]
+shown_order += folded
+if folded:
+    st.html(scorecard.unavailable_html(table, folded, level=ui.level_label(level), hrefs=hrefs))
 
 st.caption(
-    "Klikk på en indikator for å se graf, definisjon, kilder og målhistorikk. Pek på vurderingen for å se begrunnelsen."
+    "Klikk på en indikator for å se graf, definisjon, kilder og målhistorikk. "
+    "Trykk på vurderingen for å se begrunnelsen."
 )
 ui.download_buttons(
-    table.export_frame(),
+    table.export_rows(shown_order),
     f"scorecard-{area}-{year}",
     key="ov_dl",
     title=f"Scorecard {year}",
@@ -172,7 +183,7 @@ else:
         )
     )
     ui.download_buttons(
-        context.export_frame(),
+        context.export_rows(),
         f"kontekst-{area}-{year}",
         key="ov_ctx_dl",
         title=f"Kontekst {year}",

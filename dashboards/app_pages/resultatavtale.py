@@ -82,7 +82,7 @@ if not own_targets.frame.is_empty():
         )
     )
     ui.download_buttons(
-        own_targets.export_frame(),
+        own_targets.export_rows(),
         f"resultatavtale-{service}-{area}-{year}",
         key="ra_dl",
         title=f"Resultatavtale {year}",
@@ -92,7 +92,7 @@ if not own_context.frame.is_empty():
     st.markdown("##### Kontekstindikatorer (uten mål)")
     st.html(scorecard.scorecard_html(own_context, hrefs=[_href(m) for m in own_context.metric_ids]))
     ui.download_buttons(
-        own_context.export_frame(),
+        own_context.export_rows(),
         f"resultatavtale-kontekst-{service}-{area}-{year}",
         key="ra_ctx_dl",
         title=f"Kontekst {year}",

@@ -31,6 +31,22 @@ def report_clock(report_year: int, latest_report_year: int, as_of: dt.date) -> d
     return as_of if report_year >= latest_report_year else dt.date(report_year + 1, 12, 31)
 
 
+def improvement(baseline: float, status: float, direction: str, target: float | None = None) -> float:
+    """Forbedring: change from 0-punkt, signed so that positive = better (the scorecard's rule;
+    ``presentation.formatting.improvement_text`` applies it to the values as shown)."""
+    if direction == "lower":
+        return baseline - status
+    if direction == "higher":
+        return status - baseline
+    if direction == "towards_target":
+        if target is None:
+            raise ValueError("direction 'towards_target' needs a target value")
+        return abs(baseline - target) - abs(status - target)
+    if direction == "context":
+        return status - baseline
+    raise ValueError(f"unknown direction {direction!r}")
+
+
 # -- comparison with a comparator (pipelines/metrics/comparison.py) -------------------------------
 # The municipality's value against a comparator's (Fingertips' method: the comparator's value against
 # the municipality's 95 % interval), read with the metric's direction.

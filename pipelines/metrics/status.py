@@ -79,6 +79,7 @@ from pipelines.metrics.codes import (
     TARGET_KINDS,
     UNCERTAIN,
     UNITS,
+    improvement,
 )
 from pipelines.metrics.stats import (
     poisson_interval,
@@ -142,21 +143,6 @@ def _format_interval(interval: tuple[float, float], unit: str, alpha: float) -> 
 
 
 # --------------------------------------------------------------------------- core rules
-
-
-def improvement(baseline: float, status: float, direction: str, target: float | None = None) -> float:
-    """Forbedring: change from 0-punkt, signed so that positive = better."""
-    if direction == "lower":
-        return baseline - status
-    if direction == "higher":
-        return status - baseline
-    if direction == "towards_target":
-        if target is None:
-            raise ValueError("direction 'towards_target' needs a target value")
-        return abs(baseline - target) - abs(status - target)
-    if direction == "context":
-        return status - baseline
-    raise ValueError(f"unknown direction {direction!r}")
 
 
 def expected_on_path(baseline: float, baseline_year: int, target: float, target_year: int, year: int) -> float:
