@@ -68,7 +68,7 @@ def to_csv_bytes(table: Table) -> bytes:
     by double-click, numbers as numbers."""
     columns, rows = _columns_and_rows(table)
     buf = io.StringIO()
-    writer = csv.writer(buf, delimiter=";", lineterminator="\n")
+    writer = csv.writer(buf, delimiter=";", lineterminator="\r\n")  # CR or LF in a field is quoted
     writer.writerow([neutralised(c) for c in columns])
     writer.writerows([_csv_field(v) for v in row] for row in rows)
     return b"\xef\xbb\xbf" + buf.getvalue().encode("utf-8")

@@ -16,6 +16,7 @@ from presentation.suppression import SuppressionRule
 
 # Query parameter names (shared by all pages, so a link keeps its meaning across pages).
 P_METRIC, P_AREA, P_YEAR, P_SERVICE, P_LEVEL, P_GENDER = "indikator", "omrade", "aar", "tjeneste", "trinn", "kjonn"
+P_SCHOOL_TYPE = "skoletype"  # Områder ranks schools within one school type
 
 
 def demo_text() -> str:

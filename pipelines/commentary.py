@@ -25,7 +25,7 @@ import uuid
 from collections.abc import Mapping
 from pathlib import Path
 
-from pipelines.nb_format import OSLO, format_datetime_nb
+from pipelines.nb_format import OSLO, format_datetime_nb, format_number_nb
 
 FILE_NAME = "kommentarer.jsonl"
 MAX_CHARS = 4000
@@ -47,6 +47,11 @@ def save(
         raise ValueError("Kommentaren må signeres av en innlogget bruker.")
     if not text:
         raise ValueError("Kommentaren er tom.")
+    if len(text) > MAX_CHARS:  # said, never cut silently
+        raise ValueError(
+            f"Kommentaren er på {format_number_nb(len(text), 0)} tegn; grensen er {format_number_nb(MAX_CHARS, 0)} "
+            f"tegn. Kort den ned med {format_number_nb(len(text) - MAX_CHARS, 0)} tegn og lagre igjen."
+        )
     record = {
         "id": uuid.uuid4().hex,
         "service": service,
@@ -54,7 +59,7 @@ def save(
         "area_code": area_code,
         "author": signer["name"] or signer["email"] or signer["subject"],
         "signer": signer,
-        "text": text[:MAX_CHARS],
+        "text": text,
         "saved_at": dt.datetime.now(OSLO).isoformat(timespec="seconds"),
     }
     path = commentary_path(data_dir)

@@ -188,12 +188,18 @@ def trend_figure(
             )
         if t_kind == "numeric" and not fmt.is_missing(t_val) and not fmt.is_missing(t_year):
             if not fmt.is_missing(b_val) and not fmt.is_missing(b_year):
+                # Reached by the target year, the target holds: the line continues flat at the Mål to
+                # the report year (or the latest figure shown), where the status is judged against it.
+                last = max([int(t_year), *(int(y) for y in years)])
+                if not fmt.is_missing(scorecard_row.get("report_year")):
+                    last = max(last, int(scorecard_row["report_year"]))
+                path_x = [b_year, t_year] + ([last] if last > int(t_year) else [])
                 fig.add_trace(
                     go.Scatter(
-                        x=[b_year, t_year],
-                        y=[b_val, t_val],
+                        x=path_x,
+                        y=[b_val, t_val, t_val][: len(path_x)],
                         mode="lines",
-                        name="Rett linje fra 0-punkt til Mål",
+                        name="Rett linje fra 0-punkt til Mål (deretter Mål)",
                         line=dict(color=OKABE_ITO["vermillion"], dash="dot", width=2),
                         hoverinfo="skip",
                     )
@@ -320,6 +326,22 @@ def area_comparison_figure(
     return fig
 
 
+def shared_value_range(*frames: pl.DataFrame, reference: list[float] | None = None) -> tuple[float, float]:
+    """One value axis for several ranking charts (so bars compare across them): from 0 (or the
+    lowest value below it) to the highest value or interval end, with room for the labels."""
+    highs, lows = [0.0], [0.0]
+    for f in frames:
+        shown = f.filter(~pl.col("suppressed") & pl.col("value").is_not_null())
+        for col in ("value", "ci_high", "ci_low"):
+            if col in shown.columns:
+                vals = [float(v) for v in shown[col].to_list() if not fmt.is_missing(v)]
+                highs += vals
+                lows += vals
+    highs += [float(r) for r in reference or [] if not fmt.is_missing(r)]
+    hi, lo = max(highs), min(lows)
+    return (lo * 1.05 if lo < 0 else 0.0, hi * 1.08 if hi > 0 else 1.0)
+
+
 def ranked_bar_figure(
     rows: pl.DataFrame,
     *,
@@ -327,53 +349,87 @@ def ranked_bar_figure(
     unit: str,
     suppression: SuppressionRule,
     reference: tuple[str, float] | None = None,
+    value_range: tuple[float, float] | None = None,
 ) -> go.Figure:
-    """Schools or teams ranked by value; suppressed units are listed as *skjermet*, never as 0.
+    """Schools or teams ranked by value, each bar with its 95 % interval when it has one;
+    suppressed units are listed as *skjermet*, never as 0. Each unit's label carries its value.
+    ``value_range`` puts several rankings on one scale (:func:`shared_value_range`).
 
-    ``rows``: ``area_name``, ``value``, ``suppressed``, ``suppression_reason``.
+    ``rows``: ``area_name``, ``value``, ``suppressed``, ``suppression_reason`` (and ``ci_low``,
+    ``ci_high`` when the metric has intervals).
     """
     shown = rows.filter(~pl.col("suppressed") & pl.col("value").is_not_null()).sort("value", descending=False)
     hidden = rows.filter(pl.col("suppressed") | pl.col("value").is_null()).sort("area_name", descending=True)
+    values = shown["value"].to_list()
+    labels = [f"{n}  {fmt.value_text(v, unit)}" for n, v in zip(shown["area_name"].to_list(), values)]
     # Plotly draws the first category at the bottom: hidden units below, best-ranked on top.
-    categories = hidden["area_name"].to_list() + shown["area_name"].to_list()
+    categories = hidden["area_name"].to_list() + labels
+    lows = shown["ci_low"].to_list() if "ci_low" in shown.columns else [None] * len(values)
+    highs = shown["ci_high"].to_list() if "ci_high" in shown.columns else [None] * len(values)
+    has_interval = any(not fmt.is_missing(lo) and not fmt.is_missing(hi) for lo, hi in zip(lows, highs))
+    hover = [
+        f"{n}: {fmt.value_text(v, unit)}"
+        + (
+            f"<br>95 %-intervall {fmt.value_text(lo, unit)}–{fmt.value_text(hi, unit)}"
+            if not fmt.is_missing(lo) and not fmt.is_missing(hi)
+            else ""
+        )
+        for n, v, lo, hi in zip(shown["area_name"].to_list(), values, lows, highs)
+    ]
     fig = go.Figure()
     fig.add_trace(
         go.Bar(
-            y=shown["area_name"].to_list(),
-            x=shown["value"].to_list(),
+            y=labels,
+            x=values,
             orientation="h",
             name="Verdi",
-            marker=dict(color=OKABE_ITO["blue"]),
-            text=[fmt.value_text(v, unit) for v in shown["value"].to_list()],
-            textposition="outside",
-            cliponaxis=False,
-            hovertemplate="%{y}: %{text}<extra></extra>",
+            marker=dict(color=OKABE_ITO["sky"]),
+            customdata=hover,
+            hovertemplate="%{customdata}<extra></extra>",
+            error_x=dict(
+                type="data",
+                symmetric=False,
+                array=[0 if fmt.is_missing(hi) else hi - v for v, hi in zip(values, highs)],
+                arrayminus=[0 if fmt.is_missing(lo) else v - lo for v, lo in zip(values, lows)],
+                color="#1F1F1F",
+                thickness=1.5,
+                width=5,
+            )
+            if has_interval
+            else None,
         )
     )
     for row in hidden.iter_rows(named=True):
         text = suppression.cell(row["suppression_reason"]) if row["suppressed"] else MISSING
         fig.add_annotation(
             y=row["area_name"],
-            x=0,
+            x=value_range[0] if value_range else 0,
             xref="x",
             xanchor="left",
             showarrow=False,
             text=f"<i>{text}</i>",
             font=dict(size=12, color="#444"),
         )
+    subtitle = []
+    if has_interval:
+        subtitle.append("Strekene er 95 %-intervallene")
     if reference is not None and not fmt.is_missing(reference[1]):
         fig.add_vline(x=reference[1], line=dict(color=OKABE_ITO["vermillion"], dash="dash", width=2))
-        title += (
-            f"<br><sup>Stiplet linje: {reference[0]} {fmt.value_text(reference[1], unit)}."
-            f" Skjermede enheter står nederst.</sup>"
-            if hidden.height
-            else f"<br><sup>Stiplet linje: {reference[0]} {fmt.value_text(reference[1], unit)}</sup>"
-        )
+        subtitle.append(f"stiplet linje: {reference[0]} {fmt.value_text(reference[1], unit)}")
+    if hidden.height:
+        subtitle.append("skjermede enheter står nederst")
+    if subtitle:
+        text = "; ".join(subtitle)
+        title += f"<br><sup>{text[:1].upper() + text[1:]}.</sup>"
     height = max(240, 110 + 28 * len(categories))
     _base_layout(fig, title, x_title=Y_TITLE.get(unit, "Verdi"), y_title="", height=height)
-    fig.update_layout(showlegend=False, margin=dict(l=10, r=60, t=75, b=10))
+    fig.update_layout(showlegend=False, margin=dict(l=10, r=20, t=75, b=10))
     fig.update_yaxes(categoryorder="array", categoryarray=categories, automargin=True, gridcolor="rgba(0,0,0,0)")
-    fig.update_xaxes(rangemode="tozero", gridcolor="#E5E5E5", showgrid=True)
+    fig.update_xaxes(gridcolor="#E5E5E5", showgrid=True)
+    if value_range is not None:
+        fig.update_xaxes(range=list(value_range))
+    else:
+        fig.update_xaxes(rangemode="tozero")
     if unit == "percent":
         fig.update_xaxes(ticksuffix=" %")
     return fig

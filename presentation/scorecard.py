@@ -24,7 +24,16 @@ from pipelines.metrics.codes import NO_DATA, report_clock
 from pipelines.plan import LEVEL_RANK
 from presentation import formatting as fmt
 from presentation.suppression import SuppressionRule
-from presentation.vocabulary import MISSING, NOT_AVAILABLE, STATUS_CSS, UNIT_LABEL, level_label
+from presentation.vocabulary import (
+    DENOMINATOR_UNIT,
+    MISSING,
+    NOT_AVAILABLE,
+    NUMERATOR_UNIT,
+    STATUS_CSS,
+    UNIT_LABEL,
+    UNIT_SHORT,
+    level_label,
+)
 
 SPARK = "Utvikling"
 SCORECARD_COLUMNS = ["Hva", "0-punkt", "Mål", "Status", "Forbedring", "Vurdering", SPARK, "Merknad", "Forklaring"]
@@ -546,34 +555,57 @@ def scorecard_html(
     )
 
 
-def values_table(
+def values_rows(
     values: pl.DataFrame, unit: str, *, suppression: SuppressionRule, with_area: bool = False
-) -> pl.DataFrame:
-    """A metric's observations as shown: suppressed cells say *skjermet* and why (worded with the
+) -> list[dict[str, Any]]:
+    """A metric's observations as shown, newest first, for the screen and the downloads: numbers as
+    :class:`~presentation.formatting.Figure` under headings that carry their unit ("Verdi (%)",
+    "Teller (år)", "Nevner (antall)"); suppressed cells say *skjermet* and why (worded with the
     snapshot's thresholds), never 0 or blank."""
+    value_h, num_h, den_h = (
+        f"Verdi ({UNIT_SHORT.get(unit, unit)})",
+        f"Teller ({NUMERATOR_UNIT.get(unit, 'antall')})",
+        f"Nevner ({DENOMINATOR_UNIT.get(unit, 'antall')})",
+    )
+    low_h, high_h = (
+        f"95 %-intervall fra ({UNIT_SHORT.get(unit, unit)})",
+        f"95 %-intervall til ({UNIT_SHORT.get(unit, unit)})",
+    )
     rows = []
-    for r in values.iter_rows(named=True):
-        if r["suppressed"]:
-            shown = suppression.cell(r["suppression_reason"])
-            num = den = interval = "skjermet"
-        else:
-            shown = fmt.value_text(r["value"], unit)
-            num = (
-                fmt.format_number_nb(r["numerator"], 0 if unit != "years" else 1)
-                if not fmt.is_missing(r["numerator"])
-                else "–"
-            )
-            den = fmt.format_number_nb(r["denominator"], 0) if not fmt.is_missing(r["denominator"]) else "–"
-            if not fmt.is_missing(r.get("ci_low")) and not fmt.is_missing(r.get("ci_high")):
-                interval = f"{fmt.value_text(r['ci_low'], unit)} – {fmt.value_text(r['ci_high'], unit)}"
-            else:
-                interval = "–"
-        row = {}
+    for r in values.sort("year", descending=True, maintain_order=True).iter_rows(named=True):
+        row: dict[str, Any] = {}
         if with_area:
             row["Område"] = r["area_name"]
-        row.update({"Periode": r["period"], "Verdi": shown, "Teller": num, "Nevner": den, "95 %-intervall": interval})
+        row["Periode"] = r["period"]
+        if r["suppressed"]:
+            row.update({value_h: suppression.cell(r["suppression_reason"]), num_h: "skjermet", den_h: "skjermet"})
+            row.update({low_h: "", high_h: ""})
+        else:
+            num_decimals = 1 if unit == "years" else 0
+            row[value_h] = fmt.shown_figure(r["value"], unit) or MISSING
+            row[num_h] = (
+                "–"
+                if fmt.is_missing(r["numerator"])
+                else fmt.Figure(round(float(r["numerator"]), num_decimals), num_decimals)
+            )
+            row[den_h] = "–" if fmt.is_missing(r["denominator"]) else fmt.Figure(round(float(r["denominator"])), 0)
+            row[low_h] = fmt.shown_figure(r.get("ci_low"), unit) or ""
+            row[high_h] = fmt.shown_figure(r.get("ci_high"), unit) or ""
         rows.append(row)
+    return rows
+
+
+def shown_frame(rows: list[dict[str, Any]], columns: list[str] | None = None) -> pl.DataFrame:
+    """Rows of figures and words as the screen shows them: every cell text, figures in Norwegian
+    ("1 234,5"), in the rows' order."""
+    cols = columns or (list(rows[0]) if rows else [])
     if not rows:
-        cols = (["Område"] if with_area else []) + ["Periode", "Verdi", "Teller", "Nevner", "95 %-intervall"]
         return pl.DataFrame({c: [] for c in cols}, schema={c: pl.Utf8 for c in cols})
-    return pl.DataFrame(rows)
+    return pl.DataFrame(
+        {
+            c: [
+                v.text if isinstance(v, fmt.Figure) else ("" if v is None else str(v)) for v in (r.get(c) for r in rows)
+            ]
+            for c in cols
+        }
+    )

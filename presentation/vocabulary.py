@@ -56,6 +56,11 @@ def level_rank(level: str | None) -> int:
 
 
 UNIT_LABEL = {"percent": "prosent", "count": "antall", "years": "år", "per_1000": "per 1 000", "nok": "kroner"}
+# A unit in a column heading ("Verdi (%)"), and what a metric's Teller and Nevner count: an average
+# age sums years over persons, a cost kroner; a share, a count and a rate count persons or cases.
+UNIT_SHORT = {"percent": "%", "count": "antall", "years": "år", "per_1000": "per 1 000", "nok": "kr"}
+NUMERATOR_UNIT = {"years": "år", "nok": "kroner"}  # else "antall"
+DENOMINATOR_UNIT: dict[str, str] = {}  # "antall" for every unit the library has
 DIRECTION_LABEL = {
     "lower": "lavere er bedre",
     "higher": "høyere er bedre",

@@ -168,3 +168,14 @@ def test_the_command_prints_the_problems_and_fails(tmp_path):
     good = subprocess.run([sys.executable, "-m", "pipelines.plan", str(SHIPPED)], capture_output=True, text=True)
     assert good.returncode == 0, good.stderr
     assert "OK – Sammen for barn og unge 2015–2019, Bærum kommune, 10 areas" in good.stdout
+
+
+@pytest.mark.parametrize("folder", sorted((REPO_ROOT / "catalogue" / "plans").iterdir()), ids=lambda p: p.name)
+def test_targets_adopted_with_the_plan_name_the_body_that_adopted_it(folder: Path):
+    """A Mål decided on the day the plan was adopted was decided by the body plan.yaml names (the
+    Indikator page shows it as "Vedtatt av"); Bærum's plan was adopted by its kommunestyre."""
+    plan = yaml.safe_load((folder / "plan.yaml").read_text(encoding="utf-8"))["plan"]
+    targets = yaml.safe_load((folder / "targets.yaml").read_text(encoding="utf-8"))["targets"]
+    with_the_plan = [v for t in targets for v in t["versions"] if v["decided_at"] == plan["adopted"]]
+    assert with_the_plan
+    assert {v["decided_by"] for v in with_the_plan} == {plan["decided_by"]}

@@ -77,7 +77,15 @@ def test_changed_target_keeps_history_and_scorecard_names_new_version(
         ).fetchall()
         con.close()
         assert history == [
-            (1, "numeric", 100.0, 2019, "Bystyret", "Sammen for barn og unge 2015-2019, vedtatt 29.04.2015", False),
+            (
+                1,
+                "numeric",
+                100.0,
+                2019,
+                "Kommunestyret",
+                "Sammen for barn og unge 2015-2019, vedtatt 29.04.2015",
+                False,
+            ),
             (2, "numeric", 95.0, 2021, "Styringsgruppen", "Sak 042/18", True),
         ]
         assert card == [(2, 95.0, 2021, "Sak 042/18")]

@@ -180,10 +180,12 @@ if area in trend_of:
     st.caption(voc.TREND_HELP)
 
 st.markdown("##### Verdier per periode")
-table = scorecard.values_table(values_upto, unit, suppression=rule)
-st.dataframe(table, hide_index=True, key="ind_values")
+st.caption("Nyeste periode først.")
+value_rows = scorecard.values_rows(values_upto, unit, suppression=rule)
+# A static table: every period on the page (no scroll box of its own), the newest at the top.
+st.table(scorecard.shown_frame(value_rows), hide_index=True)
 ui.download_buttons(
-    table,
+    value_rows,
     f"{metric_id}-{area}-{school_level}-{gender}",
     key="ind_dl",
     title=meta["label"][:31],
@@ -227,8 +229,11 @@ with left:
     st.markdown("##### Definisjon")
     st.markdown(
         f"{meta['definition'] or ''}\n\n"
-        f"- **Teller:** {meta['numerator_text'] or '–'}\n"
-        f"- **Nevner:** {meta['denominator_text'] or '–'}\n"
+        f"- **Teller:** {meta['numerator_text'] or '–'}"
+        + (f" ({voc.NUMERATOR_UNIT.get(unit, 'antall')})" if meta["numerator_text"] else "")
+        + f"\n- **Nevner:** {meta['denominator_text'] or '–'}"
+        + (f" ({voc.DENOMINATOR_UNIT.get(unit, 'antall')})" if meta["denominator_text"] else "")
+        + "\n"
         f"- **Enhet:** {voc.UNIT_LABEL.get(unit, unit)} ({voc.DIRECTION_LABEL.get(direction, direction)})\n"
         f"- **Kilde:** {voc.SOURCE_LABEL.get(meta['source'], meta['source'])}\n"
         f"- **Periode:** {meta['period_type']}, publiseres {fmt.cadence_text(meta['cadence_years'])}\n"
@@ -258,7 +263,8 @@ with right:
         if hist.height
         else pl.DataFrame({"Versjon": []})
     )
-    st.dataframe(hist_view, hide_index=True, key="ind_targets")
+    # A static table: the whole decision reference wraps instead of being cut off.
+    st.table(hist_view, hide_index=True)
     ui.download_buttons(
         hist_view, f"malhistorikk-{metric_id}", key="ind_targets_dl", title="Målhistorikk", notes=[meta["label"]]
     )

@@ -31,11 +31,16 @@ areas = data.areas()
 area_names = dict(zip(areas["area_code"].to_list(), areas["area_name"].to_list()))
 
 c1, c2 = st.columns([3, 1])
+# The page opens on an indicator with figures per school (the analysts' question here), when one exists.
+with_schools = [
+    m for m, lvl in zip(catalogue["metric_id"].to_list(), catalogue["lowest_level"].to_list()) if lvl == "skole"
+]
 metric_id = ui.qp_select(
     f"Indikator (finnes for {ui.level_label('bydel')} eller lavere)",
     list(labels),
     param=ui.P_METRIC,
     key="om_metric",
+    default=with_schools[0] if with_schools else None,
     format_func=lambda m: labels.get(m, m),
     container=c1,
 )
@@ -108,31 +113,59 @@ st.plotly_chart(
 )
 
 lower = meta["lowest_level"]
-units = cells.filter(pl.col("area_level").is_in(["skole", "team"]))
+school_types = (
+    dict(zip(areas["area_code"].to_list(), areas["school_type"].to_list())) if "school_type" in areas.columns else {}
+)
+units = cells.filter(pl.col("area_level").is_in(["skole", "team"])).with_columns(
+    pl.col("area_code").replace_strict(school_types, default=None, return_dtype=pl.Utf8).alias("school_type")
+)
 if not fine_levels and lower in ("skole", "team"):
     st.info(access.NO_FINE_LEVELS, icon=":material/lock:")
 elif lower == "bydel" or units.is_empty():
     st.info(f"Indikatoren finnes ikke for skoler eller team (laveste nivå: {lower}).")
 else:
     noun = "skolene" if lower == "skole" else "teamene"
+    # Schools are ranked within one school type: an ungdomsskole is not compared with a videregående skole.
+    types = units["school_type"].drop_nulls().value_counts(sort=True)["school_type"].to_list()
+    school_type = None
+    if types:
+        school_type = ui.qp_select(
+            "Skoletype",
+            sorted(types),
+            param=ui.P_SCHOOL_TYPE,
+            key="om_school_type",
+            default=types[0],  # the type with the most schools
+            help="Skolene rangeres innenfor én skoletype.",
+        )
+        units = units.filter(pl.col("school_type") == school_type)
+        noun = f"{school_type.lower()}r"  # "ungdomsskoler", "videregående skoler"
     st.subheader(f"{noun.capitalize()} rangert – {periods.get(year)}")
     groups = [(p, area_names[p]) for p in parts]
     if units.filter(pl.col("parent_code") == municipality).height:
         groups.append((municipality, "Hele kommunen"))
     direction_hint = {"lower": "Lavere er bedre.", "higher": "Høyere er bedre."}.get(meta["direction"], "")
     st.caption(
-        f"{direction_hint} Den stiplede linjen er områdets egen verdi. Skjermede enheter vises med grunnen, "
-        "uten stolpe.".strip()
+        f"{direction_hint} Alle rangeringene har samme skala. Den stiplede linjen er områdets egen verdi "
+        "(alle skoletyper). Skjermede enheter vises med grunnen, uten stolpe.".strip()
     )
+    references = {
+        p: (area_names.get(p, n), by_code[p]["value"])
+        for p, n in groups
+        if by_code.get(p) is not None and not by_code[p]["suppressed"]
+    }
+    scale = charts.shared_value_range(units, reference=[v for _, v in references.values()])
     for parent, name in groups:
         part = units.filter(pl.col("parent_code") == parent)
-        ref = by_code.get(parent)
-        reference = (area_names.get(parent, name), ref["value"]) if ref is not None and not ref["suppressed"] else None
         if part.is_empty():
             st.caption(f"Ingen {noun} i {name}.")
             continue
         fig = charts.ranked_bar_figure(
-            part, title=f"{name}: {noun} rangert etter verdi", unit=unit, suppression=rule, reference=reference
+            part,
+            title=f"{name}: {noun} rangert etter verdi",
+            unit=unit,
+            suppression=rule,
+            reference=references.get(parent),
+            value_range=scale,
         )
         st.plotly_chart(fig, key=f"om_rank_{parent}", config={"displaylogo": False})
 
@@ -143,20 +176,22 @@ order = {lvl: voc.level_rank(lvl) for lvl in cells["area_level"].unique().to_lis
 cells_sorted = cells.with_columns(pl.col("area_level").replace_strict(order, default=3).alias("_o")).sort(
     ["_o", "parent_code", "area_name"]
 )
-table = (
-    pl.DataFrame(
-        {
-            "Område": cells_sorted["area_name"].to_list(),
-            "Nivå": cells_sorted["area_level"].to_list(),
-            "Tilhører": [area_names.get(p, "") if p else "" for p in cells_sorted["parent_code"].to_list()],
-        }
-    ).hstack(scorecard.values_table(cells_sorted, unit, suppression=rule).drop("Periode"))
-    if cells_sorted.height
-    else scorecard.values_table(cells_sorted, unit, suppression=rule)
-)
-st.dataframe(table, hide_index=True, key="om_table")
+table_rows = [
+    {
+        "Område": r["area_name"],
+        "Nivå": ui.level_label(r["area_level"]),
+        "Tilhører": area_names.get(r["parent_code"], "") if r["parent_code"] else "",
+        "Skoletype": school_types.get(r["area_code"]) or "",
+        **{k: v for k, v in shown.items() if k not in ("Område", "Periode")},
+    }
+    for r, shown in zip(
+        cells_sorted.iter_rows(named=True),
+        scorecard.values_rows(cells_sorted, unit, suppression=rule, with_area=True),
+    )
+]
+st.dataframe(scorecard.shown_frame(table_rows), hide_index=True, key="om_table")
 ui.download_buttons(
-    table,
+    table_rows,
     f"omrader-{metric_id}-{year}-{school_level}-{gender}",
     key="om_dl",
     title="Områder",

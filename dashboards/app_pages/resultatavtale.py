@@ -13,7 +13,7 @@ SHARED = ("Alle", "Alle tjenester")  # metrics every service answers for ("Alle"
 
 st.title("Resultatavtale")
 st.caption(
-    "Tiltakene med måltall følges opp årlig i ledernes resultatavtaler. Velg tjeneste og år: "
+    "Tiltakene med måltall følges opp årlig i ledernes resultatavtaler. Velg tjeneste og rapportår: "
     "tabellen viser bare indikatorene tjenesten har hovedansvar for, i planens kolonner."
 )
 
@@ -33,7 +33,9 @@ service = ui.qp_select(
     default=access.home_service(who, services) or (services[0] if services else None),
     container=c1,
 )
-year = ui.qp_select("År", years, param=ui.P_YEAR, key="ra_year", default=years[0] if years else None, container=c2)
+year = ui.qp_select(
+    "Rapportår", years, param=ui.P_YEAR, key="ra_year", default=years[0] if years else None, container=c2
+)
 area = ui.qp_select(
     "Område",
     area_codes,
@@ -62,7 +64,7 @@ def _href(metric_id: str) -> str:
     return f"indikator?{ui.P_METRIC}={metric_id}&{ui.P_AREA}={area}&{ui.P_YEAR}={year}"
 
 
-st.subheader(f"{service} – {area_names.get(area)}, {year}")
+st.subheader(f"{service} – {area_names.get(area)}, rapportår {year}")
 rule = data.suppression_rule()
 names = ui.level_names()  # what the plan calls its area levels
 own_targets = scorecard.scorecard_table(
@@ -86,7 +88,7 @@ if not own_targets.frame.is_empty():
         f"resultatavtale-{service}-{area}-{year}",
         key="ra_dl",
         title=f"Resultatavtale {year}",
-        notes=[f"Tjeneste: {service}", f"Område: {area_names.get(area)}", f"År: {year}"],
+        notes=[f"Tjeneste: {service}", f"Område: {area_names.get(area)}", f"Rapportår: {year}"],
     )
 if not own_context.frame.is_empty():
     st.markdown("##### Kontekstindikatorer (uten mål)")
@@ -96,7 +98,7 @@ if not own_context.frame.is_empty():
         f"resultatavtale-kontekst-{service}-{area}-{year}",
         key="ra_ctx_dl",
         title=f"Kontekst {year}",
-        notes=[f"Tjeneste: {service}", f"Område: {area_names.get(area)}", f"År: {year}"],
+        notes=[f"Tjeneste: {service}", f"Område: {area_names.get(area)}", f"Rapportår: {year}"],
     )
 if shared and service not in SHARED:
     shared_targets = scorecard.scorecard_table(
@@ -124,7 +126,8 @@ if decision.allowed:
             "Kommentar til resultatene",
             value=existing[0]["text"] if existing else "",
             key=f"ra_text_{service}_{year}",
-            max_chars=commentary.MAX_CHARS,
+            # No max_chars: the browser would silently refuse a longer paste; the limit is said instead.
+            help=f"Vanlig tekst (ingen formatering), inntil {fmt.format_number_nb(commentary.MAX_CHARS, 0)} tegn.",
             height=140,
         )
         submitted = st.form_submit_button("Lagre kommentar", icon=":material/save:")
@@ -169,12 +172,13 @@ if existing:
         f"**Gjeldende kommentar** – signert av {commentary.signer_name(latest)}, "
         f"{commentary.format_when(latest['saved_at'])}:"
     )
-    st.markdown(f"> {latest['text']}".replace("\n", "\n> "))
+    # Plain text, never Markdown or HTML: a commentary cannot load remote images (tracking pixels) or links.
+    with st.container(border=True):
+        st.text(latest["text"])
     if len(existing) > 1:
         with st.expander(f"Tidligere versjoner ({len(existing) - 1})"):
             for rec in existing[1:]:
-                st.markdown(
-                    f"**{commentary.signer_name(rec)}**, {commentary.format_when(rec['saved_at'])}: {rec['text']}"
-                )
+                st.caption(f"{commentary.signer_name(rec)}, {commentary.format_when(rec['saved_at'])}:")
+                st.text(rec["text"])
 else:
     st.caption("Ingen kommentar lagret for dette året ennå.")

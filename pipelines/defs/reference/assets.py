@@ -58,7 +58,9 @@ def plan(warehouse: DuckDBResource, settings: SbuSettings) -> dg.MaterializeResu
 @dg.asset(pool=WAREHOUSE_POOL, group_name=REFERENCE_GROUP, kinds={"duckdb"}, deps=["stg_school_register", plan])
 def areas(warehouse: DuckDBResource, settings: SbuSettings) -> dg.MaterializeResult:
     """Areas with their parent: the plan's hierarchy (catalogue/plans/<plan>/areas.yaml: the
-    municipality, its parts, teams) and the schools of the school register below the part they name.
+    municipality, its parts, teams) and the schools of the school register below the part they name,
+    each with its ``school_type`` from the register (ungdomsskole, videregående: schools are ranked
+    within their type; empty for other areas).
     Every area's ancestors, for rolling metrics up, are the SQL model ``area_ancestors``."""
     selected = load_plan(settings.effective())
     fixed = pl.DataFrame([a.model_dump() for a in selected.areas]).rename(
@@ -67,7 +69,7 @@ def areas(warehouse: DuckDBResource, settings: SbuSettings) -> dg.MaterializeRes
     with warehouse.get_connection() as con:
         schools = query(
             con,
-            "SELECT area_code, area_name, 'skole' AS area_level, district "
+            "SELECT area_code, area_name, 'skole' AS area_level, district, school_type "
             "FROM staging.stg_school_register ORDER BY area_code",
         )
         parent_by_name = dict(fixed.select("area_name", "area_code").iter_rows())
@@ -81,8 +83,8 @@ def areas(warehouse: DuckDBResource, settings: SbuSettings) -> dg.MaterializeRes
         ).drop("district")
         # The comparators are areas of their own level, with no parent (pipelines/comparators.py).
         table = pl.concat(
-            [fixed.select(schools.columns).cast(pl.Utf8), schools.cast(pl.Utf8), comparator_areas(selected)]
-        )
+            [fixed.cast(pl.Utf8), schools.cast(pl.Utf8), comparator_areas(selected)], how="diagonal"
+        ).select("area_code", "area_name", "area_level", "parent_code", "school_type")
         replace_table(con, "marts.areas", table)
     counts = table.group_by("area_level").len().sort("area_level")
     return dg.MaterializeResult(metadata={"rows": table.height, **{f"areas_{lvl}": n for lvl, n in counts.iter_rows()}})
