@@ -224,50 +224,48 @@ if metric_id.startswith("cw_reports") and row is not None and row["status_year"]
             title="Meldinger etter melder",
         )
 
-left, right = st.columns(2)
-with left:
-    st.markdown("##### Definisjon")
-    st.markdown(
-        f"{meta['definition'] or ''}\n\n"
-        f"- **Teller:** {meta['numerator_text'] or '–'}"
-        + (f" ({voc.NUMERATOR_UNIT.get(unit, 'antall')})" if meta["numerator_text"] else "")
-        + f"\n- **Nevner:** {meta['denominator_text'] or '–'}"
-        + (f" ({voc.DENOMINATOR_UNIT.get(unit, 'antall')})" if meta["denominator_text"] else "")
-        + "\n"
-        f"- **Enhet:** {voc.UNIT_LABEL.get(unit, unit)} ({voc.DIRECTION_LABEL.get(direction, direction)})\n"
-        f"- **Kilde:** {voc.SOURCE_LABEL.get(meta['source'], meta['source'])}\n"
-        f"- **Periode:** {meta['period_type']}, publiseres {fmt.cadence_text(meta['cadence_years'])}\n"
-        f"- **Laveste nivå:** {meta['lowest_level']}\n"
-        f"- **0-punktår:** {meta['baseline_year']}"
-        + (f" – {meta['baseline_note']}" if meta["baseline_note"] else "")
-        + (f"\n- **0-punkt i planen:** {meta['plan_baseline']}" if meta["plan_baseline"] else "")
+# One after the other, not side by side: the target history needs the width for its decisions.
+st.markdown("##### Definisjon")
+st.markdown(
+    f"{meta['definition'] or ''}\n\n"
+    f"- **Teller:** {meta['numerator_text'] or '–'}"
+    + (f" ({voc.NUMERATOR_UNIT.get(unit, 'antall')})" if meta["numerator_text"] else "")
+    + f"\n- **Nevner:** {meta['denominator_text'] or '–'}"
+    + (f" ({voc.DENOMINATOR_UNIT.get(unit, 'antall')})" if meta["denominator_text"] else "")
+    + "\n"
+    f"- **Enhet:** {voc.UNIT_LABEL.get(unit, unit)} ({voc.DIRECTION_LABEL.get(direction, direction)})\n"
+    f"- **Kilde:** {voc.SOURCE_LABEL.get(meta['source'], meta['source'])}\n"
+    f"- **Periode:** {meta['period_type']}, publiseres {fmt.cadence_text(meta['cadence_years'])}\n"
+    f"- **Laveste nivå:** {meta['lowest_level']}\n"
+    f"- **0-punktår:** {meta['baseline_year']}"
+    + (f" – {meta['baseline_note']}" if meta["baseline_note"] else "")
+    + (f"\n- **0-punkt i planen:** {meta['plan_baseline']}" if meta["plan_baseline"] else "")
+)
+st.markdown("##### Mål og målhistorikk")
+hist = data.target_history(metric_id)
+hist_view = (
+    pl.DataFrame(
+        {
+            "Versjon": [str(v) for v in hist["version"].to_list()],
+            "Mål": [
+                fmt.target_text(k, v, y, unit, direction)
+                for k, v, y in zip(hist["kind"].to_list(), hist["value"].to_list(), hist["target_year"].to_list())
+            ],
+            "Vedtatt av": hist["decided_by"].to_list(),
+            "Dato": [d.strftime("%d.%m.%Y") if d else "" for d in hist["decided_at"].to_list()],
+            "Vedtak": hist["decision_ref"].to_list(),
+            "Merknad": hist["note"].to_list(),
+            "Gjeldende": ["ja" if c else "nei" for c in hist["is_current"].to_list()],
+        }
     )
-with right:
-    st.markdown("##### Mål og målhistorikk")
-    hist = data.target_history(metric_id)
-    hist_view = (
-        pl.DataFrame(
-            {
-                "Versjon": [str(v) for v in hist["version"].to_list()],
-                "Mål": [
-                    fmt.target_text(k, v, y, unit, direction)
-                    for k, v, y in zip(hist["kind"].to_list(), hist["value"].to_list(), hist["target_year"].to_list())
-                ],
-                "Vedtatt av": hist["decided_by"].to_list(),
-                "Dato": [d.strftime("%d.%m.%Y") if d else "" for d in hist["decided_at"].to_list()],
-                "Vedtak": hist["decision_ref"].to_list(),
-                "Merknad": hist["note"].to_list(),
-                "Gjeldende": ["ja" if c else "nei" for c in hist["is_current"].to_list()],
-            }
-        )
-        if hist.height
-        else pl.DataFrame({"Versjon": []})
-    )
-    # A static table: the whole decision reference wraps instead of being cut off.
-    st.table(hist_view, hide_index=True)
-    ui.download_buttons(
-        hist_view, f"malhistorikk-{metric_id}", key="ind_targets_dl", title="Målhistorikk", notes=[meta["label"]]
-    )
+    if hist.height
+    else pl.DataFrame({"Versjon": []})
+)
+# A static table: the whole decision reference wraps instead of being cut off.
+st.table(hist_view, hide_index=True)
+ui.download_buttons(
+    hist_view, f"malhistorikk-{metric_id}", key="ind_targets_dl", title="Målhistorikk", notes=[meta["label"]]
+)
 
 st.markdown("##### Proveniens – hvilke filer tallene kommer fra")
 prov = data.provenance(metric_id)
@@ -280,7 +278,7 @@ else:
             "Gjelder": [fmt.periods_text(p) for p in prov["periods"].to_list()],
             "Kilde": [voc.SOURCE_LABEL.get(s, s) for s in prov["source"].to_list()],
             "Tabell": prov["table_name"].to_list(),
-            "Rader": [str(r) for r in prov["rows"].to_list()],
+            "Rader": prov["rows"].to_list(),  # a number in the download
             "Lastet": [fmt.format_datetime_nb(t) for t in prov["loaded_at"].to_list()],
             "Kontraktversjon": prov["contract_version"].to_list(),
             "Innholdshash": [(h or "")[:12] for h in prov["file_hash"].to_list()],

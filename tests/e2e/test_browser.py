@@ -90,7 +90,9 @@ def test_overview_area_filter_and_tablet_width(
     page.goto(dashboard_url + "/?omrade=ostre")
     wait_for_app(page, "table.sbu-sc")
     expect(page.get_by_text("Østre Bærum – rapportår")).to_be_visible()
-    assert page.locator("table.sbu-sc td", has_text="ikke tilgjengelig for bydel").count() > 0
+    # the metrics that exist only for the whole municipality: one folded line after the rows that exist
+    assert page.locator(".sbu-na-fold", has_text="Ikke tilgjengelig for bydel").count() == 1
+    assert page.locator("table.sbu-sc td", has_text="ikke tilgjengelig for bydel").count() == 0
     # nothing wider than the screen except inside the tables' own scroll boxes
     overflow = page.evaluate(
         "() => document.querySelector('[data-testid=stMainBlockContainer]').scrollWidth "
@@ -144,15 +146,20 @@ def test_excel_download_of_the_overview(page, dashboard_url: str, published_snap
     target = downloads / info.value.suggested_filename
     info.value.save_as(target)
     assert target.name == "scorecard-baerum-2019.xlsx"
-    wb = openpyxl.load_workbook(target, read_only=True)
+    wb = openpyxl.load_workbook(target)
     sheet = wb.worksheets[0]
     rows = list(sheet.iter_rows(values_only=True))
-    assert list(rows[0]) == [
+    header = list(rows[0])
+    assert header == [
         "Satsingsområde",
         "Hva",
+        "Enhet",
         "0-punkt",
+        "0-punkt periode",
         "Mål",
+        "Mål år",
         "Status",
+        "Status periode",
         "Forbedring",
         "Vurdering",
         "Merknad",
@@ -166,8 +173,13 @@ def test_excel_download_of_the_overview(page, dashboard_url: str, published_snap
         "'vgs_completion' AND area_code = 'baerum' AND report_year = 2019 AND "
         "school_level = 'alle' AND gender = 'alle'",
     )[0]
-    row = next(r for r in rows if r[1] == "Andel som gjennomfører videregående opplæring")
-    assert row[4] == f"{nb(value)} % ({period})"
+    row = dict(zip(header, next(r for r in rows if r[1] == "Andel som gjennomfører videregående opplæring")))
+    # a number cell holding the figure as shown (one decimal), its period and unit beside it
+    assert row["Status"] == round(value, 1) and isinstance(row["Status"], float)
+    assert row["Status periode"] == str(period)
+    assert row["Enhet"].startswith("prosent")
+    cell = wb.worksheets[0].cell(row=[r[1] for r in rows].index(row["Hva"]) + 1, column=header.index("Status") + 1)
+    assert cell.data_type == "n" and cell.number_format == "#,##0.0"
     about = [r[0] for r in wb["Om uttrekket"].iter_rows(values_only=True)]
     assert any(DEMO_BANNER in (line or "") for line in about)
 
@@ -175,7 +187,7 @@ def test_excel_download_of_the_overview(page, dashboard_url: str, published_snap
         page.get_by_role("button", name="Last ned CSV").first.click()
     text = Path(info.value.path()).read_bytes().decode("utf-8-sig")
     header = next(csv.reader(io.StringIO(text), delimiter=";"))
-    assert header[:6] == ["Satsingsområde", "Hva", "0-punkt", "Mål", "Status", "Forbedring"]
+    assert header[:5] == ["Satsingsområde", "Hva", "Enhet", "0-punkt", "0-punkt periode"]
 
 
 def test_areas_page_and_suppressed_cells_in_the_download(
@@ -198,7 +210,7 @@ def test_areas_page_and_suppressed_cells_in_the_download(
     info.value.save_as(target)
     rows = list(openpyxl.load_workbook(target, read_only=True).worksheets[0].iter_rows(values_only=True))
     header = list(rows[0])
-    by_area = {r[header.index("Område")]: r[header.index("Verdi")] for r in rows[1:]}
+    by_area = {r[header.index("Område")]: r[header.index("Verdi (%)")] for r in rows[1:]}
     for (name,) in sql(
         published_snapshot,
         "SELECT area_name FROM metric_values WHERE metric_id = 'depressive_mood' "
@@ -212,7 +224,7 @@ def test_areas_page_and_suppressed_cells_in_the_download(
 def test_results_agreement_page(page, dashboard_url: str, screenshots: Path) -> None:
     page.goto(dashboard_url + "/resultatavtale?tjeneste=PP-tjenesten&aar=2024")
     wait_for_app(page, "table.sbu-sc")
-    expect(page.get_by_role("heading", name="PP-tjenesten – Bærum kommune, 2024")).to_be_visible()
+    expect(page.get_by_role("heading", name="PP-tjenesten – Bærum kommune, rapportår 2024")).to_be_visible()
     assert page.locator("table.sbu-sc", has_text="Barn ferdig utredet av PPT før skolestart").count() == 1
     assert page.locator("table.sbu-sc", has_text="Bostedsløse unge 18-25 år").count() == 0
     # Without an identity provider the dashboard is read-only, and says so where one would write
