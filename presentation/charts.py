@@ -199,7 +199,7 @@ def trend_figure(
                         x=path_x,
                         y=[b_val, t_val, t_val][: len(path_x)],
                         mode="lines",
-                        name="Rett linje fra 0-punkt til Mål (deretter Mål)",
+                        name="Rett linje fra 0-punkt til Mål",
                         line=dict(color=OKABE_ITO["vermillion"], dash="dot", width=2),
                         hoverinfo="skip",
                     )

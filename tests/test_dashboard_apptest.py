@@ -265,11 +265,11 @@ def test_indicator_deep_link_restores_metric_area_year_and_group(snapshot: Path)
         snapshot,
         "SELECT period, value FROM metric_values WHERE metric_id = 'depressive_mood' "
         "AND area_code = 'ostre' AND school_level = 'vgs' AND gender = 'jenter' AND year <= 2020 "
-        "ORDER BY year",
+        "ORDER BY year DESC",  # newest first, all on the page
     )
-    table = at.dataframe[0].value
+    table = at.table[0].value
     assert list(table["Periode"]) == [p for p, _ in rows]
-    assert list(table["Verdi"]) == [pct(v) for _, v in rows]
+    assert list(table["Verdi (%)"]) == [nb(v) for _, v in rows]
     spec = json.loads(at.get("plotly_chart")[0].proto.spec)
     assert "Andel med depressivt stemningsleie – Østre Bærum" in spec["layout"]["title"]["text"]
     assert spec["layout"]["xaxis"]["title"]["text"] == "Undersøkelsesår"
@@ -292,12 +292,14 @@ def test_indicator_chart_draws_baseline_target_and_path(snapshot: Path) -> None:
     assert any(abs(s["y0"] - base) < 1e-9 for s in hlines), "0-punkt line missing"
     traces = {t.get("name"): t for t in spec["data"]}
     assert traces[f"Mål {target_year}"]["y"] == [target]
+    # the straight path to the Mål, then flat at the Mål to the report year
     path = traces["Rett linje fra 0-punkt til Mål"]
-    assert path["x"] == [base_year, target_year] and path["y"] == [base, target]
+    assert target_year < year
+    assert path["x"] == [base_year, target_year, year] and path["y"] == [base, target, target]
     page = " ".join(m.value for m in at.markdown)
     assert "Teller:" in page and "Nevner:" in page and "Kilde:" in page
     files = [f for (f,) in sql(snapshot, "SELECT file_name FROM metric_provenance WHERE metric_id = 'ti_parent_share'")]
-    prov = at.dataframe[2].value
+    prov = _frame_with(at, "Fil")
     assert sorted(prov["Fil"]) == sorted(files)
     # Each yearly services file (tjenestetall_<year>.xlsx) covers the year in its name.
     for name, covers in zip(prov["Fil"], prov["Gjelder"]):
@@ -313,15 +315,15 @@ def test_indicator_suppressed_value_renders_skjermet(snapshot: Path) -> None:
     assert rows, "the demo data should hold a suppressed district cell"
     area, level, gender, period, reason = rows[0]
     at = app("indikator", indikator="ungdata_cw_help", omrade=area, trinn=level, kjonn=gender)
-    table = at.dataframe[0].value
-    shown = table.loc[table["Periode"] == period, "Verdi"].item()
+    table = at.table[0].value
+    shown = table.loc[table["Periode"] == period, "Verdi (%)"].item()
     expected = {
         "liten_telling": "færre enn 5",
         "faa_svar": "færre enn 10 svar",
         "komplementaer": "for å beskytte en annen celle",
     }[reason]
     assert shown == f"skjermet ({expected})"
-    assert table.loc[table["Periode"] == period, "Teller"].item() == "skjermet"
+    assert table.loc[table["Periode"] == period, "Teller (antall)"].item() == "skjermet"
 
 
 def _frame_with(at: AppTest, column: str):
@@ -476,6 +478,27 @@ def test_a_service_leader_signs_the_commentary_with_the_identity_and_a_change_ke
     assert any(e.label.startswith("Tidligere versjoner") for e in again.expander)
 
 
+def test_a_commentary_is_plain_text_and_a_too_long_one_is_refused_with_the_limit(snapshot: Path) -> None:
+    from pipelines.commentary import MAX_CHARS
+
+    kari = leader("sbu-leder-ppt")
+    at = app("resultatavtale", user=kari, aar="2018")
+    pixel = "Se ![](https://sporing.example/p.gif?u=1) og **dette**"
+    at.text_area(key="ra_text_PP-tjenesten_2018").input(pixel)
+    at.button(key="FormSubmitter:ra_comment_form-Lagre kommentar").click().run()
+    assert not at.exception
+    # Shown as the text it is: no Markdown image (a remote request) or formatting anywhere on the page.
+    assert pixel in [t.value for t in at.text]
+    assert not any("sporing.example" in m.value for m in [*at.markdown, *at.caption])
+
+    too_long = "x" * (MAX_CHARS + 123)
+    at.text_area(key="ra_text_PP-tjenesten_2018").input(too_long)
+    at.button(key="FormSubmitter:ra_comment_form-Lagre kommentar").click().run()
+    limit = f"{MAX_CHARS:,}".replace(",", " ")
+    assert any(f"grensen er {limit} tegn" in e.value and "123 tegn" in e.value for e in at.error)
+    assert pixel in [t.value for t in at.text]  # nothing saved, nothing cut: the earlier one stands
+
+
 def test_a_leader_is_refused_on_another_services_metrics(snapshot: Path) -> None:
     at = app("resultatavtale", user=leader("sbu-leder-ppt"), tjeneste="Barnevernstjenesten", aar="2019")
     assert at.selectbox(key="ra_service").value == "Barnevernstjenesten"  # a link still opens what it names
@@ -531,7 +554,7 @@ def test_areas_side_by_side_and_suppressed_schools_say_skjermet(snapshot: Path) 
         "komplementaer": "for å beskytte en annen celle",
     }
     for name, reason in suppressed:
-        shown = table.loc[table["Område"] == name, "Verdi"].item()
+        shown = table.loc[table["Område"] == name, "Verdi (%)"].item()
         assert shown == f"skjermet ({words[reason]})", (name, shown)
     for name, value in sql(
         snapshot,
@@ -539,7 +562,7 @@ def test_areas_side_by_side_and_suppressed_schools_say_skjermet(snapshot: Path) 
         "AND year = ? AND school_level = 'alle' AND gender = ? AND NOT suppressed",
         [year, gender],
     ):
-        assert table.loc[table["Område"] == name, "Verdi"].item() == pct(value)
+        assert table.loc[table["Område"] == name, "Verdi (%)"].item() == nb(value)
     charts = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
     annotations = " ".join(a.get("text", "") for c in charts for a in c["layout"].get("annotations", []))
     assert "skjermet" in annotations
@@ -677,8 +700,9 @@ def test_suppression_texts_name_the_published_thresholds(snapshot: Path, tmp_pat
         [year, gender],
     )
     for name, reason in suppressed:
-        assert table.loc[table["Område"] == name, "Verdi"].item() == f"skjermet ({words[reason]})", name
-    assert "færre enn 5" not in " ".join(table["Verdi"]) and "færre enn 10" not in " ".join(table["Verdi"])
+        assert table.loc[table["Område"] == name, "Verdi (%)"].item() == f"skjermet ({words[reason]})", name
+    shown = " ".join(table["Verdi (%)"])
+    assert "færre enn 5" not in shown and "færre enn 10" not in shown
 
 
 def test_quarantined_files_are_listed_with_their_reason(snapshot: Path, tmp_path: Path, monkeypatch) -> None:
