@@ -164,7 +164,7 @@ all_table = (
             "Kilde": [voc.SOURCE_LABEL.get(s, s) for s in loads["source"].to_list()],
             "Tabell": loads["table_name"].to_list(),
             "Status": [voc.LOAD_STATUS_LABEL.get(s, s) for s in loads["status"].to_list()],
-            "Rader": ["" if r is None else str(r) for r in loads["rows"].to_list()],
+            "Rader": loads["rows"].to_list(),  # a number in the download
             "Periode": [fmt.periods_text(s) for s in loads["slice"].to_list()],
             "Tidspunkt": [fmt.format_datetime_nb(t) for t in loads["processed_at"].to_list()],
             "Kontraktversjon": [c or "" for c in loads["contract_version"].to_list()],

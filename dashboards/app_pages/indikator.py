@@ -200,25 +200,23 @@ if metric_id.startswith("cw_reports") and row is not None and row["status_year"]
     by_reporter = data.cw_reports_by_reporter(int(row["status_year"]))
     if by_reporter is not None and not by_reporter.is_empty():
         st.markdown(f"##### Meldinger til barnevernet etter melder, {row['status_year']}")
-        reporter_table = pl.DataFrame(
+        reporter_rows = [
             {
-                "Melder": by_reporter["reporter_label"].to_list(),
-                "Meldinger": [
-                    rule.cell(r) if sup else fmt.value_text(v, "count")
-                    for v, sup, r in zip(
-                        by_reporter["reports"].to_list(),
-                        by_reporter["suppressed"].to_list(),
-                        by_reporter["suppression_reason"].to_list(),
-                    )
-                ],
-                "Tidlig innsats (helsestasjon, skolehelse, fastlege, barnehage, skole)": [
-                    "ja" if e else "" for e in by_reporter["is_early"].to_list()
-                ],
+                "Melder": label,
+                "Meldinger (antall)": rule.cell(reason) if sup else fmt.shown_figure(v, "count"),
+                "Tidlig innsats (helsestasjon, skolehelse, fastlege, barnehage, skole)": "ja" if early else "",
             }
-        )
-        st.dataframe(reporter_table, hide_index=True, key="ind_reporters")
+            for label, v, sup, reason, early in zip(
+                by_reporter["reporter_label"].to_list(),
+                by_reporter["reports"].to_list(),
+                by_reporter["suppressed"].to_list(),
+                by_reporter["suppression_reason"].to_list(),
+                by_reporter["is_early"].to_list(),
+            )
+        ]
+        st.dataframe(scorecard.shown_frame(reporter_rows), hide_index=True, key="ind_reporters")
         ui.download_buttons(
-            reporter_table,
+            reporter_rows,
             f"meldinger-etter-melder-{row['status_year']}",
             key="ind_rep_dl",
             title="Meldinger etter melder",
