@@ -111,7 +111,10 @@ def _value_in(row: Row, prefix: str) -> str:
 
 def _change_text(row: Row) -> str:
     """ "Barn ferdig utredet av PPT før skolestart (+113, fra 89 i 2014 til 202 i 2024)"."""
-    forbedring = fmt.improvement_text(row.get("improvement"), row.get("improvement_pp"), row["unit"])
+    # Computed from the 0-punkt and Status as the sentence shows them, so the three figures agree.
+    forbedring = fmt.improvement_text(
+        row.get("baseline_value"), row.get("status_value"), row["unit"], row["direction"], row.get("target_value")
+    )
     return f"{row['label']} ({forbedring}, fra {_value_in(row, 'baseline')} til {_value_in(row, 'status')})"
 
 
