@@ -98,12 +98,10 @@ else:
             "De endelige tallene kan avvike.",
             icon=":material/pending:",
         )
-    if row["stale"]:
-        st.warning(
-            f"**Foreldet:** siste tall er fra {row['status_period']}, og kilden skulle ha levert nyere tall "
-            f"(publiseres {fmt.cadence_text(meta['cadence_years'])}).",
-            icon=":material/history:",
-        )
+    if row["stale"]:  # the report's wording, with the day the status was judged on
+        info = data.snapshot_info()
+        judged = scorecard.judged_on(year, years[0], info.as_of if info else None) if years else None
+        st.warning(fmt.stale_text(row["status_period"], meta["cadence_years"], judged), icon=":material/history:")
 
 # The comparators (Hele landet, KOSTRA group, ASSS, named peers) stand beside the municipality as a
 # whole, for the metrics whose source carries other municipalities.
