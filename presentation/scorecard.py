@@ -114,6 +114,7 @@ class ScorecardTable:
 
     frame: pl.DataFrame  # strings under the plan's headings, plus a list column "Utvikling" for the sparkline
     rows: list[ScorecardRow]
+    level_word: str = ""  # the area's level in the plan's word ("bydel", "oppvekstområde")
 
     @property
     def metric_ids(self) -> list[str]:
@@ -377,7 +378,7 @@ def scorecard_table(
         frame = pl.DataFrame(
             {c: [] for c in columns}, schema={c: (pl.List(pl.Float64) if c == SPARK else pl.Utf8) for c in columns}
         )
-    return ScorecardTable(frame=frame, rows=rows)
+    return ScorecardTable(frame=frame, rows=rows, level_word=level_label(area_level, level_names))
 
 
 TABLE_CSS = """
@@ -459,10 +460,8 @@ def _status_html(r: ScorecardRow) -> str:
     )
 
 
-def unavailable_html(
-    table: ScorecardTable, rows: list[int], *, level: str, hrefs: list[str] | None = None, tag: str = "p"
-) -> str:
-    """The metrics of ``rows`` not available for the area's ``level`` (shown as a word, "bydel"),
+def unavailable_html(table: ScorecardTable, rows: list[int], *, hrefs: list[str] | None = None, tag: str = "p") -> str:
+    """The metrics of ``rows`` not available for the area's level (in the plan's word, "bydel"),
     folded into one line: "Ikke tilgjengelig for bydel (3): A · B · C – finnes bare for hele
     kommunen." Empty when all are available."""
     missing = [i for i in rows if not table.rows[i].available]
@@ -476,9 +475,7 @@ def unavailable_html(
     reasons = "; ".join(
         f"{' · '.join(labels)} – {html.escape(note[:1].lower() + note[1:])}" for note, labels in by_note.items()
     )
-    text = (
-        f"<strong>{html.escape(NOT_AVAILABLE.format(level=level).capitalize())} ({len(missing)}):</strong> {reasons}."
-    )
+    text = f"<strong>{html.escape(NOT_AVAILABLE.format(level=table.level_word).capitalize())} ({len(missing)}):</strong> {reasons}."
     return text if tag == "" else f'<{tag} class="sbu-na-fold">{text}</{tag}>'
 
 
@@ -488,7 +485,6 @@ def scorecard_html(
     hrefs: list[str] | None = None,
     caption: str | None = None,
     rows: list[int] | None = None,
-    level: str | None = None,
 ) -> str:
     """The plan's table as an accessible HTML table (wraps long labels, prints, reads aloud, fits a
     tablet's width without scrolling sideways).
@@ -496,8 +492,7 @@ def scorecard_html(
     Status is an icon *and* text (colour only reinforces it), with its explanation a tap away; each
     sparkline has a text alternative; each metric name links to its Indikator page when ``hrefs``
     is given. The metrics available for the area come first; those that are not (for a part of the
-    municipality) are folded into one last row (:func:`unavailable_html`, ``level`` names the
-    area's level as the plan words it).
+    municipality) are folded into one last row (:func:`unavailable_html`).
     """
     from presentation.charts import sparkline_svg
 
@@ -544,8 +539,7 @@ def scorecard_html(
         body.append("<tr>" + "".join(cells) + "</tr>")
     folded = [i for i in order if not table.rows[i].available]
     if folded:
-        word = level or table.rows[folded[0]].cells.baseline.text.removeprefix(NOT_AVAILABLE.format(level=""))
-        fold = unavailable_html(table, folded, level=word, hrefs=hrefs, tag="")
+        fold = unavailable_html(table, folded, hrefs=hrefs, tag="")
         body.append(f'<tr><td class="na-row" colspan="{len(cols) + 2}">{fold}</td></tr>')
     cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
     kind = "" if target else " ctx"

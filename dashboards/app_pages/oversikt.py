@@ -110,7 +110,7 @@ for sec in sections.iter_rows(named=True):
 folded = [i for i in range(len(table.rows)) if not table.rows[i].available]
 shown_order += folded
 if folded:
-    st.html(scorecard.unavailable_html(table, folded, level=ui.level_label(level), hrefs=hrefs))
+    st.html(scorecard.unavailable_html(table, folded, hrefs=hrefs))
 
 st.caption(
     "Klikk på en indikator for å se graf, definisjon, kilder og målhistorikk. "
