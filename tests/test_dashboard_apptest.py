@@ -346,7 +346,7 @@ def test_indicator_shows_the_comparators_in_the_chart_and_their_classes(snapshot
     )
     table = _frame_with(at, "Vurdering")
     assert list(table["Sammenligning"]) == [r[0] for r in rows]
-    assert list(table["Sammenligningens verdi"]) == [pct(r[1]) for r in rows]
+    assert list(table["Sammenligningens verdi (%)"]) == [nb(r[1]) for r in rows]  # the unit in the heading
     for shown, (name, _, comparison, _) in zip(table["Vurdering"], rows):
         assert shown == voc.comparison_text(comparison, name)
         assert ("enn " + name in shown) or ("som " + name in shown)

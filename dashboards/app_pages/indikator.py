@@ -135,37 +135,30 @@ if not compared_upto.is_empty():
     now = compared_upto.filter(pl.col("year") == latest)
     own_name = area_names.get(area, area)
     st.markdown(f"##### Sammenlignet med andre, {now['period'][0]}")
-    comparison_table = pl.DataFrame(
+    u = voc.UNIT_SHORT.get(unit, unit)
+
+    def shown(v: object, sup: bool, reason: str | None) -> object:
+        return rule.cell(reason) if sup else (fmt.shown_figure(v, unit) or voc.MISSING)
+
+    comparison_rows = [
         {
-            "Sammenligning": now["comparator_name"].to_list(),
-            own_name: [
-                rule.cell(r) if sup else fmt.value_text(v, unit)
-                for v, sup, r in zip(now["value"].to_list(), now["suppressed"].to_list(), now["suppression_reason"])
-            ],
-            "95 %-intervall": [
-                "–"
-                if fmt.is_missing(lo) or fmt.is_missing(hi)
-                else f"{fmt.value_text(lo, unit)}–{fmt.value_text(hi, unit)}"
-                for lo, hi in zip(now["ci_low"].to_list(), now["ci_high"].to_list())
-            ],
-            "Sammenligningens verdi": [
-                rule.cell(r) if sup else fmt.value_text(v, unit)
-                for v, sup, r in zip(
-                    now["comparator_value"].to_list(),
-                    now["comparator_suppressed"].to_list(),
-                    now["comparator_suppression_reason"].to_list(),
-                )
-            ],
-            "Vurdering": [
-                voc.comparison_text(c, n) for c, n in zip(now["comparison"].to_list(), now["comparator_name"].to_list())
-            ],
-            "Utvikling (sammenligningen)": [voc.trend_text(trend_of.get(c)) for c in now["comparator_code"].to_list()],
+            "Sammenligning": r["comparator_name"],
+            f"{own_name} ({u})": shown(r["value"], r["suppressed"], r["suppression_reason"]),
+            f"95 %-intervall fra ({u})": fmt.shown_figure(r["ci_low"], unit) or "–",
+            f"95 %-intervall til ({u})": fmt.shown_figure(r["ci_high"], unit) or "–",
+            f"Sammenligningens verdi ({u})": shown(
+                r["comparator_value"], r["comparator_suppressed"], r["comparator_suppression_reason"]
+            ),
+            "Vurdering": voc.comparison_text(r["comparison"], r["comparator_name"]),
+            "Utvikling (sammenligningen)": voc.trend_text(trend_of.get(r["comparator_code"])),
         }
-    )
+        for r in now.iter_rows(named=True)
+    ]
+    comparison_table = scorecard.shown_frame(comparison_rows)
     st.dataframe(comparison_table, hide_index=True, key="ind_comparisons")
     st.caption(voc.COMPARISON_HELP)
     ui.download_buttons(
-        comparison_table,
+        comparison_rows,
         f"sammenligning-{metric_id}-{latest}",
         key="ind_cmp_dl",
         title="Sammenligning",
