@@ -127,9 +127,9 @@ if decision.allowed:
             value=existing[0]["text"] if existing else "",
             key=f"ra_text_{service}_{year}",
             # No max_chars: the browser would silently refuse a longer paste; the limit is said instead.
-            help=f"Vanlig tekst (ingen formatering), inntil {fmt.format_number_nb(commentary.MAX_CHARS, 0)} tegn.",
             height=140,
         )
+        st.caption(f"Vanlig tekst (ingen formatering), inntil {fmt.format_number_nb(commentary.MAX_CHARS, 0)} tegn.")
         submitted = st.form_submit_button("Lagre kommentar", icon=":material/save:")
     if submitted:
         try:
