@@ -134,7 +134,7 @@ if compared is not None and not compared.is_empty():
     order = {m: i for i, m in enumerate(catalogue["metric_id"].to_list())}
     units = dict(zip(catalogue["metric_id"].to_list(), catalogue["unit"].to_list()))
     comparator_names = compared.sort("comparator_order")["comparator_name"].unique(maintain_order=True).to_list()
-    rows = []
+    rows, download_rows = [], []  # the screen's cells, and the same rows with numbers as numbers
     for metric_id in sorted(compared["metric_id"].unique().to_list(), key=lambda m: order.get(m, 999)):
         one = compared.filter(pl.col("metric_id") == metric_id)
         first = one.row(0, named=True)
@@ -154,6 +154,22 @@ if compared is not None and not compared.is_empty():
             )
             row[r["comparator_name"]] = f"{shown} · {voc.comparison_short(r['comparison'])}"
         rows.append(row)
+        download = {
+            "Indikator": row["Indikator"],
+            "Periode": first["period"],
+            "Enhet": voc.UNIT_LABEL.get(unit, unit),
+            area_names.get(area, area): row[area_names.get(area, area)]
+            if first["suppressed"]
+            else fmt.shown_figure(first["value"], unit),
+        }
+        for r in one.iter_rows(named=True):
+            download[r["comparator_name"]] = (
+                rule.cell(r["comparator_suppression_reason"])
+                if r["comparator_suppressed"]
+                else fmt.shown_figure(r["comparator_value"], unit)
+            )
+            download[f"{r['comparator_name']}: vurdering"] = voc.comparison_short(r["comparison"])
+        download_rows.append(download)
     comparison_frame = pl.DataFrame(rows, infer_schema_length=None).select(
         "Indikator", "Periode", area_names.get(area, area), *comparator_names
     )
@@ -163,7 +179,7 @@ if compared is not None and not compared.is_empty():
     )
     st.dataframe(comparison_frame, hide_index=True, key="ov_comparisons")
     ui.download_buttons(
-        comparison_frame,
+        download_rows,
         f"sammenligning-{area}-{year}",
         key="ov_cmp_dl",
         title=f"Sammenligning {year}",
