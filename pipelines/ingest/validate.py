@@ -13,12 +13,14 @@ import math
 import os
 import re
 import threading
+import unicodedata
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import duckdb
 import polars as pl
+from openpyxl.utils.cell import column_index_from_string, coordinate_from_string, get_column_letter
 
 from pipelines.ingest.contracts import Property, Rule, TableSchema, rules_for
 from pipelines.readers import (
@@ -26,6 +28,7 @@ from pipelines.readers import (
     ReaderError,
     find_identity_numbers,
     find_identity_numbers_in_cell,
+    is_identity_number_pair,
     parse_norwegian_number,
     read_norwegian_csv,
     read_ssb_csv,
@@ -36,6 +39,7 @@ from pipelines.readers import (
 )
 from pipelines.readers.fhi import read_fhi_jsonstat
 from pipelines.readers.udir import read_udir_json
+from pipelines.readers.xlsx import Workbook, cell_text, read_workbook, sheet_frame
 
 if TYPE_CHECKING:
     from pipelines.plan import Plan
@@ -55,6 +59,7 @@ class Violation:
     column: str | None  # the column header as delivered
     value: str | None
     message_nb: str
+    sheet: str | None = None  # the workbook sheet, when not the first one (the table's)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -77,8 +82,10 @@ _RULE_NB = {
 }
 
 
-def _where(file: str, row: int | None, column: str | None, row_word: str = "rad") -> str:
+def _where(file: str, row: int | None, column: str | None, row_word: str = "rad", sheet: str | None = None) -> str:
     parts = [f"Fil «{file}»"]
+    if sheet is not None:
+        parts.append(sheet)
     if row is not None:
         parts.append(f"{row_word} {row}")
     if column is not None:
@@ -96,13 +103,18 @@ def violation(
     value: object = None,
     detail_nb: str | None = None,
     row_word: str = "rad",
+    sheet: str | None = None,
 ) -> Violation:
-    """``row_word`` says what ``row`` counts: "rad" (data row / spreadsheet row, header = 1),
-    "linje" (line in a text file) or "celle" (JSON-stat cell, described by its dimensions)."""
+    """``row_word`` says what ``row`` counts: "rad" (data row / spreadsheet row as Excel numbers it),
+    "linje" (line in a text file) or "celle" (JSON-stat cell, described by its dimensions).
+    ``sheet``: where in a workbook, when not its first sheet (e.g. "ark 2 «Navn» (skjult)")."""
     text = _mask_identity_numbers(detail_nb or _RULE_NB.get(rule, rule))
     shown = None if value is None else _mask_identity_numbers(_shown_value(value), cell=True)
-    msg = f"{_where(file, row, column, row_word)}: {text}" + (f" (verdi: «{shown}»)" if shown is not None else "")
-    return Violation(file, rule, check, row, column, shown, msg + f" [regel: {check or rule}]")
+    file, column, sheet = (None if t is None else _mask_identity_numbers(t) for t in (file, column, sheet))
+    msg = f"{_where(file, row, column, row_word, sheet)}: {text}" + (
+        f" (verdi: «{shown}»)" if shown is not None else ""
+    )
+    return Violation(file, rule, check, row, column, shown, msg + f" [regel: {check or rule}]", sheet)
 
 
 def _shown_value(value: object) -> str:
@@ -111,7 +123,15 @@ def _shown_value(value: object) -> str:
         text = repr(value)
         if "e" not in text:
             return text.removesuffix(".0").replace(".", ",")
-    return str(value)
+    return "".join(_visible(ch) for ch in str(value))
+
+
+def _visible(ch: str) -> str:
+    """A character nobody can see in a reason (no-break space, zero-width space, a combining accent
+    left over) as its code point, so that a code that looks allowed shows why it is not."""
+    if ch == " " or unicodedata.category(ch) not in ("Zs", "Zl", "Zp", "Cf", "Cc", "Mn"):
+        return ch
+    return f"<U+{ord(ch):04X}>"
 
 
 def _mask_identity_numbers(text: str, cell: bool = False) -> str:
@@ -125,8 +145,13 @@ def _mask_identity_numbers(text: str, cell: bool = False) -> str:
 # -- reading ----------------------------------------------------------------------------------
 
 
-def read_raw(path: Path, table: TableSchema) -> pl.DataFrame:
-    """Read a file in the table's format to a frame with the delivered headers and ``_row``."""
+def read_raw(path: Path, table: TableSchema, workbook: Workbook | None = None) -> pl.DataFrame:
+    """Read a file in the table's format to a frame with the delivered headers and ``_row``.
+
+    Headers and text cells are Unicode-normalised (NFC: a macOS "å" is two code points) and stripped
+    of surrounding spaces of every kind (a trailing no-break space), so that a code that looks like
+    the allowed one is the allowed one. An xlsx table is the first sheet of ``workbook`` (read here
+    when not given)."""
     fmt = table.format
     if fmt == "norwegian_csv":
         df = read_norwegian_csv(path)
@@ -139,7 +164,7 @@ def read_raw(path: Path, table: TableSchema) -> pl.DataFrame:
     elif fmt == "udir_json":
         df = read_udir_json(path)
     elif fmt == "xlsx":
-        df = _read_xlsx(path)
+        df = sheet_frame((workbook or read_workbook(path)).sheets[0], path)
     else:  # pragma: no cover - the contract model restricts formats
         raise ValueError(f"unknown format {fmt!r}")
     if table.year_from_file_name:
@@ -157,54 +182,127 @@ def read_raw(path: Path, table: TableSchema) -> pl.DataFrame:
                 ),
             )
         df = df.with_columns(pl.lit(m.group("year"), dtype=pl.Utf8).alias("_file_year"))
-    return df
+    return _normalise_text(df)
 
 
-def _read_xlsx(path: Path) -> pl.DataFrame:
-    if path.stat().st_size == 0:
-        raise ReaderError("the file is empty", rule="empty_file", path=path, detail_nb="Fila er tom")
-    try:
-        df = pl.read_excel(path, engine="calamine", infer_schema_length=0)
-    except Exception as exc:  # calamine raises its own error types
-        raise ReaderError(
-            f"not a readable xlsx workbook ({exc.__class__.__name__}: {exc})",
-            rule="xlsx_unreadable",
-            path=path,
-            detail_nb="Fila kan ikke åpnes som et Excel-ark (xlsx)",
-        ) from exc
-    if df.height == 0:
-        raise ReaderError(
-            "the sheet has a header but no data rows",
-            rule="header_only",
-            path=path,
-            detail_nb="Arket har overskrifter, men ingen datarader",
-        )
-    # Spreadsheet row numbers as Excel shows them: the header is row 1.
-    return df.with_row_index(ROW, offset=2).with_columns(pl.col(ROW).cast(pl.Int64))
+def _normalise_text(df: pl.DataFrame) -> pl.DataFrame:
+    df = df.rename({c: unicodedata.normalize("NFC", c).strip() for c in df.columns})
+    text = [c for c, t in df.schema.items() if t == pl.String]
+    cleaned = [pl.col(c).str.normalize("NFC").str.strip_chars() for c in text]
+    return df.with_columns(cleaned).with_columns(
+        [pl.when(pl.col(c) == "").then(None).otherwise(pl.col(c)).alias(c) for c in text]
+    )
 
 
-def scan_identity_numbers(path: Path, raw: pl.DataFrame, table: TableSchema) -> list[Violation]:
+def scan_identity_numbers(
+    path: Path, raw: pl.DataFrame | None, table: TableSchema, workbook: Workbook | None = None
+) -> list[Violation]:
     """Anything that looks like a fødselsnummer/D-number anywhere in the file rejects it whole.
 
     Every cell counts, numbers too: a reader that parsed ``1123990095`` as a count has read an
-    identity number that lost its leading zero in a spreadsheet."""
+    identity number that lost its leading zero in a spreadsheet. So do two adjacent cells of a row
+    that together make one (birth date, personal number). A workbook is scanned whole
+    (:func:`_scan_workbook`); a text file's lines are scanned too (a header, a JSON key)."""
+    if workbook is not None:
+        return _scan_workbook(path.name, workbook)
     found: list[Violation] = []
-    for col in [c for c in raw.columns if c != ROW]:
-        candidates = raw.select(ROW, pl.col(col).cast(pl.Utf8).alias("cell")).filter(
-            pl.col("cell").str.contains(CELL_CANDIDATE)
-        )
-        for row, cell in candidates.iter_rows():
-            if find_identity_numbers_in_cell(cell):
-                found.append(
-                    violation(path.name, "identity_number", row=row, column=col, detail_nb=_RULE_NB["identity_number"])
+    if raw is not None:
+        columns = [c for c in raw.columns if c != ROW and not c.startswith("_file_")]
+        for col in columns:
+            candidates = raw.select(ROW, pl.col(col).cast(pl.Utf8).alias("cell")).filter(
+                pl.col("cell").str.contains(CELL_CANDIDATE)
+            )
+            for row, cell in candidates.iter_rows():
+                if find_identity_numbers_in_cell(cell):
+                    found.append(violation(path.name, "identity_number", row=row, column=col))
+        if table.format == "norwegian_csv":
+            for left, right in zip(columns, columns[1:]):
+                for row, a, b in raw.select(ROW, left, right).iter_rows():
+                    if is_identity_number_pair(a, b):
+                        found.append(
+                            violation(path.name, "identity_number", row=row, column=left, detail_nb=_pair_text(right))
+                        )
+        found.sort(key=lambda v: v.row or 0)
+    if not found:
+        found = _identity_numbers_in_text(path, table)
+    return found[:MAX_ROWS_NAMED]
+
+
+def _pair_text(next_column: str) -> str:
+    return (
+        f"cellen og cellen ved siden av (kolonne «{next_column}») er til sammen et fødselsnummer eller "
+        "D-nummer (fødselsdato og personnummer)"
+    )
+
+
+def _column_name(header: dict[int, str], index: int) -> str:
+    """A sheet's column by its header, else by its letter (B)."""
+    return header.get(index) or get_column_letter(index + 1)
+
+
+def _scan_workbook(file: str, workbook: Workbook) -> list[Violation]:
+    """Every sheet (hidden ones too), its name, every cell (headers included), every pair of adjacent
+    cells in a row and every cell comment. The first sheet is the table: its places are named by row
+    and column header; any other sheet is named as well."""
+    found: list[Violation] = []
+    rule = "identity_number"
+    for sheet in workbook.sheets:
+        where = None
+        if sheet.position > 1 or sheet.hidden:
+            where = f"ark {sheet.position} «{sheet.title}»" + (" (skjult)" if sheet.hidden else "")
+        if find_identity_numbers_in_cell(sheet.title):
+            found.append(
+                violation(
+                    file,
+                    rule,
+                    sheet=where or f"ark {sheet.position} «{sheet.title}»",
+                    detail_nb="navnet på arket ser ut som et fødselsnummer eller D-nummer",
                 )
-                if len(found) >= MAX_ROWS_NAMED:
-                    return found
-    if table.format in ("norwegian_csv", "ssb_csv", "ssb_jsonstat", "fhi_jsonstat", "udir_json") and not found:
-        text, _ = read_text_detect_encoding(path)
-        if find_identity_numbers(text):
-            found.append(violation(path.name, "identity_number", detail_nb=_RULE_NB["identity_number"]))
-    return found
+            )
+        header = sheet.header()
+
+        for row, values in sheet.rows:
+            texts = [cell_text(v) for v in values]
+            for i, text in enumerate(texts):
+                if text and find_identity_numbers_in_cell(text):
+                    found.append(
+                        violation(
+                            file,
+                            rule,
+                            row=row,
+                            column=_column_name(header, i),
+                            sheet=where,
+                            detail_nb=f"cellen {get_column_letter(i + 1)}{row} inneholder noe som ser ut som et "
+                            "fødselsnummer eller D-nummer",
+                        )
+                    )
+            for i in range(len(values) - 1):
+                if is_identity_number_pair(values[i], values[i + 1]):
+                    found.append(
+                        violation(
+                            file,
+                            rule,
+                            row=row,
+                            column=_column_name(header, i),
+                            sheet=where,
+                            detail_nb=_pair_text(_column_name(header, i + 1)),
+                        )
+                    )
+        for ref, text in sheet.comments:
+            if find_identity_numbers(text) or find_identity_numbers_in_cell(text):
+                letters, row = coordinate_from_string(ref)
+                found.append(
+                    violation(
+                        file,
+                        rule,
+                        row=row,
+                        column=_column_name(header, column_index_from_string(letters) - 1),
+                        sheet=where,
+                        detail_nb=f"kommentaren i celle {ref} inneholder noe som ser ut som et fødselsnummer "
+                        "eller D-nummer",
+                    )
+                )
+    return found[:MAX_ROWS_NAMED]
 
 
 # Between the fields of a line of CSV or JSON: a number cell may stand alone between them.
@@ -212,7 +310,8 @@ _FIELD_SEPARATORS = re.compile(r'[;,\t\[\]{}:"\s]+')
 
 
 def _identity_numbers_in_text(path: Path, table: TableSchema) -> list[Violation]:
-    """The identity-number scan for a text file the reader refused (lines, not cells)."""
+    """The identity-number scan of a text file line by line: a file the reader refused, or what no
+    cell shows (a header, a JSON key)."""
     if table.format == "xlsx":
         return []
     try:
@@ -660,8 +759,11 @@ def validate_file(
 
     Returns (typed frame, [], notes) or (None, violations, []); the notes say what the load changed
     (a municipality delivered under two codes with the same figures, see :func:`resolve_region_codes`)."""
+    workbook = None
     try:
-        raw = read_raw(path, table)
+        if table.format == "xlsx":
+            workbook = read_workbook(path)
+        raw = read_raw(path, table, workbook)
     except ReaderError as err:
         # Readers count lines of a text file; a workbook has rows. An unreadable file may still
         # hold an identity number: that is the first thing its owner must hear about.
@@ -673,8 +775,8 @@ def validate_file(
             detail_nb=err.detail_nb,
             row_word="rad" if table.format == "xlsx" else "linje",
         )
-        return None, _identity_numbers_in_text(path, table) + [problem], []
-    ids = scan_identity_numbers(path, raw, table)
+        return None, scan_identity_numbers(path, None, table, workbook) + [problem], []
+    ids = scan_identity_numbers(path, raw, table, workbook)
     if ids:
         return None, _located(ids, raw, table, path.name), []
     typed, problems = type_frame(raw, table, path.name)

@@ -9,6 +9,7 @@ from pipelines.readers.identity import (
     CELL_CANDIDATE,
     find_identity_numbers,
     find_identity_numbers_in_cell,
+    is_identity_number_pair,
     is_valid_identity_number,
 )
 from pipelines.readers.norwegian import (
@@ -58,5 +59,6 @@ __all__ = [
     "CELL_CANDIDATE",
     "find_identity_numbers",
     "find_identity_numbers_in_cell",
+    "is_identity_number_pair",
     "is_valid_identity_number",
 ]

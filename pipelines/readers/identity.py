@@ -16,17 +16,32 @@ from __future__ import annotations
 import datetime as _dt
 import re
 
-__all__ = ["CELL_CANDIDATE", "find_identity_numbers", "find_identity_numbers_in_cell", "is_valid_identity_number"]
+__all__ = [
+    "CELL_CANDIDATE",
+    "SEPARATOR",
+    "find_identity_numbers",
+    "find_identity_numbers_in_cell",
+    "is_identity_number_pair",
+    "is_valid_identity_number",
+]
 
 _WEIGHTS_K1 = (3, 7, 6, 1, 8, 9, 4, 5, 2)
 _WEIGHTS_K2 = (5, 4, 3, 2, 7, 6, 5, 4, 3, 2)
 
-# 11 digits not part of a longer digit run, optionally written "DDMMYY IIIKK".
-_CANDIDATE = re.compile(r"(?<!\d)(\d{6}) ?(\d{5})(?!\d)")
+# What people and spreadsheets put between the birth date and the personal number: any Unicode space
+# but a line break (no-break space, thin space, …, zero-width space), any dash (hyphen, non-breaking
+# hyphen, en and em dash, minus sign, …) or a full stop, with a space or two around it. The class is
+# written with literal characters so that Python's ``re`` and the Rust regex of Polars read it alike.
+_SPACE = "(?:[^\\S\\r\\n]|[\u200b\u2060\ufeff])"
+_DASH_OR_DOT = "[\\-\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d.]"
+SEPARATOR = f"{_SPACE}{{0,2}}{_DASH_OR_DOT}?{_SPACE}{{0,2}}"
+# 11 digits not part of a longer digit run, optionally written "DDMMYY IIIKK" / "DDMMYY-IIIKK" / "DDMMYY.IIIKK".
+_CANDIDATE = re.compile(rf"(?<!\d)(\d{{6}}){SEPARATOR}(\d{{5}})(?!\d)")
+_SPLIT = re.compile(rf"(\d{{6}}){SEPARATOR}(\d{{5}})")
 # A whole cell of 10 digits: an identity number that a spreadsheet stored as a number.
 _NUMBER_CELL = re.compile(r"\s*(\d{10})(?:\.0*)?\s*")
 # Cells worth a closer look (for a vectorised pre-filter): either pattern above.
-CELL_CANDIDATE = r"\d{6} ?\d{5}|^\s*\d{10}(?:\.0*)?\s*$"
+CELL_CANDIDATE = rf"\d{{6}}{SEPARATOR}\d{{5}}|^\s*\d{{10}}(?:\.0*)?\s*$"
 
 
 def _control_digit(digits: list[int], weights: tuple[int, ...]) -> int | None:
@@ -68,12 +83,14 @@ def _valid_date(day: int, month: int, yy: int, individual: int) -> bool:
 def is_valid_identity_number(s: str) -> bool:
     """True if ``s`` is a valid fødselsnummer or D-number.
 
-    ``s`` must be exactly 11 digits, or ``"DDMMYY IIIKK"`` with one space;
-    the date must be a real calendar date and both control digits must match.
+    ``s`` must be exactly 11 digits, or ``"DDMMYY IIIKK"`` with a separator (:data:`SEPARATOR`:
+    a space of any kind, a dash of any kind or a full stop); the date must be a real calendar date
+    and both control digits must match.
     """
     if not isinstance(s, str):
         return False
-    compact = s[:6] + s[7:] if len(s) == 12 and s[6] == " " else s
+    split = _SPLIT.fullmatch(s)
+    compact = split.group(1) + split.group(2) if split else s
     if len(compact) != 11 or not compact.isascii() or not compact.isdigit():
         return False
     digits = [int(ch) for ch in compact]
@@ -91,9 +108,9 @@ def find_identity_numbers(text: str) -> list[str]:
     """Find valid identity numbers in free text.
 
     Looks at every run of exactly 11 digits (not part of a longer digit run),
-    also written as ``"DDMMYY IIIKK"`` with one space, and returns those that
+    also written as ``"DDMMYY IIIKK"`` with a separator (:data:`SEPARATOR`), and returns those that
     pass :func:`is_valid_identity_number`, in order of appearance. Each item
-    is the substring exactly as it occurs in ``text`` (including the space,
+    is the substring exactly as it occurs in ``text`` (including the separator,
     if any) so callers can mask it.
     """
     if not text:
@@ -119,3 +136,56 @@ def find_identity_numbers_in_cell(cell: str) -> list[str]:
     if number and is_valid_identity_number("0" + number.group(1)):
         return [number.group(1)]
     return find_identity_numbers(cell)
+
+
+# A birth date written as a date: 31.12.39, 31.12.2039, 31/12/2039, 2039-12-31.
+_DAY_FIRST = re.compile(r"(\d{1,2})[./-](\d{1,2})[./-](\d{2}|\d{4})")
+_ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:[ T]00:00(?::00)?)?")
+_DIGITS = re.compile(r"(\d+)(?:\.0*)?")
+
+
+def _birth_date_digits(value: object) -> str | None:
+    """``DDMMYY`` of a cell that may hold a birth date: six digits (five when a spreadsheet dropped
+    the leading zero of a number), a date value or a date written out."""
+    if isinstance(value, _dt.date):
+        return value.strftime("%d%m%y")
+    if isinstance(value, bool) or value is None:
+        return None
+    number = isinstance(value, (int, float))
+    if number:
+        value = str(int(value)) if float(value).is_integer() and value >= 0 else ""
+    text = str(value).strip()
+    if digits := _DIGITS.fullmatch(text):
+        # Five digits only from a number cell (the leading zero of the day dropped).
+        return digits.group(1).zfill(6) if len(digits.group(1)) == 6 or (number and len(text) == 5) else None
+    if m := _DAY_FIRST.fullmatch(text):
+        return f"{int(m.group(1)):02d}{int(m.group(2)):02d}{m.group(3)[-2:]}"
+    if m := _ISO_DATE.fullmatch(text):
+        return f"{m.group(3)}{m.group(2)}{m.group(1)[-2:]}"
+    return None
+
+
+def _personal_number_digits(value: object) -> str | None:
+    """``IIIKK`` of a cell that may hold the five-digit personal number (a number cell may have lost
+    leading zeros)."""
+    if isinstance(value, bool) or value is None or isinstance(value, _dt.date):
+        return None
+    if isinstance(value, (int, float)):
+        value = str(int(value)) if float(value).is_integer() and value >= 0 else ""
+    digits = _DIGITS.fullmatch(str(value).strip())
+    if not digits or len(digits.group(1)) > 5:
+        return None
+    if len(digits.group(1)) < 5 and not isinstance(value, (int, float)) and "." not in str(value):
+        return None  # text keeps its zeros: fewer than five digits written as text is something else
+    return digits.group(1).zfill(5)
+
+
+def is_identity_number_pair(birth_date: object, personal_number: object) -> bool:
+    """True if two adjacent cells of one row together make a valid identity number: the birth date
+    (``DDMMYY``, a date, or a date written out) in one and the five-digit personal number in the
+    next, as a register export splits them."""
+    date = _birth_date_digits(birth_date)
+    if date is None:
+        return False
+    personal = _personal_number_digits(personal_number)
+    return personal is not None and is_valid_identity_number(date + personal)
