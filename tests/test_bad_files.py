@@ -20,6 +20,7 @@ from pathlib import Path
 
 import duckdb
 import openpyxl
+import openpyxl.comments
 import pytest
 import yaml
 
@@ -51,19 +52,34 @@ def write_case(case: dict, folder: Path) -> Path:
     name = Path(case["file"]).name
     target = folder / name
     if "xlsx" in case:
-        header, *rows = case["xlsx"]
-        book = openpyxl.Workbook()
-        sheet = book.active
-        sheet.title = "Ark1"
-        sheet.append(header)
-        for row in rows:
-            sheet.append(row)
-        book.save(target)
+        build_workbook(case, target)
     else:
         shutil.copyfile(BAD / case["file"], target)
     newest = max((p.stat().st_mtime for p in folder.iterdir() if p != target), default=0)
     os.utime(target, (newest + 10, newest + 10))
     return target
+
+
+def build_workbook(case: dict, target: Path) -> None:
+    """The first sheet "Ark1" from ``xlsx`` (rows; a `null` row is a blank row), ``cells`` (more cells
+    by reference) and ``comments`` (cell notes by reference); then each of ``sheets`` (title, rows,
+    hidden)."""
+    book = openpyxl.Workbook()
+    specs = [
+        {"title": "Ark1", "rows": case["xlsx"], "cells": case.get("cells", {}), "comments": case.get("comments", {})}
+    ]
+    for i, spec in enumerate(specs + case.get("sheets", [])):
+        sheet = book.active if i == 0 else book.create_sheet()
+        sheet.title = spec["title"]
+        if spec.get("hidden"):
+            sheet.sheet_state = "hidden"
+        for row in spec.get("rows", []):
+            sheet.append(row or [])
+        for ref, value in spec.get("cells", {}).items():
+            sheet[ref] = value
+        for ref, text in spec.get("comments", {}).items():
+            sheet[ref].comment = openpyxl.comments.Comment(text, "Saksbehandler")
+    book.save(target)
 
 
 def raw_tables(source: str) -> list[str]:
