@@ -269,3 +269,68 @@ def test_bad_file_after_a_good_load_leaves_the_loaded_data_alone(bad_file, demo_
             assert hits == 0, f"{schema}.{table}.{column}"
     finally:
         con.close()
+
+
+# -- runs that must not break -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("filler", ["x", "æ"], ids=["ascii", "two_byte_letters"])
+def test_a_file_name_too_long_for_the_quarantine_copy_is_shortened_and_the_next_run_goes_on(
+    filler, demo_data_dir, tmp_path
+):
+    """A 244-character landing name plus the hash prefix and ".reason.json" is more than a file
+    system allows (255 bytes): the copy is named shorter, the reason keeps the original name."""
+    case = next(c for c in CASES if c["file"] == "ppt/ppt_2016_negativt_antall.csv")
+    landing = landing_with_demo(demo_data_dir, "ppt", tmp_path)
+    name = "ppt_2016_" + filler * ((244 - len("ppt_2016_.csv")) // len(filler.encode())) + ".csv"
+    assert len(name.encode()) > 255 - len("123456789012__.reason.json")
+    bad = landing / "ppt" / name
+    shutil.copyfile(BAD / case["file"], bad)
+    quarantine = tmp_path / "quarantine"
+    con = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
+    try:
+        first = ingest_source(con, "ppt", landing, quarantine, now=NOW)
+        assert list(first.quarantined) == [name]
+        second = ingest_source(con, "ppt", landing, quarantine, now=NOW)
+        assert not second.quarantined and sorted(second.unchanged) == sorted(first.loaded)
+        stored = con.execute("SELECT file_name FROM meta.file_loads WHERE status = 'quarantined'").fetchall()
+        assert stored == [(name,)]
+    finally:
+        con.close()
+    assert not bad.exists()
+    files = sorted(p.name for p in (quarantine / "ppt").iterdir())
+    assert all(len(f.encode()) <= 255 for f in files)
+    (copy,) = [f for f in files if not f.endswith((".reason.json", ".reason.txt"))]
+    assert copy.endswith(".csv") and (quarantine / "ppt" / copy).read_bytes() == (BAD / case["file"]).read_bytes()
+    reason = json.loads((quarantine / "ppt" / (copy + ".reason.json")).read_text(encoding="utf-8"))
+    assert reason["file"] == name
+    assert f"Filen «{name}» (ppt) ble avvist" in (quarantine / "ppt" / (copy + ".reason.txt")).read_text("utf-8")
+
+
+def test_a_link_out_of_the_landing_folder_is_never_followed(demo_data_dir, tmp_path):
+    """A symbolic link in landing pointing at a file elsewhere (/etc/passwd): not read, not copied,
+    taken out of landing with a reason that says why; the file it points to is left alone."""
+    secret = tmp_path / "elsewhere" / "passwd"
+    secret.parent.mkdir()
+    secret.write_text("root:x:0:0:HEMMELIG:/root:/bin/bash\n", encoding="utf-8")
+    landing = landing_with_demo(demo_data_dir, "ppt", tmp_path)
+    link = landing / "ppt" / "ppt_2016_lenke.csv"
+    link.symlink_to(secret)
+    quarantine = tmp_path / "quarantine"
+    con = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
+    try:
+        report = ingest_source(con, "ppt", landing, quarantine, now=NOW)
+        assert list(report.quarantined) == [link.name]
+        assert [v.rule for v in report.quarantined[link.name]] == ["symlink"]
+        assert "HEMMELIG" not in json.dumps(con.execute("SELECT * FROM meta.file_loads").fetchall(), default=str)
+        for table in raw_tables("ppt"):
+            assert con.execute(f"SELECT COUNT(*) FROM raw.{table} WHERE _source_file = ?", [link.name]).fetchall() == [
+                (0,)
+            ]
+    finally:
+        con.close()
+    assert not link.is_symlink() and secret.read_text(encoding="utf-8").startswith("root:")
+    written = list((quarantine / "ppt").iterdir())
+    assert sorted(p.suffix for p in written) == [".json", ".txt"], "only the reasons, no copy"
+    text = next(p for p in written if p.name.endswith(".reason.txt")).read_text(encoding="utf-8")
+    assert "symbolsk lenke" in text and "HEMMELIG" not in text

@@ -18,6 +18,7 @@ import datetime as dt
 import fnmatch
 import hashlib
 import json
+import os
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -91,6 +92,27 @@ def sha256(path: Path) -> str:
     return h.hexdigest()
 
 
+# A file name may have at most 255 bytes on common file systems (ext4, NTFS, APFS count them so, or
+# in UTF-16 units, which is no more); the quarantine name adds the hash prefix and ".reason.json".
+MAX_NAME_BYTES = 255
+_REASON_SUFFIX = ".reason.json"
+
+
+def quarantine_name(file_hash: str, name: str) -> str:
+    """``<hash12>__<name>``, the name shortened in the middle (its extension kept) so that the
+    quarantine copy and its reason files fit any file system. The original name is in the reason."""
+    prefix = f"{file_hash[:12]}__"
+    room = MAX_NAME_BYTES - len(prefix) - len(_REASON_SUFFIX)
+    if len(name.encode("utf-8")) <= room:
+        return prefix + name
+    stem, suffix = os.path.splitext(name)
+    suffix = suffix if len(suffix.encode("utf-8")) <= 16 else ""
+    marker = "…"
+    budget = room - len(suffix.encode("utf-8")) - len(marker.encode("utf-8"))
+    kept = stem.encode("utf-8")[:budget].decode("utf-8", errors="ignore")
+    return prefix + kept + marker + suffix
+
+
 def ensure_meta(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(META_DDL)
 
@@ -154,8 +176,9 @@ def _quarantine(
     the next run quarantines it again."""
     target_dir = quarantine_dir / source
     target_dir.mkdir(parents=True, exist_ok=True)
-    target = target_dir / f"{file_hash[:12]}__{path.name}"
-    shutil.copy2(path, target)
+    target = target_dir / quarantine_name(file_hash, path.name)
+    if not path.is_symlink():  # a link out of landing: never copy what it points to; the reasons say why
+        shutil.copy2(path, target)
     reason = {
         "source": source,
         "file": path.name,
@@ -221,12 +244,22 @@ def ingest_source(
 
     folder = landing_dir / source
     files = (
-        sorted((p for p in folder.glob("*") if p.is_file()), key=lambda p: (p.stat().st_mtime_ns, p.name))
+        sorted(
+            (p for p in folder.glob("*") if p.is_symlink() or p.is_file()),
+            key=lambda p: (p.lstat().st_mtime_ns, p.name),
+        )
         if folder.exists()
         else []
     )
     known = _known_files(con, source)
     for path in files:
+        if _links_out_of(path, landing_dir):
+            # The hash of the link, not of what it points to: the target is never opened.
+            file_hash = hashlib.sha256(b"symlink:" + os.fsencode(os.readlink(path))).hexdigest()
+            problems = [violation(path.name, "symlink", detail_nb=_SYMLINK_NB)]
+            _quarantine(con, path, source, None, file_hash, problems, quarantine_dir, contract.version, now)
+            report.quarantined[path.name] = problems
+            continue
         file_hash = sha256(path)
         if (path.name, file_hash) in known:
             report.unchanged.append(path.name)
@@ -257,6 +290,24 @@ def ingest_source(
     for table in contract.tables:
         report.rows[table.name] = con.execute(f"SELECT COUNT(*) FROM raw.{table.name}").fetchall()[0][0]
     return report
+
+
+_SYMLINK_NB = (
+    "filen er en snarvei (symbolsk lenke) til noe utenfor mottaksmappen, og den er ikke lest eller kopiert; "
+    "legg selve filen i mottaksmappen"
+)
+
+
+def _links_out_of(path: Path, landing_dir: Path) -> bool:
+    """True for a symbolic link whose target is not a file inside the landing folder (or does not
+    exist): such a link is never followed."""
+    if not path.is_symlink():
+        return False
+    try:
+        target = path.resolve(strict=True)
+    except (OSError, RuntimeError):
+        return True
+    return not (target.is_file() and target.is_relative_to(landing_dir.resolve()))
 
 
 def _load_slice(

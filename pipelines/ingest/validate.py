@@ -79,6 +79,7 @@ _RULE_NB = {
     "unknown_file": "filen passer ikke med noen tabell i kontrakten",
     "file_name_year": "årstallet mangler i filnavnet",
     "region_code_conflict": "samme kommune har to regionkoder med ulike tall for samme år",
+    "symlink": "filen er en snarvei (symbolsk lenke) ut av mottaksmappen og er ikke lest",
 }
 
 

@@ -40,6 +40,7 @@ import polars as pl
 from pipelines import commentary
 from pipelines.metrics.codes import NO_DATA
 from pipelines.report.summary import CouncilSummary, council_summary
+from pipelines.tempfiles import remove_stale, temp_path, temp_suffix
 from presentation import formatting as fmt
 from presentation import scorecard
 from presentation.charts import fit_for_print, trend_figure
@@ -775,7 +776,8 @@ def build_report(
         t = lap("figurer", t)
         out = Path(out_path) if out_path is not None else report_path(Path(reports_dir), snap.year)
         out.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(prefix="statusrapport_") as tmp:
+        remove_stale(out.parent)  # what a killed report build left
+        with tempfile.TemporaryDirectory(prefix=".statusrapport.", suffix=temp_suffix(), dir=out.parent) as tmp:
             tmpdir = Path(tmp)
             paths = charts.write_svgs(figures, tmpdir)
             for metric, path in zip(metrics, paths, strict=True):
@@ -786,7 +788,7 @@ def build_report(
                 Path(keep_html).write_text(page, encoding="utf-8")
             document = HTML(string=page, base_url=str(tmpdir)).render(stylesheets=[CSS(filename=str(STYLESHEET))])
             pages = len(document.pages)
-            tmp_pdf = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+            tmp_pdf = temp_path(out)
             try:
                 document.write_pdf(tmp_pdf)
                 os.replace(tmp_pdf, out)

@@ -18,6 +18,7 @@ from pipelines.instance import WAREHOUSE_POOL
 from pipelines.plan import COMPARATOR_LEVEL
 from pipelines.report import available_years
 from pipelines.settings import AS_OF_TAG, resolve_as_of
+from pipelines.tempfiles import remove_stale, temp_path
 
 SERVING_GROUP = "serving"
 
@@ -97,7 +98,8 @@ def published_snapshot(
     effective = settings.effective()
     target = effective.published_path
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    remove_stale(target.parent)  # a snapshot a killed run was writing
+    tmp = temp_path(target)
     tmp.unlink(missing_ok=True)
     published_at = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
     counts = {}
