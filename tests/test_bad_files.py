@@ -27,6 +27,7 @@ import yaml
 from pipelines.ingest.contracts import load_contract
 from pipelines.ingest.landing import ingest_source
 from pipelines.readers import find_identity_numbers
+from tests.conftest import AS_OF
 
 BAD = Path(__file__).resolve().parent / "bad_files"
 MANIFEST = yaml.safe_load((BAD / "expected.yaml").read_text(encoding="utf-8"))
@@ -105,7 +106,7 @@ def reference(demo_data_dir: Path, tmp_path_factory) -> dict[str, dict]:
         landing = landing_with_demo(demo_data_dir, source, root)
         con = duckdb.connect(str(root / "w.duckdb"))
         try:
-            report = ingest_source(con, source, landing, root / "quarantine", now=NOW)
+            report = ingest_source(con, source, landing, root / "quarantine", now=NOW, as_of=AS_OF)
             assert not report.quarantined, f"demo files of {source} must be valid: {report.quarantined}"
             out[source] = {
                 "files": sorted(report.loaded),
@@ -164,7 +165,7 @@ def test_bad_file_is_quarantined_and_nothing_of_it_is_loaded(case, demo_data_dir
 
     con = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
     try:
-        report = ingest_source(con, source, landing, quarantine, now=NOW)
+        report = ingest_source(con, source, landing, quarantine, now=NOW, as_of=AS_OF)
 
         # Only the bad file is refused; the valid ones load exactly as without it.
         assert list(report.quarantined) == [bad.name]

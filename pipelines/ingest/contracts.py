@@ -10,6 +10,7 @@ the same list drives the per-file validation and the Dagster asset checks.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -18,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
+from pipelines.nb_format import format_number_nb
 from pipelines.settings import get_settings
 
 if TYPE_CHECKING:
@@ -80,6 +82,12 @@ class Property(BaseModel):
     @property
     def unit(self) -> str | None:
         return next((c.value for c in self.customProperties if c.property == "unit"), None)
+
+    @property
+    def period(self) -> str | None:
+        """The kind of period the column names (``year``: a calendar year, ``school_year``:
+        "2016/17", starting in August), when it is the delivery's period."""
+        return next((c.value for c in self.customProperties if c.property == "period"), None)
 
     def valid_values(self, plan: Plan | None = None) -> list[Any] | None:
         """The allowed values, from the contract or, for ``validValuesFrom``, from ``plan`` (None:
@@ -162,10 +170,19 @@ class Rule:
 
     table: str
     name: str  # unique within the source, used as the Dagster check name
-    kind: str  # missing_column | bad_type | required | minimum | maximum | pattern | valid_values | duplicate_key | sql
+    # missing_column | bad_type | required | minimum | maximum | pattern | valid_values | duplicate_key | sql
+    # | after_as_of
+    kind: str
     column: str | None
     description_nb: str
     params: tuple = ()
+
+
+def format_bound(value: float) -> str:
+    """A range bound as people write it: 2035, 0,5, 10 000 000 (grouped from five digits on)."""
+    if abs(value) >= 10_000:
+        return format_number_nb(value, 0 if float(value).is_integer() else 1)
+    return f"{value:g}".replace(".", ",")
 
 
 def load_contract(source: str, contracts_dir: Path | None = None) -> Contract:
@@ -179,9 +196,15 @@ def contract_sources(contracts_dir: Path | None = None) -> tuple[str, ...]:
     return tuple(sorted(p.stem for p in folder.glob("*.yaml")))
 
 
-def rules_for(table: TableSchema, plan: Plan | None = None) -> list[Rule]:
+# The month a period starts in, by the kind of period (a school year starts in August).
+PERIOD_START_MONTH = {"year": 1, "school_year": 8}
+
+
+def rules_for(table: TableSchema, plan: Plan | None = None, as_of: dt.date | None = None) -> list[Rule]:
     """Every rule the table's contract implies, in a stable order; allowed values that come from a
-    plan (``validValuesFrom``) come from ``plan`` (None: the selected plan)."""
+    plan (``validValuesFrom``) come from ``plan`` (None: the selected plan). With ``as_of`` (the
+    run's status day), a period column (``period``) must not name a period that starts after it:
+    figures for a year that has not begun are a typo or a test file, never data."""
     t = table.name
     rules: list[Rule] = [
         Rule(t, f"{t}__columns_present", "missing_column", None, "Alle kolonnene i kontrakten finnes i filen"),
@@ -209,7 +232,7 @@ def rules_for(table: TableSchema, plan: Plan | None = None) -> list[Rule]:
                     f"{t}__{p.name}__minimum",
                     "minimum",
                     p.name,
-                    f"«{p.physicalName}» er minst {opts.minimum:g}",
+                    f"«{p.physicalName}» er minst {format_bound(opts.minimum)}",
                     (opts.minimum,),
                 )
             )
@@ -220,7 +243,7 @@ def rules_for(table: TableSchema, plan: Plan | None = None) -> list[Rule]:
                     f"{t}__{p.name}__maximum",
                     "maximum",
                     p.name,
-                    f"«{p.physicalName}» er høyst {opts.maximum:g}",
+                    f"«{p.physicalName}» er høyst {format_bound(opts.maximum)}",
                     (opts.maximum,),
                 )
             )
@@ -233,6 +256,17 @@ def rules_for(table: TableSchema, plan: Plan | None = None) -> list[Rule]:
                     p.name,
                     f"«{p.physicalName}» har formatet {opts.pattern}",
                     (opts.pattern,),
+                )
+            )
+        if as_of is not None and p.period is not None:
+            rules.append(
+                Rule(
+                    t,
+                    f"{t}__{p.name}__after_as_of",
+                    "after_as_of",
+                    p.name,
+                    f"«{p.physicalName}» er ikke etter statusdagen",
+                    (as_of.isoformat(), PERIOD_START_MONTH[p.period]),
                 )
             )
         if (valid := p.valid_values(plan)) is not None:

@@ -30,6 +30,7 @@ import polars as pl
 from pipelines.ingest.contracts import DUCKDB_TYPE, Contract, TableSchema, load_contract
 from pipelines.ingest.validate import ROW, LoadNote, Violation, validate_file, violation
 from pipelines.nb_format import format_datetime_nb
+from pipelines.settings import resolve_as_of
 
 if TYPE_CHECKING:
     from pipelines.plan import Plan
@@ -223,10 +224,13 @@ def ingest_source(
     contract: Contract | None = None,
     plan: Plan | None = None,
     now: dt.datetime | None = None,
+    as_of: dt.date | None = None,
 ) -> IngestReport:
     """Bring ``raw.<table>`` for every table of ``source`` up to date with its landing folder, checking
-    each file against ``plan`` where the contract takes allowed values from it (None: the selected plan)."""
+    each file against ``plan`` where the contract takes allowed values from it (None: the selected plan)
+    and refusing periods that start after ``as_of`` (the run's status day; None: ``SBU_AS_OF`` or today)."""
     contract = contract or load_contract(source)
+    as_of = as_of or resolve_as_of(None)
     now = (now or dt.datetime.now(dt.UTC)).replace(tzinfo=None, microsecond=0)
     report = IngestReport(source)
     ensure_meta(con)
@@ -276,7 +280,7 @@ def ingest_source(
                 )
             ]
         else:
-            typed, problems, notes = validate_file(path, table, plan)
+            typed, problems, notes = validate_file(path, table, plan, as_of)
         if problems:
             _quarantine(con, path, source, table, file_hash, problems, quarantine_dir, contract.version, now)
             report.quarantined[path.name] = problems

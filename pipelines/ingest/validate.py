@@ -22,7 +22,7 @@ import duckdb
 import polars as pl
 from openpyxl.utils.cell import column_index_from_string, coordinate_from_string, get_column_letter
 
-from pipelines.ingest.contracts import Property, Rule, TableSchema, rules_for
+from pipelines.ingest.contracts import Property, Rule, TableSchema, format_bound, rules_for
 from pipelines.readers import (
     CELL_CANDIDATE,
     ReaderError,
@@ -173,13 +173,18 @@ def read_raw(path: Path, table: TableSchema, workbook: Workbook | None = None) -
         if not m:
             example = re.sub(r"\(\?P<year>[^)]*\)", "2016", table.year_from_file_name).strip("^$")
             suffix = Path(table.file_pattern).suffix
+            written = re.search(r"(?<!\d)\d{4}(?!\d)", path.name)
             raise ReaderError(
-                f"the file name has no year (expected a name like {example}{suffix})",
+                f"the file name has no valid year (expected a name like {example}{suffix})",
                 rule="file_name_year",
                 path=path,
                 detail_nb=(
-                    f"årstallet mangler i filnavnet; filen må hete som i malen, "
-                    f"f.eks. «{example}{suffix}» (året i navnet er året tallene gjelder)"
+                    (
+                        f"årstallet {written.group()} i filnavnet er ikke et år malen godtar"
+                        if written
+                        else "årstallet mangler i filnavnet"
+                    )
+                    + f"; filen må hete som i malen, f.eks. «{example}{suffix}» (året i navnet er året tallene gjelder)"
                 ),
             )
         df = df.with_columns(pl.lit(m.group("year"), dtype=pl.Utf8).alias("_file_year"))
@@ -468,6 +473,13 @@ def rule_failures_sql(rule: Rule, relation: str) -> str | None:
             f"SELECT {ROW}, {col} AS value FROM {relation} "
             f"WHERE {col} IS NOT NULL AND NOT regexp_full_match({col}, {_quote(rule.params[0])})"
         )
+    if rule.kind == "after_as_of":
+        as_of, month = rule.params
+        year = f"TRY_CAST(left(CAST({col} AS VARCHAR), 4) AS INTEGER)"
+        return (
+            f"SELECT {ROW}, {col} AS value FROM {relation} "
+            f"WHERE {year} IS NOT NULL AND make_date({year}, {int(month)}, 1) > DATE {_quote(as_of)}"
+        )
     if rule.kind == "valid_values":
         allowed = ", ".join(_quote(v) for v in rule.params)
         return (
@@ -514,15 +526,17 @@ def _scratch_cursor() -> duckdb.DuckDBPyConnection:
         return _scratch[1].cursor()
 
 
-def check_rules(typed: pl.DataFrame, table: TableSchema, file: str, plan: Plan | None = None) -> list[Violation]:
+def check_rules(
+    typed: pl.DataFrame, table: TableSchema, file: str, plan: Plan | None = None, as_of: dt.date | None = None
+) -> list[Violation]:
     """Run every row-level contract rule on one file's typed frame (values allowed by a plan: ``plan``'s,
-    None: the selected plan's)."""
+    None: the selected plan's; periods not after ``as_of``, when given)."""
     con = _scratch_cursor()
     try:
         con.register("delivered", typed.to_arrow())
         props = {p.name: p for p in table.properties}
         problems: list[Violation] = []
-        for rule in rules_for(table, plan):
+        for rule in rules_for(table, plan, as_of):
             sql = rule_failures_sql(rule, "delivered")
             if sql is None:
                 continue
@@ -547,9 +561,15 @@ def check_rules(typed: pl.DataFrame, table: TableSchema, file: str, plan: Plan |
 
 def _rule_text(rule: Rule, props: dict[str, Property]) -> str:
     if rule.kind == "minimum":
-        return f"verdien er under minimum {rule.params[0]:g}"
+        return f"verdien er under minimum {format_bound(rule.params[0])}"
     if rule.kind == "maximum":
-        return f"verdien er over maksimum {rule.params[0]:g}"
+        return f"verdien er over maksimum {format_bound(rule.params[0])}"
+    if rule.kind == "after_as_of":
+        day = dt.date.fromisoformat(rule.params[0])
+        return (
+            f"perioden er ikke begynt per statusdagen {day:%d.%m.%Y}; tall for en senere periode kan ikke "
+            "være riktige (skrivefeil i året?)"
+        )
     if rule.kind == "valid_values":
         shown = ", ".join(map(str, rule.params[:8])) + (" …" if len(rule.params) > 8 else "")
         return f"ukjent kode; tillatt er {shown}"
@@ -753,10 +773,10 @@ def resolve_region_codes(
 
 
 def validate_file(
-    path: Path, table: TableSchema, plan: Plan | None = None
+    path: Path, table: TableSchema, plan: Plan | None = None, as_of: dt.date | None = None
 ) -> tuple[pl.DataFrame | None, list[Violation], list[LoadNote]]:
     """Read, scan, type, resolve region codes and check one file (against ``plan``'s allowed values
-    where the contract takes them from the plan; None: the selected plan).
+    where the contract takes them from the plan; None: the selected plan; no period after ``as_of``).
 
     Returns (typed frame, [], notes) or (None, violations, []); the notes say what the load changed
     (a municipality delivered under two codes with the same figures, see :func:`resolve_region_codes`)."""
@@ -784,7 +804,7 @@ def validate_file(
     if problems:
         return None, _located(problems, raw, table, path.name), []
     typed, conflicts, notes = resolve_region_codes(typed, table, path.name)
-    problems = conflicts + check_rules(typed, table, path.name, plan)
+    problems = conflicts + check_rules(typed, table, path.name, plan, as_of)
     return (None, _located(problems, raw, table, path.name), []) if problems else (typed, [], notes)
 
 

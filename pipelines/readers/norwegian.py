@@ -48,6 +48,7 @@ SSB_SYMBOLS: dict[str, str] = {
 # raising code does not provide its own Norwegian text.
 _RULE_TEXT_NB: dict[str, str] = {
     "encoding": "Fila har en tegnkoding som ikke støttes",
+    "nul_byte": "Fila inneholder et NUL-tegn (byte 0x00)",
     "empty_file": "Fila er tom",
     "header_only": "Fila har overskriftsrad, men ingen datarader",
     "missing_column": "Påkrevd kolonne mangler",
@@ -252,7 +253,20 @@ def read_text_detect_encoding(path: str | os.PathLike[str]) -> tuple[str, str]:
             path=path,
             detail_nb="Fila er tom (0 byte)",
         )
-    if data.startswith(_UTF16_BOMS) or b"\x00" in data:
+    nul = data.find(b"\x00")
+    if not data.startswith(_UTF16_BOMS) and nul >= 0 and data[:4096].count(b"\x00") * 10 < len(data[:4096]):
+        # UTF-16 has a NUL beside nearly every letter; a few stray ones are damage, not an encoding.
+        raise ReaderError(
+            f"the file holds a NUL byte (0x00) at offset {nul}",
+            rule="nul_byte",
+            path=path,
+            row=_line_of_offset(data, nul),
+            detail_nb=(
+                f"Fila inneholder et NUL-tegn (byte 0x00, posisjon {nul}), som ikke hører hjemme i en tekstfil; "
+                "den er trolig skadet under lagring eller kopiering. Lagre fila på nytt fra kilden"
+            ),
+        )
+    if data.startswith(_UTF16_BOMS) or nul >= 0:
         raise ReaderError(
             "the file looks like UTF-16/UTF-32 (byte order mark or NUL bytes); save it as UTF-8 (or Windows-1252)",
             rule="encoding",
@@ -325,13 +339,34 @@ class _Table:
     encoding: str
 
 
+_JSON_CONSTANT = re.compile(r'(?<![\w"])(?:-?Infinity|NaN)(?![\w"])')
+
+
 def read_json_file(path: str | os.PathLike[str], *, publisher: str | None = None) -> Any:
     """A JSON file's document (UTF-8 or Windows-1252), or a ``ReaderError`` (rule ``invalid_json``)
     naming the line and column, and saying so when the file ends before the JSON does (a download
     cut short). ``publisher`` ("FHI") names where to download the file again."""
     text, _ = read_text_detect_encoding(path)
+
+    def not_json(constant: str) -> None:
+        # Python's json accepts NaN and Infinity; JSON has no such numbers, and a figure that is not a
+        # number must not become a missing one.
+        match = _JSON_CONSTANT.search(text)
+        line = _line_of_offset(text.encode("utf-8"), len(text[: match.start()].encode("utf-8"))) if match else None
+        raise ReaderError(
+            f"invalid JSON: {constant} is not a JSON number",
+            rule="invalid_json",
+            path=path,
+            row=line,
+            detail_nb=(
+                f"Ugyldig JSON: «{constant}» er ikke et tall i JSON"
+                + (f" (linje {line})" if line else "")
+                + "; et tall som mangler skrives null, eller med SSBs symbol «..»"
+            ),
+        )
+
     try:
-        return json.loads(text)
+        return json.loads(text, parse_constant=not_json)
     except json.JSONDecodeError as exc:
         truncated = exc.pos >= len(text.rstrip())
         again = f"Last ned fila fra {publisher} på nytt" if publisher else "Last ned fila på nytt"

@@ -18,6 +18,7 @@ from pipelines.ingest.landing import ingest_source
 from pipelines.ingest.validate import rule_failures_sql
 from pipelines.instance import WAREHOUSE_POOL
 from pipelines.plan import load_plan
+from pipelines.settings import AS_OF_TAG, resolve_as_of
 from pipelines.warehouse import count
 
 SOURCES_GROUP = "sources"
@@ -47,7 +48,13 @@ def build_source_asset(source: str) -> dg.AssetsDefinition:
         plan = load_plan(effective)
         with warehouse.get_connection() as con:
             report = ingest_source(
-                con, source, effective.landing_dir, effective.quarantine_dir, contract=contract, plan=plan
+                con,
+                source,
+                effective.landing_dir,
+                effective.quarantine_dir,
+                contract=contract,
+                plan=plan,
+                as_of=resolve_as_of(context.run.tags.get(AS_OF_TAG), effective),
             )
             for name, problems in report.quarantined.items():
                 context.log.warning(f"{source}: {name} quarantined: " + "; ".join(p.message_nb for p in problems[:5]))
