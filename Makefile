@@ -32,9 +32,10 @@ pipeline: setup browser
 report: setup browser
 	$(PY) -m pipelines.run --report-year $(or $(YEAR),latest)
 
+## The dashboard listens on localhost (.streamlit/config.toml); ADDRESS=0.0.0.0 serves other machines.
 dashboard: setup
-	@echo "Dashboard: http://localhost:$(PORT)"
-	$(PY) -m streamlit run dashboards/app.py --server.port $(PORT)
+	@echo "Dashboard: http://$(or $(ADDRESS),localhost):$(PORT)"
+	$(PY) -m streamlit run dashboards/app.py --server.port $(PORT) $(if $(ADDRESS),--server.address $(ADDRESS))
 
 ## The main job: demo data -> pipeline -> dashboard on localhost.
 run: demo-data pipeline dashboard
