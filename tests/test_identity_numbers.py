@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import datetime as dt
 
+import polars as pl
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipelines.readers import (
+    CELL_CANDIDATE,
     find_identity_numbers,
     find_identity_numbers_in_cell,
+    is_identity_number_pair,
     is_valid_identity_number,
 )
 
@@ -195,3 +198,57 @@ def test_property_any_single_digit_change_rejected(number: str, position: int, d
     changed = str((int(number[position]) + delta) % 10)
     mutated = number[:position] + changed + number[position + 1 :]
     assert not is_valid_identity_number(mutated)
+
+
+# What people and programs put between birth date and personal number.
+SEPARATORS = {
+    "space": " ",
+    "no_break_space": "\u00a0",
+    "narrow_no_break_space": "\u202f",
+    "thin_space": "\u2009",
+    "zero_width_space": "\u200b",
+    "hyphen": "-",
+    "non_breaking_hyphen": "\u2011",
+    "en_dash": "\u2013",
+    "em_dash": "\u2014",
+    "minus_sign": "\u2212",
+    "full_stop": ".",
+    "spaced_dash": " - ",
+    "thin_spaced_hyphen": "\u2009-\u2009",
+}
+
+
+@pytest.mark.parametrize("separator", SEPARATORS.values(), ids=SEPARATORS.keys())
+def test_found_with_any_space_dash_or_full_stop_between_date_and_personal_number(separator: str) -> None:
+    for number in (FNR_1990, FNR_2012, DNR_1985):
+        written = f"{number[:6]}{separator}{number[6:]}"
+        assert is_valid_identity_number(written)
+        assert find_identity_numbers(f"Gjelder {written}, se sak") == [written]
+        assert find_identity_numbers_in_cell(written) == [written]
+        # The vectorised pre-filter (Polars' regex engine, not Python's) lets it through.
+        assert pl.Series([written]).str.contains(CELL_CANDIDATE).item()
+
+
+def test_a_line_break_or_a_wrong_check_digit_between_is_no_identity_number() -> None:
+    assert find_identity_numbers(f"{FNR_1990[:6]}\n{FNR_1990[6:]}") == []
+    wrong = FNR_1990[:10] + str((int(FNR_1990[10]) + 1) % 10)
+    assert find_identity_numbers(f"{wrong[:6]}\u00a0{wrong[6:]}") == []
+    assert find_identity_numbers(f"{FNR_1990[:6]} / {FNR_1990[6:]}") == []  # a ratio is not a separator
+
+
+def test_birth_date_and_personal_number_in_two_adjacent_cells() -> None:
+    date, personal = FNR_2012[:6], FNR_2012[6:]
+    born = dt.date(2012, 5, 17)
+    assert is_identity_number_pair(date, personal)
+    assert is_identity_number_pair(born, personal)  # an Excel date cell
+    assert is_identity_number_pair(dt.datetime(2012, 5, 17), int(personal))  # and a number cell
+    assert is_identity_number_pair("17.05.2012", personal)
+    assert is_identity_number_pair("2012-05-17", personal)
+    # A number cell that lost the leading zero of the day (1 January 1990).
+    assert is_identity_number_pair(int(FNR_1990[:6]), FNR_1990[6:])
+    # Not an identity number: a wrong check digit, the cells the other way round, text too short.
+    wrong = str((int(personal) + 1) % 100000).zfill(5)
+    assert not is_identity_number_pair(date, wrong)
+    assert not is_identity_number_pair(personal, date)
+    assert not is_identity_number_pair(FNR_1990[1:6], FNR_1990[6:])  # five digits as text: not a date
+    assert not is_identity_number_pair(None, personal)

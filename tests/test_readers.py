@@ -5,13 +5,16 @@ from __future__ import annotations
 import json
 import math
 import pickle
+import unicodedata
 from pathlib import Path
 
+import duckdb
 import polars as pl
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from pipelines.ingest.landing import ingest_source
 from pipelines.readers import (
     SSB_SYMBOLS,
     ReaderError,
@@ -837,3 +840,42 @@ def test_ssb_csv_header_only(tmp_path: Path) -> None:
     with pytest.raises(ReaderError) as info:
         read_ssb_csv(write_bytes(tmp_path, "h.csv", b'"region";"Personer 2024"\n'))
     assert info.value.rule == "header_only"
+
+
+# -- what a delivered file looks like to the eye, not to the byte ------------------------------
+
+
+def test_decomposed_letters_and_trailing_no_break_spaces_load_as_the_codes_they_look_like(
+    demo_data_dir: Path, tmp_path: Path
+) -> None:
+    """macOS writes "å" as "a" + a combining ring; Excel keeps a trailing no-break space. Both look
+    like the allowed code and are loaded as it, the header too."""
+    source = demo_data_dir / "landing" / "ungdata" / "ungdata_2014.csv"
+    text = source.read_text(encoding="utf-8-sig")
+    assert "Videregående" in text and ";Gutter;" in text.replace('"', "")
+    bent = unicodedata.normalize("NFD", text).replace('"Gutter"', '"Gutter\u00a0"')
+    assert bent != text and "Videregående" not in bent
+    landing = tmp_path / "landing"
+    (landing / "ungdata").mkdir(parents=True)
+    (landing / "ungdata" / "ungdata_2014.csv").write_text(bent, encoding="utf-8")
+    con = duckdb.connect()
+    try:
+        report = ingest_source(con, "ungdata", landing, tmp_path / "quarantine")
+        assert report.loaded == ["ungdata_2014.csv"] and not report.quarantined
+        levels = {r[0] for r in con.execute("SELECT DISTINCT school_level FROM raw.ungdata").fetchall()}
+        genders = {r[0] for r in con.execute("SELECT DISTINCT gender FROM raw.ungdata").fetchall()}
+    finally:
+        con.close()
+    assert levels == {"Ungdomsskole", "Videregående"} and genders == {"Jenter", "Gutter"}
+    assert all(unicodedata.is_normalized("NFC", v) for v in levels)
+
+
+def test_a_stray_nul_byte_is_not_called_utf16(tmp_path: Path) -> None:
+    stray = write_bytes(tmp_path, "a.csv", b"A;B\n1;2\n3;\x004\n")
+    with pytest.raises(ReaderError) as err:
+        read_text_detect_encoding(stray)
+    assert err.value.rule == "nul_byte" and err.value.row == 3 and "UTF-16" not in err.value.message_nb
+    utf16 = write_bytes(tmp_path, "b.csv", "A;B\n1;2\n".encode("utf-16-le"))
+    with pytest.raises(ReaderError) as err:
+        read_text_detect_encoding(utf16)
+    assert err.value.rule == "encoding" and "UTF-16" in err.value.message_nb
