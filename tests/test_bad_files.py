@@ -24,7 +24,7 @@ import openpyxl.comments
 import pytest
 import yaml
 
-from pipelines.ingest.contracts import load_contract
+from pipelines.ingest.contracts import contract_sources, load_contract
 from pipelines.ingest.landing import ingest_source
 from pipelines.readers import find_identity_numbers
 from tests.conftest import AS_OF
@@ -149,6 +149,20 @@ def test_manifest_lists_every_corpus_file_and_enough_cases():
         "unknown_file",
     }
     assert required <= {c["rule"] for c in CASES}
+
+
+def test_every_count_has_a_plausibility_bound_and_every_period_column_is_marked():
+    """A figure no municipality can have (1e308 persons) and a period that has not begun are refused
+    only where the contract says what is plausible and which column is the period."""
+    for source in contract_sources():
+        for table in load_contract(source).tables:
+            for prop in table.properties:
+                if prop.logicalType in ("integer", "number"):
+                    opts = prop.logicalTypeOptions
+                    assert opts.minimum is not None and opts.maximum is not None, f"{table.name}.{prop.name}"
+            periods = [p.name for p in table.properties if p.period]
+            years = [p.name for p in table.properties if p.name in ("year", "survey_year", "school_year")]
+            assert periods == years, table.name
 
 
 # -- every corpus file --------------------------------------------------------------------------
@@ -335,3 +349,25 @@ def test_a_link_out_of_the_landing_folder_is_never_followed(demo_data_dir, tmp_p
     assert sorted(p.suffix for p in written) == [".json", ".txt"], "only the reasons, no copy"
     text = next(p for p in written if p.name.endswith(".reason.txt")).read_text(encoding="utf-8")
     assert "symbolsk lenke" in text and "HEMMELIG" not in text
+
+
+def test_a_file_name_that_is_not_utf8_is_named_as_windows_1252_and_breaks_no_run(demo_data_dir, tmp_path):
+    """A zip made on Windows unpacks "ppt_2016_æ.csv" as the bytes ...\\xe6.csv: the reasons, the load
+    log and the quarantine copy name it "ppt_2016_æ.csv", and the next run goes on."""
+    case = next(c for c in CASES if c["file"] == "ppt/ppt_2016_negativt_antall.csv")
+    landing = landing_with_demo(demo_data_dir, "ppt", tmp_path)
+    raw_name = b"ppt_2016_negativt_antall_\xe6.csv"
+    bad = Path(os.fsdecode(os.path.join(os.fsencode(landing / "ppt"), raw_name)))
+    shutil.copyfile(BAD / case["file"], bad)
+    quarantine = tmp_path / "quarantine"
+    con = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
+    try:
+        first = ingest_source(con, "ppt", landing, quarantine, now=NOW, as_of=AS_OF)
+        assert list(first.quarantined) == ["ppt_2016_negativt_antall_æ.csv"]
+        second = ingest_source(con, "ppt", landing, quarantine, now=NOW, as_of=AS_OF)
+        assert not second.quarantined and not second.loaded
+    finally:
+        con.close()
+    assert not bad.exists()
+    text = next((quarantine / "ppt").glob("*.reason.txt")).read_text(encoding="utf-8")
+    assert "Filen «ppt_2016_negativt_antall_æ.csv» (ppt) ble avvist" in text

@@ -28,7 +28,7 @@ import duckdb
 import polars as pl
 
 from pipelines.ingest.contracts import DUCKDB_TYPE, Contract, TableSchema, load_contract
-from pipelines.ingest.validate import ROW, LoadNote, Violation, validate_file, violation
+from pipelines.ingest.validate import ROW, LoadNote, Violation, file_label, validate_file, violation
 from pipelines.nb_format import format_datetime_nb
 from pipelines.settings import resolve_as_of
 
@@ -120,7 +120,7 @@ def ensure_meta(con: duckdb.DuckDBPyConnection) -> None:
 
 def _table_for(path: Path, contract: Contract) -> TableSchema | None:
     for table in contract.tables:
-        if fnmatch.fnmatch(path.name, table.file_pattern):
+        if fnmatch.fnmatch(file_label(path), table.file_pattern):
             return table
     return None
 
@@ -177,12 +177,12 @@ def _quarantine(
     the next run quarantines it again."""
     target_dir = quarantine_dir / source
     target_dir.mkdir(parents=True, exist_ok=True)
-    target = target_dir / quarantine_name(file_hash, path.name)
+    target = target_dir / quarantine_name(file_hash, file_label(path))
     if not path.is_symlink():  # a link out of landing: never copy what it points to; the reasons say why
         shutil.copy2(path, target)
     reason = {
         "source": source,
-        "file": path.name,
+        "file": file_label(path),
         "sha256": file_hash,
         "quarantined_at": now.isoformat(timespec="seconds"),
         "violations": [p.as_dict() for p in problems],
@@ -191,7 +191,7 @@ def _quarantine(
         json.dumps(reason, ensure_ascii=False, indent=2), encoding="utf-8"
     )
     lines = [
-        f"Filen «{path.name}» ({source}) ble avvist {format_datetime_nb(now)} og er ikke lastet inn.",
+        f"Filen «{file_label(path)}» ({source}) ble avvist {format_datetime_nb(now)} og er ikke lastet inn.",
         "Dataene som allerede var lastet inn, vises fortsatt. Rett feilene og legg filen inn på nytt.",
         "",
     ]
@@ -203,7 +203,7 @@ def _quarantine(
         [
             source,
             table.name if table else None,
-            path.name,
+            file_label(path),
             file_hash,
             version,
             now,
@@ -260,19 +260,19 @@ def ingest_source(
         if _links_out_of(path, landing_dir):
             # The hash of the link, not of what it points to: the target is never opened.
             file_hash = hashlib.sha256(b"symlink:" + os.fsencode(os.readlink(path))).hexdigest()
-            problems = [violation(path.name, "symlink", detail_nb=_SYMLINK_NB)]
+            problems = [violation(file_label(path), "symlink", detail_nb=_SYMLINK_NB)]
             _quarantine(con, path, source, None, file_hash, problems, quarantine_dir, contract.version, now)
-            report.quarantined[path.name] = problems
+            report.quarantined[file_label(path)] = problems
             continue
         file_hash = sha256(path)
-        if (path.name, file_hash) in known:
-            report.unchanged.append(path.name)
+        if (file_label(path), file_hash) in known:
+            report.unchanged.append(file_label(path))
             continue
         table = _table_for(path, contract)
         if table is None:
             problems = [
                 violation(
-                    path.name,
+                    file_label(path),
                     "unknown_file",
                     detail_nb="filen passer ikke med noe filnavnmønster i kontrakten ("
                     + ", ".join(t.file_pattern for t in contract.tables)
@@ -283,13 +283,13 @@ def ingest_source(
             typed, problems, notes = validate_file(path, table, plan, as_of)
         if problems:
             _quarantine(con, path, source, table, file_hash, problems, quarantine_dir, contract.version, now)
-            report.quarantined[path.name] = problems
+            report.quarantined[file_label(path)] = problems
             continue
-        _load_slice(con, source, table, typed, path.name, file_hash, contract.version, now, notes)
-        known.add((path.name, file_hash))
-        report.loaded.append(path.name)
+        _load_slice(con, source, table, typed, file_label(path), file_hash, contract.version, now, notes)
+        known.add((file_label(path), file_hash))
+        report.loaded.append(file_label(path))
         if notes:
-            report.notes[path.name] = notes
+            report.notes[file_label(path)] = notes
 
     for table in contract.tables:
         report.rows[table.name] = con.execute(f"SELECT COUNT(*) FROM raw.{table.name}").fetchall()[0][0]

@@ -83,6 +83,17 @@ _RULE_NB = {
 }
 
 
+def file_label(path: Path) -> str:
+    """The file's name as text for reasons, the load log and DuckDB: a name the file system holds as
+    bytes that are not UTF-8 (a zip made on Windows: "ppt_2016_\\xe6.csv") is read as Windows-1252,
+    like the files' content."""
+    raw = os.fsencode(path.name)
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("cp1252", errors="replace")
+
+
 def _where(file: str, row: int | None, column: str | None, row_word: str = "rad", sheet: str | None = None) -> str:
     parts = [f"Fil «{file}»"]
     if sheet is not None:
@@ -169,11 +180,11 @@ def read_raw(path: Path, table: TableSchema, workbook: Workbook | None = None) -
     else:  # pragma: no cover - the contract model restricts formats
         raise ValueError(f"unknown format {fmt!r}")
     if table.year_from_file_name:
-        m = re.search(table.year_from_file_name, path.name)
+        m = re.search(table.year_from_file_name, file_label(path))
         if not m:
             example = re.sub(r"\(\?P<year>[^)]*\)", "2016", table.year_from_file_name).strip("^$")
             suffix = Path(table.file_pattern).suffix
-            written = re.search(r"(?<!\d)\d{4}(?!\d)", path.name)
+            written = re.search(r"(?<!\d)\d{4}(?!\d)", file_label(path))
             raise ReaderError(
                 f"the file name has no valid year (expected a name like {example}{suffix})",
                 rule="file_name_year",
@@ -210,7 +221,7 @@ def scan_identity_numbers(
     that together make one (birth date, personal number). A workbook is scanned whole
     (:func:`_scan_workbook`); a text file's lines are scanned too (a header, a JSON key)."""
     if workbook is not None:
-        return _scan_workbook(path.name, workbook)
+        return _scan_workbook(file_label(path), workbook)
     found: list[Violation] = []
     if raw is not None:
         columns = [c for c in raw.columns if c != ROW and not c.startswith("_file_")]
@@ -220,13 +231,15 @@ def scan_identity_numbers(
             )
             for row, cell in candidates.iter_rows():
                 if find_identity_numbers_in_cell(cell):
-                    found.append(violation(path.name, "identity_number", row=row, column=col))
+                    found.append(violation(file_label(path), "identity_number", row=row, column=col))
         if table.format == "norwegian_csv":
             for left, right in zip(columns, columns[1:]):
                 for row, a, b in raw.select(ROW, left, right).iter_rows():
                     if is_identity_number_pair(a, b):
                         found.append(
-                            violation(path.name, "identity_number", row=row, column=left, detail_nb=_pair_text(right))
+                            violation(
+                                file_label(path), "identity_number", row=row, column=left, detail_nb=_pair_text(right)
+                            )
                         )
         found.sort(key=lambda v: v.row or 0)
     if not found:
@@ -331,7 +344,11 @@ def _identity_numbers_in_text(path: Path, table: TableSchema) -> list[Violation]
         ):
             found.append(
                 violation(
-                    path.name, "identity_number", row=line_no, row_word="linje", detail_nb=_RULE_NB["identity_number"]
+                    file_label(path),
+                    "identity_number",
+                    row=line_no,
+                    row_word="linje",
+                    detail_nb=_RULE_NB["identity_number"],
                 )
             )
             if len(found) >= MAX_ROWS_NAMED:
@@ -789,7 +806,7 @@ def validate_file(
         # Readers count lines of a text file; a workbook has rows. An unreadable file may still
         # hold an identity number: that is the first thing its owner must hear about.
         problem = violation(
-            path.name,
+            file_label(path),
             err.rule,
             row=err.row,
             column=err.column,
@@ -799,13 +816,13 @@ def validate_file(
         return None, scan_identity_numbers(path, None, table, workbook) + [problem], []
     ids = scan_identity_numbers(path, raw, table, workbook)
     if ids:
-        return None, _located(ids, raw, table, path.name), []
-    typed, problems = type_frame(raw, table, path.name)
+        return None, _located(ids, raw, table, file_label(path)), []
+    typed, problems = type_frame(raw, table, file_label(path))
     if problems:
-        return None, _located(problems, raw, table, path.name), []
-    typed, conflicts, notes = resolve_region_codes(typed, table, path.name)
-    problems = conflicts + check_rules(typed, table, path.name, plan, as_of)
-    return (None, _located(problems, raw, table, path.name), []) if problems else (typed, [], notes)
+        return None, _located(problems, raw, table, file_label(path)), []
+    typed, conflicts, notes = resolve_region_codes(typed, table, file_label(path))
+    problems = conflicts + check_rules(typed, table, file_label(path), plan, as_of)
+    return (None, _located(problems, raw, table, file_label(path)), []) if problems else (typed, [], notes)
 
 
 def _located(problems: list[Violation], raw: pl.DataFrame, table: TableSchema, file: str) -> list[Violation]:
