@@ -63,12 +63,11 @@ def write_case(case: dict, folder: Path) -> Path:
 
 def build_workbook(case: dict, target: Path) -> None:
     """The first sheet "Ark1" from ``xlsx`` (rows; a `null` row is a blank row), ``cells`` (more cells
-    by reference) and ``comments`` (cell notes by reference); then each of ``sheets`` (title, rows,
-    hidden)."""
+    by reference), ``comments`` (cell notes by reference) and ``page_header`` (the printed header);
+    then each of ``sheets`` (title, rows, hidden)."""
     book = openpyxl.Workbook()
-    specs = [
-        {"title": "Ark1", "rows": case["xlsx"], "cells": case.get("cells", {}), "comments": case.get("comments", {})}
-    ]
+    first = {k: case[k] for k in ("cells", "comments", "page_header") if k in case}
+    specs = [{"title": "Ark1", "rows": case["xlsx"], **first}]
     for i, spec in enumerate(specs + case.get("sheets", [])):
         sheet = book.active if i == 0 else book.create_sheet()
         sheet.title = spec["title"]
@@ -80,6 +79,8 @@ def build_workbook(case: dict, target: Path) -> None:
             sheet[ref] = value
         for ref, text in spec.get("comments", {}).items():
             sheet[ref].comment = openpyxl.comments.Comment(text, "Saksbehandler")
+        if "page_header" in spec:
+            sheet.oddHeader.center.text = spec["page_header"]
     book.save(target)
 
 

@@ -6,6 +6,7 @@ import json
 import math
 import pickle
 import unicodedata
+import zipfile
 from pathlib import Path
 
 import duckdb
@@ -29,6 +30,7 @@ from pipelines.readers import (
     read_text_detect_encoding,
     region_codes,
 )
+from pipelines.readers.xlsx import MAX_UNPACKED_BYTES, read_workbook
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ssb"
 
@@ -879,3 +881,17 @@ def test_a_stray_nul_byte_is_not_called_utf16(tmp_path: Path) -> None:
     with pytest.raises(ReaderError) as err:
         read_text_detect_encoding(utf16)
     assert err.value.rule == "encoding" and "UTF-16" in err.value.message_nb
+
+
+def test_a_workbook_that_unpacks_beyond_the_bound_is_refused_before_it_is_read(tmp_path: Path) -> None:
+    """A small xlsx can unpack to gigabytes (one huge shared string): its declared sizes decide."""
+    bomb = tmp_path / "bombe.xlsx"
+    chunk = b"A" * (1 << 20)
+    with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        with archive.open("xl/sharedStrings.xml", "w") as part:
+            for _ in range(MAX_UNPACKED_BYTES // len(chunk) + 1):
+                part.write(chunk)
+    assert bomb.stat().st_size < MAX_UNPACKED_BYTES // 100
+    with pytest.raises(ReaderError) as err:
+        read_workbook(bomb)
+    assert err.value.rule == "xlsx_too_large" and "utpakket" in err.value.message_nb

@@ -39,7 +39,7 @@ from pipelines.readers import (
 )
 from pipelines.readers.fhi import read_fhi_jsonstat
 from pipelines.readers.udir import read_udir_json
-from pipelines.readers.xlsx import Workbook, cell_text, read_workbook, sheet_frame
+from pipelines.readers.xlsx import Workbook, cell_text, package_texts, read_workbook, sheet_frame
 
 if TYPE_CHECKING:
     from pipelines.plan import Plan
@@ -221,7 +221,7 @@ def scan_identity_numbers(
     that together make one (birth date, personal number). A workbook is scanned whole
     (:func:`_scan_workbook`); a text file's lines are scanned too (a header, a JSON key)."""
     if workbook is not None:
-        return _scan_workbook(file_label(path), workbook)
+        return _scan_workbook(path, workbook)
     found: list[Violation] = []
     if raw is not None:
         columns = [c for c in raw.columns if c != ROW and not c.startswith("_file_")]
@@ -259,10 +259,12 @@ def _column_name(header: dict[int, str], index: int) -> str:
     return header.get(index) or get_column_letter(index + 1)
 
 
-def _scan_workbook(file: str, workbook: Workbook) -> list[Violation]:
+def _scan_workbook(path: Path, workbook: Workbook) -> list[Violation]:
     """Every sheet (hidden ones too), its name, every cell (headers included), every pair of adjacent
-    cells in a row and every cell comment. The first sheet is the table: its places are named by row
-    and column header; any other sheet is named as well."""
+    cells in a row and every cell comment; then, if none of them holds one, every text of the package
+    (text boxes, headers and footers, names, properties). The first sheet is the table: its places are
+    named by row and column header; any other sheet is named as well."""
+    file = file_label(path)
     found: list[Violation] = []
     rule = "identity_number"
     for sheet in workbook.sheets:
@@ -321,6 +323,18 @@ def _scan_workbook(file: str, workbook: Workbook) -> list[Violation]:
                         "eller D-nummer",
                     )
                 )
+    if not found:
+        # What no cell shows: a text box, a header or footer, a defined name, the document's properties.
+        part = next((part for part, text in package_texts(path) if find_identity_numbers(text)), None)
+        if part is not None:
+            found.append(
+                violation(
+                    file,
+                    rule,
+                    detail_nb="arbeidsboka inneholder noe som ser ut som et fødselsnummer eller D-nummer utenfor "
+                    f"cellene (i delen {part}: tekstboks, topptekst, navn eller dokumentegenskaper)",
+                )
+            )
     return found[:MAX_ROWS_NAMED]
 
 

@@ -15,6 +15,7 @@ import datetime as dt
 import posixpath
 import unicodedata
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from xml.etree import ElementTree
@@ -26,9 +27,12 @@ from openpyxl.utils.cell import coordinate_from_string
 
 from pipelines.readers.norwegian import ROW_COLUMN, ReaderError, _clean_header_name
 
-__all__ = ["Sheet", "Workbook", "cell_text", "read_workbook", "sheet_frame"]
+__all__ = ["MAX_UNPACKED_BYTES", "Sheet", "Workbook", "cell_text", "package_texts", "read_workbook", "sheet_frame"]
 
 _REL_COMMENTS = ("/comments", "/threadedComment")
+# A workbook is a zip: what it unpacks to is what reading it costs. A municipal template unpacks to
+# well under a megabyte; a few hundred thousand rows to some tens. More is refused before reading.
+MAX_UNPACKED_BYTES = 256 * 1024 * 1024
 
 
 @dataclass
@@ -148,6 +152,21 @@ def read_workbook(path: str | Path) -> Workbook:
     if path.stat().st_size == 0:
         raise ReaderError("the file is empty", rule="empty_file", path=path, detail_nb="Fila er tom")
     try:
+        with zipfile.ZipFile(path) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except Exception as exc:
+        raise _unreadable(path, exc) from exc
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise ReaderError(
+            f"the workbook unpacks to {unpacked} bytes (at most {MAX_UNPACKED_BYTES})",
+            rule="xlsx_too_large",
+            path=path,
+            detail_nb=(
+                f"Arbeidsboka er {unpacked // 2**20} MB utpakket, mer enn {MAX_UNPACKED_BYTES // 2**20} MB "
+                "som tillates; den er ikke lest. Lever tallene uten andre ark, bilder eller store tekster"
+            ),
+        )
+    try:
         sheets = _read_cells(path, data_only=False)
         with zipfile.ZipFile(path) as archive:
             comments = _comments(archive)
@@ -239,3 +258,21 @@ def sheet_frame(sheet: Sheet, path: str | Path) -> pl.DataFrame:
     }
     frame = pl.DataFrame(columns)
     return frame.with_columns(pl.Series(ROW_COLUMN, [r for r, _ in data], dtype=pl.Int64))
+
+
+def package_texts(path: str | Path) -> Iterator[tuple[str, str]]:
+    """(part, text) for every text and attribute value in every XML part of the workbook: what a cell
+    scan does not see (text boxes, headers and footers, defined names, document properties)."""
+    with zipfile.ZipFile(path) as archive:
+        for info in archive.infolist():
+            if not info.filename.endswith((".xml", ".rels", ".vml")):
+                continue
+            with archive.open(info) as part:
+                try:
+                    for _, element in ElementTree.iterparse(part, events=("end",)):
+                        for text in (element.text, element.tail, *element.attrib.values()):
+                            if text and text.strip():
+                                yield info.filename, text
+                        element.clear()
+                except ElementTree.ParseError:
+                    continue
