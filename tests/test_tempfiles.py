@@ -4,6 +4,7 @@ removed by the next writer; a live writer's are not."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -43,3 +44,34 @@ def test_a_killed_writers_temporary_files_go_and_a_live_ones_stay(tmp_path: Path
     assert not any(p.exists() for p in [*left, work])
     assert mine.exists() and other.exists() and target.read_bytes() == b"served snapshot"
     assert mine.name == f".sbu.duckdb.{os.getpid()}.tmp"
+
+
+def test_the_next_publication_removes_what_a_killed_one_left(pipeline_result, demo_data_dir: Path, tmp_path: Path):
+    """kill -9 during the snapshot copy leaves ``.sbu.duckdb.<pid>.tmp`` (and its WAL); the next
+    publication removes them and swaps its own snapshot in."""
+    import dagster as dg
+
+    from pipelines.definitions import defs
+    from pipelines.defs.resources import SbuSettings, pipeline_resources
+    from tests.conftest import use_data_dir
+
+    (tmp_path / "warehouse").mkdir()
+    shutil.copyfile(demo_data_dir / "warehouse" / "sbu.duckdb", tmp_path / "warehouse" / "sbu.duckdb")
+    published = tmp_path / "published"
+    published.mkdir()
+    pid = dead_pid()
+    left = [published / f".sbu.duckdb.{pid}.tmp", published / f".sbu.duckdb.{pid}.tmp.wal"]
+    for path in left:
+        path.write_bytes(b"half written")
+    try:
+        use_data_dir(tmp_path)
+        result = dg.materialize(
+            list(defs.assets or []),
+            selection=["published_snapshot"],
+            resources=pipeline_resources(SbuSettings()),
+            instance=dg.DagsterInstance.ephemeral(),
+        )
+        assert result.success
+    finally:
+        use_data_dir(demo_data_dir)
+    assert sorted(p.name for p in published.iterdir()) == ["sbu.duckdb"]
