@@ -371,3 +371,25 @@ def test_a_file_name_that_is_not_utf8_is_named_as_windows_1252_and_breaks_no_run
     assert not bad.exists()
     text = next((quarantine / "ppt").glob("*.reason.txt")).read_text(encoding="utf-8")
     assert "Filen «ppt_2016_negativt_antall_æ.csv» (ppt) ble avvist" in text
+
+
+def test_a_file_named_after_a_person_is_refused_and_the_name_is_masked_everywhere(demo_data_dir, tmp_path):
+    """The file name is part of the file: an identity number in it refuses the file, and the load
+    log, the reasons and the quarantine copy show the name with the number masked."""
+    landing = landing_with_demo(demo_data_dir, "ppt", tmp_path)
+    bad = landing / "ppt" / "ppt_2016_311239 90008.csv"  # valid figures: only the name is wrong
+    bad.write_bytes((landing / "ppt" / "ppt_2016.csv").read_bytes())
+    quarantine = tmp_path / "quarantine"
+    con = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
+    try:
+        report = ingest_source(con, "ppt", landing, quarantine, now=NOW, as_of=AS_OF)
+        assert list(report.quarantined) == ["ppt_2016_************.csv"]
+        (problem,) = report.quarantined["ppt_2016_************.csv"]
+        assert problem.rule == "identity_number" and "filnavnet" in problem.message_nb
+        stored = json.dumps(con.execute("SELECT * FROM meta.file_loads").fetchall(), default=str)
+    finally:
+        con.close()
+    written = [p.name for p in (quarantine / "ppt").iterdir()]
+    texts = [p.read_text(encoding="utf-8") for p in (quarantine / "ppt").glob("*.reason.*")]
+    for shown in [stored, *written, *texts]:
+        assert find_identity_numbers(shown) == [] and "90008" not in shown

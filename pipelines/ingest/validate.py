@@ -83,15 +83,20 @@ _RULE_NB = {
 }
 
 
-def file_label(path: Path) -> str:
-    """The file's name as text for reasons, the load log and DuckDB: a name the file system holds as
-    bytes that are not UTF-8 (a zip made on Windows: "ppt_2016_\\xe6.csv") is read as Windows-1252,
-    like the files' content."""
+def _decoded_name(path: Path) -> str:
     raw = os.fsencode(path.name)
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
         return raw.decode("cp1252", errors="replace")
+
+
+def file_label(path: Path) -> str:
+    """The file's name as text for reasons, the load log, DuckDB and the quarantine copy: a name the
+    file system holds as bytes that are not UTF-8 (a zip made on Windows: "ppt_2016_\\xe6.csv") is
+    read as Windows-1252, like the files' content, and an identity number in it is masked (the file
+    itself is refused, :func:`validate_file`)."""
+    return _mask_identity_numbers(_decoded_name(path))
 
 
 def _where(file: str, row: int | None, column: str | None, row_word: str = "rad", sheet: str | None = None) -> str:
@@ -810,6 +815,9 @@ def resolve_region_codes(
     return out, [], load_notes
 
 
+_NAME_HOLDS_IDENTITY_NUMBER = "filnavnet inneholder noe som ser ut som et fødselsnummer eller D-nummer (vist med *)"
+
+
 def validate_file(
     path: Path, table: TableSchema, plan: Plan | None = None, as_of: dt.date | None = None
 ) -> tuple[pl.DataFrame | None, list[Violation], list[LoadNote]]:
@@ -818,6 +826,8 @@ def validate_file(
 
     Returns (typed frame, [], notes) or (None, violations, []); the notes say what the load changed
     (a municipality delivered under two codes with the same figures, see :func:`resolve_region_codes`)."""
+    if find_identity_numbers(_decoded_name(path)):
+        return None, [violation(file_label(path), "identity_number", detail_nb=_NAME_HOLDS_IDENTITY_NUMBER)], []
     workbook = None
     try:
         if table.format == "xlsx":
