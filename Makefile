@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8501
 DAGSTER_PORT ?= 3000
 
-.PHONY: run test check-plan lint format setup browser demo-data pipeline report dashboard dagster-ui benchmark clean
+.PHONY: run test check-plan lint format setup browser postgres demo-data pipeline report dashboard dagster-ui benchmark clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +18,10 @@ setup: $(VENV)/.installed
 ## Debian's chromium: the status report's charts (kaleido) and the browser tests use it.
 browser:
 	bash scripts/install_browser.sh
+
+## Debian's PostgreSQL: the tests run the Dagster instance's production profile on a throwaway cluster.
+postgres:
+	bash scripts/install_postgres.sh
 
 ## Generate the synthetic demo landing files (deterministic, fixed seed).
 demo-data: setup
@@ -59,7 +63,7 @@ format: setup
 	$(PY) -m ruff check --fix .
 	$(PY) -m ruff format .
 
-test: setup browser lint
+test: setup browser postgres lint
 	$(PY) -m pytest
 
 benchmark: setup browser

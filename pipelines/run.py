@@ -22,7 +22,7 @@ import time
 
 import dagster as dg
 
-from pipelines.instance import ensure_dagster_home
+from pipelines.instance import ensure_dagster_home, fail_dead_runs, in_process_tags
 from pipelines.settings import AS_OF_TAG, get_settings
 
 
@@ -45,13 +45,13 @@ def refresh(
     defs: dg.Definitions, instance: dg.DagsterInstance, as_of: dt.date | None = None
 ) -> dg.ExecuteInProcessResult:
     """Run ``refresh_all``; ``as_of`` (run tag) fixes the day the status is judged on."""
-    tags = {AS_OF_TAG: as_of.isoformat()} if as_of else None
+    tags = {**in_process_tags(), **({AS_OF_TAG: as_of.isoformat()} if as_of else {})}
     return defs.resolve_job_def("refresh_all").execute_in_process(instance=instance, raise_on_error=False, tags=tags)
 
 
 def build_status_report(defs: dg.Definitions, instance: dg.DagsterInstance, year: str) -> dg.ExecuteInProcessResult:
     return defs.resolve_job_def("status_reports").execute_in_process(
-        instance=instance, partition_key=year, raise_on_error=False
+        instance=instance, partition_key=year, raise_on_error=False, tags=in_process_tags()
     )
 
 
@@ -81,6 +81,8 @@ def main(argv: list[str] | None = None) -> int:
     from pipelines.defs.serving.report import latest_report_year
 
     with dg.DagsterInstance.get() as instance:
+        for run_id in fail_dead_runs(instance):
+            print(f"Marked run {run_id} failed: its process was killed before it finished.")
         year = args.report_year
         if year is None:
             started = time.perf_counter()

@@ -71,6 +71,13 @@ class Settings(BaseSettings):
         "tables are not fetched.",
     )
 
+    dagster_postgres_url: str | None = Field(
+        default=None,
+        description="Production profile: the Dagster instance (runs, events, schedules) on PostgreSQL, e.g. "
+        "postgresql://dagster:secret@db.example/dagster; unset: SQLite files in <data_dir>/dagster_home "
+        "(docs/deployment.md). Read from the environment when the instance starts, never written to disk.",
+    )
+
     # Small-number rules (docs/domain.md, "Privacy"): one place for the thresholds.
     min_count: int = Field(default=5, description="Counts below this are suppressed.")
     min_respondents: int = Field(default=10, description="Shares with fewer respondents/denominator are suppressed.")

@@ -1,7 +1,9 @@
-"""The Dagster UI and daemon as a user runs them (``make dagster-ui``): the asset graph is there,
-a run launched from the UI materializes everything with row counts, the landing sensor's own
-run queues behind it on the warehouse pool instead of failing on DuckDB's lock, and the report
-sensor then builds the latest report year's PDF as a partition of ``status_report``."""
+"""The Dagster UI and daemon as a user runs them (``make dagster-ui``), in the production profile
+(the Dagster instance on a real PostgreSQL server, tests/postgres.py): the asset graph is there,
+a run launched from the UI and the nightly schedule's run materialize everything with row counts,
+the landing sensor's own run queues behind them on the warehouse pool instead of failing on
+DuckDB's lock, the report sensor then builds the latest report year's PDF as a partition of
+``status_report``, and a run whose worker is killed is marked failed."""
 
 from __future__ import annotations
 
@@ -17,6 +19,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+
+from tests.postgres import local_postgres
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -41,11 +45,17 @@ def _graphql(port: int, query: str) -> dict:
 
 @pytest.fixture
 def dagster_ui(tmp_path: Path, demo_data_dir: Path):
+    with local_postgres() as url:
+        yield from _serve_ui(tmp_path, demo_data_dir, url)
+
+
+def _serve_ui(tmp_path: Path, demo_data_dir: Path, postgres_url: str):
     data = tmp_path / "data"
     shutil.copytree(demo_data_dir / "landing", data / "landing")
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SBU_", "DAGSTER_"))}
     env["SBU_DATA_DIR"] = str(data)
+    env["SBU_DAGSTER_POSTGRES_URL"] = postgres_url
     log = open(tmp_path / "dagster.log", "w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "pipelines.ui", "--port", str(port)],
@@ -66,6 +76,7 @@ def dagster_ui(tmp_path: Path, demo_data_dir: Path):
                 time.sleep(1)
         else:
             pytest.fail("the Dagster UI did not start: " + (tmp_path / "dagster.log").read_text()[-3000:])
+        assert "postgres:" in (data / "dagster_home" / "dagster.yaml").read_text()  # the production profile
         yield port, data
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
@@ -74,6 +85,30 @@ def dagster_ui(tmp_path: Path, demo_data_dir: Path):
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
         log.close()
+
+
+def _wait_for_runs(port: int, run_ids: set[str], timeout: float) -> list[dict]:
+    """Every run once all of them have finished and ``run_ids`` are among them."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        runs = _graphql(port, "{ runsOrError { ... on Runs { results { runId status tags { key value } } } } }")
+        runs = runs["runsOrError"]["results"]
+        if run_ids <= {r["runId"] for r in runs} and all(r["status"] in _FINISHED for r in runs):
+            return runs
+        time.sleep(2)
+    pytest.fail(f"runs did not finish in {timeout} s: {runs}")
+
+
+_FINISHED = ("SUCCESS", "FAILURE", "CANCELED")
+
+
+def _run_events(port: int, run_id: str) -> list[dict]:
+    return _graphql(
+        port,
+        f"""{{ logsForRun(runId: "{run_id}") {{ ... on EventConnection {{ events {{
+            __typename ... on MessageEvent {{ message }}
+            ... on EngineEvent {{ metadataEntries {{ label ... on TextMetadataEntry {{ text }} }} }} }} }} }} }}""",
+    )["logsForRun"]["events"]
 
 
 def test_ui_shows_graph_and_runs_queue_on_the_warehouse(dagster_ui):
@@ -87,19 +122,12 @@ def test_ui_shows_graph_and_runs_queue_on_the_warehouse(dagster_ui):
 
     client = DagsterGraphQLClient("127.0.0.1", port_number=port)
     run_id = client.submit_job_execution("refresh_all")
-    deadline = time.monotonic() + 400
-    while time.monotonic() < deadline:
-        runs = _graphql(port, "{ runsOrError { ... on Runs { results { runId status tags { key value } } } } }")
-        runs = runs["runsOrError"]["results"]
-        if (
-            runs
-            and all(r["status"] in ("SUCCESS", "FAILURE", "CANCELED") for r in runs)
-            and any(r["runId"] == run_id for r in runs)
-        ):
-            break
-        time.sleep(2)
+    # The nightly schedule's run, as the scheduler submits it (a cron tick cannot be forced): the
+    # same job with the schedule's tag, queued while the UI's run and the sensor's run contend.
+    scheduled_id = client.submit_job_execution("refresh_all", tags={"dagster/schedule_name": "nightly_refresh"})
+    runs = _wait_for_runs(port, {run_id, scheduled_id}, timeout=600)
     statuses = {r["runId"]: r["status"] for r in runs}
-    assert statuses[run_id] == "SUCCESS", statuses
+    assert statuses[run_id] == "SUCCESS" and statuses[scheduled_id] == "SUCCESS", statuses
     sensor_runs = [r for r in runs if {"key": "dagster/sensor_name", "value": "landing_files"} in r["tags"]]
     assert all(r["status"] == "SUCCESS" for r in sensor_runs)  # no "Could not set lock" failures
 
@@ -136,3 +164,20 @@ def test_ui_shows_graph_and_runs_queue_on_the_warehouse(dagster_ui):
     assert done, runs
     assert {"key": "dagster/partition", "value": "2024"} in done[0]["tags"]
     assert (data / "reports" / "statusrapport_2024.pdf").stat().st_size > 0
+
+    # A run whose worker process is killed (kill -9) does not stay STARTED: it is marked failed
+    # (by the code server that started it; were that gone too, by run monitoring in the daemon,
+    # tests/test_run_recovery.py).
+    killed_id = client.submit_job_execution("refresh_all")
+    deadline = time.monotonic() + 120
+    pid = None
+    while pid is None and time.monotonic() < deadline:
+        for event in _run_events(port, killed_id):
+            for entry in event.get("metadataEntries") or []:
+                if entry["label"] == "pid":
+                    pid = int(entry["text"])
+        time.sleep(1)
+    assert pid, "the run worker never reported its process"
+    os.kill(pid, signal.SIGKILL)
+    runs = _wait_for_runs(port, {killed_id}, timeout=120)
+    assert {r["runId"]: r["status"] for r in runs}[killed_id] == "FAILURE"
