@@ -125,6 +125,8 @@ def test_kill_at_five_moments_then_rerun_converges(tmp_path: Path, demo_data_dir
             messages = " ".join(e.message for e in instance.all_logs(run.run_id))
             assert f"The process that ran it ({run.tags[PID_TAG]}) is gone" in messages
     assert content_hashes(data / "published" / "sbu.duckdb") == clean
+    leftovers = [p.name for folder in ("published", "reports") for p in (data / folder).glob(".*tmp*")]
+    assert not leftovers  # half-written snapshots and report folders of the killed runs are gone
     clean_reports = {p.name for p in (published_snapshot.parent.parent / "reports").glob("*.pdf")}
     assert clean_reports and {p.name for p in (data / "reports").glob("*.pdf")} == clean_reports
 
