@@ -2,7 +2,7 @@
 query the fetchers send and the flags.
 
 * ``POST {base}/{source}/Table/{table}/data`` with the selection as JSON:
-  ``{"dimensions": [{"code": "GEO", "filter": "item", "values": ["3201", "0"]},
+  ``{"dimensions": [{"code": "GEO", "filter": "item", "values": ["<kommunenr>", "0"]},
   {"code": "AAR", "filter": "all", "values": ["*"]}, …], "response": {"format": "json-stat2"}}``
   (every period, so a new one arrives by itself). FHI publishes a table on one set of borders, so
   a municipality is asked for by today's code.
