@@ -617,12 +617,12 @@ def test_data_quality_lists_every_source_and_quarantine(snapshot: Path) -> None:
     cadence = sql(snapshot, "SELECT MIN(cadence_years) FROM metric_catalogue WHERE source = 'ungdata'")[0][0]
     assert ungdata["Neste periode"] == str(latest + cadence)
     # Judged on 15 April 2026 (the session's run tag): KOSTRA's 2025 figures came in March 2026 (year
-    # Y is out in March of Y+1), so 2026's are next, from March 2027; the 2026 Ungdata survey's
-    # results come in September 2026.
+    # Y is out in March of Y+1), so 2026's are next, not before March 2027 (a later year than the
+    # status day's); the 2026 Ungdata survey's results come in September 2026.
     assert any(m.label == "Status per" and m.value == "15.04.2026" for m in at.metric)
     kostra = due.loc[due["Kilde"] == "Barnevern (SSB/KOSTRA)"].iloc[0]
     assert kostra["Neste periode"] == "2026"
-    assert kostra["Neste leveranse"] == "ventes fra mars 2027"
+    assert kostra["Neste leveranse"] == "ikke før mars 2027"
     assert ungdata["Neste leveranse"] == "ventes fra september 2026"
 
 
@@ -751,8 +751,9 @@ def test_preliminary_status_is_marked_foreløpig(snapshot: Path, tmp_path: Path,
     text = row_text(at, label_of(copy, "cw_investigation_rate"))
     assert f"({head['status_period']}, foreløpig)" in text
     assert f"Foreløpige tall for {head['status_period']}" in text
-    # Other metrics' status periods carry no such mark.
-    assert "foreløpig" not in row_text(at, label_of(copy, "cw_reports_early_share")).lower()
+    # A metric whose figures are never preliminary (the services' own) carries no such mark. (The
+    # other KOSTRA metrics are preliminary too on 15 April 2026: their 2025 figures are March's.)
+    assert "foreløpig" not in row_text(at, label_of(copy, "youth_homeless")).lower()
     at = app("indikator", indikator="cw_investigation_rate")
     assert any("Foreløpige tall" in i.value for i in at.info)
 
