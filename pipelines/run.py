@@ -7,7 +7,7 @@ Dagster UI afterwards.
 
 The terminal gets one line per finished step with its time (and any warning, failed check or
 error); every Dagster event, DEBUG included, goes to ``<data>/logs/pipeline.log`` (rewritten by
-each invocation).
+each invocation that runs something; one that rebuilds nothing leaves the last detail there).
 
 Nothing is rebuilt that would come out the same. Each run is tagged with a SHA-256 of its inputs
 (:func:`inputs_fingerprint`: every landing file, the catalogue and plan, the contracts, the SQL,
@@ -143,15 +143,18 @@ class _Progress(logging.Handler):
 
 
 def run_logger(log_file: Path, echo: Callable[[str], None] = print) -> dg.LoggerDefinition:
-    """The runs' logger: every event into ``log_file``, and a readable line per step to ``echo``
-    with the time since this call (the command's start)."""
+    """The runs' logger: every event into ``log_file`` (emptied by the first run of this command, so
+    it holds the last command that ran something), and a readable line per step to ``echo`` with the
+    time since this call (the command's start)."""
     started = time.perf_counter()
+    runs = []
 
     @dg.logger(description="Progress per step on the terminal, every event in the data folder's log.")
     def sbu_run_log(_init_context) -> logging.Logger:
         logger = logging.Logger("sbu.run", level=logging.DEBUG)
         log_file.parent.mkdir(parents=True, exist_ok=True)
-        file_handler = logging.FileHandler(log_file, encoding="utf-8")
+        file_handler = logging.FileHandler(log_file, mode="a" if runs else "w", encoding="utf-8")
+        runs.append(log_file)
         file_handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
         logger.addHandler(file_handler)
         logger.addHandler(_Progress(echo, started))
@@ -237,10 +240,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = get_settings()
     ensure_dagster_home()
     log_file = Path(settings.data_dir) / "logs" / LOG_NAME
-    log_file.parent.mkdir(parents=True, exist_ok=True)
-    log_file.write_text("", encoding="utf-8")
     logger = run_logger(log_file)
-    print(f"Pipeline log (every event): {log_file}")
 
     def definitions() -> dg.Definitions:  # loading the code location takes seconds: only when a run is due
         from pipelines.definitions import defs
@@ -268,7 +268,7 @@ def main(argv: list[str] | None = None) -> int:
                 )
                 snapshot = published.asset_materialization
             else:
-                print(f"Pipeline (status per {as_of}):")
+                print(f"Pipeline (status per {as_of}; every event in {log_file}):")
                 started = time.perf_counter()
                 result = refresh(definitions(), instance, as_of, tags={INPUTS_TAG: inputs}, logger=logger)
                 elapsed = time.perf_counter() - started
@@ -299,7 +299,7 @@ def main(argv: list[str] | None = None) -> int:
             if Path(path).exists():
                 print(f"Status report {year} unchanged (same snapshot, commentaries and code): {path}")
                 return 0
-        print(f"Status report {year}:")
+        print(f"Status report {year} (every event in {log_file}):")
         started = time.perf_counter()
         result = build_status_report(definitions(), instance, year, tags={INPUTS_TAG: report_inputs}, logger=logger)
         elapsed = time.perf_counter() - started
