@@ -17,29 +17,33 @@ setup: $(VENV)/.installed
 
 ## Debian's chromium: the status report's charts (kaleido) and the browser tests use it.
 browser:
-	bash scripts/install_browser.sh
+	@bash scripts/install_browser.sh
 
 ## Debian's PostgreSQL: the tests run the Dagster instance's production profile on a throwaway cluster.
 postgres:
 	bash scripts/install_postgres.sh
 
-## Generate the synthetic demo landing files (deterministic, fixed seed).
+## Generate the synthetic demo landing files as they stand on the pipeline's status day (AS_OF, else
+## SBU_AS_OF, else today): each source up to its newest period out by then. Deterministic; a file
+## whose bytes are already there is not rewritten.
 demo-data: setup
-	$(PY) -m pipelines.demo
+	@$(PY) -m pipelines.demo $(if $(AS_OF),--as-of $(AS_OF))
 
-## Materialize every asset once, in process, publish the snapshot, then the latest year's status report.
+## Materialize every asset once, in process, publish the snapshot, then the latest year's status report:
+## a line per step on the terminal, every event in <data>/logs/pipeline.log. Skips the refresh and
+## the report when nothing they are made from changed (FORCE=1 rebuilds).
 ## AS_OF=2026-11-30 judges the status on that day (default: today).
 pipeline: setup browser
-	$(PY) -m pipelines.run $(if $(AS_OF),--as-of $(AS_OF))
+	@$(PY) -m pipelines.run $(if $(AS_OF),--as-of $(AS_OF)) $(if $(FORCE),--force)
 
 ## Årlig statusrapport as PDF in data/reports/ (YEAR=2019; default: the latest report year).
 report: setup browser
-	$(PY) -m pipelines.run --report-year $(or $(YEAR),latest)
+	@$(PY) -m pipelines.run --report-year $(or $(YEAR),latest) $(if $(FORCE),--force)
 
 ## The dashboard listens on localhost (.streamlit/config.toml); ADDRESS=0.0.0.0 serves other machines.
 dashboard: setup
 	@echo "Dashboard: http://$(or $(ADDRESS),localhost):$(PORT)"
-	$(PY) -m streamlit run dashboards/app.py --server.port $(PORT) $(if $(ADDRESS),--server.address $(ADDRESS))
+	@$(PY) -m streamlit run dashboards/app.py --server.port $(PORT) $(if $(ADDRESS),--server.address $(ADDRESS))
 
 ## The main job: demo data -> pipeline -> dashboard on localhost.
 run: demo-data pipeline dashboard

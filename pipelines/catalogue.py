@@ -148,6 +148,18 @@ class Catalogue(BaseModel):
                 raise ValueError(f"{m.id}: unknown satsingsomrade {m.satsingsomrade!r}")
         return self
 
+    def lead_metric(self, source: str) -> Metric | None:
+        """The metric that sets a source's publication calendar: its most frequent, earliest
+        published one (None when the plan follows no metric of the source)."""
+        metrics = [m for m in self.metrics if m.source == source]
+        return min(metrics, key=lambda m: (m.cadence_years, m.publication_lag_months)) if metrics else None
+
+    def newest_period_out(self, source: str, on: dt.date) -> int | None:
+        """The newest period of ``source`` due out by ``on`` (the rule "foreldet" and "overdue" are
+        judged by); None when the plan follows no metric of the source."""
+        lead = self.lead_metric(source)
+        return None if lead is None else lead.newest_period_out(on)
+
 
 def load_library(path: Path | None = None) -> tuple[int, dict[str, dict]]:
     """The metric library: its version and each metric's entry by id (validated when a plan picks it)."""

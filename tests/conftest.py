@@ -18,12 +18,12 @@ import pytest
 from pipelines.defs.resources import SbuSettings, pipeline_resources
 from pipelines.settings import AS_OF_TAG, REPO_ROOT, get_settings
 
-# The day the tests' pipeline runs judge the status on (the run tag ``as_of``), fixed so that no
-# expected value changes with the calendar. The demo's yearly figures end in 2024 and its last
-# Ungdata survey is 2023. On 15 April 2026 the 2025 figures of KOSTRA (due 1 March 2026), PPT and
-# the services (due 1 February 2026) are out, so their 2024 values are "foreldet"; SSB's completion
-# and disability figures for 2025 (1 June 2026), school year 2025/26 (1 August 2026) and the 2026
-# Ungdata survey (1 September 2026) are not due yet.
+# The day the tests' demo data stand on and their pipeline runs judge the status on (the run tag
+# ``as_of``), fixed so that no expected value changes with the calendar. On 15 April 2026 the demo
+# holds what each source has published by then: the 2025 figures of KOSTRA (due 1 March 2026), PPT
+# and the services (due 1 February 2026); SSB's completion and disability figures up to 2024 (2025's
+# are due 1 June 2026), school years up to 2024/25 (2025/26 on 1 August 2026) and the Ungdata
+# surveys up to 2023 (the 2026 survey on 1 September 2026). So nothing is "foreldet".
 AS_OF = dt.date(2026, 4, 15)
 # The second plan that ships with the product: a fictional municipality with another shape.
 SECOND_PLAN = "fjordvik-oppvekst-2022-2027"
@@ -112,7 +112,7 @@ def demo_data_dir(tmp_path_factory) -> Path:
     from pipelines.demo import generate
 
     data_dir = tmp_path_factory.mktemp("sbu_data")
-    generate(data_dir / "landing")
+    generate(data_dir / "landing", as_of=AS_OF)
     return data_dir
 
 
@@ -157,7 +157,7 @@ def second_plan(tmp_path_factory) -> PlanData:
     data_dir = tmp_path_factory.mktemp("second_plan")
     saved = {k: v for k, v in os.environ.items() if k.startswith("SBU_")}
     try:
-        generate(data_dir / "landing", plan_folder=REPO_ROOT / "catalogue" / "plans" / SECOND_PLAN)
+        generate(data_dir / "landing", plan_folder=REPO_ROOT / "catalogue" / "plans" / SECOND_PLAN, as_of=AS_OF)
         result = materialize_all(data_dir, SBU_PLAN=SECOND_PLAN)
         assert result.success, "the second plan's pipeline run failed"
         settings = get_settings()

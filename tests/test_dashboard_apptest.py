@@ -240,7 +240,8 @@ def test_the_status_day_of_the_run_is_shown(snapshot: Path) -> None:
     # The session's pipeline run was tagged as_of=2026-04-15 (tests/conftest.py).
     at = app()
     assert any("Status per 15.04.2026 · publisert" in c.value for c in at.caption)
-    assert any("rapportår 2024, status per 15.04.2026" in m.value for m in at.markdown)
+    # The demo data stand on the same day: the latest report year is 2025 (PPT, services, KOSTRA).
+    assert any("rapportår 2025, status per 15.04.2026" in m.value for m in at.markdown)
     # An earlier report year is judged as it stood at the end of the following year.
     at = app(aar="2019")
     assert any("rapportår 2019, status per 31.12.2020" in m.value for m in at.markdown)
@@ -388,7 +389,7 @@ def test_overview_shows_the_municipality_beside_its_comparators(snapshot: Path) 
     value, comparator, comparison = sql(
         snapshot,
         "SELECT value, comparator_value, comparison FROM comparisons WHERE metric_id = 'cw_reports_dropped_share' "
-        "AND comparator_name = 'Hele landet' AND year = 2024",
+        "AND comparator_name = 'Hele landet' AND year = (SELECT max(report_year) FROM scorecard)",
     )[0]
     assert row["Bærum kommune"] == pct(value)
     assert row["Hele landet"] == f"{pct(comparator)} · {voc.comparison_short(comparison)}"
@@ -615,12 +616,13 @@ def test_data_quality_lists_every_source_and_quarantine(snapshot: Path) -> None:
     )[0][0]
     cadence = sql(snapshot, "SELECT MIN(cadence_years) FROM metric_catalogue WHERE source = 'ungdata'")[0][0]
     assert ungdata["Neste periode"] == str(latest + cadence)
-    # Judged on 15 April 2026 (the session's run tag): KOSTRA's 2025 figures were due from March 2026
-    # (year Y is out in March of Y+1), the 2026 Ungdata survey's results come in September 2026.
+    # Judged on 15 April 2026 (the session's run tag): KOSTRA's 2025 figures came in March 2026 (year
+    # Y is out in March of Y+1), so 2026's are next, not before March 2027 (a later year than the
+    # status day's); the 2026 Ungdata survey's results come in September 2026.
     assert any(m.label == "Status per" and m.value == "15.04.2026" for m in at.metric)
     kostra = due.loc[due["Kilde"] == "Barnevern (SSB/KOSTRA)"].iloc[0]
-    assert kostra["Neste periode"] == "2025"
-    assert kostra["Neste leveranse"] == "forsinket (ventet fra mars 2026)"
+    assert kostra["Neste periode"] == "2026"
+    assert kostra["Neste leveranse"] == "ikke før mars 2027"
     assert ungdata["Neste leveranse"] == "ventes fra september 2026"
 
 
@@ -749,8 +751,9 @@ def test_preliminary_status_is_marked_foreløpig(snapshot: Path, tmp_path: Path,
     text = row_text(at, label_of(copy, "cw_investigation_rate"))
     assert f"({head['status_period']}, foreløpig)" in text
     assert f"Foreløpige tall for {head['status_period']}" in text
-    # Other metrics' status periods carry no such mark.
-    assert "foreløpig" not in row_text(at, label_of(copy, "cw_reports_early_share")).lower()
+    # A metric whose figures are never preliminary (the services' own) carries no such mark. (The
+    # other KOSTRA metrics are preliminary too on 15 April 2026: their 2025 figures are March's.)
+    assert "foreløpig" not in row_text(at, label_of(copy, "youth_homeless")).lower()
     at = app("indikator", indikator="cw_investigation_rate")
     assert any("Foreløpige tall" in i.value for i in at.info)
 

@@ -12,6 +12,7 @@ import openpyxl
 
 from pipelines.demo import generate
 from pipelines.readers.ssb import normalize_municipality
+from tests.conftest import AS_OF
 
 
 def _files(root: Path) -> dict[str, bytes]:
@@ -19,9 +20,10 @@ def _files(root: Path) -> dict[str, bytes]:
 
 
 def test_generator_is_deterministic_to_the_byte(tmp_path: Path):
-    first = _files(generate(tmp_path / "a"))
-    second = _files(generate(tmp_path / "b"))
-    assert len(first) == 44
+    first = _files(generate(tmp_path / "a", as_of=AS_OF))
+    second = _files(generate(tmp_path / "b", as_of=AS_OF))
+    # 11 school years of absence, 12 years of PPT and services, 4 surveys, 5 SSB files, register, note
+    assert len(first) == 11 + 12 + 12 + 4 + 5 + 1 + 1
     assert first == second  # xlsx included: a rerun of `make run` is not a new delivery
 
 
@@ -38,10 +40,11 @@ def test_shapes_and_labels(landing_dir: Path):
     # PPT: Windows-1252 (not valid UTF-8 because of æøå).
     ppt = (landing_dir / "ppt" / "ppt_2014.csv").read_bytes()
     assert "Bærum".encode("cp1252") in ppt
-    # Every yearly source covers 2014-2024.
-    assert len(list((landing_dir / "ppt").glob("ppt_*.csv"))) == 11
-    assert len(list((landing_dir / "absence").glob("fravaer_*.xlsx"))) == 11
-    assert len(list((landing_dir / "services").glob("tjenestetall_*.xlsx"))) == 11
+    # Every yearly source runs from 2014 to the newest period out on 15 April 2026: PPT's and the
+    # services' 2025 (due 1 February), school year 2024/25 (2025/26 is due 1 August).
+    assert len(list((landing_dir / "ppt").glob("ppt_*.csv"))) == len(range(2014, 2026))
+    assert len(list((landing_dir / "absence").glob("fravaer_*.xlsx"))) == len(range(2014, 2025))
+    assert len(list((landing_dir / "services").glob("tjenestetall_*.xlsx"))) == len(range(2014, 2026))
     # About a dozen fictional schools per part of the municipality, labelled as fictional.
     with open(landing_dir / "school_register" / "skoler.csv", encoding="utf-8-sig", newline="") as f:
         schools = list(csv.DictReader(f, delimiter=";"))

@@ -21,7 +21,7 @@ import yaml
 
 from pipelines.demo import DemoProfileError, generate
 from pipelines.settings import REPO_ROOT, get_settings
-from tests.conftest import use_data_dir
+from tests.conftest import AS_OF, use_data_dir
 
 PLAN_ID = "fjordvik-oppvekst-2022-2027"
 FJORDVIK = REPO_ROOT / "catalogue" / "plans" / PLAN_ID
@@ -46,7 +46,7 @@ def _files(root: Path) -> dict[str, bytes]:
 
 @pytest.fixture(scope="module")
 def fjordvik_landing(tmp_path_factory) -> Path:
-    return generate(tmp_path_factory.mktemp("fjordvik") / "landing", plan_folder=FJORDVIK)
+    return generate(tmp_path_factory.mktemp("fjordvik") / "landing", plan_folder=FJORDVIK, as_of=AS_OF)
 
 
 def _services(landing: Path, year: int) -> list[dict]:
@@ -56,24 +56,29 @@ def _services(landing: Path, year: int) -> list[dict]:
 
 
 def test_fictional_plan_is_deterministic_to_the_byte(tmp_path: Path, fjordvik_landing: Path):
-    again = _files(generate(tmp_path / "again", plan_folder=FJORDVIK))
+    again = _files(generate(tmp_path / "again", plan_folder=FJORDVIK, as_of=AS_OF))
     assert again == _files(fjordvik_landing)
-    # 7 years of absence, PPT and services, 3 Ungdata surveys, the register, 5 SSB files, LES_MEG.txt
-    assert len(again) == 31
+    # On 15 April 2026: 7 school years of absence (2018/19-2024/25; 2025/26 is out in August), 8 years
+    # of PPT and services (2018-2025; 2025 was due 1 February), 3 Ungdata surveys (2018, 2021, 2024),
+    # the register, 5 SSB files, LES_MEG.txt
+    assert len(again) == 7 + 8 + 8 + 3 + 1 + 5 + 1
 
 
 def test_the_selected_plan_is_the_default(tmp_path: Path, fjordvik_landing: Path, restore_settings):
     use_data_dir(tmp_path, SBU_PLAN=PLAN_ID)
-    assert _files(generate(tmp_path / "landing")) == _files(fjordvik_landing)
+    assert _files(generate(tmp_path / "landing", as_of=AS_OF)) == _files(fjordvik_landing)
 
 
 def test_the_command_writes_a_plan_folder_given_as_argument(tmp_path: Path, fjordvik_landing: Path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SBU_")} | {"SBU_DATA_DIR": str(tmp_path)}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SBU_")} | {
+        "SBU_DATA_DIR": str(tmp_path),
+        "SBU_AS_OF": AS_OF.isoformat(),  # the day the files stand on, as for the pipeline
+    }
     done = subprocess.run(
         [sys.executable, "-m", "pipelines.demo", str(FJORDVIK)], capture_output=True, text=True, env=env
     )
     assert done.returncode == 0, done.stderr
-    assert f"Wrote 31 synthetic demo files of {PLAN_ID}" in done.stdout
+    assert f"Demo data: 33 synthetic files of {PLAN_ID}" in done.stdout
     assert _files(tmp_path / "landing") == _files(fjordvik_landing)
     bad = subprocess.run(
         [sys.executable, "-m", "pipelines.demo", str(tmp_path)], capture_output=True, text=True, env=env
@@ -117,7 +122,8 @@ def test_ssb_files_carry_9901_beside_synthetic_municipalities_and_aggregates(fjo
     assert len(municipalities) == 357
     assert all(labels[c] == f"Syntetisk kommune {c}" for c in municipalities - {"9901"})
     assert {c for c in labels if c.startswith("EKG")} == {f"EKG{g:02d}" for g in range(1, 17)}
-    assert doc["dimension"]["Tid"]["category"]["index"] == {str(y): i for i, y in enumerate(range(2018, 2025))}
+    # The population (1 January) covers every year another source reaches: PPT's 2025.
+    assert doc["dimension"]["Tid"]["category"]["index"] == {str(y): i for i, y in enumerate(range(2018, 2026))}
     assert None not in doc["value"]  # 2018-2019 back-cast to the code valid from 2020
     raw = (fjordvik_landing / "child_welfare" / "ssb_12870_meldinger_etter_melder.csv").read_bytes().decode("cp1252")
     regions = {r["region"] for r in csv.DictReader(io.StringIO(raw), delimiter=";")}
@@ -156,7 +162,8 @@ def test_fictional_plans_files_pass_ingestion_with_nothing_quarantined(second_pl
         def rows(q: str) -> list[tuple]:
             return con.execute(q).fetchall()
 
-        assert rows("SELECT status, count(*) FROM meta.file_loads GROUP BY ALL") == [("loaded", 30)]
+        files = [p for p in (tmp_path / "landing").rglob("*") if p.is_file() and p.name != "LES_MEG.txt"]
+        assert rows("SELECT status, count(*) FROM meta.file_loads GROUP BY ALL") == [("loaded", len(files))]
         assert not (tmp_path / "quarantine").exists() or not any((tmp_path / "quarantine").rglob("*.*"))
         assert rows("SELECT district, count(*) FROM staging.stg_school_register GROUP BY ALL ORDER BY 1") == [
             (AREAS[0], 3),
@@ -177,7 +184,7 @@ def test_fictional_plans_files_pass_ingestion_with_nothing_quarantined(second_pl
             assert {"fjordvik", "norge", "kostragruppe_11"} <= series and len(series) == 357 + 16 + 1, table
         assert rows(
             "SELECT count(DISTINCT unit_name), count(*) FROM staging.stg_services WHERE indicator_id = 'home_visit'"
-        ) == [(3, 21)]
+        ) == [(3, 3 * len(range(2018, 2026)))]  # three areas, 2018-2025
     finally:
         con.close()
 

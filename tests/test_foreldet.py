@@ -17,6 +17,7 @@ from pipelines.catalogue import load_catalogue, load_targets
 from pipelines.metrics.codes import report_clock
 from pipelines.metrics.engine import build_scorecard, stale_after_year
 from pipelines.settings import Settings, resolve_as_of
+from tests.conftest import AS_OF
 from tests.helpers import sql
 
 
@@ -46,14 +47,15 @@ def test_kostra_figures_are_preliminary_from_march_until_july():
 
 
 def test_scorecard_read_in_april_marks_the_latest_kostra_year_preliminary(pipeline_result, demo_data_dir, tmp_path):
-    """The demo's figures end in 2024. Read on 15 April 2025, KOSTRA's 2024 figures are the
-    preliminary ones; the 2023 report (read at the end of 2024) had final figures."""
+    """The demo data stand on 15 April 2026: KOSTRA's newest year is 2025 (out 1 March 2026), and
+    read that day its figures are the preliminary ones; the 2024 report (read at the end of 2025)
+    had final figures."""
     warehouse = tmp_path / "w.duckdb"
     shutil.copyfile(demo_data_dir / "warehouse" / "sbu.duckdb", warehouse)
     cat = load_catalogue()
     con = duckdb.connect(str(warehouse))
     try:
-        card = build_scorecard(con, cat, load_targets(catalogue=cat), dt.date(2025, 4, 15))
+        card = build_scorecard(con, cat, load_targets(catalogue=cat), dt.date(2026, 4, 15))
     finally:
         con.close()
     baerum = card.filter(
@@ -66,8 +68,8 @@ def test_scorecard_read_in_april_marks_the_latest_kostra_year_preliminary(pipeli
     kostra = [m.id for m in cat.metrics if m.source == "child_welfare"]
     assert len(kostra) == 3
     for metric_id in kostra:
-        assert flags[(metric_id, 2024)] == (2024, True)
-        assert flags[(metric_id, 2023)] == (2023, False)
+        assert flags[(metric_id, 2025)] == (2025, True)
+        assert flags[(metric_id, 2024)] == (2024, False)
     assert {m for (m, year), (_, prelim) in flags.items() if prelim} == set(kostra)
 
 
@@ -94,48 +96,78 @@ def test_the_snapshot_stores_the_day_the_run_was_tagged_with(published_snapshot:
     assert sql(published_snapshot, "SELECT DISTINCT as_of FROM scorecard") == [(dt.date(2026, 4, 15),)]
 
 
-def test_snapshot_flags_what_is_overdue_on_its_as_of_date(published_snapshot: Path):
-    """Judged on 15 April 2026. The demo's yearly figures end in 2024, its last survey is 2023.
-    Due by then: KOSTRA 2025 (1 March 2026), PPT and the services' 2025 figures (1 February 2026).
-    Not yet due: SSB/NAV 2025 (1 June 2026), school year 2025/26 (1 August 2026), the 2026 Ungdata
-    survey (1 September 2026)."""
-    rows = dict(
-        sql(
-            published_snapshot,
-            """
-        SELECT metric_id, stale FROM scorecard
-        WHERE area_code = 'baerum' AND school_level = 'alle' AND gender = 'alle' AND report_year = 2024""",
-        )
-    )
-    stale = {m for m, s in rows.items() if s}
-    assert stale == {
-        "cw_reports_early_share",
-        "cw_reports_dropped_share",
-        "cw_investigation_rate",  # KOSTRA
-        "ppt_first_age",
-        "spec_ed_young_share",
-        "assessed_before_school",
-        "children_with_decisions",  # PPT
-        "pht_first_age",
-        "resources_before_10",
-        "ti_parent_share",
-        "ti_units_using",
-        "youth_decline_all",
-        "youth_homeless",
-        "youth_no_offer",
-        "youth_staffed_housing",
-        "youth_work_places",  # services
-    }
-    for current in ("depressive_mood", "ungdata_hash", "absence_low_mastery", "vgs_completion", "young_disability"):
-        assert rows[current] is False, current
-    # Earlier report years are judged when they were made: 2019's report had 2019's figures.
-    (stale_2019,) = sql(
+# Judged on 15 April 2026, each source's newest period out (catalogue/metrics.yaml's calendar):
+# KOSTRA 2025 (1 March 2026), PPT and the services 2025 (1 February 2026), SSB/NAV 2024 (2025's
+# on 1 June 2026), school year 2024/25 (2025/26 on 1 August 2026), the 2023 Ungdata survey (the
+# 2026 survey on 1 September 2026).
+NEWEST_OUT = {
+    "child_welfare": 2025,
+    "ppt": 2025,
+    "services": 2025,
+    "ssb_outcomes": 2024,
+    "absence": 2024,
+    "ungdata": 2023,
+}
+
+
+def test_demo_data_made_for_the_day_leave_nothing_foreldet(published_snapshot: Path):
+    """The demo data stand on the run's day (tests/conftest.py: AS_OF): every source has its newest
+    period, so the latest report's rows are current, each with its source's newest period."""
+    cat = load_catalogue()
+    rows = sql(
         published_snapshot,
         """
-        SELECT bool_or(stale) FROM scorecard WHERE report_year = 2019 AND area_code = 'baerum'
-          AND metric_id = 'cw_reports_early_share'""",
-    )[0]
-    assert stale_2019 is False
+        SELECT metric_id, stale, status_year, report_year FROM scorecard
+        WHERE area_code = 'baerum' AND school_level = 'alle' AND gender = 'alle'
+          AND report_year = (SELECT max(report_year) FROM scorecard)""",
+    )
+    assert {r[3] for r in rows} == {2025}
+    source = {m.id: m.source for m in cat.metrics}
+    # Only a newest value hidden by the small-number rule leaves an older one as the status.
+    hidden = {
+        m
+        for m, year in sql(
+            published_snapshot,
+            """SELECT metric_id, year FROM metric_values
+               WHERE area_code = 'baerum' AND school_level = 'alle' AND gender = 'alle' AND suppressed""",
+        )
+        if year == NEWEST_OUT[source[m]]
+    }
+    assert hidden == {"ti_units_using"}  # 2025: fewer than 5 of the 113 units had not used the team
+    assert {m for m, stale, _, _ in rows if stale} == hidden
+    assert {m: y for m, _, y, _ in rows if m not in hidden} == {
+        m.id: NEWEST_OUT[m.source] for m in cat.metrics if m.id not in hidden
+    }
+
+
+def test_a_source_genuinely_late_is_still_foreldet(pipeline_result, demo_data_dir: Path, tmp_path: Path):
+    """The services' 2025 template has not come (its rows gone from the warehouse's values): read on
+    15 April 2026, every services metric is "foreldet" (2025 was due 1 February); nothing else is."""
+    warehouse = tmp_path / "w.duckdb"
+    shutil.copyfile(demo_data_dir / "warehouse" / "sbu.duckdb", warehouse)
+    cat = load_catalogue()
+    services = sorted(m.id for m in cat.metrics if m.source == "services")
+    con = duckdb.connect(str(warehouse))
+    try:
+        con.execute("DELETE FROM marts.metric_values WHERE year = 2025 AND metric_id IN (SELECT unnest(?))", [services])
+        card = build_scorecard(con, cat, load_targets(catalogue=cat), AS_OF)
+    finally:
+        con.close()
+    latest = card.filter(
+        (card["area_code"] == "baerum")
+        & (card["school_level"] == "alle")
+        & (card["gender"] == "alle")
+        & (card["report_year"] == 2025)
+    )
+    assert sorted(latest.filter(latest["stale"])["metric_id"].to_list()) == services
+    assert len(services) == 9
+    # Earlier report years are judged when they were made: 2019's report had 2019's figures.
+    y2019 = card.filter(
+        (card["area_code"] == "baerum")
+        & (card["report_year"] == 2019)
+        & (card["metric_id"] == "cw_reports_early_share")
+    )
+    assert y2019.height and not y2019["stale"].any()
 
 
 def test_published_schedule_names_the_next_delivery(published_snapshot: Path):
@@ -146,9 +178,9 @@ def test_published_schedule_names_the_next_delivery(published_snapshot: Path):
         )
     }
     assert schedule == {
-        "child_welfare": (2024, 2025, dt.date(2026, 3, 1), True),
-        "ppt": (2024, 2025, dt.date(2026, 2, 1), True),
-        "services": (2024, 2025, dt.date(2026, 2, 1), True),
+        "child_welfare": (2025, 2026, dt.date(2027, 3, 1), False),
+        "ppt": (2025, 2026, dt.date(2027, 2, 1), False),
+        "services": (2025, 2026, dt.date(2027, 2, 1), False),
         "ssb_outcomes": (2024, 2025, dt.date(2026, 6, 1), False),
         "absence": (2024, 2025, dt.date(2026, 8, 1), False),  # school year 2025/26 ends in June 2026
         "ungdata": (2023, 2026, dt.date(2026, 9, 1), False),

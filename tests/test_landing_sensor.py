@@ -45,10 +45,19 @@ def test_new_file_launches_its_source_and_downstream(tmp_path: Path, demo_data_d
         # Nothing changed: the next tick skips.
         again, cursor = _evaluate(defs, instance, cursor)
         assert again.run_requests == [] and again.skip_message
+        # A sensor's first tick (no cursor) on this instance, as when `make dagster-ui` starts on
+        # data `make pipeline` loaded: nothing is newer than the publication, nothing launches.
+        fresh, fresh_cursor = _evaluate(defs, instance, None)
+        assert fresh.run_requests == [] and fresh.skip_message
+        assert fresh_cursor == cursor
 
         # A services file for a new year lands: only services and what depends on it run.
         services = data / "landing" / "services"
-        shutil.copy(services / "tjenestetall_2024.xlsx", services / "tjenestetall_2025.xlsx")
+        newest = max(int(p.stem.split("_")[1]) for p in services.glob("tjenestetall_*.xlsx"))
+        shutil.copy(services / f"tjenestetall_{newest}.xlsx", services / f"tjenestetall_{newest + 1}.xlsx")
+        # A first tick would see it too: the file is newer than the publication.
+        (first_tick,) = _evaluate(defs, instance, None)[0].run_requests
+        assert first_tick.tags["sbu/changed_sources"] == "services"
         third, cursor = _evaluate(defs, instance, cursor)
         assert len(third.run_requests) == 1
         keys = {k.to_user_string() for k in third.run_requests[0].asset_selection}
@@ -83,21 +92,24 @@ def test_new_file_launches_its_source_and_downstream(tmp_path: Path, demo_data_d
         con = duckdb.connect(str(data / "published" / "sbu.duckdb"), read_only=True)
         years = con.execute("SELECT max(year) FROM metric_values WHERE metric_id = 'youth_homeless'").fetchall()
         con.close()
-        assert years == [(2025,)]
+        assert years == [(newest + 1,)]
 
-        # The new snapshot reaches report year 2025: the report sensor asks for that partition once.
+        # The new snapshot reaches the new report year: the report sensor asks for that partition once.
         report_request, report_cursor = _evaluate(defs, instance, None, "report_after_publish")
         (request,) = report_request.run_requests
-        assert request.partition_key == "2025"
+        assert request.partition_key == str(newest + 1)
         assert defs.resolve_sensor_def("report_after_publish").job_name == "status_reports"
-        assert "2025" in instance.get_dynamic_partitions("report_year")
+        assert str(newest + 1) in instance.get_dynamic_partitions("report_year")
         report_run = defs.resolve_job_def("status_reports").execute_in_process(
             instance=instance, partition_key=request.partition_key
         )
         assert report_run.success
-        assert (data / "reports" / "statusrapport_2025.pdf").stat().st_size > 0
+        assert (data / "reports" / f"statusrapport_{newest + 1}.pdf").stat().st_size > 0
         again, _ = _evaluate(defs, instance, report_cursor, "report_after_publish")
         assert again.run_requests == []  # no new snapshot, no new report
+        # A freshly started daemon's first tick: the report of the last snapshot exists already.
+        fresh, _ = _evaluate(defs, instance, None, "report_after_publish")
+        assert fresh.run_requests == [] and f"{newest + 1} er allerede laget" in fresh.skip_message
 
         # The steering group edits a target: only the targets, the scorecard and the snapshot run.
         targets = tmp_path / "targets.yaml"

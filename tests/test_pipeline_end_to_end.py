@@ -60,9 +60,10 @@ def test_full_asset_graph_materializes_into_duckdb(pipeline_result, demo_data_di
         "scorecard",
         "published_snapshot",
     } <= materialized
-    # Then the report, for the newest year the demo data reach (2024), as its sensor asks.
+    # Then the report, for the newest year the demo data reach (2025: PPT, the services and KOSTRA
+    # had published it by 15 April 2026), as its sensor asks.
     (report,) = pipeline_result.report.get_asset_materialization_events()
-    assert (report.asset_key.to_user_string(), report.partition) == ("status_report", "2024")
+    assert (report.asset_key.to_user_string(), report.partition) == ("status_report", "2025")
 
     # Every contract check ran and passed on the demo data.
     checks = refresh.get_asset_check_evaluations()

@@ -34,6 +34,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,12 +42,13 @@ import numpy as np
 import polars as pl
 import xlsxwriter
 
+from pipelines.catalogue import Catalogue, load_catalogue
 from pipelines.comparators import load_asss
 from pipelines.demo.profile import DemoProfile, DemoProfileError, ServiceRow, SsbFigures, load_demo_profile
 from pipelines.plan import Plan, load_plan_folder
 from pipelines.readers import format_norwegian_number as nb
 from pipelines.readers.regions import RegionCodes, region_codes
-from pipelines.settings import get_settings
+from pipelines.settings import get_settings, resolve_as_of
 
 # Ungdata indicators: (id, label, {(level, gender): share in the baseline year}, yearly drift in pp, share asked)
 UNGDATA = [
@@ -124,21 +126,50 @@ PPT_GROUPS = [  # (label, mean age at first consultation, share of referrals, sh
 ]
 
 
+def _put(path: Path, data: bytes) -> None:
+    """Write ``data`` unless the file already holds exactly these bytes: an unchanged file keeps its
+    modification time, so regenerating the demo data is no new delivery for the landing sensor."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.is_file() and path.stat().st_size == len(data) and path.read_bytes() == data:
+        return
+    path.write_bytes(data)
+
+
 def _write_csv(df: pl.DataFrame, path: Path, *, encoding: str) -> None:
     """Norwegian CSV: ``;`` separator, every field quoted as SSB and Excel do, CRLF line ends."""
-    path.parent.mkdir(parents=True, exist_ok=True)
     lines = [";".join(f'"{c}"' for c in df.columns)]
     for row in df.iter_rows():
         lines.append(";".join(f'"{v}"' for v in row))
     text = "\r\n".join(lines) + "\r\n"
-    if encoding == "utf-8-sig":
-        path.write_bytes(text.encode("utf-8-sig"))
-    else:
-        path.write_bytes(text.encode(encoding))
+    _put(path, text.encode(encoding))
+
+
+def _years_only(doc: dict, years: list[int]) -> dict:
+    """A JSON-stat dataset whose last dimension is ``Tid``, with only the periods in ``years``."""
+    periods = list(doc["dimension"]["Tid"]["category"]["index"])
+    keep = [i for i, p in enumerate(periods) if int(p) in years]
+    if len(keep) == len(periods):
+        return doc
+    n, values, status = len(periods), [], {}
+    for i, value in enumerate(doc["value"]):
+        if i % n in keep:
+            if str(i) in doc["status"]:
+                status[str(len(values))] = doc["status"][str(i)]
+            values.append(value)
+    kept = [periods[i] for i in keep]
+    labels = doc["dimension"]["Tid"]["category"]["label"]
+    dimension = {
+        **doc["dimension"],
+        "Tid": {
+            **doc["dimension"]["Tid"],
+            "category": {"index": {p: j for j, p in enumerate(kept)}, "label": {p: labels[p] for p in kept}},
+        },
+    }
+    return {**doc, "size": [*doc["size"][:-1], len(kept)], "dimension": dimension, "value": values, "status": status}
 
 
 def _write_json(doc: dict, path: Path) -> None:
-    path.write_text(json.dumps(doc, ensure_ascii=False, indent=1), encoding="utf-8")
+    _put(path, json.dumps(doc, ensure_ascii=False, indent=1).encode("utf-8"))
 
 
 # A fixed creation time keeps the workbooks byte-identical between runs, so regenerating the demo
@@ -147,10 +178,14 @@ _XLSX_CREATED = dt.datetime(2025, 1, 15, 8, 0, 0)
 
 
 def _write_xlsx(df: pl.DataFrame, path: Path, sheet: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with xlsxwriter.Workbook(path) as workbook:
-        workbook.set_properties({"created": _XLSX_CREATED, "author": "Demogenerator (syntetiske data)"})
-        df.write_excel(workbook, worksheet=sheet, autofit=True)
+    # Written to a file outside the landing folder first: xlsxwriter's in-memory mode stamps the
+    # zip entries differently, and only the bytes as compared by ``_put`` land.
+    with tempfile.TemporaryDirectory() as tmp:
+        draft = Path(tmp) / path.name
+        with xlsxwriter.Workbook(draft) as workbook:
+            workbook.set_properties({"created": _XLSX_CREATED, "author": "Demogenerator (syntetiske data)"})
+            df.write_excel(workbook, worksheet=sheet, autofit=True)
+        _put(path, draft.read_bytes())
 
 
 def _jsonstat(
@@ -247,16 +282,63 @@ def _region_label(regions: RegionCodes, code: str) -> str:
     return entry.name if entry.valid_to is None else f"{entry.name} ({entry.years})"
 
 
+def source_years(profile: DemoProfile, catalogue: Catalogue, as_of: dt.date) -> dict[str, list[int]]:
+    """The periods each demo source's files hold when made for the day ``as_of``: from the profile's
+    first year up to the newest period the source has published by then, by the catalogue's
+    publication calendar (:meth:`Catalogue.newest_period_out`, the rule "foreldet" is judged by).
+    Ungdata keeps to its survey years: the profile's, continued every ``cadence_years``. A source
+    the plan follows no metric of keeps the base years; the population (a denominator, published
+    for 1 January early in its year) covers every year the others reach."""
+    first, base = profile.years.first, profile.years.base
+    out: dict[str, list[int]] = {}
+    for source in DEMO_SOURCES:
+        newest = catalogue.newest_period_out(source, as_of)
+        if source == "school_register" or (newest is None and source != "population"):
+            out[source] = base
+        elif source == "ungdata":
+            surveys = list(profile.survey_years)
+            cadence = catalogue.lead_metric(source).cadence_years
+            while surveys[-1] + cadence <= newest:
+                surveys.append(surveys[-1] + cadence)
+            out[source] = [y for y in surveys if y <= newest]
+        elif source != "population":
+            out[source] = list(range(first, newest + 1))
+    reached = max(y for source, years in out.items() if source != "school_register" for y in years)
+    out["population"] = list(range(first, reached + 1))
+    return out
+
+
 class DemoGenerator:
     def __init__(
-        self, landing: Path, plan: Plan, profile: DemoProfile, regions: RegionCodes, seed: int | None = None
+        self,
+        landing: Path,
+        plan: Plan,
+        profile: DemoProfile,
+        regions: RegionCodes,
+        seed: int | None = None,
+        *,
+        as_of: dt.date,
+        catalogue: Catalogue,
     ) -> None:
         self.landing = landing
         self.plan = plan
         self.profile = profile
         self.seed = profile.seed if seed is None else seed
-        self.rng = np.random.default_rng(self.seed)
-        self.years = profile.years.all
+        # The base set (the profile's years up to base_until) is drawn from one stream in a fixed
+        # order, and each later (source, year) from a stream of its own (see ``_draw_for``).
+        self._main = np.random.default_rng(self.seed)
+        self._streams: dict[tuple[str, int, bool], np.random.Generator] = {}
+        self._current: tuple[str, int] | None = None
+        self.base_until = profile.years.base_until
+        self.written = source_years(profile, catalogue, as_of)
+        # Every year drawn: the base set (drawn even where as_of is too early to write it, so the
+        # figures of the years written never depend on as_of) and the later years written.
+        base_surveys = set(profile.survey_years)
+        self.drawn = {
+            source: sorted(set(years) | (base_surveys if source == "ungdata" else set(profile.years.base)))
+            for source, years in self.written.items()
+        }
+        self.years = list(range(profile.years.first, max(max(y) for y in self.drawn.values()) + 1))
         self.base_year = profile.baseline_year
         self.area_name = {a.code: a.name for a in plan.areas}
         self.districts = [a.code for a in plan.areas if a.level == "bydel"]
@@ -277,7 +359,8 @@ class DemoGenerator:
         national = self.profile.national
         if national is None:
             return
-        self.nrng = np.random.default_rng([self.seed, national.stream])
+        self._national = np.random.default_rng([self.seed, national.stream])
+        self._national_stream = national.stream
         own_group = self.plan.comparators.kostra_group_number or 1
         taken = {m.series for m in self._all_municipalities}
         for m in self._all_municipalities:
@@ -336,6 +419,37 @@ class DemoGenerator:
         return out
 
     # -- helpers ---------------------------------------------------------------------------
+    def _draw_for(self, source: str, year: int) -> None:
+        """Draw what follows for ``source`` in ``year``: a base-set year from the profile's stream
+        (and the national one), a later year from streams of its own, seeded with the profile's
+        seed, the source and the year."""
+        self._current = None if year <= self.base_until else (source, year)
+
+    def _stream(self, national: bool) -> np.random.Generator:
+        if self._current is None:
+            return self._national if national else self._main
+        source, year = self._current
+        key = (source, year, national)
+        if key not in self._streams:
+            stream = self._national_stream if national else 0
+            self._streams[key] = np.random.default_rng([self.seed, stream, DEMO_SOURCES.index(source) + 100, year])
+        return self._streams[key]
+
+    def _national_at(self, source: str, year: int) -> np.random.Generator:
+        """The rest of the country's stream for ``source`` in ``year`` (for a draw inside an expression)."""
+        self._draw_for(source, year)
+        return self.nrng
+
+    @property
+    def rng(self) -> np.random.Generator:
+        """The plan's and comparators' random stream for the current source and year."""
+        return self._stream(False)
+
+    @property
+    def nrng(self) -> np.random.Generator:
+        """The rest of the country's random stream for the current source and year."""
+        return self._stream(True)
+
     def _binom(self, n: int, p: float) -> int:
         return int(self.rng.binomial(n, min(max(p, 0.0), 1.0)))
 
@@ -367,7 +481,8 @@ class DemoGenerator:
 
     def ungdata(self) -> None:
         sizes = self.profile.ungdata
-        for year in self.profile.survey_years:
+        for year in self.drawn["ungdata"]:
+            self._draw_for("ungdata", year)
             rows = []
             for district, s in self.schools:
                 if s.kind == "barneskole":
@@ -398,11 +513,13 @@ class DemoGenerator:
                                 "Andel (%)": nb(round(100 * k / n, 1), 1),
                             }
                         )
-            _write_csv(pl.DataFrame(rows), self._dir("ungdata") / f"ungdata_{year}.csv", encoding="utf-8-sig")
+            if year in self.written["ungdata"]:
+                _write_csv(pl.DataFrame(rows), self._dir("ungdata") / f"ungdata_{year}.csv", encoding="utf-8-sig")
 
     def absence(self) -> None:
         pupils_of = self.profile.absence.pupils
-        for year in self.years:
+        for year in self.drawn["absence"]:
+            self._draw_for("absence", year)
             t = year - self.base_year
             rows = []
             for district, s in self.schools:
@@ -423,13 +540,15 @@ class DemoGenerator:
                         "Herav på laveste mestringsnivå": low,
                     }
                 )
-            _write_xlsx(
-                pl.DataFrame(rows), self._dir("absence") / f"fravaer_{year}-{str(year + 1)[-2:]}.xlsx", "Fravær"
-            )
+            if year in self.written["absence"]:
+                _write_xlsx(
+                    pl.DataFrame(rows), self._dir("absence") / f"fravaer_{year}-{str(year + 1)[-2:]}.xlsx", "Fravær"
+                )
 
     def ppt(self) -> None:
         sizes = self.profile.ppt
-        for year in self.years:
+        for year in self.drawn["ppt"]:
+            self._draw_for("ppt", year)
             t = year - self.base_year
             rows = []
             for district in self.districts:
@@ -454,7 +573,8 @@ class DemoGenerator:
                             "Ferdig utredet før skolestart": "" if assessed is None else str(assessed),
                         }
                     )
-            _write_csv(pl.DataFrame(rows), self._dir("ppt") / f"ppt_{year}.csv", encoding="cp1252")
+            if year in self.written["ppt"]:
+                _write_csv(pl.DataFrame(rows), self._dir("ppt") / f"ppt_{year}.csv", encoding="cp1252")
 
     def population(self) -> dict[tuple[str, int], int]:
         """SSB 07459-style population by single year of age 0-29; returns residents 0-17 per
@@ -462,6 +582,7 @@ class DemoGenerator:
         and Hele landet (``0``) too."""
         own_regions = [code for m in self._all_municipalities for code in m.region_list]
         ages = [f"{a:03d}" for a in range(30)]
+        years = self.drawn["population"]
         cells: dict[str, list[float | None]] = {}  # region -> values in (age, year) order
         children: dict[tuple[str, int], int] = {}
 
@@ -473,7 +594,8 @@ class DemoGenerator:
             values = cells.setdefault(region, [])
             for age in ages:
                 a = int(age)
-                for year in self.years:
+                for year in years:
+                    self._draw_for("population", year)
                     if m.codes[year] != region:
                         values.append(None)
                     else:
@@ -484,12 +606,13 @@ class DemoGenerator:
                         values.append(float(v))
                         if a <= 17:
                             children[(m.series, year)] = children.get((m.series, year), 0) + v
-        by_series = self._own_by_series(cells, len(ages))
+        by_series = self._own_by_series(cells, len(ages), years)
         for o in self.others:
             values = []
             for age in ages:
                 a = int(age)
-                for year in self.years:
+                for year in years:
+                    self._draw_for("population", year)
                     mean = o.population_per_age * shape(a) * (1 + 0.006 * (year - self.base_year))
                     v = max(0, int(mean + self.nrng.normal(0, 0.016 * o.population_per_age)))
                     values.append(float(v))
@@ -498,8 +621,8 @@ class DemoGenerator:
             cells[o.code] = by_series[o.series] = values
         aggregates = self._aggregates(by_series, NATIONAL_CODE["population"])
         for code, values in aggregates.items():
-            for i, year in enumerate(self.years):
-                children[(code, year)] = int(sum(values[a * len(self.years) + i] for a in range(18)))
+            for i, year in enumerate(years):
+                children[(code, year)] = int(sum(values[a * len(years) + i] for a in range(18)))
         regions = [*aggregates, *own_regions, *(o.code for o in self.others)]
         cells.update(aggregates)
         values, status = self._flatten(regions, cells)
@@ -507,7 +630,7 @@ class DemoGenerator:
             [
                 ("Region", "region", [(r, self.region_label[r]) for r in regions]),
                 ("Alder", "alder", [(a, f"{int(a)} år") for a in ages]),
-                ("Tid", "år", [(str(y), str(y)) for y in self.years]),
+                ("Tid", "år", [(str(y), str(y)) for y in years]),
             ],
             values,
             status,
@@ -515,16 +638,18 @@ class DemoGenerator:
             {"time": ["Tid"], "geo": ["Region"]},
             "Statistisk sentralbyrå (syntetisk demo)",
         )
-        _write_json(doc, self._dir("population") / "ssb_07459_befolkning.json")
+        _write_json(_years_only(doc, self.written["population"]), self._dir("population") / "ssb_07459_befolkning.json")
         return children
 
-    def _own_by_series(self, cells: dict[str, list[float | None]], per_year_blocks: int) -> dict[str, list]:
+    def _own_by_series(
+        self, cells: dict[str, list[float | None]], per_year_blocks: int, years: list[int]
+    ) -> dict[str, list]:
         """The plan's and comparators' cells per series (the code valid each year), laid out as
-        ``cells`` (blocks of years)."""
+        ``cells`` (blocks of ``years``)."""
         out: dict[str, list] = {}
-        n = len(self.years)
+        n = len(years)
         for m in self._all_municipalities:
-            out[m.series] = [cells[m.codes[self.years[i % n]]][i] for i in range(per_year_blocks * n)]
+            out[m.series] = [cells[m.codes[years[i % n]]][i] for i in range(per_year_blocks * n)]
         return out
 
     @staticmethod
@@ -546,6 +671,7 @@ class DemoGenerator:
             ("Undersokelser", "Barn med avsluttet undersøkelse"),
         ]
         reporters = [("00", "I alt", 0, 0)] + CW_REPORTERS
+        years, written = self.drawn["child_welfare"], self.written["child_welfare"]
         own_rows: list[dict] = []
         cube: dict[tuple[str, str, int], float] = {}
         # per series: reporter counts and key figures, for the sums
@@ -553,7 +679,8 @@ class DemoGenerator:
         for m in self._all_municipalities:
             suppressed = {(c.reporter_code, c.year) for c in m.figures.suppressed_reports}
             mine = by_series.setdefault(m.series, {})
-            for year in self.years:
+            for year in years:
+                self._draw_for("child_welfare", year)
                 t = year - self.base_year
                 region = m.codes[year]
                 counts = {}
@@ -575,7 +702,8 @@ class DemoGenerator:
         other_rows: list[dict] = []
         for o in self.others:
             mine = by_series.setdefault(o.series, {})
-            for year in self.years:
+            for year in years:
+                self._draw_for("child_welfare", year)
                 t = year - self.base_year
                 counts = {
                     code: int(
@@ -603,14 +731,14 @@ class DemoGenerator:
             for agg, members in groups.items():
                 kostra = NATIONAL_CODE["kostra"] if agg == "0" else agg
                 aggregate_codes.append(kostra)
-                for year in self.years:
+                for year in years:
                     for code, label, _, _ in reporters:
                         value = sum(by_series[s][(code, year)] for s in members)
                         aggregate_rows.append(self._cw_row(agg, code, label, year, str(value)))
                     for c, _ in contents:
                         cube[(kostra, c, year)] = sum(by_series[s][(c, year)] for s in members)
         _write_csv(
-            pl.DataFrame(aggregate_rows + own_rows + other_rows),
+            pl.DataFrame([r for r in aggregate_rows + own_rows + other_rows if int(r["år"]) in written]),
             self._dir("child_welfare") / "ssb_12870_meldinger_etter_melder.csv",
             encoding="cp1252",
         )
@@ -623,7 +751,7 @@ class DemoGenerator:
         status: dict[str, str] = {}
         for region in key_regions:
             for c, _ in contents:
-                for year in self.years:
+                for year in years:
                     v = cube.get((region, c, year))
                     if v is None:
                         status[str(len(values))] = "."
@@ -632,7 +760,7 @@ class DemoGenerator:
             [
                 ("KOKkommuneregion0000", "region", [(r, self.region_label[r]) for r in key_regions]),
                 ("ContentsCode", "statistikkvariabel", contents),
-                ("Tid", "år", [(str(y), str(y)) for y in self.years]),
+                ("Tid", "år", [(str(y), str(y)) for y in years]),
             ],
             values,
             status,
@@ -640,7 +768,7 @@ class DemoGenerator:
             {"time": ["Tid"], "geo": ["KOKkommuneregion0000"], "metric": ["ContentsCode"]},
             "Statistisk sentralbyrå (syntetisk demo)",
         )
-        _write_json(doc, self._dir("child_welfare") / "ssb_barnevern_nokkeltall.json")
+        _write_json(_years_only(doc, written), self._dir("child_welfare") / "ssb_barnevern_nokkeltall.json")
 
     def _cw_row(self, region: str, code: str, label: str, year: int, text: str) -> dict:
         return {
@@ -652,9 +780,11 @@ class DemoGenerator:
 
     def ssb_outcomes(self) -> None:
         own_rows = []
+        years, written = self.drawn["ssb_outcomes"], self.written["ssb_outcomes"]
         by_series: dict[str, dict[int, tuple[int, int]]] = {}
         for m in self._all_municipalities:
-            for year in self.years:
+            for year in years:
+                self._draw_for("ssb_outcomes", year)
                 t = year - self.base_year
                 started = int(m.figures.vgs_starters * (1 + 0.004 * t) + self.rng.normal(0, 20))
                 completed = self._binom(started, m.figures.vgs_completion + 0.003 * t)
@@ -662,7 +792,8 @@ class DemoGenerator:
                 own_rows.append(self._vgs_row(m.codes[year], year, started, completed))
         other_rows = []
         for o in self.others:
-            for year in self.years:
+            for year in years:
+                self._draw_for("ssb_outcomes", year)
                 t = year - self.base_year
                 started = max(1, int(o.vgs_starters * (1 + 0.004 * t) + self.nrng.normal(0, 0.013 * o.vgs_starters)))
                 completed = int(self.nrng.binomial(started, min(o.vgs_completion + 0.003 * t, 0.99)))
@@ -674,12 +805,12 @@ class DemoGenerator:
                 kostra_code(g): [s for s in by_series if self.groups[s] == g] for g in self.kostra_groups
             }
             for agg, members in groups.items():
-                for year in self.years:
+                for year in years:
                     started = sum(by_series[s][year][0] for s in members)
                     completed = sum(by_series[s][year][1] for s in members)
                     aggregate_rows.append(self._vgs_row(agg, year, started, completed))
         _write_csv(
-            pl.DataFrame(aggregate_rows + own_rows + other_rows),
+            pl.DataFrame([r for r in aggregate_rows + own_rows + other_rows if int(r["år"]) in written]),
             self._dir("ssb_outcomes") / "ssb_12971_gjennomforing_vgs.csv",
             encoding="utf-8-sig",
         )
@@ -687,7 +818,8 @@ class DemoGenerator:
         cells: dict[str, list[float | None]] = {}
         for region in own.region_list:
             cells[region] = []
-            for year in self.years:
+            for year in years:
+                self._draw_for("ssb_outcomes", year)
                 if own.codes[year] == region:
                     recipients = own.figures.young_disability * (1 + 0.02 * (year - self.base_year))
                     cells[region].append(float(self._poisson(recipients)))
@@ -696,18 +828,27 @@ class DemoGenerator:
         regions = list(own.region_list)
         if self.others:
             # The comparators' and the rest of the country's recipients, from the national stream.
-            disability = {own.series: [cells[own.codes[y]][i] for i, y in enumerate(self.years)]}
+            disability = {own.series: [cells[own.codes[y]][i] for i, y in enumerate(years)]}
             for m in self.comparators:
                 disability[m.series] = [
-                    float(self.nrng.poisson(m.figures.population_per_age * 0.33 * (1 + 0.02 * (y - self.base_year))))
-                    for y in self.years
+                    float(
+                        self._national_at("ssb_outcomes", y).poisson(
+                            m.figures.population_per_age * 0.33 * (1 + 0.02 * (y - self.base_year))
+                        )
+                    )
+                    for y in years
                 ]
                 for code in m.region_list:
-                    cells[code] = [v if m.codes[y] == code else None for y, v in zip(self.years, disability[m.series])]
+                    cells[code] = [v if m.codes[y] == code else None for y, v in zip(years, disability[m.series])]
                 regions += m.region_list
             for o in self.others:
                 disability[o.series] = cells[o.code] = [
-                    float(self.nrng.poisson(o.young_disability * (1 + 0.02 * (y - self.base_year)))) for y in self.years
+                    float(
+                        self._national_at("ssb_outcomes", y).poisson(
+                            o.young_disability * (1 + 0.02 * (y - self.base_year))
+                        )
+                    )
+                    for y in years
                 ]
                 regions.append(o.code)
             aggregates = self._aggregates(disability, NATIONAL_CODE["ssb_outcomes"])
@@ -718,7 +859,7 @@ class DemoGenerator:
             [
                 ("Region", "region", [(r, self.region_label[r]) for r in regions]),
                 ("ContentsCode", "statistikkvariabel", [("Mottakere", "Mottakere av uføretrygd 18-29 år")]),
-                ("Tid", "år", [(str(y), str(y)) for y in self.years]),
+                ("Tid", "år", [(str(y), str(y)) for y in years]),
             ],
             values,
             status,
@@ -726,7 +867,7 @@ class DemoGenerator:
             {"time": ["Tid"], "geo": ["Region"], "metric": ["ContentsCode"]},
             "NAV/Statistisk sentralbyrå (syntetisk demo)",
         )
-        _write_json(doc, self._dir("ssb_outcomes") / "nav_uforetrygd_18_29.json")
+        _write_json(_years_only(doc, written), self._dir("ssb_outcomes") / "nav_uforetrygd_18_29.json")
 
     def _vgs_row(self, region: str, year: int, started: int, completed: int) -> dict:
         return {
@@ -776,7 +917,8 @@ class DemoGenerator:
         }
 
     def services(self) -> None:
-        for year in self.years:
+        for year in self.drawn["services"]:
+            self._draw_for("services", year)
             rows = []
             for row in self.profile.services:
                 if row.first_year is not None and year < row.first_year:
@@ -797,7 +939,8 @@ class DemoGenerator:
                     "Kommentar": pl.Utf8,
                 },
             )
-            _write_xlsx(df, self._dir("services") / f"tjenestetall_{year}.xlsx", "Tjenestetall")
+            if year in self.written["services"]:
+                _write_xlsx(df, self._dir("services") / f"tjenestetall_{year}.xlsx", "Tjenestetall")
 
     def readme(self) -> None:
         anchored = any(row.anchor is not None for row in self.profile.services)
@@ -810,7 +953,7 @@ class DemoGenerator:
         )
         if self.profile.note:
             text += "\n" + self.profile.note.strip() + "\n"
-        (self.landing / "LES_MEG.txt").write_text(text, encoding="utf-8")
+        _put(self.landing / "LES_MEG.txt", text.encode("utf-8"))
 
     def run(self) -> None:
         self.school_register()
@@ -836,12 +979,22 @@ DEMO_SOURCES = [
 ]
 
 
-def generate(landing: Path, *, plan_folder: Path | None = None, clean: bool = False, seed: int | None = None) -> Path:
-    """Write the demo files of a plan into the landing folder, overwriting files of the same name
-    (with the same bytes: the output is deterministic). ``plan_folder`` defaults to the selected plan
-    (``SBU_PLAN``); its ``demo.yaml`` says what to write, ``seed`` overrides the profile's. Other
-    files in the landing folder are left alone; with ``clean`` the demo sources' folders are emptied
-    first."""
+def generate(
+    landing: Path,
+    *,
+    plan_folder: Path | None = None,
+    clean: bool = False,
+    seed: int | None = None,
+    as_of: dt.date | None = None,
+) -> Path:
+    """Write the demo files of a plan into the landing folder as they stand on the day ``as_of``
+    (default: the ``SBU_AS_OF`` setting, else today in Norway, as a pipeline run resolves it): each
+    source up to the newest period it has published by then (:func:`source_years`). The output is
+    deterministic for a given day, and a file whose bytes are already there is not written again
+    (its modification time stays, so the landing sensor sees no change). ``plan_folder`` defaults to
+    the selected plan (``SBU_PLAN``); its ``demo.yaml`` says what to write, ``seed`` overrides the
+    profile's. Other files in the landing folder are left alone; with ``clean`` the demo sources'
+    folders are emptied first."""
     folder = Path(plan_folder) if plan_folder is not None else get_settings().plan_dir
     if not (folder / "plan.yaml").is_file():
         raise FileNotFoundError(f"{folder} is no plan folder: it has no plan.yaml")
@@ -853,5 +1006,6 @@ def generate(landing: Path, *, plan_folder: Path | None = None, clean: bool = Fa
         for source in DEMO_SOURCES:
             shutil.rmtree(landing / source, ignore_errors=True)
     landing.mkdir(parents=True, exist_ok=True)
-    DemoGenerator(landing, plan, profile, regions, seed).run()
+    catalogue = load_catalogue(plan)
+    DemoGenerator(landing, plan, profile, regions, seed, as_of=as_of or resolve_as_of(None), catalogue=catalogue).run()
     return landing

@@ -4,8 +4,10 @@ The generator (:mod:`pipelines.demo.generate`) knows the export formats (file la
 SSB's JSON-stat, Ungdata's indicators, the child-welfare reporter codes, PPT's age groups); the
 profile says everything that belongs to one plan's municipality:
 
-- ``seed``, ``years`` (first and last data year), ``survey_years`` (Ungdata) and ``baseline_year``
-  (the year the plan's 0-punkt figures are for; the yearly trends count years from it);
+- ``seed``, ``years`` (the first data year, and the last year of the base set drawn in one random
+  stream), ``survey_years`` (Ungdata) and ``baseline_year`` (the year the plan's 0-punkt figures are
+  for; the yearly trends count years from it). The files run up to the newest period each source
+  has published by the day the demo is made for (``as_of``), :func:`pipelines.demo.generate.source_years`;
 - ``municipality``: the size of its SSB-shaped figures (residents per year of age, reports to child
   welfare, the upper-secondary cohort and its completion, young disability-benefit recipients). Its
   region codes are not listed: the code valid each year comes from the region-code table, starting
@@ -52,18 +54,24 @@ class _Strict(BaseModel):
 
 
 class Years(_Strict):
+    """The data years. A source's files run from ``first`` to the newest period it has published by
+    the day the demo is made for; the years up to ``base_until`` are the base set, drawn in one
+    random stream in the profile's order, and each later year from a stream of its own, so moving
+    the day adds years and changes none before them."""
+
     first: int = Field(ge=2000, le=2100)
-    last: int = Field(ge=2000, le=2100)
+    base_until: int = Field(ge=2000, le=2100, description="The last year drawn in the profile's one stream.")
 
     @model_validator(mode="after")
     def _ordered(self) -> Years:
-        if self.last < self.first:
-            raise ValueError(f"last ({self.last}) is before first ({self.first})")
+        if self.base_until < self.first:
+            raise ValueError(f"base_until ({self.base_until}) is before first ({self.first})")
         return self
 
     @property
-    def all(self) -> list[int]:
-        return list(range(self.first, self.last + 1))
+    def base(self) -> list[int]:
+        """The base set's years, ``first`` to ``base_until``."""
+        return list(range(self.first, self.base_until + 1))
 
 
 class SuppressedCell(_Strict):
@@ -268,7 +276,11 @@ class ServiceRow(_Strict):
 class DemoProfile(_Strict):
     seed: int = Field(description="The random generator's seed: the same seed gives the same bytes.")
     years: Years
-    survey_years: list[int] = Field(min_length=1, description="Ungdata survey years (every third year).")
+    survey_years: list[int] = Field(
+        min_length=1,
+        description="Ungdata survey years of the base set; later surveys follow every cadence_years of the "
+        "catalogue's Ungdata metrics.",
+    )
     baseline_year: int
     note: str | None = Field(default=None, description="An extra paragraph for LES_MEG.txt.")
     municipality: MunicipalityFigures
@@ -282,9 +294,9 @@ class DemoProfile(_Strict):
 
     @model_validator(mode="after")
     def _years(self) -> DemoProfile:
-        years = self.years.all
+        years = self.years.base
         if outside := [y for y in self.survey_years if y not in years]:
-            raise ValueError(f"survey_years outside years: {outside}")
+            raise ValueError(f"survey_years outside years (first to base_until): {outside}")
         if sorted(set(self.survey_years)) != self.survey_years:
             raise ValueError("survey_years must be increasing, each once")
         numbers = [s.number for d in self.districts.values() for s in d.schools]
@@ -320,7 +332,7 @@ def check_against_plan(profile: DemoProfile, plan: Plan, regions: RegionCodes) -
                     f"services[{i}] ({row.indicator}).{where}: needs exactly the {row.level} areas "
                     f"{sorted(expected)}, has {sorted(keys)}"
                 )
-        years = profile.years.all
+        years = profile.years.base
         if row.first_year is not None and row.first_year not in years:
             problems.append(f"services[{i}] ({row.indicator}).first_year: {row.first_year} is outside years")
         if row.anchor is not None and row.anchor.year not in years:

@@ -482,7 +482,7 @@ def source_schedule(values: pl.DataFrame, catalogue: Catalogue, as_of: dt.date) 
     rows = []
     for source in sorted({m.source for m in catalogue.metrics}):
         metrics = [m for m in catalogue.metrics if m.source == source]
-        lead = min(metrics, key=lambda m: (m.cadence_years, m.publication_lag_months))
+        lead = catalogue.lead_metric(source)
         delivered = values.filter(
             pl.col("metric_id").is_in([m.id for m in metrics]) & (pl.col("value").is_not_null() | pl.col("suppressed"))
         )

@@ -14,6 +14,7 @@ from dagster_duckdb import DuckDBResource
 
 from pipelines.defs.metrics.assets import SUPPRESSION_THRESHOLDS
 from pipelines.defs.resources import SbuSettings
+from pipelines.defs.serving.snapshot import LATEST_REPORT_YEAR
 from pipelines.instance import WAREHOUSE_POOL
 from pipelines.plan import COMPARATOR_LEVEL
 from pipelines.report import available_years
@@ -25,8 +26,6 @@ SERVING_GROUP = "serving"
 # One partition per report year the published snapshot has a scorecard for. Publishing adds the
 # years the data have reached; each year's status report (serving/report.py) is one partition.
 REPORT_YEARS = dg.DynamicPartitionsDefinition(name="report_year")
-# The snapshot's metadata entry naming its latest report year: the report that is due after it.
-LATEST_REPORT_YEAR = "latest_report_year"
 
 PUBLISHED_TABLES = {
     # The plan's own areas; the comparators' values are published in "comparisons".

@@ -6,7 +6,7 @@ overview page offers that file for download.
 
 Building a report takes chromium and about 13 s, so it is not part of ``refresh_all``: each
 time a snapshot is published, the sensor ``report_after_publish`` asks for the latest report
-year's partition. Any other year is one click in the Dagster UI (or ``make report YEAR=2019``),
+year's partition, unless that report was built after the snapshot already. Any other year is one click in the Dagster UI (or ``make report YEAR=2019``),
 and the UI shows which years' reports are missing or older than the data.
 """
 
@@ -15,12 +15,8 @@ and the UI shows which years' reports are missing or older than the data.
 import dagster as dg
 
 from pipelines.defs.resources import SbuSettings
-from pipelines.defs.serving.assets import (
-    LATEST_REPORT_YEAR,
-    REPORT_YEARS,
-    SERVING_GROUP,
-    published_snapshot,
-)
+from pipelines.defs.serving.assets import REPORT_YEARS, SERVING_GROUP, published_snapshot
+from pipelines.defs.serving.snapshot import last_report, latest_report_year
 from pipelines.report.build import ReportError, build_report
 
 
@@ -72,13 +68,6 @@ status_reports = dg.define_asset_job(
 )
 
 
-def latest_report_year(snapshot: dg.AssetMaterialization) -> str | None:
-    """The report year a published snapshot has reached: the report to build after it (None for
-    a snapshot published before the report was partitioned)."""
-    entry = snapshot.metadata.get(LATEST_REPORT_YEAR)
-    return None if entry is None else str(entry.value)
-
-
 @dg.asset_sensor(
     asset_key=published_snapshot.key,
     job=status_reports,
@@ -90,6 +79,11 @@ def report_after_publish(context: dg.SensorEvaluationContext, asset_event: dg.Ev
     year = latest_report_year(asset_event.asset_materialization)
     if year is None:
         return dg.SkipReason("Det siste publiserte datasettet har ingen rapportår; neste publisering lager rapporten.")
+    # The sensor's first tick on an instance that has data sees the last snapshot ever published:
+    # its report may already be built (by `make pipeline`, or before the sensor was switched on).
+    built = last_report(context.instance, year)
+    if built is not None and built.timestamp >= asset_event.timestamp:
+        return dg.SkipReason(f"Statusrapporten for {year} er allerede laget fra det siste publiserte datasettet.")
     return dg.RunRequest(
         run_key=f"{asset_event.run_id}:{year}", partition_key=year, tags={"sbu/snapshot_run": asset_event.run_id}
     )

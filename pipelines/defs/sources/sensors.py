@@ -6,7 +6,10 @@ scorecard and the snapshot. The new snapshot then triggers the status report's o
 
 The cursor holds a fingerprint (name, size, mtime) of each source's folder, so an unchanged
 folder launches nothing; the ingestion itself deduplicates by content hash, so a touched but
-identical file loads nothing either.
+identical file loads nothing either. The first tick has no cursor: on an instance that has
+published a snapshot already (``make pipeline`` before ``make dagster-ui``), only what changed
+after that publication counts as new (a file or folder modified later, a later targets file), so
+starting the UI on loaded data launches nothing.
 """
 
 import hashlib
@@ -17,6 +20,7 @@ import dagster as dg
 
 from pipelines.defs.jobs import REFRESH_SELECTION, refresh_all
 from pipelines.defs.resources import SbuSettings
+from pipelines.defs.serving.snapshot import last_snapshot
 from pipelines.ingest.contracts import contract_sources
 
 
@@ -37,6 +41,16 @@ def file_fingerprint(path) -> str:
 TARGETS_KEY = "catalogue/targets.yaml"  # the cursor entry of the plan's targets file
 
 
+def modified_after(path: Path, timestamp: float) -> bool:
+    """True when ``path`` (a file, or a folder: itself or any file in it) was modified after
+    ``timestamp`` (seconds since the epoch); a folder's own time changes when a file is added,
+    removed or renamed."""
+    if not path.exists():
+        return False
+    paths = [path, *(p for p in path.glob("*") if p.is_file())] if path.is_dir() else [path]
+    return any(p.stat().st_mtime > timestamp for p in paths)
+
+
 @dg.sensor(
     job=refresh_all,
     minimum_interval_seconds=30,
@@ -46,9 +60,19 @@ TARGETS_KEY = "catalogue/targets.yaml"  # the cursor entry of the plan's targets
 def landing_files(context: dg.SensorEvaluationContext, settings: SbuSettings):
     # The settings as they are at this tick (the resource's fields over the environment).
     effective = settings.effective()
-    previous = json.loads(context.cursor) if context.cursor else {}
     current = {source: folder_fingerprint(effective.landing_dir, source) for source in contract_sources()}
     current[TARGETS_KEY] = file_fingerprint(effective.targets_path)
+    if context.cursor:
+        previous = json.loads(context.cursor)
+    elif (published := last_snapshot(context.instance)) is not None:
+        # The first tick on an instance with data: what the last publishing run saw when it started
+        # is not new.
+        run = context.instance.get_run_record_by_id(published.run_id) if published.run_id else None
+        seen = run.start_time if run is not None and run.start_time else published.timestamp
+        path_of = {source: effective.landing_dir / source for source in current} | {TARGETS_KEY: effective.targets_path}
+        previous = {key: value for key, value in current.items() if not modified_after(path_of[key], seen)}
+    else:
+        previous = {}
     changed = sorted(s for s in current if previous.get(s) != current[s])
     context.update_cursor(json.dumps(current, sort_keys=True))
     if not changed:
