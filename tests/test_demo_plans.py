@@ -58,8 +58,9 @@ def _services(landing: Path, year: int) -> list[dict]:
 def test_fictional_plan_is_deterministic_to_the_byte(tmp_path: Path, fjordvik_landing: Path):
     again = _files(generate(tmp_path / "again", plan_folder=FJORDVIK))
     assert again == _files(fjordvik_landing)
-    # 7 years of absence, PPT and services, 3 Ungdata surveys, the register, 5 SSB files, LES_MEG.txt
-    assert len(again) == 31
+    # 7 years of absence, PPT and services, 3 Ungdata surveys, the register, 5 SSB files, LES_MEG.txt,
+    # and 6 FHI national Ungdata files (one per indicator the metric library maps)
+    assert len(again) == 37
 
 
 def test_the_selected_plan_is_the_default(tmp_path: Path, fjordvik_landing: Path, restore_settings):
@@ -73,7 +74,7 @@ def test_the_command_writes_a_plan_folder_given_as_argument(tmp_path: Path, fjor
         [sys.executable, "-m", "pipelines.demo", str(FJORDVIK)], capture_output=True, text=True, env=env
     )
     assert done.returncode == 0, done.stderr
-    assert f"Wrote 31 synthetic demo files of {PLAN_ID}" in done.stdout
+    assert f"Wrote 37 synthetic demo files of {PLAN_ID}" in done.stdout
     assert _files(tmp_path / "landing") == _files(fjordvik_landing)
     bad = subprocess.run(
         [sys.executable, "-m", "pipelines.demo", str(tmp_path)], capture_output=True, text=True, env=env
@@ -156,7 +157,8 @@ def test_fictional_plans_files_pass_ingestion_with_nothing_quarantined(second_pl
         def rows(q: str) -> list[tuple]:
             return con.execute(q).fetchall()
 
-        assert rows("SELECT status, count(*) FROM meta.file_loads GROUP BY ALL") == [("loaded", 30)]
+        # 30 exports and 6 synthetic FHI national Ungdata files (one per mapped indicator)
+        assert rows("SELECT status, count(*) FROM meta.file_loads GROUP BY ALL") == [("loaded", 36)]
         assert not (tmp_path / "quarantine").exists() or not any((tmp_path / "quarantine").rglob("*.*"))
         assert rows("SELECT district, count(*) FROM staging.stg_school_register GROUP BY ALL ORDER BY 1") == [
             (AREAS[0], 3),
@@ -172,6 +174,12 @@ def test_fictional_plans_files_pass_ingestion_with_nothing_quarantined(second_pl
         ]
         assert [r[0] for r in rows("SELECT DISTINCT district FROM staging.stg_ppt ORDER BY 1")] == AREAS
         assert [r[0] for r in rows("SELECT DISTINCT year FROM staging.stg_ungdata ORDER BY 1")] == [2018, 2021, 2024]
+        # FHI's national reference: three-year periods ending in the plan's survey years
+        assert rows("SELECT DISTINCT period FROM staging.stg_ungdata_reference ORDER BY 1") == [
+            ("2016_2018",),
+            ("2019_2021",),
+            ("2022_2024",),
+        ]
         for table in ("stg_population", "stg_child_welfare_reports", "stg_vgs_completion", "stg_young_disability"):
             series = {r[0] for r in rows(f"SELECT DISTINCT municipality FROM staging.{table}")}
             assert {"fjordvik", "norge", "kostragruppe_11"} <= series and len(series) == 357 + 16 + 1, table

@@ -18,6 +18,7 @@ Files (under ``<landing>/<source>/``):
 
 - ``school_register/skoler.csv``            municipal school register (UTF-8 with BOM, ``;``)
 - ``ungdata/ungdata_<year>.csv``            Ungdata export per survey year (UTF-8 BOM, ``;``, decimal comma)
+- ``ungdata/fhi_ungdata_<indicator>.json``  FHI Statistikk's Hele landet figures (:mod:`pipelines.demo.national`)
 - ``absence/fravaer_<yyyy-yy>.xlsx``        school administration export per school year
 - ``ppt/ppt_<year>.csv``                    PP-tjenesten yearly figures (Windows-1252, ``;``, decimal comma)
 - ``child_welfare/ssb_12870_meldinger_etter_melder.csv``   SSB CSV (Windows-1252)
@@ -42,6 +43,7 @@ import polars as pl
 import xlsxwriter
 
 from pipelines.comparators import load_asss
+from pipelines.demo.national import write_ungdata_reference
 from pipelines.demo.profile import DemoProfile, DemoProfileError, ServiceRow, SsbFigures, load_demo_profile
 from pipelines.plan import Plan, load_plan_folder
 from pipelines.readers import format_norwegian_number as nb
@@ -815,6 +817,7 @@ class DemoGenerator:
     def run(self) -> None:
         self.school_register()
         self.ungdata()
+        write_ungdata_reference(self._dir("ungdata"), self.profile.survey_years, self.base_year, UNGDATA, self.seed)
         self.absence()
         self.ppt()
         children = self.population()
