@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from pipelines.plan import LEVEL_RANK, AreaLevel, Plan, Satsingsomrade, load_plan
 from pipelines.settings import Settings, get_settings
 
-__all__ = ["LEVEL_RANK", "AreaLevel", "Catalogue", "Metric", "load_catalogue", "load_targets"]
+__all__ = ["LEVEL_RANK", "AreaLevel", "Catalogue", "Metric", "NationalReference", "load_catalogue", "load_targets"]
 
 Unit = Literal["percent", "count", "years", "per_1000"]
 Direction = Literal["lower", "higher", "towards_target", "context"]
@@ -29,6 +29,22 @@ PeriodType = Literal["kalenderår", "skoleår", "undersøkelsesår"]
 # The fields a plan gives for each metric it follows; every other field of a Metric comes from the
 # library (or, for a metric of the plan's own, from the plan's metrics.yaml too).
 PLAN_FIELDS = ("owners", "satsingsomrade", "baseline_year", "baseline_note", "plan_baseline", "kind")
+
+
+class NationalReference(BaseModel):
+    """Where a survey metric's Hele landet figure comes from: an indicator of FHI Statistikk's Ungdata
+    tables (``staging.stg_ungdata_reference``), since the survey export carries the municipality's
+    schools only. The comparisons step (``pipelines/metrics/comparison.py``) takes its national
+    share as the metric's "Hele landet" value."""
+
+    model_config = ConfigDict(extra="forbid")
+    # FHI's indicator as it loads: the table's title (the JSON-stat dataset's label), e.g.
+    # "Depressive symptomer (UNGDATA) (K)"; check it against the file or {base}/{bank}/Table.
+    fhi_indicator: str = Field(min_length=1)
+    # The project's Ungdata indicator id it stands for (the export's Indikator-id, stg_ungdata.indicator_id).
+    ungdata_indicator: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    # The measure taken as the share, in percent (FHI's MEASURE_TYPE: MEIS = standardised percent, RATE).
+    measure: str = "MEIS"
 
 
 class Metric(BaseModel):
@@ -59,6 +75,9 @@ class Metric(BaseModel):
     # Sampling error: Wilson for shares of people, exact Poisson for counts of events; "none" for
     # figures that are not counts of people or events (a share of kroner has no sampling error).
     uncertainty: Literal["wilson", "poisson", "none"] | None = None
+    # A survey metric's Hele landet figure from FHI Statistikk (None: Hele landet comes from the
+    # metric's own SQL where its source carries the country, else there is none).
+    national_reference: NationalReference | None = None
     # The SELECT of the metric's additive base cells: sql/metrics/<id>.sql, or the plan folder's
     # sql/<id>.sql for a metric of the plan's own (set by load_catalogue, not written in YAML).
     sql_file: Path

@@ -15,6 +15,10 @@ comparator is an area of level ``sammenligning`` (no parent: it never rolls into
 ``members`` is how many series a comparator sums; the metric SQL keeps a group's cell only when every
 member delivered (``HAVING count(DISTINCT municipality) = any_value(members)``), so a group is never
 summed over a part of its members.
+
+A survey metric (Ungdata: the municipality's schools only) has no comparator cells of its own; where
+the catalogue names FHI's national figure for it (``national_reference``), Hele landet's value comes
+from there (:func:`pipelines.metrics.comparison.national_references`).
 """
 
 from __future__ import annotations

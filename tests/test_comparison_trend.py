@@ -222,3 +222,62 @@ def test_the_trend_is_computed_per_report_year_from_the_periods_up_to_it():
     assert {k: by_year[2025][k] for k in ("trend", "first_year", "last_year")} == {
         k: by_year[2024][k] for k in ("trend", "first_year", "last_year")
     }
+
+
+# -- survey metrics beside FHI's national reference --------------------------------------------------
+def test_a_survey_metric_takes_hele_landet_from_the_fhi_period_containing_its_survey_year():
+    """depressive_mood (lower is better) has no Hele landet cell of its own: its comparator value is
+    FHI's national share of the shortest period containing the survey year (the latest of equals),
+    held against Bærum's Wilson interval; the KOSTRA group, which the survey has no figure for, gets
+    no row."""
+    from pipelines.catalogue import load_catalogue
+    from pipelines.metrics.comparison import build_comparisons
+
+    catalogue = load_catalogue()
+    # 30 of 100 in 2023 and 2022: Wilson 21.895 % to 39.585 % (worked out above)
+    low, high = stats.wilson_interval(30, 100)
+    values = pl.DataFrame(
+        {
+            "metric_id": ["depressive_mood"] * 3,
+            "year": [2022, 2023, 2020],
+            "period": ["2022", "2023", "2020"],
+            "unit": ["percent"] * 3,
+            "area_code": ["baerum"] * 3,
+            "area_name": ["Bærum kommune"] * 3,
+            "value": [30.0, 30.0, 30.0],
+            "ci_low": [low] * 3,
+            "ci_high": [high] * 3,
+            "suppressed": [False] * 3,
+            "suppression_reason": [None, None, None],
+            "school_level": ["alle"] * 3,
+            "gender": ["alle"] * 3,
+        },
+        schema_overrides={"suppression_reason": pl.Utf8},
+    )
+    compared = pl.DataFrame(
+        {
+            "area_code": ["baerum", "sammenligning:norge", "sammenligning:kostra_13"],
+            "comparator_kind": ["kommune_selv", "norge", "kostra_gruppe"],
+            "sort_order": [0, 1, 2],
+            "area_name": ["Bærum kommune", "Hele landet", "KOSTRA-gruppe 13"],
+        }
+    )
+    references = pl.DataFrame(
+        {
+            "metric_id": ["depressive_mood"] * 4,
+            "period_start": [2021, 2022, 2023, 2015],
+            "period_end": [2023, 2024, 2023, 2017],
+            "value": [20.0, 21.0, 45.0, 30.0],
+        }
+    )
+    table = build_comparisons(values, compared, catalogue, references)
+    rows = {r["year"]: r for r in table.iter_rows(named=True)}
+    assert sorted(rows) == [2022, 2023]  # 2020: no FHI period contains it -> no row
+    assert {r["comparator_name"] for r in rows.values()} == {"Hele landet"}
+    # 2023: the one-year period 2023_2023 (45.0) beats the three-year ones; 45.0 > 39.585: Bærum is
+    # significantly lower, and lower is better -> bedre
+    assert rows[2023]["comparator_value"] == 45.0 and rows[2023]["comparison"] == codes.BETTER
+    # 2022: 2021_2023 (20.0) and 2022_2024 (21.0) both span three years; the latest, 21.0, is below
+    # 21.895: Bærum is significantly higher -> dårligere
+    assert rows[2022]["comparator_value"] == 21.0 and rows[2022]["comparison"] == codes.WORSE
+    assert rows[2022]["comparator_ci_low"] is None and rows[2022]["comparator_suppressed"] is False

@@ -60,8 +60,8 @@ def test_fictional_plan_is_deterministic_to_the_byte(tmp_path: Path, fjordvik_la
     assert again == _files(fjordvik_landing)
     # On 15 April 2026: 7 school years of absence (2018/19-2024/25; 2025/26 is out in August), 8 years
     # of PPT and services (2018-2025; 2025 was due 1 February), 3 Ungdata surveys (2018, 2021, 2024),
-    # the register, 5 SSB files, LES_MEG.txt
-    assert len(again) == 7 + 8 + 8 + 3 + 1 + 5 + 1
+    # the register, 5 SSB files, LES_MEG.txt, and 6 FHI national Ungdata files (one per mapped indicator)
+    assert len(again) == 7 + 8 + 8 + 3 + 1 + 5 + 1 + 6
 
 
 def test_the_selected_plan_is_the_default(tmp_path: Path, fjordvik_landing: Path, restore_settings):
@@ -78,7 +78,7 @@ def test_the_command_writes_a_plan_folder_given_as_argument(tmp_path: Path, fjor
         [sys.executable, "-m", "pipelines.demo", str(FJORDVIK)], capture_output=True, text=True, env=env
     )
     assert done.returncode == 0, done.stderr
-    assert f"Demo data: 33 synthetic files of {PLAN_ID}" in done.stdout
+    assert f"Demo data: 39 synthetic files of {PLAN_ID}" in done.stdout
     assert _files(tmp_path / "landing") == _files(fjordvik_landing)
     bad = subprocess.run(
         [sys.executable, "-m", "pipelines.demo", str(tmp_path)], capture_output=True, text=True, env=env
@@ -179,6 +179,12 @@ def test_fictional_plans_files_pass_ingestion_with_nothing_quarantined(second_pl
         ]
         assert [r[0] for r in rows("SELECT DISTINCT district FROM staging.stg_ppt ORDER BY 1")] == AREAS
         assert [r[0] for r in rows("SELECT DISTINCT year FROM staging.stg_ungdata ORDER BY 1")] == [2018, 2021, 2024]
+        # FHI's national reference: three-year periods ending in the plan's survey years
+        assert rows("SELECT DISTINCT period FROM staging.stg_ungdata_reference ORDER BY 1") == [
+            ("2016_2018",),
+            ("2019_2021",),
+            ("2022_2024",),
+        ]
         for table in ("stg_population", "stg_child_welfare_reports", "stg_vgs_completion", "stg_young_disability"):
             series = {r[0] for r in rows(f"SELECT DISTINCT municipality FROM staging.{table}")}
             assert {"fjordvik", "norge", "kostragruppe_11"} <= series and len(series) == 357 + 16 + 1, table

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import time
 from pathlib import Path
 
 import dagster as dg
@@ -42,16 +41,13 @@ def test_a_line_per_step_then_a_second_run_rebuilds_nothing(tmp_path: Path, demo
         with dg.DagsterInstance.get() as instance:
             runs = instance.get_runs_count()
 
-        started = time.perf_counter()
-        assert main([]) == 0
-        elapsed = time.perf_counter() - started
+        assert main([]) == 0  # how fast: `make benchmark` (second_run_s), never a timed test
         second = capsys.readouterr().out
         assert "nothing to rebuild" in second and "Status report 2025 unchanged" in second
         with dg.DagsterInstance.get() as instance:
             assert instance.get_runs_count() == runs  # no run at all
         assert {p: p.stat().st_mtime_ns for p in outputs} == outputs
         assert log.read_text(encoding="utf-8") == detail  # the log still tells how the data were made
-        assert elapsed < 20, elapsed
 
         # A new commentary changes what the report is made from, not the data.
         from pipelines.run import inputs_fingerprint, report_fingerprint

@@ -175,7 +175,8 @@ if compared is not None and not compared.is_empty():
     )
     st.caption(
         f"{area_names.get(area)} ved siden av hver sammenligning, for indikatorene der kilden har tall for "
-        "andre kommuner (SSB/KOSTRA); «bedre» betyr at kommunen er bedre enn sammenligningen. " + voc.COMPARISON_HELP
+        "andre kommuner (SSB/KOSTRA), og Ungdata-indikatorene mot landstallet fra FHI; «bedre» betyr at kommunen er bedre enn sammenligningen. "
+        + voc.COMPARISON_HELP
     )
     st.dataframe(comparison_frame, hide_index=True, key="ov_comparisons")
     ui.download_buttons(

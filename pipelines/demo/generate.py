@@ -18,6 +18,7 @@ Files (under ``<landing>/<source>/``):
 
 - ``school_register/skoler.csv``            municipal school register (UTF-8 with BOM, ``;``)
 - ``ungdata/ungdata_<year>.csv``            Ungdata export per survey year (UTF-8 BOM, ``;``, decimal comma)
+- ``ungdata/fhi_ungdata_<indicator>.json``  FHI Statistikk's Hele landet figures (:mod:`pipelines.demo.national`)
 - ``absence/fravaer_<yyyy-yy>.xlsx``        school administration export per school year
 - ``ppt/ppt_<year>.csv``                    PP-tjenesten yearly figures (Windows-1252, ``;``, decimal comma)
 - ``child_welfare/ssb_12870_meldinger_etter_melder.csv``   SSB CSV (Windows-1252)
@@ -44,6 +45,7 @@ import xlsxwriter
 
 from pipelines.catalogue import Catalogue, load_catalogue
 from pipelines.comparators import load_asss
+from pipelines.demo.national import ungdata_reference_files
 from pipelines.demo.profile import DemoProfile, DemoProfileError, ServiceRow, SsbFigures, load_demo_profile
 from pipelines.plan import Plan, load_plan_folder
 from pipelines.readers import format_norwegian_number as nb
@@ -958,6 +960,11 @@ class DemoGenerator:
     def run(self) -> None:
         self.school_register()
         self.ungdata()
+        references = ungdata_reference_files(
+            self._dir("ungdata"), self.written["ungdata"], self.base_year, UNGDATA, self.seed
+        )
+        for path, data in references.items():
+            _put(path, data)
         self.absence()
         self.ppt()
         children = self.population()

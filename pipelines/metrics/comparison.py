@@ -12,6 +12,12 @@ municipality's 95 % interval (Wilson for shares, exact Poisson for counts; ``pip
   significantly *lower*; inside it (bounds included) → *som* (similar);
 * read with the metric's direction: ``higher`` is better → higher = *bedre*, lower = *dårligere*;
   ``lower`` is better → the other way round; ``context`` / ``towards_target`` → *høyere* / *lavere*;
+* a survey metric's Hele landet value comes from FHI Statistikk's national figure for the same
+  Ungdata question (the catalogue's ``national_reference``; :func:`national_references`), as the
+  survey export carries the municipality's schools only: it has no interval of its own, which the
+  method does not need (it is the municipality's interval the comparator is held against). FHI
+  publishes some indicators over periods of several years (``2022_2024``): a survey year is compared
+  with the period that contains it, the shortest such period, and of those the latest;
 * no interval (``years``, ``per_1000``, ``uncertainty: none``) → *mangler usikkerhet*; a ``count``
   is not compared (*antall*: its size follows the population, it is no rate); a missing or suppressed
   value on either side → *mangler tall*.
@@ -39,6 +45,7 @@ import statsmodels.api as sm
 
 from pipelines.catalogue import Catalogue
 from pipelines.metrics import codes
+from pipelines.readers.ssb import NATIONAL_KEY
 
 __all__ = [
     "TREND_ALPHA",
@@ -48,6 +55,7 @@ __all__ = [
     "build_comparisons",
     "build_trends",
     "compare_with_benchmark",
+    "national_references",
     "recent_trend",
     "weighted_slope",
 ]
@@ -89,11 +97,74 @@ def compare_with_benchmark(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(comparison.alias("comparison"))
 
 
-def build_comparisons(values: pl.DataFrame, compared: pl.DataFrame, catalogue: Catalogue) -> pl.DataFrame:
+FHI_BOTH_GENDERS = "0"  # FHI's KJONN code of "kjønn samlet"
+
+
+def national_references(reference: pl.DataFrame, catalogue: Catalogue) -> pl.DataFrame:
+    """The Hele landet figures of the catalogue's survey metrics: per metric with a
+    ``national_reference``, FHI's national share (its ``measure``, both genders) per FHI period, from
+    ``staging.stg_ungdata_reference`` (``reference``). Columns ``metric_id``, ``period_start``,
+    ``period_end``, ``value``."""
+    wanted = pl.DataFrame(
+        [
+            {"metric_id": m.id, "indicator": ref.fhi_indicator, "measure": ref.measure}
+            for m in catalogue.metrics
+            if (ref := m.national_reference) is not None
+        ],
+        schema={"metric_id": pl.Utf8, "indicator": pl.Utf8, "measure": pl.Utf8},
+    )
+    national = reference.filter((pl.col("municipality") == NATIONAL_KEY) & (pl.col("gender") == FHI_BOTH_GENDERS))
+    return national.join(wanted, on=["indicator", "measure"]).select(
+        "metric_id",
+        pl.col("period_start").cast(pl.Int64),
+        pl.col("year").cast(pl.Int64).alias("period_end"),
+        pl.col("value").cast(pl.Float64),
+    )
+
+
+def _reference_rows(
+    own: pl.DataFrame, references: pl.DataFrame, national: pl.DataFrame, others: pl.DataFrame
+) -> pl.DataFrame:
+    """Hele landet's rows of :func:`build_comparisons` from the national references, for the
+    municipality's periods that the metric's own SQL gave no national cell: each year takes the
+    shortest FHI period that contains it, the latest of equals (module docstring)."""
+    if national.is_empty() or references.is_empty():
+        return others.clear()
+    area = national.row(0, named=True)
+    matched = (
+        own.select("metric_id", "year")
+        .join(references, on="metric_id")
+        .filter((pl.col("period_start") <= pl.col("year")) & (pl.col("year") <= pl.col("period_end")))
+        .sort("metric_id", "year", pl.col("period_end") - pl.col("period_start"), pl.col("period_end") * -1)
+        .unique(["metric_id", "year"], keep="first", maintain_order=True)
+        .join(others.filter(pl.col("comparator_code") == area["area_code"]), on=["metric_id", "year"], how="anti")
+    )
+    return matched.select(
+        "metric_id",
+        "year",
+        pl.lit(area["area_code"]).alias("comparator_code"),
+        pl.lit(area["area_name"]).alias("comparator_name"),
+        pl.lit(area["comparator_kind"]).alias("comparator_kind"),
+        pl.lit(area["sort_order"]).alias("comparator_order"),
+        pl.col("value").alias("comparator_value"),
+        pl.lit(None, pl.Float64).alias("comparator_ci_low"),
+        pl.lit(None, pl.Float64).alias("comparator_ci_high"),
+        pl.lit(False).alias("comparator_suppressed"),
+        pl.lit(None, pl.Utf8).alias("comparator_suppression_reason"),
+    ).cast(others.schema)
+
+
+def build_comparisons(
+    values: pl.DataFrame,
+    compared: pl.DataFrame,
+    catalogue: Catalogue,
+    references: pl.DataFrame | None = None,
+) -> pl.DataFrame:
     """``marts.comparisons``: per metric, comparator and period, the municipality's value and
     interval beside the comparator's, and the comparison class. ``values`` is ``marts.metric_values``
     (suppressed), ``compared`` is ``marts.compared_regions``; only the whole population's cells
-    (school level and gender ``alle``) are compared."""
+    (school level and gender ``alle``) are compared. ``references`` (:func:`national_references`)
+    give the survey metrics their Hele landet value, where the plan compares with Hele landet."""
     meta = pl.DataFrame(
         {
             "metric_id": [m.id for m in catalogue.metrics],
@@ -116,6 +187,9 @@ def build_comparisons(values: pl.DataFrame, compared: pl.DataFrame, catalogue: C
         pl.col("sort_order").alias("comparator_order"),
         *[pl.col(c).alias(f"comparator_{c}") for c in shown],
     )
+    if references is not None:
+        national = compared.filter(pl.col("comparator_kind") == "norge").unique("area_code")
+        others = pl.concat([others, _reference_rows(own, references, national, others)])
     joined = own.join(others, on=["metric_id", "year"], how="inner").join(meta, on="metric_id")
     return compare_with_benchmark(joined).sort("metric_id", "comparator_order", "year")
 

@@ -233,9 +233,10 @@ def scorecard(context: dg.AssetExecutionContext, warehouse: DuckDBResource, sett
         dg.AssetSpec(
             "comparisons",
             kinds={"duckdb", "polars"},
-            deps=["metric_values", "compared_regions", "metric_catalogue"],
+            deps=["metric_values", "compared_regions", "metric_catalogue", "stg_ungdata_reference"],
             description="The municipality beside each comparator (Hele landet, KOSTRA group, ASSS, named peers) "
-            "per metric and period, with the comparison class (Fingertips' benchmark method).",
+            "per metric and period, with the comparison class (Fingertips' benchmark method); survey metrics "
+            "beside FHI's national Ungdata figure.",
         ),
         dg.AssetSpec(
             "trends",
@@ -253,7 +254,8 @@ def comparisons(warehouse: DuckDBResource, settings: SbuSettings):
     with warehouse.get_connection() as con:
         values = query(con, "SELECT * FROM marts.metric_values")
         compared = query(con, "SELECT * FROM marts.compared_regions")
-        table = comparison.build_comparisons(values, compared, catalogue)
+        reference = comparison.national_references(query(con, "SELECT * FROM staging.stg_ungdata_reference"), catalogue)
+        table = comparison.build_comparisons(values, compared, catalogue, reference)
         trend_table = comparison.build_trends(values, catalogue)
         replace_table(con, "marts.comparisons", table)
         replace_table(con, "marts.trends", trend_table)
