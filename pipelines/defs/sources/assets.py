@@ -14,6 +14,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 import dagster as dg
+import polars as pl
 from dagster_duckdb import DuckDBResource
 
 from pipelines.defs.resources import SbuSettings
@@ -180,10 +181,29 @@ def _record_checks(con, source: str, outcomes: list[RuleOutcome]) -> None:
         evaluated_at TIMESTAMP)""")
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
     con.execute("DELETE FROM meta.check_results WHERE source = ?", [source])
-    con.executemany(
-        "INSERT INTO meta.check_results VALUES (?, ?, ?, ?, ?, ?)",
-        [[source, o.rule.name, o.passed, o.failing_rows, o.rule.description_nb, now] for o in outcomes],
+    rows = pl.DataFrame(
+        {
+            "source": [source] * len(outcomes),
+            "check_name": [o.rule.name for o in outcomes],
+            "passed": [o.passed for o in outcomes],
+            "failing_rows": [o.failing_rows for o in outcomes],
+            "description": [o.rule.description_nb for o in outcomes],
+            "evaluated_at": [now] * len(outcomes),
+        },
+        schema={
+            "source": pl.Utf8,
+            "check_name": pl.Utf8,
+            "passed": pl.Boolean,
+            "failing_rows": pl.Int64,
+            "description": pl.Utf8,
+            "evaluated_at": pl.Datetime("us"),
+        },
     )
+    con.register("_check_rows", rows.to_arrow())  # one statement, not one insert per rule
+    try:
+        con.execute("INSERT INTO meta.check_results SELECT * FROM _check_rows")
+    finally:
+        con.unregister("_check_rows")
 
 
 SOURCE_ASSETS = [build_source_asset(s) for s in contract_sources()]
