@@ -20,7 +20,7 @@ from dagster_duckdb import DuckDBResource
 from pipelines.defs.resources import SbuSettings
 from pipelines.ingest.contracts import DUCKDB_TYPE, Contract, Rule, contract_sources, load_contract, rules_for
 from pipelines.ingest.landing import ingest_source
-from pipelines.ingest.validate import rule_failures_sql
+from pipelines.ingest.validate import failing_counts
 from pipelines.instance import WAREHOUSE_POOL
 from pipelines.plan import load_plan
 from pipelines.settings import AS_OF_TAG, resolve_as_of
@@ -129,23 +129,15 @@ def evaluate_rules(con, rules: list[Rule], contract: Contract) -> list[RuleOutco
     """Every rule of one table on ``raw.<table>``: the schema rules from the catalogue, the row
     rules' failing counts in one query, examples only for the rules that fail."""
     outcomes: dict[str, RuleOutcome] = {}
-    row_rules = []
     for rule in rules:
         if rule.kind in ("missing_column", "bad_type"):
             problems = _schema_problems(con, rule, contract)
             outcomes[rule.name] = RuleOutcome(rule, len(problems), problems)
-        elif (sql := rule_failures_sql(rule, f"raw.{rule.table}")) is None:
-            outcomes[rule.name] = RuleOutcome(rule, 0, [])
         else:
-            row_rules.append((rule, sql))
-    if row_rules:
-        counts = " UNION ALL ".join(
-            f"SELECT {i} AS i, COUNT(*) AS n FROM ({sql})" for i, (_, sql) in enumerate(row_rules)
-        )
-        failing = dict(con.execute(counts).fetchall())
-        for i, (rule, sql) in enumerate(row_rules):
-            rows = con.execute(f"SELECT _row, value FROM ({sql}) LIMIT {EXAMPLES}").fetchall() if failing[i] else []
-            outcomes[rule.name] = RuleOutcome(rule, failing[i], [{"row": r, "value": str(v)} for r, v in rows])
+            outcomes[rule.name] = RuleOutcome(rule, 0, [])  # unless counted below
+    for rule, sql, failing in failing_counts(con, rules, f"raw.{rules[0].table}" if rules else ""):
+        rows = con.execute(f"SELECT _row, value FROM ({sql}) LIMIT {EXAMPLES}").fetchall() if failing else []
+        outcomes[rule.name] = RuleOutcome(rule, failing, [{"row": r, "value": str(v)} for r, v in rows])
     return [outcomes[r.name] for r in rules]
 
 
