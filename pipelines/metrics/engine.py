@@ -441,18 +441,21 @@ def build_scorecard(
         return max(years) if years else report_year
 
     report_years = sorted(values["year"].unique().to_list())
+    # Every cell's rows (metric, area, survey group), in the order of the values, read once.
+    cells: dict[str, dict[tuple, list[dict]]] = {}
+    for row in values.to_dicts():
+        cells.setdefault(row["metric_id"], {}).setdefault(tuple(row[k] for k in CELL_KEY), []).append(row)
     questions = []
     for metric in catalogue.metrics:
         target = targets[metric.id].current
-        m_vals = values.filter(pl.col("metric_id") == metric.id)
-        for _, cell in m_vals.group_by(CELL_KEY, maintain_order=True):
-            shown = cell.filter(pl.col("value").is_not_null()).sort("year").to_dicts()
-            first = cell.row(0, named=True)
+        for cell in cells.get(metric.id, {}).values():
+            shown = sorted((r for r in cell if r["value"] is not None), key=lambda r: r["year"])
+            first = cell[0]
             # The 0-punkt is the baseline year's value; only where the source starts later is it the
             # first year with data. A suppressed value there leaves the 0-punkt empty.
-            years = cell["year"].to_list()
+            years = [r["year"] for r in cell]
             base_year = metric.baseline_year if metric.baseline_year in years else min(years)
-            hidden = set(cell.filter(pl.col("suppressed"))["year"].to_list())
+            hidden = {r["year"] for r in cell if r["suppressed"]}
             for report_year in report_years:
                 questions.append(
                     _ScorecardQuestion(
