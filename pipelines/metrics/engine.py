@@ -441,14 +441,20 @@ def build_scorecard(
         return max(years) if years else report_year
 
     report_years = sorted(values["year"].unique().to_list())
-    # Every cell's rows (metric, area, survey group), in the order of the values, read once.
-    cells: dict[str, dict[tuple, list[dict]]] = {}
-    for row in values.to_dicts():
-        cells.setdefault(row["metric_id"], {}).setdefault(tuple(row[k] for k in CELL_KEY), []).append(row)
-    questions = []
+    # One metric at a time, so that only one metric's rows are Python objects at once (a city's
+    # scorecard has hundreds of thousands of rows); its cells (area, survey group) in the order
+    # of the values.
+    by_metric = values.partition_by("metric_id", as_dict=True, maintain_order=True)
+    frames = []
     for metric in catalogue.metrics:
+        if (metric.id,) not in by_metric:
+            continue
         target = targets[metric.id].current
-        for cell in cells.get(metric.id, {}).values():
+        cells: dict[tuple, list[dict]] = {}
+        for row in by_metric[(metric.id,)].to_dicts():
+            cells.setdefault(tuple(row[k] for k in CELL_KEY), []).append(row)
+        questions = []
+        for cell in cells.values():
             shown = sorted((r for r in cell if r["value"] is not None), key=lambda r: r["year"])
             first = cell[0]
             # The 0-punkt is the baseline year's value; only where the source starts later is it the
@@ -457,12 +463,14 @@ def build_scorecard(
             base_year = metric.baseline_year if metric.baseline_year in years else min(years)
             hidden = {r["year"] for r in cell if r["suppressed"]}
             for report_year in report_years:
+                upto = [r for r in shown if r["year"] <= report_year]
                 questions.append(
                     _ScorecardQuestion(
                         metric,
                         target,
                         first,
-                        [r for r in shown if r["year"] <= report_year],
+                        next((r for r in upto if r["year"] == base_year), None),
+                        upto[-1] if upto else None,
                         base_year,
                         report_year,
                         latest_expected(metric.source, report_year),
@@ -470,14 +478,17 @@ def build_scorecard(
                         hidden,
                     )
                 )
-    # The intervals and tests of every row at once (column-wise), then each row's class.
-    intervals, p_values = intervals_and_pvalues(
-        [q.metric.unit for q in questions], [q.baseline for q in questions], [q.status for q in questions]
-    )
-    rows = [_scorecard_row(q, i, p, as_of) for q, i, p in zip(questions, intervals, p_values, strict=True)]
-    # Typed explicitly: a plan whose targets are all directional has no numeric target value at all,
-    # and an inferred all-null column would be typed NULL instead of DOUBLE.
-    scorecard = pl.DataFrame(rows, infer_schema_length=None).with_columns(pl.col(SCORECARD_FLOATS).cast(pl.Float64))
+        # The intervals and tests of all the metric's rows at once (column-wise), then each row's class.
+        intervals, p_values = intervals_and_pvalues(
+            [metric.unit] * len(questions), [q.baseline for q in questions], [q.status for q in questions]
+        )
+        rows = [_scorecard_row(q, i, p, as_of) for q, i, p in zip(questions, intervals, p_values, strict=True)]
+        # Typed explicitly: a plan whose targets are all directional has no numeric target value at
+        # all, and an inferred all-null column would be typed NULL instead of DOUBLE.
+        frames.append(
+            pl.DataFrame(rows, infer_schema_length=None).with_columns(pl.col(SCORECARD_FLOATS).cast(pl.Float64))
+        )
+    scorecard = pl.concat(frames, how="vertical_relaxed")
     replace_table(con, "marts.scorecard", scorecard)
     replace_table(con, "marts.source_schedule", source_schedule(values, catalogue, as_of))
     return scorecard
@@ -523,7 +534,8 @@ class _ScorecardQuestion:
     metric: Metric
     target: object
     first: dict
-    shown: list[dict]  # the values shown up to the report year, oldest first
+    base_row: dict | None  # the 0-punkt's value, if shown
+    status_row: dict | None  # the latest value shown up to the report year
     base_year: int
     report_year: int
     latest_expected_year: int
@@ -531,8 +543,6 @@ class _ScorecardQuestion:
     hidden: set[int]
 
     def __post_init__(self) -> None:
-        self.base_row = next((r for r in self.shown if r["year"] == self.base_year), None)
-        self.status_row = self.shown[-1] if self.shown else None
         counts = self.metric.interval_method != "none"  # without counts, no interval is drawn
         self.baseline = _obs(self.base_row, counts)
         self.status = _obs(self.status_row, counts)
