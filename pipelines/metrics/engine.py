@@ -407,6 +407,8 @@ def stale_after_year(metric: Metric, clock: dt.date) -> int:
     return metric.newest_period_out(clock) - metric.cadence_years + 1
 
 
+SCORECARD_BATCH = 4096  # rows judged and typed together
+
 SCORECARD_FLOATS = [
     "baseline_value",
     "target_value",
@@ -441,19 +443,33 @@ def build_scorecard(
         return max(years) if years else report_year
 
     report_years = sorted(values["year"].unique().to_list())
-    # One metric at a time, so that only one metric's rows are Python objects at once (a city's
-    # scorecard has hundreds of thousands of rows); its cells (area, survey group) in the order
-    # of the values.
+    # A batch of rows at a time, so that only that many rows are Python objects at once (a city's
+    # scorecard has hundreds of thousands of rows); the cells (metric, area, survey group) in the
+    # order of the values.
+    frames: list[pl.DataFrame] = []
+    questions: list[_ScorecardQuestion] = []
+
+    def judge() -> None:
+        """The intervals and tests of the batch at once (column-wise), then each row's class."""
+        intervals, p_values = intervals_and_pvalues(
+            [q.metric.unit for q in questions], [q.baseline for q in questions], [q.status for q in questions]
+        )
+        rows = [_scorecard_row(q, i, p, as_of) for q, i, p in zip(questions, intervals, p_values, strict=True)]
+        # Typed explicitly: a plan whose targets are all directional has no numeric target value at
+        # all, and an inferred all-null column would be typed NULL instead of DOUBLE.
+        frames.append(
+            pl.DataFrame(rows, infer_schema_length=None).with_columns(pl.col(SCORECARD_FLOATS).cast(pl.Float64))
+        )
+        questions.clear()
+
     by_metric = values.partition_by("metric_id", as_dict=True, maintain_order=True)
-    frames = []
     for metric in catalogue.metrics:
         if (metric.id,) not in by_metric:
             continue
         target = targets[metric.id].current
         cells: dict[tuple, list[dict]] = {}
-        for row in by_metric[(metric.id,)].to_dicts():
+        for row in by_metric.pop((metric.id,)).to_dicts():
             cells.setdefault(tuple(row[k] for k in CELL_KEY), []).append(row)
-        questions = []
         for cell in cells.values():
             shown = sorted((r for r in cell if r["value"] is not None), key=lambda r: r["year"])
             first = cell[0]
@@ -478,16 +494,10 @@ def build_scorecard(
                         hidden,
                     )
                 )
-        # The intervals and tests of all the metric's rows at once (column-wise), then each row's class.
-        intervals, p_values = intervals_and_pvalues(
-            [metric.unit] * len(questions), [q.baseline for q in questions], [q.status for q in questions]
-        )
-        rows = [_scorecard_row(q, i, p, as_of) for q, i, p in zip(questions, intervals, p_values, strict=True)]
-        # Typed explicitly: a plan whose targets are all directional has no numeric target value at
-        # all, and an inferred all-null column would be typed NULL instead of DOUBLE.
-        frames.append(
-            pl.DataFrame(rows, infer_schema_length=None).with_columns(pl.col(SCORECARD_FLOATS).cast(pl.Float64))
-        )
+            if len(questions) >= SCORECARD_BATCH:
+                judge()
+    if questions:
+        judge()
     scorecard = pl.concat(frames, how="vertical_relaxed")
     replace_table(con, "marts.scorecard", scorecard)
     replace_table(con, "marts.source_schedule", source_schedule(values, catalogue, as_of))
