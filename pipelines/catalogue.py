@@ -14,11 +14,11 @@ import datetime as dt
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from pipelines.plan import LEVEL_RANK, AreaLevel, Plan, Satsingsomrade, load_plan
 from pipelines.settings import Settings, get_settings
+from pipelines.yaml_file import read_yaml
 
 __all__ = ["LEVEL_RANK", "AreaLevel", "Catalogue", "Metric", "NationalReference", "load_catalogue", "load_targets"]
 
@@ -183,7 +183,7 @@ class Catalogue(BaseModel):
 def load_library(path: Path | None = None) -> tuple[int, dict[str, dict]]:
     """The metric library: its version and each metric's entry by id (validated when a plan picks it)."""
     path = Path(path or get_settings().catalogue_path)
-    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    doc = read_yaml(path)
     entries = doc["metrics"]
     by_id = {e["id"]: e for e in entries}
     if len(by_id) != len(entries):
@@ -203,7 +203,7 @@ def load_catalogue(
     plan = plan or load_plan(settings)
     version, library = load_library(library_path or settings.catalogue_path)
     path = plan.folder / "metrics.yaml"
-    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    doc = read_yaml(path)
     if not isinstance(doc, dict) or not isinstance(doc.get("metrics"), list):
         raise ValueError("metrics.yaml: must be a mapping with a list 'metrics'")
     metrics = []
@@ -247,7 +247,7 @@ def load_targets(
     ``settings``' plan (None: the environment's)."""
     settings = settings or get_settings()
     path = path or settings.targets_path
-    raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    raw = read_yaml(path)
     targets = []
     for i, entry in enumerate(raw["targets"]):
         try:

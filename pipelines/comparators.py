@@ -27,13 +27,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
-import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 from pipelines.plan import COMPARATOR_LEVEL, Plan
 from pipelines.readers.regions import RegionCodes, region_codes
 from pipelines.readers.ssb import NATIONAL_KEY, kostra_group_series, normalize_municipality
 from pipelines.settings import REPO_ROOT
+from pipelines.yaml_file import read_yaml
 
 ASSS_PATH = REPO_ROOT / "catalogue" / "comparators" / "asss.yaml"
 COMPARATOR_PREFIX = f"{COMPARATOR_LEVEL}:"
@@ -58,7 +58,7 @@ class Network(BaseModel):
 
 
 def load_asss(path: Path = ASSS_PATH) -> Network:
-    return Network.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+    return Network.model_validate(read_yaml(path))
 
 
 @dataclass(frozen=True)

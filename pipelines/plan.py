@@ -28,6 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from pipelines.readers import region_codes
 from pipelines.settings import Settings, get_settings
+from pipelines.yaml_file import read_yaml
 
 AreaLevel = Literal["kommune", "bydel", "skole", "team"]
 # Finer levels come later; a metric shown at "skole" is also shown at "bydel" and "kommune".
@@ -159,8 +160,8 @@ class Plan(BaseModel):
 
 def load_plan_folder(folder: Path) -> Plan:
     """A plan from its folder (``plan.yaml`` and ``areas.yaml``), validated."""
-    doc = yaml.safe_load((folder / "plan.yaml").read_text(encoding="utf-8"))
-    areas = yaml.safe_load((folder / "areas.yaml").read_text(encoding="utf-8"))
+    doc = read_yaml(folder / "plan.yaml")
+    areas = read_yaml(folder / "areas.yaml")
     if not isinstance(doc, dict) or not isinstance(areas, dict) or "areas" not in areas:
         raise ValueError("plan.yaml must be a mapping, and areas.yaml a mapping with a list 'areas'")
     return Plan.model_validate({**doc, "areas": areas["areas"], "folder": folder})

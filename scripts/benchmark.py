@@ -1,91 +1,318 @@
-"""Benchmark: wall time of the pipeline on the bundled demo data, per asset, with figures.
+"""Benchmark: the pipeline against Dagster's own floor, and at city size (issue 13).
 
-Runs in a temporary data folder: generate the demo landing files, run the ``refresh_all`` job
-twice in process (a cold load, then a rerun where every file is already loaded), then the status
-report of the latest report year (as ``make pipeline`` does), and print the step times from
-Dagster's own events, plus the sizes of what was produced.
+Every measurement runs in a fresh Python process with a fresh data folder and a fresh, persistent
+Dagster instance (``<data>/dagster_home``, the ``dagster.yaml`` of ``pipelines/instance.py``), and
+times the job's ``execute_in_process`` inside that process (the same method for the pipeline and
+the floor; importing the code location and generating the demo files are not in the figure):
 
-    make benchmark        # or: .venv/bin/python scripts/benchmark.py
+* ``refresh_s``: ``refresh_all`` on the bundled demo data of the selected plan, median of
+  ``--repeat`` (3) runs;
+* ``floor_s``: the same number of trivial DuckDB assets (one ``CREATE OR REPLACE TABLE`` each, a
+  chain, in the same pool, on the same kind of instance) as ``refresh_all`` has steps, median of
+  as many runs, interleaved with the refreshes so both see the same machine load;
+* ``ratio``: ``refresh_s / floor_s`` (goal: at most 1.5);
+* ``scale``: a city-sized synthetic plan (``city_plan``: 15 districts, 165 schools and 15 family
+  teams, data from 2014) at each factor of ``--scales`` (1, 4, 16: that many times the districts,
+  schools and teams), one run each: seconds and the peak resident memory (MiB) of the process;
+* ``load``: the dashboard under load (not measured yet: null);
+* ``second_run_s``: a second ``make run`` with nothing changed (not measured here: null).
+
+The last line of the output is one JSON object with these keys.
+
+    make benchmark        # or: .venv/bin/python scripts/benchmark.py [--repeat 3] [--scales 1,4,16]
 """
 
-from __future__ import annotations
-
+import argparse
+import json
 import os
+import resource
+import shutil
+import statistics
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+import yaml
 
-def main() -> int:
-    tmp = Path(tempfile.mkdtemp(prefix="sbu_bench_"))
-    os.environ["SBU_DATA_DIR"] = str(tmp)
-    os.environ["DAGSTER_HOME"] = str(tmp / "dagster_home")
-    (tmp / "dagster_home").mkdir()
-    (tmp / "dagster_home" / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+REPO = Path(__file__).resolve().parents[1]
+AS_OF = "2026-04-15"  # the status day of every run, so runs on different days compare
+CITY_TEMPLATE = "fjordvik-oppvekst-2022-2027"  # fictional: the city plan is made from it
+CITY_PLAN = "storby-benchmark"
+CITY_DISTRICTS = 15
+CITY_SCHOOLS_PER_DISTRICT = {"barneskole": 6, "ungdomsskole": 3, "vgs": 2}  # 11 x 15 = 165, + 15 teams
+CITY_FIRST_YEAR = 2014
 
-    import dagster as dg
-    import duckdb
 
+# -- the city-sized plan -----------------------------------------------------------------------
+
+
+def city_plan(plans_dir: Path, factor: int = 1) -> str:
+    """Write a FICTIONAL city-sized plan into ``plans_dir`` and return its id.
+
+    Made from the fictional Fjordvik plan (same metrics, targets and services), with
+    ``15 * factor`` districts, each with 11 schools and one family team, data from 2014, and the
+    municipality's SSB figures scaled with the number of districts."""
+    template = REPO / "catalogue" / "plans" / CITY_TEMPLATE
+    folder = plans_dir / CITY_PLAN
+    shutil.copytree(template, folder)
+    plan = yaml.safe_load((folder / "plan.yaml").read_text(encoding="utf-8"))
+    plan["id"] = CITY_PLAN
+    (folder / "plan.yaml").write_text(yaml.safe_dump(plan, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+    n = CITY_DISTRICTS * factor
+    districts = [f"d{i:03d}" for i in range(1, n + 1)]
+    teams = [f"team:familie_{d}" for d in districts]
+    top = next(a for a in yaml.safe_load((template / "areas.yaml").read_text(encoding="utf-8"))["areas"])
+    areas = [top]
+    areas += [
+        {"code": d, "name": f"Oppvekstområde {d[1:]}", "level": "bydel", "parent": top["code"]} for d in districts
+    ]
+    areas += [
+        {"code": t, "name": f"Familieteam {d[1:]}", "level": "team", "parent": d}
+        for d, t in zip(districts, teams, strict=True)
+    ]
+    (folder / "areas.yaml").write_text(yaml.safe_dump({"areas": areas}, allow_unicode=True), encoding="utf-8")
+
+    demo = yaml.safe_load((folder / "demo.yaml").read_text(encoding="utf-8"))
+    grow = n / len(demo["districts"])
+    demo["years"]["first"] = CITY_FIRST_YEAR
+    demo["survey_years"] = sorted({*range(demo["survey_years"][0], CITY_FIRST_YEAR - 1, -3), *demo["survey_years"]})
+    demo["municipality"] = {k: (v * grow if k != "vgs_completion" else v) for k, v in demo["municipality"].items()}
+    number = 50000
+    demo["districts"] = {}
+    for d in districts:
+        schools = []
+        for kind, how_many in CITY_SCHOOLS_PER_DISTRICT.items():
+            for j in range(how_many):
+                number += 1
+                schools.append(
+                    {"number": str(number), "name": f"Skole {number}", "kind": kind, "size": 0.7 + 0.1 * (j % 5)}
+                )
+        demo["districts"][d] = {"ppt_share": round(1 / n, 6), "schools": schools}
+    demo["ppt"] = {k: v * grow for k, v in demo["ppt"].items()}
+    for row in demo["services"]:
+        for part in ("nevner", "teller", "verdi"):
+            model = row.get(part) or {}
+            for kind, spec in model.items():
+                if not isinstance(spec, dict):
+                    continue
+                if kind == "fixed":
+                    model[kind] = {d: 15 for d in districts}
+                elif "per_area" in spec:
+                    level = "team" if any(k.startswith("team:") for k in spec["per_area"]) else "bydel"
+                    spec["per_area"] = {a: 1.0 for a in (teams if level == "team" else districts)}
+    (folder / "demo.yaml").write_text(yaml.safe_dump(demo, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return CITY_PLAN
+
+
+# -- workers: each measurement in its own process ----------------------------------------------
+
+
+def _peak_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+def _worker_generate() -> dict:
     from pipelines.demo import generate
+    from pipelines.settings import get_settings
 
-    t0 = time.perf_counter()
-    landing = generate(tmp / "landing")
+    started = time.perf_counter()
+    landing = generate(get_settings().landing_dir)
     files = [p for p in landing.rglob("*") if p.is_file()]
-    gen_s = time.perf_counter() - t0
-    t0 = time.perf_counter()
+    return {
+        "seconds": time.perf_counter() - started,
+        "files": len(files),
+        "mb": sum(p.stat().st_size for p in files) / 1e6,
+    }
+
+
+def _worker_refresh() -> dict:
+    import dagster as dg
+
+    from pipelines.instance import ensure_dagster_home
+
+    ensure_dagster_home()
+    started = time.perf_counter()
     from pipelines.definitions import defs
 
-    import_s = time.perf_counter() - t0
-    from pipelines.defs.serving.report import latest_report_year
-    from pipelines.run import build_status_report, refresh
-
-    print(
-        f"demo data: {len(files)} files, {sum(p.stat().st_size for p in files) / 1e6:.2f} MB, generated in {gen_s:.2f} s"
-    )
-    print(f"loading the Dagster definitions: {import_s:.2f} s")
-
+    import_s = time.perf_counter() - started
+    job = defs.resolve_job_def("refresh_all")
     with dg.DagsterInstance.get() as instance:
-        runs = [
-            ("cold run (every file new)", lambda: refresh(defs, instance)),
-            ("rerun (every file already loaded)", lambda: refresh(defs, instance)),
-            ("status report of the latest report year", lambda: build_status_report(defs, instance, year)),
-        ]
-        year = None
-        for label, run in runs:
-            t0 = time.perf_counter()
-            result = run()
-            wall = time.perf_counter() - t0
-            if not result.success:
-                print(f"{label}: FAILED", file=sys.stderr)
-                return 1
-            if year is None:  # the report that is due after the first publication
-                year = latest_report_year(result.asset_materializations_for_node("published_snapshot")[0])
-            steps = {}
-            for event in result.all_events:
-                if event.event_type_value == "STEP_SUCCESS":
-                    steps[event.step_key] = event.event_specific_data.duration_ms / 1000
-            print(f"\n{label}: {wall:.2f} s wall, {len(steps)} steps, sum of steps {sum(steps.values()):.2f} s")
-            for key, secs in sorted(steps.items(), key=lambda kv: -kv[1]):
-                print(f"  {key:<28} {secs:6.2f} s")
+        started = time.perf_counter()
+        result = job.execute_in_process(instance=instance, raise_on_error=False, tags={"as_of": AS_OF})
+        seconds = time.perf_counter() - started
+    steps: dict[str, float] = {}
+    checks = 0
+    for event in result.all_events:
+        if event.event_type_value == "STEP_SUCCESS":
+            steps[event.step_key] = event.event_specific_data.duration_ms / 1000
+        elif event.event_type_value == "ASSET_CHECK_EVALUATION":
+            checks += 1
+    return {
+        "success": result.success,
+        "seconds": seconds,
+        "import_s": import_s,
+        "steps": steps,
+        "checks": checks,
+        "events": len(result.all_events),
+        "peak_mib": _peak_mib(),
+    }
 
-    con = duckdb.connect(str(tmp / "published" / "sbu.duckdb"), read_only=True)
-    (mv,) = con.execute("SELECT COUNT(*) FROM metric_values").fetchall()[0]
-    m, a, y, n = con.execute(
-        "SELECT COUNT(DISTINCT metric_id), COUNT(DISTINCT area_code), COUNT(DISTINCT report_year), COUNT(*) "
-        "FROM scorecard"
-    ).fetchall()[0]
-    (supp,) = con.execute("SELECT COUNT(*) FROM metric_values WHERE suppressed").fetchall()[0]
-    con.close()
-    print(
-        f"\npublished: {mv} metric values ({supp} suppressed); scorecard {n} rows = "
-        f"{m} metrics x {a} areas x {y} report years (x survey groups where they apply)"
+
+def _worker_floor(n_steps: int) -> dict:
+    """``n_steps`` trivial DuckDB assets in a chain, in the warehouse pool, on the same kind of
+    persistent instance: what any Dagster job of that many steps costs here."""
+    import dagster as dg
+    from dagster_duckdb import DuckDBResource
+
+    from pipelines.instance import WAREHOUSE_POOL, ensure_dagster_home
+    from pipelines.settings import get_settings
+
+    ensure_dagster_home()
+
+    def trivial(i: int) -> dg.AssetsDefinition:
+        @dg.asset(name=f"trivial_{i:03d}", deps=[f"trivial_{i - 1:03d}"] if i else [], pool=WAREHOUSE_POOL)
+        def _asset(warehouse: DuckDBResource) -> None:
+            with warehouse.get_connection() as con:
+                con.execute(f"CREATE OR REPLACE TABLE trivial_{i:03d} AS SELECT {i} AS i")
+
+        return _asset
+
+    warehouse = get_settings().warehouse_path
+    warehouse.parent.mkdir(parents=True, exist_ok=True)
+    defs = dg.Definitions(
+        assets=[trivial(i) for i in range(n_steps)],
+        jobs=[dg.define_asset_job("floor", executor_def=dg.in_process_executor)],
+        resources={"warehouse": DuckDBResource(database=str(warehouse))},
     )
-    print(
-        f"snapshot size: {(tmp / 'published' / 'sbu.duckdb').stat().st_size / 1e6:.2f} MB; "
-        f"warehouse: {(tmp / 'warehouse' / 'sbu.duckdb').stat().st_size / 1e6:.2f} MB"
+    job = defs.resolve_job_def("floor")
+    with dg.DagsterInstance.get() as instance:
+        started = time.perf_counter()
+        result = job.execute_in_process(instance=instance, raise_on_error=False)
+        seconds = time.perf_counter() - started
+    return {"success": result.success, "seconds": seconds, "events": len(result.all_events), "peak_mib": _peak_mib()}
+
+
+def _run_worker(kind: str, data_dir: Path, *args: str, plans_dir: Path | None = None, plan: str | None = None) -> dict:
+    env = {
+        **os.environ,
+        "SBU_DATA_DIR": str(data_dir),
+        "DAGSTER_HOME": str(data_dir / "dagster_home"),
+        "SBU_AS_OF": AS_OF,
+    }
+    if plans_dir is not None:
+        env["SBU_PLANS_DIR"] = str(plans_dir)
+    if plan is not None:
+        env["SBU_PLAN"] = plan
+    done = subprocess.run(
+        [sys.executable, __file__, "--worker", kind, *args],
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
     )
-    print(f"data folder: {tmp}")
+    if done.returncode != 0:
+        sys.stderr.write(done.stderr[-4000:])
+        raise SystemExit(f"benchmark worker {kind} failed (exit {done.returncode})")
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    if result.get("success") is False:
+        raise SystemExit(f"benchmark worker {kind}: the job failed in {data_dir}")
+    return result
+
+
+def _fresh(root: Path, name: str) -> Path:
+    folder = root / name
+    folder.mkdir(parents=True)
+    return folder
+
+
+# -- the benchmark -----------------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeat", type=int, default=3, help="runs of refresh_all and of the floor (median)")
+    parser.add_argument("--scales", default="1,4,16", help="factors of the city-sized plan ('' for none)")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary data folders")
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    parser.add_argument("worker_args", nargs="*", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.worker:
+        worker = {"generate": _worker_generate, "refresh": _worker_refresh, "floor": _worker_floor}[args.worker]
+        print(json.dumps(worker(*[int(a) for a in args.worker_args])))
+        return 0
+
+    root = Path(tempfile.mkdtemp(prefix="sbu_bench_"))
+    try:
+        return _benchmark(root, args)
+    finally:
+        if args.keep:
+            print(f"data folders kept in {root}", file=sys.stderr)
+        else:
+            shutil.rmtree(root, ignore_errors=True)
+
+
+def _benchmark(root: Path, args: argparse.Namespace) -> int:
+    # The bundled demo data, generated once and copied into each fresh data folder.
+    template = _fresh(root, "bundled_landing")
+    made = _run_worker("generate", template)
+    print(f"bundled demo data: {made['files']} files, {made['mb']:.2f} MB, generated in {made['seconds']:.1f} s")
+
+    refreshes, floors = [], []
+    for i in range(args.repeat):
+        data = _fresh(root, f"bundled_{i}")
+        shutil.copytree(template / "landing", data / "landing")
+        refreshes.append(_run_worker("refresh", data))
+        steps = len(refreshes[0]["steps"])
+        floors.append(_run_worker("floor", _fresh(root, f"floor_{i}"), str(steps)))
+        print(
+            f"run {i + 1}: refresh_all {refreshes[-1]['seconds']:.2f} s ({steps} steps, "
+            f"{refreshes[-1]['checks']} check results, {refreshes[-1]['events']} events); "
+            f"floor {floors[-1]['seconds']:.2f} s ({floors[-1]['events']} events)"
+        )
+    refresh_s = statistics.median(r["seconds"] for r in refreshes)
+    floor_s = statistics.median(f["seconds"] for f in floors)
+    typical = sorted(refreshes, key=lambda r: r["seconds"])[len(refreshes) // 2]
+    print(
+        f"\nrefresh_all, the median run: {typical['seconds']:.2f} s (definitions loaded in {typical['import_s']:.1f} s)"
+    )
+    for key, secs in sorted(typical["steps"].items(), key=lambda kv: -kv[1]):
+        print(f"  {key:<28} {secs:6.2f} s")
+    print(
+        f"refresh_all {refresh_s:.2f} s, floor {floor_s:.2f} s: ratio {refresh_s / floor_s:.2f} (median of {args.repeat})"
+    )
+
+    scale = {}
+    factors = [int(f) for f in args.scales.split(",") if f.strip()]
+    for factor in factors:
+        data = _fresh(root, f"city_{factor}x")
+        plans = _fresh(root, f"city_{factor}x_plans")
+        plan = city_plan(plans, factor)
+        made = _run_worker("generate", data, plans_dir=plans, plan=plan)
+        run = _run_worker("refresh", data, plans_dir=plans, plan=plan)
+        scale[f"{factor}x"] = {"seconds": round(run["seconds"], 2), "peak_mib": round(run["peak_mib"], 1)}
+        print(
+            f"city plan {factor}x ({CITY_DISTRICTS * factor} districts, "
+            f"{CITY_DISTRICTS * factor * (1 + sum(CITY_SCHOOLS_PER_DISTRICT.values()))} schools and teams; "
+            f"{made['files']} files, {made['mb']:.1f} MB): refresh_all {run['seconds']:.2f} s, "
+            f"peak {run['peak_mib']:.0f} MiB"
+        )
+
+    print(
+        json.dumps(
+            {
+                "refresh_s": round(refresh_s, 2),
+                "floor_s": round(floor_s, 2),
+                "ratio": round(refresh_s / floor_s, 2),
+                "scale": scale,
+                "load": None,
+                "second_run_s": None,
+            }
+        )
+    )
     return 0
 
 

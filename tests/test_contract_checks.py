@@ -25,14 +25,20 @@ def _run(defs, selection: list[str]) -> dg.ExecuteInJobResult:
     )
 
 
-def test_every_contract_rule_is_a_blocking_check():
+def test_every_contract_rule_is_in_a_blocking_check():
+    """One blocking check per contract table, listing every rule of the table (its metadata in
+    the Dagster UI)."""
     from pipelines.definitions import defs
 
     specs = {(spec.asset_key.to_user_string(), spec.name): spec for a in defs.assets for spec in a.check_specs}
     for source in ("ungdata", "absence", "services", "child_welfare"):
-        names = {r.name for t in load_contract(source).tables for r in rules_for(t)}
-        assert names and names == {name for (asset, name) in specs if asset == source}
-        assert all(specs[(source, n)].blocking for n in names)
+        tables = load_contract(source).tables
+        assert {name for (asset, name) in specs if asset == source} == {f"{t.name}__contract" for t in tables}
+        for t in tables:
+            spec = specs[(source, f"{t.name}__contract")]
+            assert spec.blocking
+            names = [r.name for r in rules_for(t)]
+            assert names and list(spec.metadata["rules"].data) == names
 
 
 def _staged_district(warehouse: Path) -> str | None:
@@ -66,8 +72,14 @@ def test_failed_check_on_loaded_data_blocks_downstream(tmp_path: Path, demo_data
         con.close()
 
         second = _run(defs, ["school_register", "stg_school_register", "areas"])
-        failed = {c.check_name for c in second.get_asset_check_evaluations() if not c.passed}
-        assert failed == {"school_register__district__valid_values"}
+        failed = [c for c in second.get_asset_check_evaluations() if not c.passed]
+        assert [c.check_name for c in failed] == ["school_register__contract"]
+        # The rule that failed is named in the check's metadata, with its row and value.
+        (check,) = failed
+        assert check.metadata["failed_rules"].data == ["school_register__district__valid_values"]
+        rule = check.metadata["school_register__district__valid_values"].data
+        assert rule["failing_rows"] == 1 and rule["examples"][0]["value"] == "Sentrum"
+        assert check.metadata["school_register__school_number__required"].data["passed"]
         ran = {e.asset_key.to_user_string() for e in second.get_asset_materialization_events()}
         # Neither its staging model nor the areas built from it ran: the checks are blocking.
         assert ran == {"school_register"}
@@ -80,16 +92,16 @@ def test_failed_check_on_loaded_data_blocks_downstream(tmp_path: Path, demo_data
 def test_schema_checks_fail_on_a_table_that_drifted_from_its_contract():
     """The loader rebuilds a drifted table before checking (see test_ingest_idempotence); the
     schema checks guard that invariant and fail when it does not hold."""
-    from pipelines.defs.sources.assets import _evaluate
+    from pipelines.defs.sources.assets import evaluate_rules
 
     contract = load_contract("absence")
     rules = {r.name: r for r in rules_for(contract.tables[0])}
     con = duckdb.connect()
     con.execute("CREATE SCHEMA raw")
     con.execute("CREATE TABLE raw.absence (school_year VARCHAR, school_number VARCHAR, pupils VARCHAR, _row BIGINT)")
-    columns = _evaluate(con, rules["absence__columns_present"], contract)
+    columns, pupils = evaluate_rules(con, [rules["absence__columns_present"], rules["absence__pupils__type"]], contract)
     assert not columns.passed
-    assert columns.metadata["failing_rows"].value == 4  # school_name, district and the two absence counts
-    assert not _evaluate(con, rules["absence__pupils__type"], contract).passed  # VARCHAR, not BIGINT
+    assert columns.failing_rows == 4  # school_name, district and the two absence counts
+    assert not pupils.passed  # VARCHAR, not BIGINT
     con.execute("ALTER TABLE raw.absence ALTER pupils TYPE BIGINT")
-    assert _evaluate(con, rules["absence__pupils__type"], contract).passed
+    assert evaluate_rules(con, [rules["absence__pupils__type"]], contract)[0].passed

@@ -5,14 +5,18 @@ from __future__ import annotations
 import math
 
 import pytest
-from scipy.stats import chi2
+from scipy.stats import binomtest, chi2, norm
 
 from pipelines.metrics.codes import NO_DATA, NO_TARGET, OFF_TRACK, ON_TRACK, UNCERTAIN
 from pipelines.metrics.stats import (
     poisson_interval,
+    poisson_intervals,
     poisson_rate_pvalue,
+    poisson_rate_pvalues,
     two_proportion_pvalue,
+    two_proportion_pvalues,
     wilson_interval,
+    wilson_intervals,
 )
 from pipelines.metrics.status import (
     Observation,
@@ -73,6 +77,33 @@ def test_poisson_rate_pvalue():
     assert poisson_rate_pvalue(10, 20, 1000, 2000) == pytest.approx(1.0)
     assert math.isnan(poisson_rate_pvalue(0, 0))
     assert 0 < poisson_rate_pvalue(10.5, 20.2) < 1  # non-integer counts: score test
+
+
+def test_column_wise_statistics():
+    """The column forms the scorecard uses, against the definitions computed here element by element."""
+    # Exact conditional test of two Poisson counts: c1 out of c1 + c2 against the exposure share,
+    # scipy's two-sided binomial test; symmetric (equal exposures) and not, both tails, c2 = 0.
+    c1, c2 = [0, 3, 10, 10, 25, 40, 7, 120], [5, 3, 40, 10, 20, 41, 0, 80]
+    e1, e2 = [1, 1, 1000, 1000, 4800, 5234, 2, 18000], [1, 1, 2000, 1000, 5100, 4800, 3, 21000]
+    got = poisson_rate_pvalues(c1, c2, e1, e2)
+    for i in range(len(c1)):
+        expected = binomtest(c1[i], c1[i] + c2[i], e1[i] / (e1[i] + e2[i])).pvalue
+        assert got[i] == pytest.approx(expected, rel=1e-9), (c1[i], c2[i], e1[i], e2[i])
+    assert math.isnan(poisson_rate_pvalues([0], [0])[0])  # no events: undefined
+
+    # Pooled two-proportion z-test: z = (p1 - p2) / sqrt(p (1 - p) (1/n1 + 1/n2)).
+    x1, n1, x2, n2 = [30, 10, 0], [100, 100, 100], [20, 10, 0], [120, 100, 80]
+    got = two_proportion_pvalues(x1, n1, x2, n2)
+    pooled = 50 / 220
+    z = (0.30 - 20 / 120) / math.sqrt(pooled * (1 - pooled) * (1 / 100 + 1 / 120))
+    assert got[0] == pytest.approx(2 * norm.sf(abs(z)), rel=1e-12)
+    assert got[1] == pytest.approx(1.0) and math.isnan(got[2])  # equal shares; both 0: undefined
+
+    low, high = wilson_intervals([16, 0, 3], [100, 0, None])
+    assert (round(low[0], 1), round(high[0], 1)) == (10.1, 24.4)  # as test_wilson_matches_textbook_formula
+    assert all(math.isnan(v) for v in (low[1], high[1], low[2], high[2]))  # n = 0, missing n
+    low, high = poisson_intervals([10, None])
+    assert (round(low[0], 3), round(high[0], 3)) == (4.795, 18.390) and math.isnan(low[1])
 
 
 # --------------------------------------------------------------------------- helpers

@@ -16,11 +16,11 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 from pipelines.nb_format import format_number_nb
 from pipelines.settings import get_settings
+from pipelines.yaml_file import read_yaml
 
 if TYPE_CHECKING:
     from pipelines.plan import Plan
@@ -187,7 +187,7 @@ def format_bound(value: float) -> str:
 
 def load_contract(source: str, contracts_dir: Path | None = None) -> Contract:
     path = Path(contracts_dir or get_settings().contracts_dir) / f"{source}.yaml"
-    return Contract.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+    return Contract.model_validate(read_yaml(path))
 
 
 @cache

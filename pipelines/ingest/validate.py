@@ -499,6 +499,18 @@ def _quote(value: object) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
 
+def failing_counts(con: duckdb.DuckDBPyConnection, rules: list[Rule], relation: str) -> list[tuple[Rule, str, int]]:
+    """The rules that apply to rows (those :func:`rule_failures_sql` has SQL for), each with its
+    SQL and how many rows of ``relation`` break it, counted for all rules in one query; the
+    examples are worth a query of their own only for a rule that fails."""
+    found = [(rule, sql) for rule in rules if (sql := rule_failures_sql(rule, relation)) is not None]
+    if not found:
+        return []
+    counts = " UNION ALL ".join(f"SELECT {i} AS i, COUNT(*) AS n FROM ({sql})" for i, (_, sql) in enumerate(found))
+    failing = dict(con.execute(counts).fetchall())
+    return [(rule, sql, failing[i]) for i, (rule, sql) in enumerate(found)]
+
+
 def rule_failures_sql(rule: Rule, relation: str) -> str | None:
     """SQL selecting (_row, offending value) for every row that breaks ``rule``; None if n/a.
 
@@ -579,9 +591,8 @@ def check_rules(
         con.register("delivered", typed.to_arrow())
         props = {p.name: p for p in table.properties}
         problems: list[Violation] = []
-        for rule in rules_for(table, plan, as_of):
-            sql = rule_failures_sql(rule, "delivered")
-            if sql is None:
+        for rule, sql, failing in failing_counts(con, rules_for(table, plan, as_of), "delivered"):
+            if not failing:
                 continue
             rows = con.execute(sql + f" ORDER BY 1 LIMIT {MAX_ROWS_NAMED}").fetchall()
             column = props[rule.column].physicalName if rule.column else None

@@ -16,12 +16,13 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import duckdb
+import numpy as np
 import polars as pl
 
 from pipelines.catalogue import LEVEL_RANK, Catalogue, Metric, MetricTargets
 from pipelines.metrics import stats, suppression
 from pipelines.metrics.codes import NO_DATA, report_clock
-from pipelines.metrics.status import Assessment, Observation, assess
+from pipelines.metrics.status import Assessment, Observation, classify, intervals_and_pvalues
 from pipelines.plan import COMPARATOR_LEVEL
 from pipelines.warehouse import query, read_sql, replace_table
 
@@ -166,20 +167,19 @@ def suppress(
 
 def with_intervals(values: pl.DataFrame, catalogue: Catalogue) -> pl.DataFrame:
     """95 % intervals by the metric's method: Wilson for shares of people, exact Poisson for
-    counts of events, none where the figure has no sampling error (catalogue ``uncertainty``)."""
-    method = {m.id: m.interval_method for m in catalogue.metrics}
-    lows, highs = [], []
-    for metric_id, num, den in values.select("metric_id", "numerator", "denominator").iter_rows():
-        lo = hi = None
-        if num is not None:
-            if method[metric_id] == "wilson" and den:
-                lo, hi = stats.wilson_interval(num, den)
-            elif method[metric_id] == "poisson" and float(num).is_integer():
-                lo, hi = stats.poisson_interval(num)
-        lows.append(None if lo is None or math.isnan(lo) else lo)
-        highs.append(None if hi is None or math.isnan(hi) else hi)
+    counts of events, none where the figure has no sampling error (catalogue ``uncertainty``);
+    computed column-wise."""
+    method = values["metric_id"].replace_strict({m.id: m.interval_method for m in catalogue.metrics}).to_numpy()
+    num = values["numerator"].cast(pl.Float64).to_numpy()
+    den = values["denominator"].cast(pl.Float64).to_numpy()
+    low, high = np.full(values.height, np.nan), np.full(values.height, np.nan)
+    wilson = (method == "wilson") & np.isfinite(num) & np.isfinite(den) & (den != 0)
+    low[wilson], high[wilson] = stats.wilson_intervals(num[wilson], den[wilson])
+    poisson = (method == "poisson") & np.isfinite(num) & (num == np.floor(num))
+    low[poisson], high[poisson] = stats.poisson_intervals(num[poisson])
     return values.with_columns(
-        pl.Series("ci_low", lows, dtype=pl.Float64), pl.Series("ci_high", highs, dtype=pl.Float64)
+        pl.Series("ci_low", low, dtype=pl.Float64).fill_nan(None),
+        pl.Series("ci_high", high, dtype=pl.Float64).fill_nan(None),
     )
 
 
@@ -407,6 +407,8 @@ def stale_after_year(metric: Metric, clock: dt.date) -> int:
     return metric.newest_period_out(clock) - metric.cadence_years + 1
 
 
+SCORECARD_BATCH = 4096  # rows judged and typed together
+
 SCORECARD_FLOATS = [
     "baseline_value",
     "target_value",
@@ -441,36 +443,62 @@ def build_scorecard(
         return max(years) if years else report_year
 
     report_years = sorted(values["year"].unique().to_list())
-    rows = []
+    # A batch of rows at a time, so that only that many rows are Python objects at once (a city's
+    # scorecard has hundreds of thousands of rows); the cells (metric, area, survey group) in the
+    # order of the values.
+    frames: list[pl.DataFrame] = []
+    questions: list[_ScorecardQuestion] = []
+
+    def judge() -> None:
+        """The intervals and tests of the batch at once (column-wise), then each row's class."""
+        intervals, p_values = intervals_and_pvalues(
+            [q.metric.unit for q in questions], [q.baseline for q in questions], [q.status for q in questions]
+        )
+        rows = [_scorecard_row(q, i, p, as_of) for q, i, p in zip(questions, intervals, p_values, strict=True)]
+        # Typed explicitly: a plan whose targets are all directional has no numeric target value at
+        # all, and an inferred all-null column would be typed NULL instead of DOUBLE.
+        frames.append(
+            pl.DataFrame(rows, infer_schema_length=None).with_columns(pl.col(SCORECARD_FLOATS).cast(pl.Float64))
+        )
+        questions.clear()
+
+    by_metric = values.partition_by("metric_id", as_dict=True, maintain_order=True)
     for metric in catalogue.metrics:
+        if (metric.id,) not in by_metric:
+            continue
         target = targets[metric.id].current
-        m_vals = values.filter(pl.col("metric_id") == metric.id)
-        for _, cell in m_vals.group_by(CELL_KEY, maintain_order=True):
-            shown = cell.filter(pl.col("value").is_not_null()).sort("year").to_dicts()
-            first = cell.row(0, named=True)
+        cells: dict[tuple, list[dict]] = {}
+        for row in by_metric.pop((metric.id,)).to_dicts():
+            cells.setdefault(tuple(row[k] for k in CELL_KEY), []).append(row)
+        for cell in cells.values():
+            shown = sorted((r for r in cell if r["value"] is not None), key=lambda r: r["year"])
+            first = cell[0]
             # The 0-punkt is the baseline year's value; only where the source starts later is it the
             # first year with data. A suppressed value there leaves the 0-punkt empty.
-            years = cell["year"].to_list()
+            years = [r["year"] for r in cell]
             base_year = metric.baseline_year if metric.baseline_year in years else min(years)
-            hidden = set(cell.filter(pl.col("suppressed"))["year"].to_list())
+            hidden = {r["year"] for r in cell if r["suppressed"]}
             for report_year in report_years:
-                rows.append(
-                    _scorecard_row(
+                upto = [r for r in shown if r["year"] <= report_year]
+                questions.append(
+                    _ScorecardQuestion(
                         metric,
                         target,
                         first,
-                        [r for r in shown if r["year"] <= report_year],
+                        next((r for r in upto if r["year"] == base_year), None),
+                        upto[-1] if upto else None,
                         base_year,
                         report_year,
                         latest_expected(metric.source, report_year),
                         report_clock(report_year, report_years[-1], as_of),
-                        as_of,
                         hidden,
                     )
                 )
-    # Typed explicitly: a plan whose targets are all directional has no numeric target value at all,
-    # and an inferred all-null column would be typed NULL instead of DOUBLE.
-    scorecard = pl.DataFrame(rows, infer_schema_length=None).with_columns(pl.col(SCORECARD_FLOATS).cast(pl.Float64))
+            if len(questions) >= SCORECARD_BATCH:
+                judge()
+    if questions:
+        judge()
+    scorecard = pl.concat(frames, how="vertical_relaxed")
     replace_table(con, "marts.scorecard", scorecard)
     replace_table(con, "marts.source_schedule", source_schedule(values, catalogue, as_of))
     return scorecard
@@ -509,32 +537,50 @@ def source_schedule(values: pl.DataFrame, catalogue: Catalogue, as_of: dt.date) 
     return pl.DataFrame(rows, infer_schema_length=None)
 
 
+@dataclass
+class _ScorecardQuestion:
+    """One scorecard row to judge: the metric as it stood in ``report_year``."""
+
+    metric: Metric
+    target: object
+    first: dict
+    base_row: dict | None  # the 0-punkt's value, if shown
+    status_row: dict | None  # the latest value shown up to the report year
+    base_year: int
+    report_year: int
+    latest_expected_year: int
+    clock: dt.date
+    hidden: set[int]
+
+    def __post_init__(self) -> None:
+        counts = self.metric.interval_method != "none"  # without counts, no interval is drawn
+        self.baseline = _obs(self.base_row, counts)
+        self.status = _obs(self.status_row, counts)
+
+
 def _scorecard_row(
-    metric: Metric,
-    target,
-    first: dict,
-    shown: list[dict],
-    base_year: int,
-    report_year: int,
-    latest_expected_year: int,
-    clock: dt.date,
-    as_of: dt.date,
-    hidden: set[int],
+    q: _ScorecardQuestion, interval: tuple[float, float] | None, p_value: float | None, as_of: dt.date
 ) -> dict:
     """One scorecard row: the metric as it stood in ``report_year`` (latest value up to then)."""
-    base_row = next((r for r in shown if r["year"] == base_year), None)
-    status_row = shown[-1] if shown else None
-    counts = metric.interval_method != "none"  # without counts, assess draws no interval
-    a = _assess(
+    metric, target, first, base_year, hidden = q.metric, q.target, q.first, q.base_year, q.hidden
+    base_row, status_row, latest_expected_year, report_year = (
+        q.base_row,
+        q.status_row,
+        q.latest_expected_year,
+        q.report_year,
+    )
+    a = _classify(
         unit=metric.unit,
         direction=metric.direction,
-        baseline=_obs(base_row, counts),
-        status=_obs(status_row, counts),
+        baseline=q.baseline,
+        status=q.status,
         target_kind=target.kind,
         target_value=target.value,
         target_year=target.target_year,
         latest_expected_year=latest_expected_year,
-        stale_after_year=stale_after_year(metric, clock),
+        stale_after_year=stale_after_year(metric, q.clock),
+        interval=interval,
+        p_value=p_value,
     )
     if a.status_class == NO_DATA:  # say so when the value exists but is suppressed
         if base_row is None and base_year in hidden:
@@ -577,16 +623,16 @@ def _scorecard_row(
         "p_value": a.p_value,
         "status_class": a.status_class,
         "stale": a.stale,
-        "status_preliminary": bool(status_row) and metric.preliminary_on(status_row["year"], clock),
+        "status_preliminary": bool(status_row) and metric.preliminary_on(status_row["year"], q.clock),
         "explanation": a.explanation_nb,
         "as_of": as_of,
     }
 
 
 @lru_cache(maxsize=65536)
-def _assess(**kwargs) -> Assessment:
-    """``assess`` is pure; years without new data repeat the same question."""
-    return assess(**kwargs)
+def _classify(**kwargs) -> Assessment:
+    """``classify`` is pure; years without new data repeat the same question."""
+    return classify(**kwargs)
 
 
 def _obs(row: dict | None, with_counts: bool = True) -> Observation | None:

@@ -68,8 +68,12 @@ percent shares is in percentage points) and is None otherwise.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
+from pipelines.metrics import stats
 from pipelines.metrics.codes import (
     DIRECTIONS,
     NO_DATA,
@@ -81,12 +85,6 @@ from pipelines.metrics.codes import (
     UNITS,
     improvement,
 )
-from pipelines.metrics.stats import (
-    poisson_interval,
-    poisson_rate_pvalue,
-    two_proportion_pvalue,
-    wilson_interval,
-)
 from pipelines.nb_format import _UNIT_DECIMALS, _UNIT_SUFFIX, format_number_nb, format_value_nb
 
 _TOL = 1e-9
@@ -97,6 +95,8 @@ __all__ = [
     "improvement",
     "expected_on_path",
     "assess",
+    "classify",
+    "intervals_and_pvalues",
 ]
 
 
@@ -184,46 +184,61 @@ def _has(*values: float | None) -> bool:
     return all(v is not None and not (isinstance(v, float) and math.isnan(v)) for v in values)
 
 
-def _interval_and_pvalue(
-    unit: str, baseline: Observation | None, status: Observation | None, alpha: float
-) -> tuple[tuple[float, float] | None, float | None]:
-    """95 % (1 - alpha) interval of the status value and the p-value of status vs 0-punkt."""
-    interval: tuple[float, float] | None = None
-    p_value: float | None = None
-    if status is None:
-        return None, None
+def _column(values) -> np.ndarray:
+    return np.asarray([np.nan if v is None else v for v in values], dtype=float)
 
-    if unit == "percent":
-        if _has(status.numerator, status.denominator) and status.denominator > 0:
-            interval = wilson_interval(status.numerator, status.denominator, alpha)
-            if baseline is not None and _has(baseline.numerator, baseline.denominator):
-                p_value = two_proportion_pvalue(
-                    status.numerator, status.denominator, baseline.numerator, baseline.denominator
-                )
-    elif unit == "count":
-        count = status.numerator if _has(status.numerator) else status.value
-        if _has(count):
-            interval = poisson_interval(count, alpha)
-            if baseline is not None:
-                base_count = baseline.numerator if _has(baseline.numerator) else baseline.value
-                if _has(base_count):
-                    p_value = poisson_rate_pvalue(count, base_count)
-    elif unit == "per_1000":
-        if _has(status.numerator, status.denominator) and status.denominator > 0:
-            low, high = poisson_interval(status.numerator, alpha)
-            scale = 1000.0 / status.denominator
-            interval = (low * scale, high * scale)
-            if baseline is not None and _has(baseline.numerator, baseline.denominator):
-                p_value = poisson_rate_pvalue(
-                    status.numerator, baseline.numerator, status.denominator, baseline.denominator
-                )
+
+def intervals_and_pvalues(
+    units: Sequence[str],
+    baselines: Sequence[Observation | None],
+    statuses: Sequence[Observation | None],
+    alpha: float = 0.05,
+) -> tuple[list[tuple[float, float] | None], list[float | None]]:
+    """The 95 % (1 - alpha) interval of each status value and the p-value of each status vs its
+    0-punkt, for many rows at once (one element per row of the three sequences); computed
+    column-wise per unit by :mod:`pipelines.metrics.stats` (see the module docstring for which
+    interval and test a unit gets). An observation without a value counts as missing."""
+    n = len(units)
+    unit = np.asarray(units, dtype=object)
+    s = [o if o is not None and _has(o.value) else None for o in statuses]
+    b = [o if o is not None and _has(o.value) else None for o in baselines]
+    s_num, s_den, s_val = (
+        _column(getattr(o, f) if o else None for o in s) for f in ("numerator", "denominator", "value")
+    )
+    b_num, b_den, b_val = (
+        _column(getattr(o, f) if o else None for o in b) for f in ("numerator", "denominator", "value")
+    )
+    has_base = np.asarray([o is not None for o in b], dtype=bool)
+    low, high, p = np.full(n, np.nan), np.full(n, np.nan), np.full(n, np.nan)
+    fin = np.isfinite
+
+    # percent: Wilson interval of the status; two-proportion z-test of status vs 0-punkt.
+    rows = (unit == "percent") & fin(s_num) & fin(s_den) & (s_den > 0)
+    low[rows], high[rows] = stats.wilson_intervals(s_num[rows], s_den[rows], alpha)
+    tested = rows & has_base & fin(b_num) & fin(b_den)
+    p[tested] = stats.two_proportion_pvalues(s_num[tested], s_den[tested], b_num[tested], b_den[tested])
+
+    # count: exact Poisson interval of the count (numerator, else value); test of the two counts.
+    count, base_count = np.where(fin(s_num), s_num, s_val), np.where(fin(b_num), b_num, b_val)
+    rows = (unit == "count") & fin(count)
+    low[rows], high[rows] = stats.poisson_intervals(count[rows], alpha)
+    tested = rows & has_base & fin(base_count)
+    p[tested] = stats.poisson_rate_pvalues(count[tested], base_count[tested])
+
+    # per_1000 with counts: Poisson interval of the events scaled; rate test with exposures.
+    rows = (unit == "per_1000") & fin(s_num) & fin(s_den) & (s_den > 0)
+    lo, hi = stats.poisson_intervals(s_num[rows], alpha)
+    scale = 1000.0 / s_den[rows]
+    low[rows], high[rows] = lo * scale, hi * scale
+    tested = rows & has_base & fin(b_num) & fin(b_den)
+    p[tested] = stats.poisson_rate_pvalues(s_num[tested], b_num[tested], s_den[tested], b_den[tested])
     # years, nok: no sampling model.
 
-    if interval is not None and not all(math.isfinite(b) for b in interval):
-        interval = None
-    if p_value is not None and math.isnan(p_value):
-        p_value = None
-    return interval, p_value
+    intervals = [
+        (float(lo), float(hi)) if math.isfinite(lo) and math.isfinite(hi) else None
+        for lo, hi in zip(low.tolist(), high.tolist(), strict=True)
+    ]
+    return intervals, [None if math.isnan(v) else v for v in p.tolist()]
 
 
 def _validate(unit: str, direction: str, target_kind: str, target_value, target_year) -> None:
@@ -257,7 +272,42 @@ def assess(
     stale_after_year: int | None = None,
     alpha: float = 0.05,
 ) -> Assessment:
-    """Classify one scorecard row; see the module docstring for the rules."""
+    """Classify one scorecard row; see the module docstring for the rules. For many rows,
+    :func:`intervals_and_pvalues` once and :func:`classify` per row give the same."""
+    (interval,), (p_value,) = intervals_and_pvalues([unit], [baseline], [status], alpha)
+    return classify(
+        unit=unit,
+        direction=direction,
+        baseline=baseline,
+        status=status,
+        target_kind=target_kind,
+        target_value=target_value,
+        target_year=target_year,
+        latest_expected_year=latest_expected_year,
+        stale_after_year=stale_after_year,
+        alpha=alpha,
+        interval=interval,
+        p_value=p_value,
+    )
+
+
+def classify(
+    *,
+    unit: str,
+    direction: str,
+    baseline: Observation | None,
+    status: Observation | None,
+    target_kind: str,
+    target_value: float | None,
+    target_year: int | None,
+    latest_expected_year: int,
+    stale_after_year: int | None = None,
+    alpha: float = 0.05,
+    interval: tuple[float, float] | None,
+    p_value: float | None,
+) -> Assessment:
+    """The rules of :func:`assess`, given the row's interval and p-value from
+    :func:`intervals_and_pvalues`."""
     _validate(unit, direction, target_kind, target_value, target_year)
 
     has_status = status is not None and _has(status.value)
@@ -274,10 +324,6 @@ def assess(
     expected: float | None = None
     if target_kind == "numeric" and not no_target and has_status and has_baseline:
         expected = expected_on_path(baseline.value, baseline.year, target_value, target_year, status.year)
-
-    interval, p_value = _interval_and_pvalue(
-        unit, baseline if has_baseline else None, status if has_status else None, alpha
-    )
 
     def result(status_class: str, explanation: str) -> Assessment:
         return Assessment(

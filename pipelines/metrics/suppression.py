@@ -32,7 +32,7 @@ Three stages, all applied in the data before anything reaches a page or a downlo
    the shown cells as constants), non-negativity and, where given, an upper bound the
    attacker knows (a share's numerator cannot exceed its respondents; the respondent
    counts are treated as known, since they are shared between the questions of one
-   survey). The LPs are solved with scipy's HiGHS. The interval ``[min, max]`` is what
+   survey). The LPs are solved with HiGHS (highspy). The interval ``[min, max]`` is what
    an attacker can derive; it must be at least the **protection width** wide (default:
    the count threshold), or the whole a-priori range ``[0, upper]`` where that is
    narrower. Singleton elimination alone is not enough across linked tables (two blocks
@@ -55,9 +55,9 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+import highspy
 import numpy as np
 import polars as pl
-from scipy.optimize import linprog
 
 PRIMARY_COUNT = "liten_telling"
 PRIMARY_RESPONDENTS = "faa_svar"
@@ -284,23 +284,33 @@ def _group_intervals(problem: _Problem, group: list[int]) -> dict[int, tuple[flo
     bounds = [(0.0, None if math.isinf(problem.upper[i]) else problem.upper[i]) for i in group]
     if not rows:
         return {i: (lo, math.inf if hi is None else hi) for i, (lo, hi) in zip(group, bounds)}
-    a_eq, b_eq = np.vstack(rows), np.array(rhs)
+    # One HiGHS model per group; each cell's min and max only change the objective, so every
+    # solve after the first starts from the previous basis.
+    a_eq = np.vstack(rows)
+    highs = highspy.Highs()
+    highs.setOptionValue("output_flag", False)
+    inf = highspy.kHighsInf
+    highs.addVars(len(group), np.zeros(len(group)), np.array([inf if hi is None else hi for _, hi in bounds]))
+    for row, b in zip(a_eq, rhs, strict=True):
+        nonzero = np.flatnonzero(row)
+        highs.addRow(b, b, len(nonzero), nonzero.astype(np.int32), row[nonzero])
     out: dict[int, tuple[float, float]] = {}
     for cell, c in column.items():
-        objective = np.zeros(len(group))
         ends = []
         for sign in (1.0, -1.0):
-            objective[c] = sign
-            res = linprog(objective, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
-            if res.status == 3:  # unbounded: only the maximum can be
-                ends.append(math.inf)
-            elif res.status != 0:
+            highs.changeColCost(c, sign)
+            highs.run()
+            status = highs.getModelStatus()
+            if status in (highspy.HighsModelStatus.kUnbounded, highspy.HighsModelStatus.kUnboundedOrInfeasible):
+                ends.append(math.inf)  # unbounded: only the maximum can be
+            elif status != highspy.HighsModelStatus.kOptimal:
                 raise SuppressionError(
                     f"the published relations around {problem.keys[cell]!r} have no solution "
-                    f"({res.message}); the cells do not add up"
+                    f"({highs.modelStatusToString(status)}); the cells do not add up"
                 )
             else:
-                ends.append(sign * res.fun)
+                ends.append(sign * highs.getInfo().objective_function_value)
+        highs.changeColCost(c, 0.0)
         out[cell] = (ends[0], ends[1])
     return out
 
