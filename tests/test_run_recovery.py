@@ -10,11 +10,13 @@ daemon is marked failed by run monitoring, which asks :class:`pipelines.instance
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -62,35 +64,39 @@ def _env(data: Path) -> dict[str, str]:
 
 
 def _step_starts(home: Path, step: str) -> int:
-    """How many times ``step`` has started in the instance at ``home`` (0 before the first run)."""
-    if not (home / "dagster.yaml").exists():
-        return 0
-    with dg.DagsterInstance.from_config(str(home)) as instance:
-        return sum(
-            1
-            for run in instance.get_runs()
-            for r in instance.get_records_for_run(run.run_id, of_type=dg.DagsterEventType.STEP_START).records
-            if r.event_log_entry.step_key == step
-        )
+    """How many times ``step`` has started in the instance at ``home``, read from its SQLite event
+    logs read-only (opening the instance itself would race the run's own set-up of its storage)."""
+    count = 0
+    for db in (home / "history" / "runs").glob("*-*.db"):  # one per run (not index.db)
+        try:
+            with contextlib.closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as con:
+                query = "SELECT count(*) FROM event_logs WHERE dagster_event_type = 'STEP_START' AND step_key = ?"
+                count += con.execute(query, [step]).fetchone()[0]
+        except sqlite3.OperationalError:  # created but not set up yet
+            continue
+    return count
 
 
 def _kill_at(data: Path, step: str) -> None:
     """Start ``python -m pipelines.run`` and SIGKILL it as soon as ``step`` has started."""
     home = data / "dagster_home"
     before = _step_starts(home, step)
+    log_path = data / f"killed_at_{step}.log"
+    log = log_path.open("w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "pipelines.run", "--as-of", AS_OF.isoformat()],
         cwd=REPO_ROOT,
         env=_env(data),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline and proc.poll() is None and _step_starts(home, step) == before:
         time.sleep(0.2)
-    assert proc.poll() is None, f"the run finished before {step} could be interrupted"
+    assert proc.poll() is None, f"the run ended before {step} could be interrupted:\n" + log_path.read_text()
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
+    log.close()
 
 
 def test_kill_at_five_moments_then_rerun_converges(tmp_path: Path, demo_data_dir: Path, published_snapshot: Path):
