@@ -128,7 +128,22 @@ class TableSchema(BaseModel):
 
     @property
     def slice_by(self) -> list[str]:
+        """The columns that name the slice a file replaces: its period and its unit (school number,
+        district, region code), so that a file replaces only the years *and* units it carries. An
+        empty list: every file is the whole table (a register)."""
         return list(self._custom("sliceBy", []))
+
+    def slice_key_sql(self, alias: str) -> list[str]:
+        """One SQL expression per ``sliceBy`` column on the rows of ``alias``. A region code counts
+        as its municipality series where the reader knows it (``municipality``), so a back-cast export
+        under today's code replaces the same municipality's rows under its old code."""
+        names = {p.name for p in self.properties}
+        return [
+            f'coalesce({alias}."municipality", {alias}."region_code")'
+            if c == "region_code" and "municipality" in names
+            else f'{alias}."{c}"'
+            for c in self.slice_by
+        ]
 
     @property
     def year_from_file_name(self) -> str | None:
