@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING
 import duckdb
 import polars as pl
 
-from pipelines.ingest.contracts import DUCKDB_TYPE, Contract, TableSchema, load_contract
+from pipelines.ingest.contracts import DUCKDB_TYPE, REGISTERS, Contract, TableSchema, load_contract
 from pipelines.ingest.validate import ROW, LoadNote, Violation, file_label, validate_file, violation
 from pipelines.nb_format import format_datetime_nb
 from pipelines.settings import resolve_as_of
@@ -129,6 +129,20 @@ def _table_for(path: Path, contract: Contract) -> TableSchema | None:
         if fnmatch.fnmatch(file_label(path), table.file_pattern):
             return table
     return None
+
+
+def load_registers(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
+    """The values of every register loaded so far (``REGISTERS``: e.g. the school numbers of
+    ``raw.school_register``); a register not loaded yet is absent, and its rule is not checked."""
+    out: dict[str, list[str]] = {}
+    for name, (table, column) in REGISTERS.items():
+        exists = con.execute(
+            "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = 'raw' AND table_name = ?", [table]
+        ).fetchall()[0][0]
+        if exists:
+            values = con.execute(f'SELECT DISTINCT "{column}" FROM raw.{table} ORDER BY 1').fetchall()
+            out[name] = [str(v) for (v,) in values if v is not None]
+    return out
 
 
 def _known_files(con: duckdb.DuckDBPyConnection, source: str) -> set[tuple[str, str]]:
@@ -265,6 +279,7 @@ def ingest_source(
         else []
     )
     known = _known_files(con, source)
+    registers = load_registers(con)
     for path in files:
         if _links_out_of(path, landing_dir):
             # The hash of the link, not of what it points to: the target is never opened.
@@ -289,7 +304,7 @@ def ingest_source(
                 )
             ]
         else:
-            typed, problems, notes = validate_file(path, table, plan, as_of)
+            typed, problems, notes = validate_file(path, table, plan, as_of, registers)
         if problems:
             _quarantine(con, path, source, table, file_hash, problems, quarantine_dir, contract.version, now)
             report.quarantined[file_label(path)] = problems
