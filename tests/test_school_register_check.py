@@ -77,3 +77,13 @@ def test_a_school_missing_from_the_register_is_rejected_naming_school_and_row(de
         ).fetchall() == [(len(data) + 1, total + 410)]
     finally:
         con.close()
+
+
+def test_sources_checked_against_the_register_run_after_it() -> None:
+    """In one run the register loads first, so a school added with it is known when the data come."""
+    from pipelines.defs.sources.assets import build_source_asset
+
+    for source in ("absence", "ungdata"):
+        deps = {key.to_user_string() for keys in build_source_asset(source).asset_deps.values() for key in keys}
+        assert "school_register" in deps, source
+    assert not {k for keys in build_source_asset("ppt").asset_deps.values() for k in keys}
