@@ -11,6 +11,7 @@ the same list drives the per-file validation and the Dagster asset checks.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -52,11 +53,17 @@ class Quality(BaseModel):
     validValues: list[Any] | None = None
     # Allowed values kept in the plan instead of the contract: "plan_areas" = the names of the plan's
     # areas (catalogue/plans/<plan>/areas.yaml), optionally only those of ``levels``;
-    # "plan_service_indicators" = the indicator ids of the plan's services template (plan.yaml).
-    validValuesFrom: Literal["plan_areas", "plan_service_indicators"] | None = None
+    # "plan_service_indicators" = the indicator ids of the plan's services template (plan.yaml);
+    # a register (a key of REGISTERS, e.g. "school_register") = the values loaded in that register.
+    validValuesFrom: Literal["plan_areas", "plan_service_indicators", "school_register"] | None = None
     levels: list[str] | None = None
     query: str | None = None
     mustBe: int | None = None
+
+
+# The registers other sources' values must be in: name (= the register's source) -> (raw table, column). A school missing from
+# the school register would fall out of every total (its figures have no place in the area hierarchy).
+REGISTERS: dict[str, tuple[str, str]] = {"school_register": ("school_register", "school_number")}
 
 
 class LogicalTypeOptions(BaseModel):
@@ -89,11 +96,18 @@ class Property(BaseModel):
         "2016/17", starting in August), when it is the delivery's period."""
         return next((c.value for c in self.customProperties if c.property == "period"), None)
 
+    @property
+    def register(self) -> str | None:
+        """The register (a key of ``REGISTERS``) this column's values must be in, if any."""
+        return next(
+            (q.validValuesFrom for q in self.quality if q.type == "library" and q.validValuesFrom in REGISTERS), None
+        )
+
     def valid_values(self, plan: Plan | None = None) -> list[Any] | None:
         """The allowed values, from the contract or, for ``validValuesFrom``, from ``plan`` (None:
         the selected plan, read when the rules are made, so they follow ``SBU_PLAN``)."""
         for q in self.quality:
-            if q.type == "library" and q.rule == "validValues":
+            if q.type == "library" and q.rule == "validValues" and q.validValuesFrom not in REGISTERS:
                 if q.validValuesFrom is not None:
                     if plan is None:
                         from pipelines.plan import load_plan
@@ -128,7 +142,22 @@ class TableSchema(BaseModel):
 
     @property
     def slice_by(self) -> list[str]:
+        """The columns that name the slice a file replaces: its period and its unit (school number,
+        district, region code), so that a file replaces only the years *and* units it carries. An
+        empty list: every file is the whole table (a register)."""
         return list(self._custom("sliceBy", []))
+
+    def slice_key_sql(self, alias: str) -> list[str]:
+        """One SQL expression per ``sliceBy`` column on the rows of ``alias``. A region code counts
+        as its municipality series where the reader knows it (``municipality``), so a back-cast export
+        under today's code replaces the same municipality's rows under its old code."""
+        names = {p.name for p in self.properties}
+        return [
+            f'coalesce({alias}."municipality", {alias}."region_code")'
+            if c == "region_code" and "municipality" in names
+            else f'{alias}."{c}"'
+            for c in self.slice_by
+        ]
 
     @property
     def year_from_file_name(self) -> str | None:
@@ -171,7 +200,7 @@ class Rule:
     table: str
     name: str  # unique within the source, used as the Dagster check name
     # missing_column | bad_type | required | minimum | maximum | pattern | valid_values | duplicate_key | sql
-    # | after_as_of
+    # | after_as_of | in_register
     kind: str
     column: str | None
     description_nb: str
@@ -200,9 +229,15 @@ def contract_sources(contracts_dir: Path | None = None) -> tuple[str, ...]:
 PERIOD_START_MONTH = {"year": 1, "school_year": 8}
 
 
-def rules_for(table: TableSchema, plan: Plan | None = None, as_of: dt.date | None = None) -> list[Rule]:
+def rules_for(
+    table: TableSchema,
+    plan: Plan | None = None,
+    as_of: dt.date | None = None,
+    registers: Mapping[str, Sequence[str]] | None = None,
+) -> list[Rule]:
     """Every rule the table's contract implies, in a stable order; allowed values that come from a
-    plan (``validValuesFrom``) come from ``plan`` (None: the selected plan). With ``as_of`` (the
+    plan (``validValuesFrom``) come from ``plan`` (None: the selected plan), those of a register from
+    ``registers`` (register name -> its values; a register not given or empty is not checked). With ``as_of`` (the
     run's status day), a period column (``period``) must not name a period that starts after it:
     figures for a year that has not begun are a typo or a test file, never data."""
     t = table.name
@@ -280,6 +315,17 @@ def rules_for(table: TableSchema, plan: Plan | None = None, as_of: dt.date | Non
                     tuple(valid),
                 )
             )
+        if p.register and registers and registers.get(p.register):
+            rules.append(
+                Rule(
+                    t,
+                    f"{t}__{p.name}__in_register",
+                    "in_register",
+                    p.name,
+                    f"«{p.physicalName}» finnes i {REGISTER_NB[p.register]}",
+                    (p.register, *registers[p.register]),
+                )
+            )
     if table.primary_key:
         rules.append(
             Rule(
@@ -298,4 +344,5 @@ def rules_for(table: TableSchema, plan: Plan | None = None, as_of: dt.date | Non
     return rules
 
 
+REGISTER_NB = {"school_register": "skoleregisteret"}
 _TYPE_NB = {"integer": "heltall", "number": "tall", "boolean": "ja/nei-verdi", "date": "dato", "string": "tekst"}

@@ -1,8 +1,12 @@
 """Load a source's landing files into DuckDB: content hashes, slices, quarantine, provenance.
 
 - Every file is identified by its SHA-256 (and name). The same file again is a no-op.
-- A valid file replaces the slice it covers (the contract's ``sliceBy`` values, e.g. its years)
-  in one transaction, and ``meta.file_loads`` records what it replaced (previous hash).
+- A valid file replaces the slice it carries (the contract's ``sliceBy`` values: its periods *and*
+  units, e.g. the school years of the schools in it) in one transaction, and ``meta.file_loads``
+  records what it replaced (previous hash). A file for one school replaces that school's rows only.
+- A file that would remove more rows from its slice than it brings is held: quarantined with the
+  reason ``shrinks_slice`` (nothing removed). Put it back with an empty ``<file name>.bekreftet``
+  beside it to apply it anyway; the confirmation is used up by that load.
 - A file that breaks its contract, cannot be decoded or holds an identity number is moved to
   ``<quarantine>/<source>/`` with a machine-readable ``.reason.json`` and a Norwegian
   ``.reason.txt``; nothing from it enters DuckDB and the data already loaded stays.
@@ -27,7 +31,7 @@ from typing import TYPE_CHECKING
 import duckdb
 import polars as pl
 
-from pipelines.ingest.contracts import DUCKDB_TYPE, Contract, TableSchema, load_contract
+from pipelines.ingest.contracts import DUCKDB_TYPE, REGISTERS, Contract, TableSchema, load_contract
 from pipelines.ingest.validate import ROW, LoadNote, Violation, file_label, validate_file, violation
 from pipelines.nb_format import format_datetime_nb
 from pipelines.settings import resolve_as_of
@@ -47,20 +51,22 @@ CREATE TABLE IF NOT EXISTS meta.file_loads (
     file_hash VARCHAR NOT NULL,
     status VARCHAR NOT NULL,          -- loaded | replaced | quarantined | superseded (contract changed)
     rows BIGINT,
-    slice VARCHAR,                    -- JSON list of the slice values the file covers
+    slice VARCHAR,                    -- JSON list of the periods the file covers (["*"]: the whole table)
     replaced_hashes VARCHAR,          -- JSON list of hashes this file replaced
     contract_version VARCHAR,
     processed_at TIMESTAMP NOT NULL,
     reason_code VARCHAR,
     reason_nb VARCHAR,
-    notes_nb VARCHAR                  -- what a load changed, e.g. a municipality's duplicate code dropped
+    notes_nb VARCHAR,                 -- what a load changed, e.g. a municipality's duplicate code dropped
+    units VARCHAR                     -- JSON list of the units the file carries (schools, districts, regions)
 );
 ALTER TABLE meta.file_loads ADD COLUMN IF NOT EXISTS notes_nb VARCHAR;
+ALTER TABLE meta.file_loads ADD COLUMN IF NOT EXISTS units VARCHAR;
 """
 
 FILE_LOADS_COLUMNS = (
     "source, table_name, file_name, file_hash, status, rows, slice, replaced_hashes, "
-    "contract_version, processed_at, reason_code, reason_nb, notes_nb"
+    "contract_version, processed_at, reason_code, reason_nb, notes_nb, units"
 )
 
 
@@ -123,6 +129,20 @@ def _table_for(path: Path, contract: Contract) -> TableSchema | None:
         if fnmatch.fnmatch(file_label(path), table.file_pattern):
             return table
     return None
+
+
+def load_registers(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
+    """The values of every register loaded so far (``REGISTERS``: e.g. the school numbers of
+    ``raw.school_register``); a register not loaded yet is absent, and its rule is not checked."""
+    out: dict[str, list[str]] = {}
+    for name, (table, column) in REGISTERS.items():
+        exists = con.execute(
+            "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = 'raw' AND table_name = ?", [table]
+        ).fetchall()[0][0]
+        if exists:
+            values = con.execute(f'SELECT DISTINCT "{column}" FROM raw.{table} ORDER BY 1').fetchall()
+            out[name] = [str(v) for (v,) in values if v is not None]
+    return out
 
 
 def _known_files(con: duckdb.DuckDBPyConnection, source: str) -> set[tuple[str, str]]:
@@ -190,16 +210,19 @@ def _quarantine(
     target.with_name(target.name + ".reason.json").write_text(
         json.dumps(reason, ensure_ascii=False, indent=2), encoding="utf-8"
     )
+    held = all(p.rule == "shrinks_slice" for p in problems)
     lines = [
-        f"Filen «{file_label(path)}» ({source}) ble avvist {format_datetime_nb(now)} og er ikke lastet inn.",
-        "Dataene som allerede var lastet inn, vises fortsatt. Rett feilene og legg filen inn på nytt.",
+        f"Filen «{file_label(path)}» ({source}) ble {'holdt tilbake' if held else 'avvist'} "
+        f"{format_datetime_nb(now)} og er ikke lastet inn.",
+        "Dataene som allerede var lastet inn, vises fortsatt. "
+        + ("Bekreft leveransen som beskrevet under." if held else "Rett feilene og legg filen inn på nytt."),
         "",
     ]
     lines += [f"- {p.message_nb}" for p in problems]
     target.with_name(target.name + ".reason.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
     con.execute(
         f"INSERT INTO meta.file_loads ({FILE_LOADS_COLUMNS}) "
-        "VALUES (?, ?, ?, ?, 'quarantined', NULL, NULL, NULL, ?, ?, ?, ?, NULL)",
+        "VALUES (?, ?, ?, ?, 'quarantined', NULL, NULL, NULL, ?, ?, ?, ?, NULL, NULL)",
         [
             source,
             table.name if table else None,
@@ -249,13 +272,14 @@ def ingest_source(
     folder = landing_dir / source
     files = (
         sorted(
-            (p for p in folder.glob("*") if p.is_symlink() or p.is_file()),
+            (p for p in folder.glob("*") if (p.is_symlink() or p.is_file()) and not p.name.endswith(CONFIRM_SUFFIX)),
             key=lambda p: (p.lstat().st_mtime_ns, p.name),
         )
         if folder.exists()
         else []
     )
     known = _known_files(con, source)
+    registers = load_registers(con)
     for path in files:
         if _links_out_of(path, landing_dir):
             # The hash of the link, not of what it points to: the target is never opened.
@@ -280,12 +304,21 @@ def ingest_source(
                 )
             ]
         else:
-            typed, problems, notes = validate_file(path, table, plan, as_of)
+            typed, problems, notes = validate_file(path, table, plan, as_of, registers)
         if problems:
             _quarantine(con, path, source, table, file_hash, problems, quarantine_dir, contract.version, now)
             report.quarantined[file_label(path)] = problems
             continue
+        confirmation = path.with_name(path.name + CONFIRM_SUFFIX)
+        removed = _rows_replaced(con, table, typed)
+        if removed > typed.height and not confirmation.is_file():
+            reason = _shrink_reason(table, file_label(path), removed, typed.height)
+            problems = [violation(file_label(path), "shrinks_slice", detail_nb=reason)]
+            _quarantine(con, path, source, table, file_hash, problems, quarantine_dir, contract.version, now)
+            report.quarantined[file_label(path)] = problems
+            continue
         _load_slice(con, source, table, typed, file_label(path), file_hash, contract.version, now, notes)
+        confirmation.unlink(missing_ok=True)
         known.add((file_label(path), file_hash))
         report.loaded.append(file_label(path))
         if notes:
@@ -314,6 +347,52 @@ def _links_out_of(path: Path, landing_dir: Path) -> bool:
     return not (target.is_file() and target.is_relative_to(landing_dir.resolve()))
 
 
+# A delivery that would remove more rows than it brings is applied only with this file beside it.
+CONFIRM_SUFFIX = ".bekreftet"
+
+
+def _slice_condition(table: TableSchema) -> str:
+    """SQL condition on ``raw.<table> t``: the row lies in a slice that ``incoming`` carries (null-safe:
+    a unit the reader could not name is one unit, not none)."""
+    ours, theirs = table.slice_key_sql("t"), table.slice_key_sql("i")
+    if not ours:
+        return "TRUE"
+    pairs = " AND ".join(f"{a} IS NOT DISTINCT FROM {b}" for a, b in zip(ours, theirs))
+    return f"EXISTS (SELECT 1 FROM incoming i WHERE {pairs})"
+
+
+def _slice_values(con: duckdb.DuckDBPyConnection, table: TableSchema) -> tuple[list, list | None]:
+    """The periods ``incoming`` carries (the first ``sliceBy`` column; ``["*"]``: the whole table) and
+    its units (the other ``sliceBy`` columns, one value or list per unit; None without units)."""
+    keys = table.slice_key_sql("i")
+    if not keys:
+        return ["*"], None
+    periods = [r[0] for r in con.execute(f"SELECT DISTINCT {keys[0]} FROM incoming i ORDER BY ALL").fetchall()]
+    if len(keys) == 1:
+        return periods, None
+    rows = con.execute(f"SELECT DISTINCT {', '.join(keys[1:])} FROM incoming i ORDER BY ALL").fetchall()
+    return periods, [list(r) if len(r) > 1 else r[0] for r in rows]
+
+
+def _rows_replaced(con: duckdb.DuckDBPyConnection, table: TableSchema, typed: pl.DataFrame) -> int:
+    """How many rows of ``raw.<table>`` loading ``typed`` would remove (its slices' rows)."""
+    con.register("incoming", typed.to_arrow())
+    try:
+        return con.execute(f"SELECT COUNT(*) FROM raw.{table.name} t WHERE {_slice_condition(table)}").fetchall()[0][0]
+    finally:
+        con.unregister("incoming")
+
+
+def _shrink_reason(table: TableSchema, file: str, removed: int, brings: int) -> str:
+    what = ", ".join(table.slice_by) if table.slice_by else "hele tabellen"
+    return (
+        f"filen ville erstatte {removed} rader med bare {brings} for det den dekker ({what}), "
+        f"så {removed - brings} rader ville forsvinne; den er holdt tilbake og ingenting er endret. "
+        f"Er det riktig (f.eks. en enhet som er lagt ned), legg filen tilbake i mottaksmappen sammen med "
+        f"en tom fil som heter «{file}{CONFIRM_SUFFIX}», så lastes den inn ved neste kjøring"
+    )
+
+
 def _load_slice(
     con: duckdb.DuckDBPyConnection,
     source: str,
@@ -333,31 +412,15 @@ def _load_slice(
     )
     names = [p.name for p in table.properties] + PROVENANCE
     frame = frame.select(names)
-    slice_cols = table.slice_by
     con.execute("BEGIN TRANSACTION")
     try:
         con.register("incoming", frame.to_arrow())
-        if slice_cols:
-            keys = ", ".join(f'"{c}"' for c in slice_cols)
-            condition = (
-                f"({keys}) IN (SELECT DISTINCT {keys} FROM incoming)"
-                if len(slice_cols) > 1
-                else f"{keys} IN (SELECT DISTINCT {keys} FROM incoming)"
-            )
-            replaced = con.execute(
-                f"SELECT DISTINCT _source_file, _file_hash FROM raw.{table.name} WHERE {condition} ORDER BY ALL"
-            ).fetchall()
-            slice_values = [
-                list(r) if len(r) > 1 else r[0]
-                for r in con.execute(f"SELECT DISTINCT {keys} FROM incoming ORDER BY ALL").fetchall()
-            ]
-            con.execute(f"DELETE FROM raw.{table.name} WHERE {condition}")
-        else:
-            replaced = con.execute(
-                f"SELECT DISTINCT _source_file, _file_hash FROM raw.{table.name} ORDER BY ALL"
-            ).fetchall()
-            slice_values = ["*"]
-            con.execute(f"DELETE FROM raw.{table.name}")
+        condition = _slice_condition(table)
+        replaced = con.execute(
+            f"SELECT DISTINCT _source_file, _file_hash FROM raw.{table.name} t WHERE {condition} ORDER BY ALL"
+        ).fetchall()
+        slice_values, units = _slice_values(con, table)
+        con.execute(f"DELETE FROM raw.{table.name} t WHERE {condition}")
         cols = ", ".join(f'"{c}"' for c in names)
         con.execute(f"INSERT INTO raw.{table.name} ({cols}) SELECT {cols} FROM incoming ORDER BY {ROW}")
         con.unregister("incoming")
@@ -375,7 +438,7 @@ def _load_slice(
                 )
         con.execute(
             f"INSERT INTO meta.file_loads ({FILE_LOADS_COLUMNS}) "
-            "VALUES (?, ?, ?, ?, 'loaded', ?, ?, ?, ?, ?, NULL, NULL, ?)",
+            "VALUES (?, ?, ?, ?, 'loaded', ?, ?, ?, ?, ?, NULL, NULL, ?, ?)",
             [
                 source,
                 table.name,
@@ -387,6 +450,7 @@ def _load_slice(
                 version,
                 now,
                 "\n".join(n.message_nb for n in notes) if notes else None,
+                None if units is None else json.dumps(units, default=str, ensure_ascii=False),
             ],
         )
         con.execute("COMMIT")

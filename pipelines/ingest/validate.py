@@ -14,6 +14,7 @@ import os
 import re
 import threading
 import unicodedata
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -22,7 +23,7 @@ import duckdb
 import polars as pl
 from openpyxl.utils.cell import column_index_from_string, coordinate_from_string, get_column_letter
 
-from pipelines.ingest.contracts import Property, Rule, TableSchema, format_bound, rules_for
+from pipelines.ingest.contracts import REGISTER_NB, Property, Rule, TableSchema, format_bound, rules_for
 from pipelines.readers import (
     CELL_CANDIDATE,
     ReaderError,
@@ -535,8 +536,8 @@ def rule_failures_sql(rule: Rule, relation: str) -> str | None:
             f"SELECT {ROW}, {col} AS value FROM {relation} "
             f"WHERE {year} IS NOT NULL AND make_date({year}, {int(month)}, 1) > DATE {_quote(as_of)}"
         )
-    if rule.kind == "valid_values":
-        allowed = ", ".join(_quote(v) for v in rule.params)
+    if rule.kind in ("valid_values", "in_register"):
+        allowed = ", ".join(_quote(v) for v in (rule.params if rule.kind == "valid_values" else rule.params[1:]))
         return (
             f"SELECT {ROW}, {col} AS value FROM {relation} "
             f"WHERE {col} IS NOT NULL AND CAST({col} AS VARCHAR) NOT IN ({allowed})"
@@ -582,16 +583,22 @@ def _scratch_cursor() -> duckdb.DuckDBPyConnection:
 
 
 def check_rules(
-    typed: pl.DataFrame, table: TableSchema, file: str, plan: Plan | None = None, as_of: dt.date | None = None
+    typed: pl.DataFrame,
+    table: TableSchema,
+    file: str,
+    plan: Plan | None = None,
+    as_of: dt.date | None = None,
+    registers: Mapping[str, Sequence[str]] | None = None,
 ) -> list[Violation]:
     """Run every row-level contract rule on one file's typed frame (values allowed by a plan: ``plan``'s,
-    None: the selected plan's; periods not after ``as_of``, when given)."""
+    None: the selected plan's; periods not after ``as_of``, when given; values of a register in
+    ``registers``, when given)."""
     con = _scratch_cursor()
     try:
         con.register("delivered", typed.to_arrow())
         props = {p.name: p for p in table.properties}
         problems: list[Violation] = []
-        for rule, sql, failing in failing_counts(con, rules_for(table, plan, as_of), "delivered"):
+        for rule, sql, failing in failing_counts(con, rules_for(table, plan, as_of, registers), "delivered"):
             if not failing:
                 continue
             rows = con.execute(sql + f" ORDER BY 1 LIMIT {MAX_ROWS_NAMED}").fetchall()
@@ -623,6 +630,11 @@ def _rule_text(rule: Rule, props: dict[str, Property]) -> str:
         return (
             f"perioden er ikke begynt per statusdagen {day:%d.%m.%Y}; tall for en senere periode kan ikke "
             "være riktige (skrivefeil i året?)"
+        )
+    if rule.kind == "in_register":
+        return (
+            f"finnes ikke i {REGISTER_NB[rule.params[0]]}, så tallene på raden ville falle ut av alle summer; "
+            "legg den inn i registeret (eller rett nummeret) og legg så denne filen inn på nytt"
         )
     if rule.kind == "valid_values":
         shown = ", ".join(map(str, rule.params[:8])) + (" …" if len(rule.params) > 8 else "")
@@ -830,7 +842,11 @@ _NAME_HOLDS_IDENTITY_NUMBER = "filnavnet inneholder noe som ser ut som et fødse
 
 
 def validate_file(
-    path: Path, table: TableSchema, plan: Plan | None = None, as_of: dt.date | None = None
+    path: Path,
+    table: TableSchema,
+    plan: Plan | None = None,
+    as_of: dt.date | None = None,
+    registers: Mapping[str, Sequence[str]] | None = None,
 ) -> tuple[pl.DataFrame | None, list[Violation], list[LoadNote]]:
     """Read, scan, type, resolve region codes and check one file (against ``plan``'s allowed values
     where the contract takes them from the plan; None: the selected plan; no period after ``as_of``).
@@ -863,7 +879,7 @@ def validate_file(
     if problems:
         return None, _located(problems, raw, table, file_label(path)), []
     typed, conflicts, notes = resolve_region_codes(typed, table, file_label(path))
-    problems = conflicts + check_rules(typed, table, file_label(path), plan, as_of)
+    problems = conflicts + check_rules(typed, table, file_label(path), plan, as_of, registers)
     return (None, _located(problems, raw, table, file_label(path)), []) if problems else (typed, [], notes)
 
 

@@ -19,7 +19,7 @@ from dagster_duckdb import DuckDBResource
 
 from pipelines.defs.resources import SbuSettings
 from pipelines.ingest.contracts import DUCKDB_TYPE, Contract, Rule, contract_sources, load_contract, rules_for
-from pipelines.ingest.landing import ingest_source
+from pipelines.ingest.landing import ingest_source, load_registers
 from pipelines.ingest.validate import failing_counts
 from pipelines.instance import WAREHOUSE_POOL
 from pipelines.plan import load_plan
@@ -56,6 +56,8 @@ def build_source_asset(source: str) -> dg.AssetsDefinition:
         kinds={"duckdb", "polars"},
         description=f"{contract.name}: {description}",
         check_specs=check_specs,
+        # A register the contract checks values against (validValuesFrom) is loaded first in a run.
+        deps=sorted({p.register for t in contract.tables for p in t.properties if p.register}),
         metadata={"contract": f"data_contracts/{source}.yaml", "contract_version": contract.version},
     )
     def _source_asset(
@@ -78,7 +80,10 @@ def build_source_asset(source: str) -> dg.AssetsDefinition:
             for name, notes in report.notes.items():
                 context.log.info(f"{source}: {name} loaded with notes: " + "; ".join(n.message_nb for n in notes))
             # Made again at run time: allowed values may come from the run's plan (validValuesFrom).
-            outcomes = {t.name: evaluate_rules(con, rules_for(t, plan), contract) for t in contract.tables}
+            registers = load_registers(con)
+            outcomes = {
+                t.name: evaluate_rules(con, rules_for(t, plan, None, registers), contract) for t in contract.tables
+            }
             _record_checks(con, source, [o for table in outcomes.values() for o in table])
             check_results = [_check_result(table, found) for table, found in outcomes.items()]
         return dg.MaterializeResult(
