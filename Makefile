@@ -70,8 +70,9 @@ format: setup
 test: setup browser postgres lint
 	$(PY) -m pytest
 
+## LOAD=0 skips the dashboard under load (scripts/loadtest.py).
 benchmark: setup browser
-	$(PY) scripts/benchmark.py
+	$(PY) scripts/benchmark.py $(if $(filter 0,$(LOAD)),--no-load)
 
 clean:
 	rm -rf data test-artifacts

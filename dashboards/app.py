@@ -13,9 +13,21 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # `streamlit run` puts only dashboards/ on the path
     sys.path.insert(0, str(ROOT))
 
+# Everything the pages need, imported before any page runs. Streamlit runs each session's script in
+# its own thread, and libraries that are imported lazily (pandas and pyarrow by Streamlit's and
+# Plotly's data handling) raced on a cold server: 4 of 16 concurrent first loads failed with
+# "partially initialized module 'pandas' has no attribute 'Series'". An ``import`` statement waits
+# for a module another thread is initialising, so each session finishes these before its page runs.
+import pandas  # noqa: E402, F401
+import plotly.graph_objects  # noqa: E402, F401
+import plotly.io  # noqa: E402, F401
+import polars  # noqa: E402, F401
+import pyarrow  # noqa: E402, F401
 import streamlit as st  # noqa: E402
+import xlsxwriter  # noqa: E402, F401
 
-from dashboards import data, signin, ui  # noqa: E402
+from dashboards import access, data, export, signin, ui  # noqa: E402, F401
+from presentation import charts, scorecard  # noqa: E402, F401
 
 HERE = Path(__file__).resolve().parent
 # The pages live in app_pages/, not pages/: a folder named pages/ beside the entry script switches a fresh

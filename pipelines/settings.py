@@ -59,6 +59,11 @@ class Settings(BaseSettings):
         description="The day the status is judged on (decides what is 'foreldet' and overdue) when a run does "
         "not name one with its 'as_of' tag; unset: the day the run computes the scorecard, in Norway.",
     )
+    duckdb_memory_limit: str = Field(
+        default="512MB",
+        description="DuckDB's memory_limit on the warehouse connections (its buffer pool; beyond it DuckDB spills "
+        "to a temporary folder beside the warehouse). Keeps a city-sized refresh under 1 GiB (docs/deployment.md).",
+    )
     demo_data: bool = Field(default=True, description="The landing data are the synthetic demo set; the UI says so.")
     ssb_base_url: str | None = Field(
         default=None,

@@ -14,12 +14,16 @@ the floor; importing the code location and generating the demo files are not in 
 * ``scale``: a city-sized synthetic plan (``city_plan``: 15 districts, 165 schools and 15 family
   teams, data from 2014) at each factor of ``--scales`` (1, 4, 16: that many times the districts,
   schools and teams), one run each: seconds and the peak resident memory (MiB) of the process;
-* ``load``: the dashboard under load (not measured yet: null);
-* ``second_run_s``: a second ``make run`` with nothing changed (not measured here: null).
+* ``second_run_s``: a second ``python -m pipelines.run`` on a data folder with nothing changed since
+  the first (``make run``'s pipeline step; it skips the refresh and the report), whole process;
+* ``load``: the dashboard under load on that data folder, ``scripts/loadtest.py`` in its own
+  process (20 browser sessions through the five pages for 120 s while a refresh publishes twice:
+  ``sessions``, ``pages``, ``errors``, ``p50_s``, ``p95_s``, ``warm_page_s``, ``filter_change_s``
+  and more); ``--no-load`` (``make benchmark LOAD=0``) skips it: null.
 
 The last line of the output is one JSON object with these keys.
 
-    make benchmark        # or: .venv/bin/python scripts/benchmark.py [--repeat 3] [--scales 1,4,16]
+    make benchmark        # or: .venv/bin/python scripts/benchmark.py [--repeat 3] [--scales 1,4,16] [--no-load]
 """
 
 import argparse
@@ -237,6 +241,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3, help="runs of refresh_all and of the floor (median)")
     parser.add_argument("--scales", default="1,4,16", help="factors of the city-sized plan ('' for none)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary data folders")
+    parser.add_argument("--no-load", dest="load", action="store_false", help="skip the dashboard under load")
+    parser.add_argument("--load-args", default="", help="extra arguments of scripts/loadtest.py, e.g. '--sessions 4'")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("worker_args", nargs="*", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -301,6 +307,30 @@ def _benchmark(root: Path, args: argparse.Namespace) -> int:
             f"peak {run['peak_mib']:.0f} MiB"
         )
 
+    # make run's pipeline step twice on one data folder; the second has nothing to rebuild.
+    from loadtest import publish
+
+    data = _fresh(root, "second_run")
+    first_s = publish(data)
+    second_run_s = publish(data)
+    print(f"python -m pipelines.run: first {first_s:.1f} s, second with nothing changed {second_run_s:.1f} s")
+
+    load = None
+    if args.load:
+        done = subprocess.run(
+            [sys.executable, str(REPO / "scripts" / "loadtest.py"), "--data", str(data), *args.load_args.split()],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        lines = done.stdout.strip().splitlines()
+        if done.returncode != 0 or not lines:
+            sys.stderr.write(done.stderr[-4000:])
+            raise SystemExit(f"scripts/loadtest.py failed (exit {done.returncode})")
+        print("\n".join(lines[:-1]))
+        load = json.loads(lines[-1])
+
     print(
         json.dumps(
             {
@@ -308,8 +338,8 @@ def _benchmark(root: Path, args: argparse.Namespace) -> int:
                 "floor_s": round(floor_s, 2),
                 "ratio": round(refresh_s / floor_s, 2),
                 "scale": scale,
-                "load": None,
-                "second_run_s": None,
+                "load": load,
+                "second_run_s": round(second_run_s, 2),
             }
         )
     )

@@ -18,7 +18,7 @@ import duckdb
 import polars as pl
 import pytest
 
-from pipelines.defs.resources import SbuSettings
+from pipelines.defs.resources import SbuSettings, WarehouseResource
 from pipelines.settings import NORWAY, REPO_ROOT, get_settings, resolve_as_of
 from tests.conftest import SECOND_PLAN, clear_settings_environment, materialize_all, use_data_dir
 from tests.helpers import sql
@@ -61,6 +61,18 @@ def test_set_fields_win_and_derived_paths_follow_them(tmp_path: Path, restore_se
     assert effective.targets_path == effective.plan_dir / "targets.yaml"
     assert effective.data_dir == Path("data") / SECOND_PLAN
     assert effective.warehouse_path == Path("data") / SECOND_PLAN / "warehouse" / "sbu.duckdb"
+
+
+def test_the_warehouse_has_the_settings_memory_limit_unless_its_config_names_one(tmp_path: Path, restore_settings):
+    use_data_dir(tmp_path, SBU_DUCKDB_MEMORY_LIMIT="300MB")
+
+    def limit(resource: WarehouseResource) -> str:
+        with resource.get_connection() as con:
+            return con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+
+    assert limit(WarehouseResource(settings=SbuSettings())) == "286.1 MiB"  # 300 MB
+    own = WarehouseResource(settings=SbuSettings(), connection_config={"memory_limit": "200MB"})
+    assert limit(own) == "190.7 MiB"
 
 
 def test_as_of_is_the_run_tag_else_the_resource_else_the_environment_else_today(restore_settings):

@@ -8,12 +8,14 @@ elsewhere after loading (a test, a second data folder) is followed. A field set 
 launchpad (``resources: settings: config: …``) or in code overrides the environment for that run.
 
 ``warehouse`` (:class:`WarehouseResource`) is the DuckDB file the pipeline writes: the settings'
-warehouse path unless its own ``database`` is set.
+warehouse path unless its own ``database`` is set, opened with the settings' DuckDB ``memory_limit``
+(``SBU_DUCKDB_MEMORY_LIMIT``, default 512MB) unless its ``connection_config`` names one.
 """
 
 # No ``from __future__ import annotations`` here: Dagster reads the resources' field annotations.
 
 from contextlib import contextmanager
+from pathlib import Path
 
 import dagster as dg
 from dagster_duckdb import DuckDBResource
@@ -115,13 +117,15 @@ class WarehouseResource(DuckDBResource):
 
     @contextmanager
     def get_connection(self):
+        settings = self.settings.effective()
+        # The settings' memory limit unless the resource's own connection_config names one.
+        config = {"memory_limit": settings.duckdb_memory_limit, **self.connection_config}
         if self.database:
-            with super().get_connection() as con:
-                yield con
-            return
-        path = self.settings.effective().warehouse_path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with DuckDBResource(database=str(path), connection_config=self.connection_config).get_connection() as con:
+            path = Path(self.database)
+        else:
+            path = settings.warehouse_path
+            path.parent.mkdir(parents=True, exist_ok=True)
+        with DuckDBResource(database=str(path), connection_config=config).get_connection() as con:
             yield con
 
 
