@@ -24,7 +24,7 @@ import yaml
 from playwright.sync_api import expect
 
 from pipelines.settings import get_settings
-from tests.e2e.conftest import _free_port, reports_dir, serve_dashboard
+from tests.e2e.conftest import _free_port, reports_dir, serve_dashboard, stop
 from tests.e2e.test_browser import full_screenshot, wait_for_app
 from tests.helpers import sql
 
@@ -71,12 +71,7 @@ def oidc_provider(tmp_path_factory) -> Iterator[str]:
                 time.sleep(0.2)
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
+        stop(proc)
 
 
 @pytest.fixture(scope="module")
