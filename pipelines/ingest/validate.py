@@ -353,6 +353,9 @@ def _scan_workbook(path: Path, workbook: Workbook) -> list[Violation]:
 
 # Between the fields of a line of CSV or JSON: a number cell may stand alone between them.
 _FIELD_SEPARATORS = re.compile(r'[;,\t\[\]{}:"\s]+')
+# Every form an identity number is found in (11 digits, DDMMYY with a separator, 10 digits that lost
+# the leading zero) has six digits in a row: a line without them needs no closer look.
+_SIX_DIGITS = re.compile(r"\d{6}")
 
 
 def _identity_numbers_in_text(path: Path, table: TableSchema) -> list[Violation]:
@@ -365,7 +368,11 @@ def _identity_numbers_in_text(path: Path, table: TableSchema) -> list[Violation]
     except ReaderError:
         return []
     found: list[Violation] = []
+    if not _SIX_DIGITS.search(text):
+        return found
     for line_no, line in enumerate(io.StringIO(text, newline="").readlines(), start=1):
+        if not _SIX_DIGITS.search(line):
+            continue
         if find_identity_numbers(line) or any(
             find_identity_numbers_in_cell(field) for field in _FIELD_SEPARATORS.split(line)
         ):
