@@ -14,12 +14,13 @@ warehouse path unless its own ``database`` is set, opened with the settings' Duc
 
 # No ``from __future__ import annotations`` here: Dagster reads the resources' field annotations.
 
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 from dagster_duckdb import DuckDBResource
-from pydantic import Field, ValidationError
+from pydantic import Field, PrivateAttr, ValidationError
 
 from pipelines.settings import Settings
 
@@ -110,23 +111,60 @@ class SbuSettings(dg.ConfigurableResource):
 class WarehouseResource(DuckDBResource):
     """The warehouse. Left empty, ``database`` is the settings resource's warehouse path, resolved
     each time a run opens a connection (so it follows the run's settings and the environment then,
-    not when the code location was loaded)."""
+    not when the code location was loaded).
+
+    Inside a run the database is opened once: each ``get_connection`` is a cursor on it (a cursor is
+    a connection of its own to the same database, with its own transaction), and the database is
+    closed, with its checkpoint, when the run's resources are torn down, also when a step fails.
+    Opening and checkpointing the file for every asset and check cost more than most of the steps.
+    Outside a run (a test calling the resource directly) every ``get_connection`` opens and closes
+    the file, as before."""
 
     database: str = ""
     settings: SbuSettings
+    _in_run: bool = PrivateAttr(default=False)
+    _open: tuple[str, AbstractContextManager, duckdb.DuckDBPyConnection] | None = PrivateAttr(default=None)
 
-    @contextmanager
-    def get_connection(self):
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        self._in_run = True
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        self._in_run = False
+        self._close()
+
+    def _close(self) -> None:
+        if self._open is not None:
+            _, manager, _ = self._open
+            self._open = None
+            manager.__exit__(None, None, None)
+
+    def _path(self) -> tuple[Path, dict]:
         settings = self.settings.effective()
         # The settings' memory limit unless the resource's own connection_config names one.
         config = {"memory_limit": settings.duckdb_memory_limit, **self.connection_config}
         if self.database:
-            path = Path(self.database)
-        else:
-            path = settings.warehouse_path
-            path.parent.mkdir(parents=True, exist_ok=True)
-        with DuckDBResource(database=str(path), connection_config=config).get_connection() as con:
-            yield con
+            return Path(self.database), config
+        path = settings.warehouse_path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return path, config
+
+    @contextmanager
+    def get_connection(self):
+        path, config = self._path()
+        if not self._in_run:
+            with DuckDBResource(database=str(path), connection_config=config).get_connection() as con:
+                yield con
+            return
+        if self._open is None or self._open[0] != str(path):
+            self._close()
+            # DuckDBResource's own retrying open, kept open until teardown.
+            manager = DuckDBResource(database=str(path), connection_config=config).get_connection()
+            self._open = (str(path), manager, manager.__enter__())
+        cursor = self._open[2].cursor()
+        try:
+            yield cursor
+        finally:
+            cursor.close()
 
 
 def pipeline_resources(settings: SbuSettings) -> dict[str, dg.ConfigurableResource]:
