@@ -42,6 +42,8 @@ import duckdb
 
 from pipelines.nb_format import shown_value_sql
 
+__all__ = ["FIGURES", "HISTORY", "PUBLICATIONS", "PUBLISHED", "prepare", "record"]
+
 KEY = ("metric_id", "area_code", "school_level", "gender", "year")
 _KEY = ", ".join(KEY)
 
