@@ -91,17 +91,17 @@ def prepare(con: duckdb.DuckDBPyConnection, published_values: str, published_at:
     )
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE revisions_new AS
+        WITH since AS (SELECT coalesce(max(published_at), '-infinity'::TIMESTAMP) AS t FROM {PUBLICATIONS}),
+        loaded AS (  -- per metric, the files of its sources loaded since the last publication
+            SELECT ms.metric_id, list(DISTINCT f.file_name ORDER BY f.file_name) AS files
+            FROM marts.metric_sources ms
+            JOIN meta.file_loads f ON f.source = ms.source AND f.table_name = ms.table_name, since
+            WHERE f.status = 'loaded' AND f.processed_at > since.t
+            GROUP BY ms.metric_id)
         SELECT n.metric_id, n.area_code, n.school_level, n.gender, n.year, n.period, n.unit,
                p.value AS previous_value, n.value, p.published_at AS previous_published_at,
-               ?::TIMESTAMP AS revised_at, ?::VARCHAR AS run_id,
-               coalesce((
-                   SELECT list(DISTINCT f.file_name ORDER BY f.file_name)
-                   FROM marts.metric_sources ms
-                   JOIN meta.file_loads f ON f.source = ms.source AND f.table_name = ms.table_name
-                   WHERE ms.metric_id = n.metric_id AND f.status = 'loaded'
-                     AND f.processed_at > coalesce((SELECT max(published_at) FROM {PUBLICATIONS}), p.published_at)
-               ), []::VARCHAR[]) AS files
-        FROM {_NOW} n JOIN {FIGURES} p USING ({_KEY})
+               ?::TIMESTAMP AS revised_at, ?::VARCHAR AS run_id, coalesce(l.files, []::VARCHAR[]) AS files
+        FROM {_NOW} n JOIN {FIGURES} p USING ({_KEY}) LEFT JOIN loaded l ON l.metric_id = n.metric_id
         WHERE {_shown("p")} <> {_shown("n")}""",
         [published_at, run_id],
     )
