@@ -180,6 +180,16 @@ def test_two_steps_are_worded_newest_first_and_as_a_chain():
     assert revision_text([], "percent") == revision_steps_text([], "percent") == ""
 
 
+def test_the_first_page_counts_revised_figures_per_indicator_and_says_nothing_without():
+    from pipelines.report.summary import council_summary
+
+    with_revisions = council_summary([], None, year=2025, revised=[("Barn utredet", 2), ("Fravær", 1)])
+    assert with_revisions.sentences[-1] == (
+        "3 tall i rapporten er revidert (endret etter at de ble publisert): Barn utredet (2 tall) og Fravær (1 tall)."
+    )
+    assert not any("revidert" in s for s in council_summary([], None, year=2025).sentences)
+
+
 # --------------------------------------------------------------------------- the whole pipeline
 
 METRIC = "assessed_before_school"  # a count: the children PPT fully assessed before school start
@@ -338,6 +348,4 @@ def test_the_report_lists_the_revised_figure_and_counts_it_on_the_first_page(rev
     old, new = sum(revised.before.values()), sum(revised.after.values())  # the report is the municipality's
     label = sql(revised.snapshot, "SELECT label FROM metric_catalogue WHERE metric_id = ?", [METRIC])[0][0]
     assert f"{YEAR}: {nb(old, 0)} → {nb(new, 0)} (revidert {_oslo_day(revised.revised_at)})" in text
-    assert (
-        f"1 tall i rapporten er revidert, endret etter at de ble publisert (se indikatorene): {label} (1 tall)." in text
-    )
+    assert f"1 tall i rapporten er revidert (endret etter at det ble publisert): {label} (1 tall)." in text

@@ -165,14 +165,13 @@ def _since_last_year(rows: list[Row], previous: Sequence[Row] | None, year: int)
 
 
 def _revised(revised: Sequence[tuple[str, int]]) -> list[str]:
-    """ "3 tall i rapporten er endret etter at de ble publisert: A (2 tall) og B (1 tall)."."""
+    """ "3 tall i rapporten er revidert (endret etter at de ble publisert): A (2 tall) og B (1 tall)."."""
     if not revised:
         return []
     named = [f"{label} ({n} tall)" for label, n in revised]
     total = sum(n for _, n in revised)
-    return [
-        f"{total} tall i rapporten er revidert, endret etter at de ble publisert (se indikatorene): {fmt.join_nb(named)}."
-    ]
+    pronoun = "det" if total == 1 else "de"
+    return [f"{total} tall i rapporten er revidert (endret etter at {pronoun} ble publisert): {fmt.join_nb(named)}."]
 
 
 def council_summary(
