@@ -338,6 +338,23 @@ def test_the_indikator_page_marks_the_figure_revidert_with_its_old_value(revised
     assert all(not r["Revidert"] for p, r in by_period.items() if p != str(YEAR))
 
 
+def test_omrader_marks_the_revised_figures_of_the_period_and_no_other(revised: Revised, monkeypatch):
+    monkeypatch.setenv("SBU_PUBLISHED_PATH", str(revised.snapshot))
+    monkeypatch.setenv("SBU_DATA_DIR", str(revised.data))
+    at = run_app("omrader", indikator=METRIC, aar=str(YEAR))
+    (table,) = [d.value for d in at.dataframe if "Revidert" in d.value.columns]
+    marks = dict(zip(table["Område"], table["Revidert"]))
+    day = _oslo_day(revised.first_published_at)
+    assert marks == {
+        "Bærum kommune": f"revidert, var {nb(sum(revised.before.values()), 0)} (publisert {day})",
+        DISTRICT: f"revidert, var {nb(revised.before[DISTRICT], 0)} (publisert {day})",
+        "Vestre Bærum": "",
+    }
+    assert not [
+        d for d in run_app("omrader", indikator=METRIC, aar=str(YEAR + 1)).dataframe if "Revidert" in d.value.columns
+    ]
+
+
 def test_the_report_lists_the_revised_figure_and_counts_it_on_the_first_page(revised: Revised):
     from pipelines.report.build import _build_view, _read_snapshot, render_html
 
