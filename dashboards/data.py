@@ -45,6 +45,7 @@ __all__ = [
     "scorecard",
     "scorecard_rows",
     "metric_values",
+    "revisions",
     "values_for_year",
     "sparkline_values",
     "survey_groups",
@@ -208,6 +209,20 @@ def metric_values(
         "SELECT * FROM main.metric_values WHERE metric_id = ? AND list_contains(?, area_code) "
         "AND school_level = ? AND gender = ? ORDER BY area_code, year",
         (metric_id, codes, school_level, gender),
+    )
+
+
+def revisions(
+    metric_id: str, area_codes: list[str] | tuple[str, ...], school_level: str = "alle", gender: str = "alle"
+) -> pl.DataFrame:
+    """The revisions of one metric's figures for some areas and one survey group (one row per step,
+    ``pipelines.revisions``); empty for a snapshot from before revisions were published."""
+    if not has_table("revisions"):
+        return pl.DataFrame()
+    return query(
+        "SELECT * FROM main.revisions WHERE metric_id = ? AND list_contains(?, area_code) "
+        "AND school_level = ? AND gender = ? ORDER BY area_code, year, revised_at",
+        (metric_id, list(area_codes), school_level, gender),
     )
 
 

@@ -55,6 +55,18 @@ def shown_value(x: float, unit: str) -> float:
     return round(float(x), unit_decimals(x, unit))
 
 
+def shown_value_sql(value: str, unit: str) -> str:
+    """:func:`shown_value` as a DuckDB expression over the SQL expressions ``value`` and ``unit``
+    (the same decimals per unit, the same rounding: ``printf`` rounds the stored double exactly as
+    Python does, where DuckDB's ``round`` would round 12.25 up)."""
+    cases = " ".join(f"WHEN '{u}' THEN {d}" for u, d in _UNIT_DECIMALS.items() if u != "count")
+    decimals = (
+        f"CASE WHEN {unit} = 'count' THEN (CASE WHEN {value} = trunc({value}) THEN 0 ELSE 1 END) "
+        f"ELSE (CASE {unit} {cases} ELSE 1 END) END"
+    )
+    return f"CAST(printf('%.*f', {decimals}, {value}) AS DOUBLE)"
+
+
 def format_value_nb(x: float, unit: str) -> str:
     """Format a value in the metric's unit, e.g. ``14,2 %``, ``1 234 kr``."""
     return f"{format_number_nb(x, unit_decimals(x, unit))}{_UNIT_SUFFIX.get(unit, '')}"

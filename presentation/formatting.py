@@ -12,10 +12,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+from collections.abc import Mapping
 from typing import Any, NamedTuple
 
 from pipelines.metrics.codes import NO_DATA, improvement
 from pipelines.nb_format import (
+    OSLO,
     format_datetime_nb,
     format_number_nb,
     format_value_nb,
@@ -39,6 +41,8 @@ __all__ = [
     "is_missing",
     "owners_list",
     "periods_text",
+    "revision_steps_text",
+    "revision_text",
     "signed_number",
     "slice_periods",
     "stale_text",
@@ -181,6 +185,40 @@ def stale_text(status_period: Any, cadence_years: Any, judged_on: dt.date | None
         f"Foreldet: siste tall er fra {status_period}, og kilden skulle ha levert nyere tall{when} "
         f"(publiseres {cadence_text(cadence_years)})."
     )
+
+
+def _published_day(at: dt.datetime) -> str:
+    """A publication's day in Norway ("01.03.2026"); the pipeline stores naive UTC timestamps."""
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=dt.UTC)
+    return at.astimezone(OSLO).strftime("%d.%m.%Y")
+
+
+def revision_text(steps: list[Mapping[str, Any]], unit: str) -> str:
+    """A revised figure's earlier values, newest first: "revidert, var 12,3 % (publisert
+    01.03.2026)"; after two revisions "revidert, var 12,8 % (publisert 08.03.2026), før det 12,3 %
+    (publisert 01.03.2026)". ``steps`` are the figure's rows of the published ``revisions``
+    (``previous_value``, ``previous_published_at``), in any order; "" when there are none."""
+    if not steps:
+        return ""
+    ordered = sorted(steps, key=lambda s: s["revised_at"], reverse=True)
+    earlier = [
+        f"{format_value_nb(float(s['previous_value']), unit)} (publisert {_published_day(s['previous_published_at'])})"
+        for s in ordered
+    ]
+    return "revidert, var " + ", før det ".join(earlier)
+
+
+def revision_steps_text(steps: list[Mapping[str, Any]], unit: str) -> str:
+    """A revised figure from its first published value to its value now, with the days it was
+    revised: "138 → 145 (revidert 15.04.2026)", "12,3 % → 12,8 % → 11,9 % (revidert 08.03.2026 og
+    15.03.2026)"; "" without steps."""
+    if not steps:
+        return ""
+    ordered = sorted(steps, key=lambda s: s["revised_at"])
+    values = [ordered[0]["previous_value"]] + [s["value"] for s in ordered]
+    days = join_nb([_published_day(s["revised_at"]) for s in ordered])
+    return " → ".join(format_value_nb(float(v), unit) for v in values) + f" (revidert {days})"
 
 
 def owners_list(owners: str | None) -> list[str]:

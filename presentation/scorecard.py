@@ -549,13 +549,26 @@ def scorecard_html(
     )
 
 
+REVISED = "Revidert"
+
+
 def values_rows(
-    values: pl.DataFrame, unit: str, *, suppression: SuppressionRule, with_area: bool = False
+    values: pl.DataFrame,
+    unit: str,
+    *,
+    suppression: SuppressionRule,
+    with_area: bool = False,
+    revisions: pl.DataFrame | None = None,
 ) -> list[dict[str, Any]]:
     """A metric's observations as shown, newest first, for the screen and the downloads: numbers as
     :class:`~presentation.formatting.Figure` under headings that carry their unit ("Verdi (%)",
     "Teller (år)", "Nevner (antall)"); suppressed cells say *skjermet* and why (worded with the
-    snapshot's thresholds), never 0 or blank."""
+    snapshot's thresholds), never 0 or blank. With ``revisions`` (the published ``revisions`` of
+    the same metric and survey group), a column "Revidert" says of each revised figure what it was
+    and when that was published (:func:`~presentation.formatting.revision_text`)."""
+    revised: dict[tuple[str, int], list[dict]] = {}
+    for step in (revisions if revisions is not None else pl.DataFrame()).iter_rows(named=True):
+        revised.setdefault((step["area_code"], step["year"]), []).append(step)
     value_h, num_h, den_h = (
         f"Verdi ({UNIT_SHORT.get(unit, unit)})",
         f"Teller ({NUMERATOR_UNIT.get(unit, 'antall')})",
@@ -585,7 +598,12 @@ def values_rows(
             row[den_h] = "–" if fmt.is_missing(r["denominator"]) else fmt.Figure(round(float(r["denominator"])), 0)
             row[low_h] = fmt.shown_figure(r.get("ci_low"), unit) or ""
             row[high_h] = fmt.shown_figure(r.get("ci_high"), unit) or ""
+        # A suppressed figure has no published revisions (pipelines.revisions).
+        row[REVISED] = fmt.revision_text(revised.get((r["area_code"], r["year"]), []), unit)
         rows.append(row)
+    if not any(row[REVISED] for row in rows):  # the column only where a figure was revised
+        for row in rows:
+            del row[REVISED]
     return rows
 
 

@@ -171,8 +171,18 @@ if area in trend_of:
     st.caption(voc.TREND_HELP)
 
 st.markdown("##### Verdier per periode")
-st.caption("Nyeste periode først.")
-value_rows = scorecard.values_rows(values_upto, unit, suppression=rule)
+value_rows = scorecard.values_rows(
+    values_upto, unit, suppression=rule, revisions=data.revisions(metric_id, [area], school_level, gender)
+)
+st.caption(
+    "Nyeste periode først."
+    + (
+        " «Revidert»: tallet er endret etter at det ble publisert (for eksempel rettet av kilden); "
+        "den tidligere verdien står med datoen den ble publisert."
+        if value_rows and scorecard.REVISED in value_rows[0]
+        else ""
+    )
+)
 # A static table: every period on the page (no scroll box of its own), the newest at the top.
 st.table(scorecard.shown_frame(value_rows), hide_index=True)
 ui.download_buttons(

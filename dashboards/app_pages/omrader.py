@@ -186,7 +186,13 @@ table_rows = [
     }
     for r, shown in zip(
         cells_sorted.iter_rows(named=True),
-        scorecard.values_rows(cells_sorted, unit, suppression=rule, with_area=True),
+        scorecard.values_rows(
+            cells_sorted,
+            unit,
+            suppression=rule,
+            with_area=True,
+            revisions=data.revisions(metric_id, cells_sorted["area_code"].to_list(), school_level, gender),
+        ),
     )
 ]
 st.dataframe(scorecard.shown_frame(table_rows), hide_index=True, key="om_table")

@@ -151,6 +151,8 @@ class _Snapshot:
     national: pl.DataFrame | None = None
     # The year before's report (the municipality, every survey group); None for the first report year.
     previous_scorecard: pl.DataFrame | None = None
+    # The revised figures (pipelines.revisions) of the municipality, years <= report year, every survey group.
+    revisions: pl.DataFrame | None = None
 
 
 def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
@@ -209,6 +211,13 @@ def _read_snapshot(snapshot_path: Path, report_year: int | None) -> _Snapshot:
                 "SELECT * FROM scorecard WHERE report_year = ? AND area_code = ?", params=[year - 1, area]
             ).pl()
             if year - 1 in years
+            else None,
+            revisions=con.sql(
+                "SELECT * FROM revisions WHERE area_code = ? AND year <= ? "
+                "ORDER BY metric_id, school_level, gender, year, revised_at",
+                params=[area, year],
+            ).pl()
+            if _has_table(con, "revisions")
             else None,
         )
     finally:
@@ -329,6 +338,7 @@ class _ViewInputs:
     provenance: dict[str, list[dict]]
     decided_by: dict[tuple[str, int], str]
     judged_on: dt.date | None  # the day the report year's status was judged on
+    revisions: dict[str, list[dict]]  # the revision steps of each metric's figures
 
     @classmethod
     def read(cls, snap: _Snapshot) -> _ViewInputs:
@@ -357,6 +367,7 @@ class _ViewInputs:
                 (r["metric_id"], r["version"]): r["decided_by"] for r in snap.target_history.iter_rows(named=True)
             },
             judged_on=scorecard.judged_on(snap.year, snap.latest_year, snap.info.get("as_of")),
+            revisions=_by_metric(snap.revisions) if snap.revisions is not None else {},
         )
 
 
@@ -441,6 +452,23 @@ def _target_note(head: dict | None, decided_by: str | None) -> str:
     )
 
 
+def _revised_figures(steps: list[dict], unit: str) -> list[str]:
+    """Each revised figure of a metric, oldest period first: "2019: 138 → 145 (revidert
+    15.04.2026)", the survey group named where it is not the whole population."""
+    figures: dict[tuple, list[dict]] = {}
+    for s in steps:
+        figures.setdefault((s["year"], s["period"], s["school_level"], s["gender"]), []).append(s)
+    order = sorted(
+        figures,
+        key=lambda k: (k[0], SCHOOL_LEVEL_ORDER.get(k[2], 9) if k[2] != "alle" else -1, GENDER_ORDER.get(k[3], 9)),
+    )
+    return [
+        f"{period}{'' if (level, gender) == ('alle', 'alle') else ', ' + _group_label(level, gender).lower()}: "
+        f"{fmt.revision_steps_text(figures[(year, period, level, gender)], unit)}"
+        for year, period, level, gender in order
+    ]
+
+
 def _metric_section(m: dict, inputs: _ViewInputs) -> tuple[dict, Any]:
     """One metric's section (its table row, per-group rows, notes, chart caption) and its figure."""
     snap, mid, unit = inputs.snap, m["metric_id"], m["unit"]
@@ -507,6 +535,7 @@ def _metric_section(m: dict, inputs: _ViewInputs) -> tuple[dict, Any]:
         "notes": notes,
         "target_note": _target_note(head, decided_by),
         "national": beside,
+        "revised": _revised_figures(inputs.revisions.get(mid, []), unit),
         "groups": groups,
         "chart_alt": _chart_alt(m["label"], [o for o in obs if _is_headline(o)], unit),
         "chart_caption": (
@@ -577,13 +606,26 @@ def _summary_rows(scorecard_rows: pl.DataFrame, catalogue: pl.DataFrame) -> list
 
 
 def _council_summary(snap: _Snapshot) -> CouncilSummary:
-    """The first page's summary: off-track targets, largest changes, what changed since last year."""
+    """The first page's summary: off-track targets, largest changes, what changed since last year,
+    revised figures."""
     previous = snap.previous_scorecard
     return council_summary(
         _summary_rows(snap.scorecard, snap.catalogue),
         _summary_rows(previous, snap.catalogue) if previous is not None else None,
         year=snap.year,
+        revised=_revised_counts(snap),
     )
+
+
+def _revised_counts(snap: _Snapshot) -> list[tuple[str, int]]:
+    """Per metric (its label, in the plan's order), how many of the report's figures were revised."""
+    if snap.revisions is None or snap.revisions.is_empty():
+        return []
+    per_metric = snap.revisions.unique(["metric_id", "school_level", "gender", "year"]).group_by("metric_id").len()
+    counts = dict(zip(per_metric["metric_id"].to_list(), per_metric["len"].to_list()))
+    return [
+        (m["label"], counts[m["metric_id"]]) for m in snap.catalogue.iter_rows(named=True) if m["metric_id"] in counts
+    ]
 
 
 def _status_help() -> list[dict]:

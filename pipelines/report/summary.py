@@ -164,11 +164,28 @@ def _since_last_year(rows: list[Row], previous: Sequence[Row] | None, year: int)
     return out
 
 
+def _revised(revised: Sequence[tuple[str, int]]) -> list[str]:
+    """ "3 tall i rapporten er revidert (endret etter at de ble publisert): A (2 tall) og B (1 tall)."."""
+    if not revised:
+        return []
+    named = [f"{label} ({n} tall)" for label, n in revised]
+    total = sum(n for _, n in revised)
+    pronoun = "det" if total == 1 else "de"
+    return [f"{total} tall i rapporten er revidert (endret etter at {pronoun} ble publisert): {fmt.join_nb(named)}."]
+
+
 def council_summary(
-    current: Sequence[Row], previous: Sequence[Row] | None, *, year: int, largest: int = LARGEST
+    current: Sequence[Row],
+    previous: Sequence[Row] | None,
+    *,
+    year: int,
+    largest: int = LARGEST,
+    revised: Sequence[tuple[str, int]] = (),
 ) -> CouncilSummary:
     """The first page's summary for ``year`` from its scorecard rows (``current``) and last year's
-    (``previous``; None when the report year is the first). See the module docstring for the rows."""
+    (``previous``; None when the report year is the first). See the module docstring for the rows.
+    ``revised``: per metric (label, in the plan's order), how many of the report's figures were
+    revised after they were published; named last, when there are any."""
     rows = _with_target(current)
     lead, items = _off_track(rows, year)
     sentences = []
@@ -183,4 +200,5 @@ def council_summary(
     if rows and not better and not worse:
         sentences.append("Ingen indikator med mål har endret seg fra 0-punktet.")
     sentences += _since_last_year(rows, _with_target(previous) if previous is not None else None, year)
+    sentences += _revised(revised)
     return CouncilSummary(off_track_lead=lead, off_track=items, sentences=sentences)

@@ -4,6 +4,10 @@ At the end of a successful run the suppressed marts are copied into a fresh Duck
 the published one, which then replaces it atomically (``os.replace``). A dashboard that is
 reading keeps its open file; a failed run never reaches this asset, so the last good snapshot
 stays served. Only suppressed, aggregated tables are published: no raw or staging data.
+
+Each publication also compares its figures with the previous publication's and publishes the
+figures' revisions (``pipelines.revisions``); the history is written to the warehouse only once the
+new snapshot has been swapped in.
 """
 
 import datetime as dt
@@ -12,6 +16,7 @@ import os
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
+from pipelines import revisions
 from pipelines.defs.metrics.assets import SUPPRESSION_THRESHOLDS
 from pipelines.defs.resources import SbuSettings
 from pipelines.defs.serving.snapshot import LATEST_REPORT_YEAR
@@ -27,9 +32,13 @@ SERVING_GROUP = "serving"
 # years the data have reached; each year's status report (serving/report.py) is one partition.
 REPORT_YEARS = dg.DynamicPartitionsDefinition(name="report_year")
 
+# The plan's own areas; the comparators' values are published in "comparisons".
+PUBLISHED_VALUES = f"SELECT * EXCLUDE (parent_code) FROM marts.metric_values WHERE area_level <> '{COMPARATOR_LEVEL}'"
+
 PUBLISHED_TABLES = {
-    # The plan's own areas; the comparators' values are published in "comparisons".
-    "metric_values": f"SELECT * EXCLUDE (parent_code) FROM marts.metric_values WHERE area_level <> '{COMPARATOR_LEVEL}'",
+    "metric_values": PUBLISHED_VALUES,
+    # Each shown figure's earlier values, one row per revision (pipelines.revisions.prepare runs first).
+    "revisions": revisions.PUBLISHED,
     "scorecard": "SELECT * FROM marts.scorecard",
     # The municipality beside its comparators, with the comparison class; the recent trend per area.
     "comparisons": "SELECT * FROM marts.comparisons",
@@ -107,6 +116,7 @@ def published_snapshot(
         min_count, min_respondents, protection_width = con.execute(
             f"SELECT min_count, min_respondents, protection_width FROM {SUPPRESSION_THRESHOLDS}"
         ).fetchall()[0]
+        revised = revisions.prepare(con, PUBLISHED_VALUES, published_at, context.run.run_id)
         con.execute(f"ATTACH '{tmp}' AS pub")
         try:
             for name, select in PUBLISHED_TABLES.items():
@@ -128,7 +138,9 @@ def published_snapshot(
             )
         finally:
             con.execute("DETACH pub")
-    os.replace(tmp, target)
+        os.replace(tmp, target)
+        # Only a publication that is served enters the history (a kill before this line leaves it as it was).
+        revisions.record(con, published_at, context.run.run_id)
     years = [str(y) for y in available_years(target)]
     known = set(context.instance.get_dynamic_partitions(REPORT_YEARS.name))
     if new_years := [y for y in years if y not in known]:
@@ -142,6 +154,7 @@ def published_snapshot(
             "min_respondents": min_respondents,
             "protection_width": protection_width,
             "report_years": ", ".join(years),
+            "revised_figures": revised,
             LATEST_REPORT_YEAR: years[-1],
             **{f"rows_{k}": v for k, v in counts.items()},
         }
