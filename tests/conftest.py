@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -121,6 +122,34 @@ def pipeline_result(demo_data_dir: Path) -> PipelineRun:
     result = materialize_all(demo_data_dir)
     assert result.success, "the demo pipeline run failed"
     return result
+
+
+# What a pipeline run leaves in its data folder (the Dagster instance of the session run was ephemeral).
+MATERIALIZED = ("landing", "warehouse", "published", "reports")
+
+
+def copy_materialized(demo_data_dir: Path, target: Path, parts: tuple[str, ...] = MATERIALIZED) -> Path:
+    """Copy ``parts`` of the session's materialized demo data folder (the template; the caller
+    depends on ``pipeline_result``) to the data folder ``target``. A run on a copy of the warehouse
+    parses no landing file again: the load is incremental by file name and content hash."""
+    for name in parts:
+        shutil.copytree(demo_data_dir / name, target / name)
+    return target
+
+
+@pytest.fixture()
+def materialized_data_dir(pipeline_result: PipelineRun, demo_data_dir: Path, tmp_path: Path) -> Path:
+    """A data folder of the test's own that starts where the session's demo pipeline run left off:
+    its landing files, warehouse, published snapshot and reports, copied; no Dagster instance. For
+    tests that need data already loaded, or a last good snapshot, rather than a run from nothing."""
+    return copy_materialized(demo_data_dir, tmp_path / "data")
+
+
+@pytest.fixture()
+def loaded_data_dir(pipeline_result: PipelineRun, demo_data_dir: Path, tmp_path: Path) -> Path:
+    """Like ``materialized_data_dir``, but only the landing files and the warehouse they are loaded
+    into: nothing published, no report, so whatever a test finds there its own run made."""
+    return copy_materialized(demo_data_dir, tmp_path / "data", ("landing", "warehouse"))
 
 
 @pytest.fixture(scope="session")
