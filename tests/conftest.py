@@ -107,6 +107,44 @@ def materialize_all(
     )
 
 
+# Test files that share a fixture wider than their module (the dashboard server, the second plan's
+# run, the golden set's run): a parallel run keeps each group on one worker, so it is set up once.
+SHARED_FIXTURE_GROUPS = {
+    "tests/e2e/test_browser.py": "dashboard",
+    "tests/e2e/test_pages_browser.py": "dashboard",
+    "tests/e2e/test_second_plan_browser.py": "second_plan",
+    "tests/test_second_plan.py": "second_plan",
+    "tests/test_demo_plans.py": "second_plan",
+    "tests/test_metrics_golden.py": "golden",
+    "tests/test_region_codes.py": "golden",
+}
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object | None:
+    """With ``--dist loadscope`` (``make test``): one work unit per test file, so its module-scoped
+    fixtures (a PDF, a server, a template) are set up on one worker only, and one per group of
+    ``SHARED_FIXTURE_GROUPS``. (pytest-xdist's own ``loadgroup`` marks do not reach its scheduler
+    under pytest 9.2, which no longer reads the node id it rewrites.)"""
+    if config.getvalue("dist") != "loadscope":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class SharedFixtureScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            file = nodeid.split("::", 1)[0]
+            return SHARED_FIXTURE_GROUPS.get(file, file)
+
+    return SharedFixtureScheduling(config, log)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests marked ``slow`` first (otherwise in collection order): in a parallel run (``make test``:
+    ``pytest -n 2 --dist loadscope --no-loadscope-reorder``, work units in the order their first test
+    comes) the long ones then start at once instead of keeping one worker busy after the other ends."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 @pytest.fixture(scope="session")
 def demo_data_dir(tmp_path_factory) -> Path:
     """A data folder holding freshly generated demo landing files (nothing loaded yet)."""

@@ -22,6 +22,8 @@ import pytest
 
 from tests.postgres import local_postgres
 
+pytestmark = pytest.mark.slow
+
 REPO = Path(__file__).resolve().parent.parent
 
 
