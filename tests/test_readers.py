@@ -24,6 +24,7 @@ from pipelines.readers import (
     load_region_codes,
     normalize_municipality,
     parse_norwegian_number,
+    parse_norwegian_numbers,
     read_norwegian_csv,
     read_ssb_csv,
     read_ssb_jsonstat,
@@ -199,6 +200,54 @@ def test_property_thousands_separators(integer: int, decimals: int, sep: str, ne
     parsed, _ = parse_norwegian_number(text)
     expected, _ = parse_norwegian_number(("-" if negative else "") + plain)
     assert parsed == expected
+
+
+def _one_by_one(cells: list[str | None], allow_point: bool) -> list[tuple]:
+    out = []
+    for cell in cells:
+        try:
+            out.append((*parse_norwegian_number(cell, allow_decimal_point=allow_point), True))
+        except ValueError:
+            out.append((None, None, False))
+    return out
+
+
+_CELL_TEXT = st.text(alphabet="0123456789,.-+\u2212 \u00a0\u202f\t\x1c:٣e", max_size=12)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.none(), _CELL_TEXT), max_size=30), st.booleans())
+def test_property_column_wise_parse_is_the_cell_parse(cells: list[str | None], allow_point: bool) -> None:
+    """The column-wise parser gives, cell for cell, what parse_norwegian_number gives (value to the
+    bit, the sign of a zero included), and fails exactly where it raises."""
+    frame = parse_norwegian_numbers(pl.Series(cells, dtype=pl.String), allow_decimal_point=allow_point)
+    got = [(v, s, ok) for v, s, ok in frame.iter_rows()]
+    expected = _one_by_one(cells, allow_point)
+    assert got == expected
+    assert [None if v is None else math.copysign(1, v) for v, _, _ in got] == [
+        None if v is None else math.copysign(1, v) for v, _, _ in expected
+    ]
+
+
+def test_column_wise_parse_of_the_usual_forms() -> None:
+    cells = ["12", " -3,25 ", "..", "-", ":", "1 234,5", "12.5", "abc", None, "", "\u22120", "+5", "1.234.567"]
+    frame = parse_norwegian_numbers(pl.Series(cells, dtype=pl.String))
+    assert frame.rows() == [
+        (12.0, None, True),
+        (-3.25, None, True),
+        (None, "..", True),
+        (0.0, "-", True),
+        (None, ":", True),
+        (1234.5, None, True),
+        (None, None, False),  # a single point is ambiguous without allow_decimal_point
+        (None, None, False),
+        (None, None, True),
+        (None, None, True),
+        (-0.0, None, True),
+        (5.0, None, True),
+        (1234567.0, None, True),
+    ]
+    assert parse_norwegian_numbers(pl.Series(["12.5"]), allow_decimal_point=True).rows() == [(12.5, None, True)]
 
 
 # ---------------------------------------------------------------------------

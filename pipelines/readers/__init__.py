@@ -17,6 +17,7 @@ from pipelines.readers.norwegian import (
     ReaderError,
     format_norwegian_number,
     parse_norwegian_number,
+    parse_norwegian_numbers,
     read_norwegian_csv,
     read_text_detect_encoding,
 )
@@ -49,6 +50,7 @@ __all__ = [
     "region_codes",
     "split_region_code",
     "parse_norwegian_number",
+    "parse_norwegian_numbers",
     "format_norwegian_number",
     "read_text_detect_encoding",
     "read_norwegian_csv",

@@ -30,6 +30,7 @@ __all__ = [
     "ReaderError",
     "SSB_SYMBOLS",
     "parse_norwegian_number",
+    "parse_norwegian_numbers",
     "format_norwegian_number",
     "read_text_detect_encoding",
     "read_norwegian_csv",
@@ -202,6 +203,64 @@ def parse_norwegian_number(text: str | None, *, allow_decimal_point: bool = Fals
             )
         raise ValueError(f"not a Norwegian number or SSB symbol: {text!r}{hint}")
     return sign * float(digits.replace(",", ".")), None
+
+
+# What Python's str.strip() strips (str.isspace): Unicode's White_Space plus the ASCII separators
+# 0x1C-0x1F, which Polars' strip_chars() without arguments would keep.
+PY_WHITESPACE = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
+    "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+# The forms nearly every cell of a statistics file takes, parsed column-wise; up to 15 digits on each
+# side of the comma, so that the float (and an integer made of it) is what the Python parser gives.
+_COLUMN_PLAIN = "^[-+\u2212]?[0-9]{1,15}(?:,[0-9]{1,15})?$"
+_COLUMN_POINT = "^[-+\u2212]?[0-9]{1,15}(?:[.,][0-9]{1,15})?$"
+
+
+def parse_norwegian_numbers(cells: pl.Series, *, allow_decimal_point: bool = False) -> pl.DataFrame:
+    """:func:`parse_norwegian_number` of every cell of a String column, column-wise.
+
+    Returns a frame of the column's length: ``value`` (Float64), ``symbol`` (String) and ``ok``
+    (Boolean, False where :func:`parse_norwegian_number` raises; value and symbol are then null).
+    Null, blank, the SSB symbols and plain numbers ("12", "-3,25"; "12.5" with
+    ``allow_decimal_point``) are parsed by Polars; any other cell (thousands separators, a
+    malformed number) once per distinct text by :func:`parse_norwegian_number` itself, so the
+    result is that function's, cell for cell."""
+    cells = cells.cast(pl.String)
+    stripped = cells.str.strip_chars(PY_WHITESPACE)
+    number = stripped.str.contains(_COLUMN_POINT if allow_decimal_point else _COLUMN_PLAIN)
+    symbol = stripped.is_in(list(SSB_SYMBOLS))
+    handled = cells.is_null() | (stripped == "") | symbol | number
+    digits = stripped.str.replace("\u2212", "-", literal=True).str.replace("+", "", literal=True)
+    frame = pl.DataFrame(
+        {
+            "value": pl.select(
+                pl.when(number)
+                .then(digits.str.replace(",", ".", literal=True).cast(pl.Float64, strict=False))
+                .when(stripped == "-")
+                .then(0.0)
+            ).to_series(),
+            "symbol": pl.select(pl.when(symbol).then(stripped)).to_series().cast(pl.String),
+            "ok": pl.Series([True] * len(cells), dtype=pl.Boolean),
+        }
+    )
+    if handled.all():
+        return frame
+    parsed: dict[str, tuple[float | None, str | None, bool]] = {}
+    for text in cells.filter(~handled).unique().to_list():
+        try:
+            parsed[text] = (*parse_norwegian_number(text, allow_decimal_point=allow_decimal_point), True)
+        except ValueError:
+            parsed[text] = (None, None, False)
+    texts = list(parsed)
+    rest = [
+        cells.replace_strict(texts, [parsed[t][i] for t in texts], default=None, return_dtype=dtype)
+        for i, dtype in enumerate((pl.Float64, pl.String, pl.Boolean))
+    ]
+    return frame.with_columns(
+        pl.when(handled).then(frame[name]).otherwise(other).alias(name)
+        for name, other in zip(("value", "symbol", "ok"), rest)
+    )
 
 
 def format_norwegian_number(value: float, decimals: int) -> str:
@@ -446,7 +505,7 @@ def _parse_delimited(
         for record in reader:
             line_no = start + previous + 1
             previous = reader.line_num
-            if not record or all(not field.strip() for field in record):
+            if not "".join(record).strip():  # no fields, or only blank ones
                 continue
             if header is None:
                 header = [_clean_header_name(f, i + 1) for i, f in enumerate(record)]
@@ -487,27 +546,29 @@ def _parse_delimited(
         header = header[:-1]
         rows = [r[:-1] for r in rows]
 
-    for position, (record, line_no) in enumerate(zip(rows, lines)):
-        if len(record) != len(header):
-            # A last row that is short and has no line end: the file was cut off mid-row.
-            cut_off = position == len(rows) - 1 and len(record) < len(header) and not text.endswith(("\n", "\r"))
-            raise ReaderError(
-                f"line {line_no} has {len(record)} fields but the header "
-                f"(line {header_line}) has {len(header)}"
-                + ("; the file seems to be cut off in the middle of this line" if cut_off else ""),
-                rule="ragged_row",
-                path=path,
-                row=line_no,
-                detail_nb=(
-                    f"Linje {line_no} har {len(record)} felt, men overskriftsraden "
-                    f"(linje {header_line}) har {len(header)}"
-                    + (
-                        "; fila ser ut til å være avkuttet midt i denne linjen"
-                        if cut_off
-                        else f" (et skilletegn «{separator}» for mye eller for lite?)"
-                    )
-                ),
-            )
+    width = len(header)
+    position = next((i for i, record in enumerate(rows) if len(record) != width), None)
+    if position is not None:
+        record, line_no = rows[position], lines[position]
+        # A last row that is short and has no line end: the file was cut off mid-row.
+        cut_off = position == len(rows) - 1 and len(record) < len(header) and not text.endswith(("\n", "\r"))
+        raise ReaderError(
+            f"line {line_no} has {len(record)} fields but the header "
+            f"(line {header_line}) has {len(header)}"
+            + ("; the file seems to be cut off in the middle of this line" if cut_off else ""),
+            rule="ragged_row",
+            path=path,
+            row=line_no,
+            detail_nb=(
+                f"Linje {line_no} har {len(record)} felt, men overskriftsraden "
+                f"(linje {header_line}) har {len(header)}"
+                + (
+                    "; fila ser ut til å være avkuttet midt i denne linjen"
+                    if cut_off
+                    else f" (et skilletegn «{separator}» for mye eller for lite?)"
+                )
+            ),
+        )
     if not rows:
         raise ReaderError(
             "the file has a header line but no data rows",
@@ -538,12 +599,11 @@ def _check_required(header: list[str], required: list[str] | None, path: str | o
 
 
 def _table_to_frame(table: _Table) -> pl.DataFrame:
-    columns: dict[str, list[str | None]] = {name: [] for name in table.header}
-    for record in table.rows:
-        for name, field in zip(table.header, record):
-            columns[name].append(field if field.strip() else None)
-    frame = pl.DataFrame({name: pl.Series(name, values, dtype=pl.String) for name, values in columns.items()})
-    return frame.with_columns(pl.Series(ROW_COLUMN, table.lines, dtype=pl.Int64))
+    frame = pl.DataFrame(
+        [pl.Series(name, cells, dtype=pl.String) for name, cells in zip(table.header, zip(*table.rows))]
+    )
+    blank = [pl.when(pl.col(c).str.strip_chars(PY_WHITESPACE) != "").then(pl.col(c)).alias(c) for c in table.header]
+    return frame.with_columns(*blank, pl.Series(ROW_COLUMN, table.lines, dtype=pl.Int64))
 
 
 def read_norwegian_csv(path: str | os.PathLike[str], *, required_columns: list[str] | None = None) -> pl.DataFrame:

@@ -20,11 +20,13 @@ from typing import Any
 import polars as pl
 
 from pipelines.readers.norwegian import (
+    PY_WHITESPACE,
     ROW_COLUMN,
     SSB_SYMBOLS,
     ReaderError,
     _parse_delimited,
     parse_norwegian_number,
+    parse_norwegian_numbers,
     read_json_file,
     read_text_detect_encoding,
 )
@@ -499,23 +501,44 @@ def _ssb_header_line(text: str) -> int:
     return first + 1
 
 
-def _is_value_column(name: str, cells: list[str], allow_point: bool) -> bool:
+def _is_value_column(name: str, cells: pl.Series, allow_point: bool) -> bool:
     if name.casefold() in _KNOWN_DIMENSIONS:
         return False
-    nonempty = [c.strip() for c in cells if c and c.strip()]
-    if not nonempty:
+    stripped = cells.str.strip_chars(PY_WHITESPACE)
+    nonempty = stripped.filter(stripped != "")
+    if nonempty.len() == 0:
         return True
-    if any(_CODE_LIKE_LEADING_ZERO.fullmatch(c) for c in nonempty):
+    if nonempty.str.contains(r"^0\d+$").any():
         return False  # "1902", "015": codes, not numbers
-    parsed = 0
-    for cell in nonempty:
-        try:
-            parse_norwegian_number(cell, allow_decimal_point=allow_point)
-            parsed += 1
-        except ValueError:
-            pass
+    parsed = int(parse_norwegian_numbers(nonempty, allow_decimal_point=allow_point)["ok"].sum())
     # Mostly numbers/symbols: a value column; stray bad cells raise bad_number later.
-    return parsed * 2 > len(nonempty)
+    return parsed * 2 > nonempty.len()
+
+
+def _per_distinct(cells: pl.Series, fn: Any, dtype: pl.DataType) -> pl.Series:
+    """``fn`` of every cell of a column with few distinct values (codes, labels), called once per value."""
+    values = cells.unique().drop_nulls().to_list()
+    return cells.replace_strict(values, [fn(v) for v in values], default=None, return_dtype=dtype)
+
+
+def _bad_number(cell: str, allow_point: bool, path: Any, line_no: int, variable: str) -> ReaderError:
+    """The error for a value cell that is neither a number nor an SSB symbol."""
+    try:
+        parse_norwegian_number(cell, allow_decimal_point=allow_point)
+    except ValueError as exc:
+        return ReaderError(
+            f"{cell.strip()!r} is not a number or SSB symbol ({exc})",
+            rule="bad_number",
+            path=path,
+            row=line_no,
+            column=variable,
+            detail_nb=(
+                f"«{cell.strip()}» er ikke et tall eller et SSB-symbol "
+                f"(bruk desimalkomma, f.eks. 12,5, eller ett av "
+                f"{', '.join(SSB_SYMBOLS)})"
+            ),
+        )
+    raise AssertionError(f"{cell!r} parses")  # pragma: no cover - only called for a failing cell
 
 
 def read_ssb_csv(path: str | os.PathLike[str]) -> pl.DataFrame:
@@ -553,11 +576,11 @@ def read_ssb_csv(path: str | os.PathLike[str]) -> pl.DataFrame:
     table = _parse_delimited(text, path, encoding=encoding, first_line=_ssb_header_line(text))
     header = table.header
     allow_point = table.separator != ";"
-    by_column = list(zip(*table.rows))
+    columns = [pl.Series(cells, dtype=pl.String) for cells in zip(*table.rows)]
 
     n_values = 0
     for position in range(len(header) - 1, -1, -1):
-        if not _is_value_column(header[position], list(by_column[position]), allow_point):
+        if not _is_value_column(header[position], columns[position], allow_point):
             break
         n_values += 1
     n_values = max(n_values, 1)
@@ -566,7 +589,6 @@ def read_ssb_csv(path: str | os.PathLike[str]) -> pl.DataFrame:
 
     time_dim = next((d for d in dim_names if d.casefold() in _TIME_NAMES), None)
     geo_dim = next((d for d in dim_names if d.casefold() in _GEO_NAMES), None)
-    header_years = {v: _header_year(v) for v in value_names}
 
     out_names: dict[str, str] = {}
     for name in dim_names:
@@ -575,64 +597,60 @@ def read_ssb_csv(path: str | os.PathLike[str]) -> pl.DataFrame:
             out = f"{name}_dim"
         out_names[name] = out
 
-    dim_codes: dict[str, list[str | None]] = {d: [] for d in dim_names}
-    dim_labels: dict[str, list[str | None]] = {d: [] for d in dim_names}
-    variables: list[str] = []
-    values: list[float | None] = []
-    statuses: list[str | None] = []
-    years: list[int | None] = []
-    municipalities: list[str | None] = []
-    row_numbers: list[int] = []
-
+    # Column-wise, one row per data row; codes, labels, years and municipalities are worked out once
+    # per distinct cell.
     n_dims = len(dim_names)
-    regions = region_codes() if geo_dim else None
-    for record, line_no in zip(table.rows, table.lines):
-        split = [_split_code_label(record[i]) for i in range(n_dims)]
-        row_year = None
-        if time_dim is not None:
-            row_year = _year_of(split[dim_names.index(time_dim)][0])
-        municipality = normalize_municipality(record[dim_names.index(geo_dim)], regions) if geo_dim else None
-        for offset, variable in enumerate(value_names):
-            cell = record[n_dims + offset]
-            try:
-                value, symbol = parse_norwegian_number(cell, allow_decimal_point=allow_point)
-            except ValueError as exc:
-                raise ReaderError(
-                    f"{cell.strip()!r} is not a number or SSB symbol ({exc})",
-                    rule="bad_number",
-                    path=path,
-                    row=line_no,
-                    column=variable,
-                    detail_nb=(
-                        f"«{cell.strip()}» er ikke et tall eller et SSB-symbol "
-                        f"(bruk desimalkomma, f.eks. 12,5, eller ett av "
-                        f"{', '.join(SSB_SYMBOLS)})"
-                    ),
-                ) from exc
-            for (code, label), name in zip(split, dim_names):
-                dim_codes[name].append(code)
-                dim_labels[name].append(label)
-            variables.append(variable)
-            values.append(value)
-            statuses.append(symbol)
-            years.append(row_year if time_dim is not None else header_years[variable])
-            municipalities.append(municipality)
-            row_numbers.append(line_no)
+    parsed = [parse_norwegian_numbers(columns[n_dims + k], allow_decimal_point=allow_point) for k in range(n_values)]
+    failing = [(parsed[k]["ok"].arg_min(), k) for k in range(n_values) if not parsed[k]["ok"].all()]
+    if failing:
+        row, k = min(failing)  # the first bad cell, row by row
+        raise _bad_number(columns[n_dims + k][row], allow_point, path, table.lines[row], value_names[k])
 
-    series: list[pl.Series] = []
-    for name in dim_names:
+    wide: list[pl.Series] = []
+    time_codes = None
+    for position, name in enumerate(dim_names):
         out = out_names[name]
-        series.append(pl.Series(out, dim_codes[name], dtype=pl.String))
-        series.append(pl.Series(f"{out}_label", dim_labels[name], dtype=pl.String))
-    series += [
-        pl.Series("variable", variables, dtype=pl.String),
-        pl.Series("value", values, dtype=pl.Float64),
-        pl.Series("status", statuses, dtype=pl.String),
-        pl.Series("year", years, dtype=pl.Int64),
-        pl.Series("municipality", municipalities, dtype=pl.String),
-        pl.Series(ROW_COLUMN, row_numbers, dtype=pl.Int64),
-    ]
-    return pl.DataFrame(series)
+        codes = _per_distinct(columns[position], lambda c: _split_code_label(c)[0], pl.String)
+        wide.append(codes.rename(out))
+        wide.append(
+            _per_distinct(columns[position], lambda c: _split_code_label(c)[1], pl.String).rename(f"{out}_label")
+        )
+        if name == time_dim:
+            time_codes = codes
+    if geo_dim is not None:
+        regions = region_codes()
+        municipality = _per_distinct(
+            columns[dim_names.index(geo_dim)], lambda c: normalize_municipality(c, regions), pl.String
+        )
+    else:
+        municipality = pl.Series([None] * len(table.rows), dtype=pl.String)
+    row_years = _per_distinct(time_codes, _year_of, pl.Int64) if time_codes is not None else None
+    lines = pl.Series(ROW_COLUMN, table.lines, dtype=pl.Int64)
+
+    n_rows = len(table.rows)
+    long: list[pl.DataFrame] = []
+    for k, variable in enumerate(value_names):
+        years = row_years if row_years is not None else pl.Series([_header_year(variable)] * n_rows, dtype=pl.Int64)
+        long.append(
+            pl.DataFrame(
+                [
+                    *wide,
+                    pl.Series("variable", [variable] * n_rows, dtype=pl.String),
+                    parsed[k]["value"].rename("value"),
+                    parsed[k]["symbol"].rename("status"),
+                    years.rename("year"),
+                    municipality.rename("municipality"),
+                    lines,
+                ]
+            ).with_columns(
+                pl.int_range(pl.len(), dtype=pl.Int64).alias("_record"),
+                pl.lit(k, dtype=pl.Int64).alias("_value_column"),
+            )
+        )
+    frame = pl.concat(long) if len(long) > 1 else long[0]
+    if len(long) > 1:
+        frame = frame.sort("_record", "_value_column")  # each row's values in the file's column order
+    return frame.drop("_record", "_value_column")
 
 
 def _header_year(header: str) -> int | None:
