@@ -30,7 +30,7 @@ from pipelines.readers import (
     find_identity_numbers,
     find_identity_numbers_in_cell,
     is_identity_number_pair,
-    parse_norwegian_number,
+    parse_norwegian_numbers,
     read_norwegian_csv,
     read_ssb_csv,
     read_ssb_jsonstat,
@@ -400,28 +400,26 @@ _SPREADSHEET_NUMBER = re.compile(r"[+-]?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?")
 _DECIMAL_POINT = re.compile(r"[+-]?\d+\.\d+")
 
 
-def _parse_cell(cell: str | None, prop: Property, spreadsheet: bool = False) -> tuple[object, bool]:
-    """Returns (typed value, ok). Text files must use the Norwegian form (decimal comma, SSB
-    symbols); only spreadsheet cells may show a decimal point. Never NaN or infinity."""
-    if cell is None or cell.strip() == "":
-        return None, True
-    if prop.logicalType in ("integer", "number"):
-        try:
-            value, _symbol = parse_norwegian_number(cell)
-        except ValueError:
-            if not (spreadsheet and _SPREADSHEET_NUMBER.fullmatch(cell.strip())):
-                return None, False
-            value = float(cell)
-        if value is None:
-            return None, True
-        if not math.isfinite(value):
-            return None, False
-        if prop.logicalType == "integer":
-            if not float(value).is_integer():
-                return None, False
-            return int(value), True
-        return float(value), True
-    return cell, True
+def _parse_numbers(cells: pl.Series, prop: Property, spreadsheet: bool = False) -> tuple[pl.Series, pl.Series]:
+    """A text column as the property's number type, column-wise: (typed values, ok per cell; a cell
+    that is not ok is null). Text files must use the Norwegian form (decimal comma, SSB symbols);
+    only spreadsheet cells may show a decimal point. Never NaN or infinity; an integer has no
+    fraction."""
+    parsed = parse_norwegian_numbers(cells)
+    value, ok = parsed["value"], parsed["ok"]
+    if spreadsheet and not ok.all():
+        # "12.5", "1.5E-05": how a spreadsheet cell read as text shows a number.
+        retry = {c: float(c) for c in cells.filter(~ok).unique().to_list() if _SPREADSHEET_NUMBER.fullmatch(c.strip())}
+        shown = cells.is_in(list(retry))
+        value = pl.select(
+            pl.when(shown).then(cells.replace_strict(retry, default=None, return_dtype=pl.Float64)).otherwise(value)
+        ).to_series()
+        ok = ok | shown
+    ok = ok & (value.is_null() | value.is_finite())
+    if prop.logicalType == "integer":
+        ok = ok & (value.is_null() | (value == value.floor()))
+    value = pl.select(pl.when(ok).then(value)).to_series().cast(_POLARS_TYPE[prop.logicalType])
+    return value.rename(prop.name), ok
 
 
 def _bad_type_text(cell: str | None, prop: Property, spreadsheet: bool) -> str:
@@ -471,27 +469,28 @@ def type_frame(raw: pl.DataFrame, table: TableSchema, file: str) -> tuple[pl.Dat
                 )
             columns[prop.name] = series.cast(pl.Float64).round(0).cast(pl.Int64).rename(prop.name)
             continue
-        values = []
         text = series.cast(pl.Utf8)
         spreadsheet = table.format == "xlsx"
-        named = 0
-        for row, cell in zip(raw[ROW].to_list(), text.to_list()):
-            value, ok = _parse_cell(cell, prop, spreadsheet)
-            if not ok and named < MAX_ROWS_NAMED:
-                named += 1
-                problems.append(
-                    violation(
-                        file,
-                        "bad_type",
-                        check=f"{table.name}__{prop.name}__type",
-                        row=row,
-                        column=prop.physicalName,
-                        value=cell,
-                        detail_nb=_bad_type_text(cell, prop, spreadsheet),
-                    )
+        if prop.logicalType in ("integer", "number"):
+            columns[prop.name], ok = _parse_numbers(text, prop, spreadsheet)
+        else:  # boolean, date: as delivered
+            columns[prop.name], ok = (
+                pl.Series(prop.name, text.to_list(), dtype=target),
+                pl.repeat(True, len(text), eager=True),
+            )
+        failing = raw.select(ROW, pl.col(prop.physicalName).cast(pl.Utf8)).filter(~ok).head(MAX_ROWS_NAMED)
+        for row, cell in failing.iter_rows():
+            problems.append(
+                violation(
+                    file,
+                    "bad_type",
+                    check=f"{table.name}__{prop.name}__type",
+                    row=row,
+                    column=prop.physicalName,
+                    value=cell,
+                    detail_nb=_bad_type_text(cell, prop, spreadsheet),
                 )
-            values.append(value)
-        columns[prop.name] = pl.Series(prop.name, values, dtype=target)
+            )
     return pl.DataFrame(columns), problems
 
 
