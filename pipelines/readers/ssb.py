@@ -349,6 +349,60 @@ def jsonstat_to_frame(doc: Any, path: str | os.PathLike[str] | None = None) -> p
     values_raw = _expand_sparse(raw_values, n, "value", path)
     statuses_raw = _expand_sparse(doc.get("status"), n, "status", path)
 
+    values, statuses = _cells(values_raw, statuses_raw, path)
+    role = doc.get("role")
+    time_dim = _pick_dimension(ids, role, "time", _TIME_NAMES)
+    geo_dim = _pick_dimension(ids, role, "geo", _GEO_NAMES)
+
+    columns: dict[str, pl.Series] = {}
+    reserved = {"value", "status", "year", "municipality"}
+    stride = n
+    cells = pl.int_range(n, dtype=pl.Int64, eager=True)
+    positions: dict[str, pl.Series] = {}
+    for dim_id, size in zip(ids, sizes):
+        codes, labels = _category_codes(dim_id, dimensions[dim_id], size, path)
+        for name in (dim_id, f"{dim_id}_label"):
+            if name in reserved or name in columns:
+                raise _structure(
+                    path,
+                    f"dimension '{dim_id}' clashes with output column '{name}'",
+                    f"Dimensjonen «{dim_id}» kolliderer med utdatakolonnen «{name}»",
+                )
+        stride = stride // size if size else 0
+        # Row-major, the last dimension fastest: cell i has category (i // stride) % size.
+        positions[dim_id] = (cells // stride) % size if stride else cells
+        columns[dim_id] = pl.Series(dim_id, codes, dtype=pl.String).gather(positions[dim_id])
+        columns[f"{dim_id}_label"] = pl.Series(f"{dim_id}_label", [labels[c] for c in codes], dtype=pl.String).gather(
+            positions[dim_id]
+        )
+
+    def per_category(dim_id: str | None, fn: Any, name: str, dtype: pl.DataType) -> pl.Series:
+        if dim_id is None:
+            return pl.Series(name, [None] * n, dtype=dtype)
+        codes = columns[dim_id].unique(maintain_order=True).to_list()
+        return columns[dim_id].replace_strict(codes, [fn(c) for c in codes], return_dtype=dtype).rename(name)
+
+    columns["value"] = values.rename("value")
+    columns["status"] = statuses.rename("status")
+    columns["year"] = per_category(time_dim, _year_of, "year", pl.Int64)
+    regions = region_codes() if geo_dim else None
+    columns["municipality"] = per_category(
+        geo_dim, lambda c: normalize_municipality(c, regions), "municipality", pl.String
+    )
+    return pl.DataFrame(list(columns.values()))
+
+
+def _cells(values_raw: list[Any], statuses_raw: list[Any], path: Any) -> tuple[pl.Series, pl.Series]:
+    """The cells' values (Float64; SSB "-" is 0.0) and status symbols (String). Numbers (or nulls)
+    with text (or null) statuses, what an SSB or FHI dataset holds, are read column-wise; any
+    other cell (a number as text, a boolean, a status that is not text) cell by cell, which
+    names the first bad one."""
+    if set(map(type, values_raw)) <= {int, float, type(None)} and set(map(type, statuses_raw)) <= {str, type(None)}:
+        value = pl.Series(values_raw, dtype=pl.Float64)
+        status = pl.Series(statuses_raw, dtype=pl.String).str.strip_chars(PY_WHITESPACE)
+        status = pl.select(pl.when(status != "").then(status)).to_series()
+        value = pl.select(pl.when(value.is_finite()).then(value).when(status == "-").then(0.0)).to_series()
+        return value, status
     values: list[float | None] = []
     statuses: list[str | None] = []
     for position, (raw, status) in enumerate(zip(values_raw, statuses_raw)):
@@ -364,43 +418,7 @@ def jsonstat_to_frame(doc: Any, path: str | os.PathLike[str] | None = None) -> p
             value = 0.0  # SSB "-" means a true zero
         values.append(value)
         statuses.append(status)
-
-    role = doc.get("role")
-    time_dim = _pick_dimension(ids, role, "time", _TIME_NAMES)
-    geo_dim = _pick_dimension(ids, role, "geo", _GEO_NAMES)
-
-    columns: dict[str, pl.Series] = {}
-    reserved = {"value", "status", "year", "municipality"}
-    stride = n
-    codes_by_dim: dict[str, list[str]] = {}
-    for dim_id, size in zip(ids, sizes):
-        codes, labels = _category_codes(dim_id, dimensions[dim_id], size, path)
-        for name in (dim_id, f"{dim_id}_label"):
-            if name in reserved or name in columns:
-                raise _structure(
-                    path,
-                    f"dimension '{dim_id}' clashes with output column '{name}'",
-                    f"Dimensjonen «{dim_id}» kolliderer med utdatakolonnen «{name}»",
-                )
-        stride = stride // size if size else 0
-        repeats = n // (size * stride) if size and stride else 0
-        cell_codes = [code for code in codes for _ in range(stride)] * repeats
-        codes_by_dim[dim_id] = cell_codes
-        columns[dim_id] = pl.Series(dim_id, cell_codes, dtype=pl.String)
-        columns[f"{dim_id}_label"] = pl.Series(f"{dim_id}_label", [labels[c] for c in cell_codes], dtype=pl.String)
-
-    columns["value"] = pl.Series("value", values, dtype=pl.Float64)
-    columns["status"] = pl.Series("status", statuses, dtype=pl.String)
-    years = [_year_of(c) for c in codes_by_dim[time_dim]] if time_dim else [None] * n
-    columns["year"] = pl.Series("year", years, dtype=pl.Int64)
-    if geo_dim:
-        regions = region_codes()
-        series = {c: normalize_municipality(c, regions) for c in set(codes_by_dim[geo_dim])}
-        municipalities = [series[c] for c in codes_by_dim[geo_dim]]
-    else:
-        municipalities = [None] * n
-    columns["municipality"] = pl.Series("municipality", municipalities, dtype=pl.String)
-    return pl.DataFrame(list(columns.values()))
+    return pl.Series(values, dtype=pl.Float64), pl.Series(statuses, dtype=pl.String)
 
 
 def read_ssb_jsonstat(path: str | os.PathLike[str]) -> pl.DataFrame:
