@@ -211,7 +211,12 @@ def read_raw(path: Path, table: TableSchema, workbook: Workbook | None = None) -
 def _normalise_text(df: pl.DataFrame) -> pl.DataFrame:
     df = df.rename({c: unicodedata.normalize("NFC", c).strip() for c in df.columns})
     text = [c for c, t in df.schema.items() if t == pl.String]
-    cleaned = [pl.col(c).str.normalize("NFC").str.strip_chars() for c in text]
+    # ASCII is NFC already: only a column with some other character is normalised (the costly part).
+    other = df.select(pl.col(c).str.contains(r"[^\x00-\x7F]").any() for c in text).row(0) if text else ()
+    cleaned = [
+        (pl.col(c).str.normalize("NFC") if normalise else pl.col(c)).str.strip_chars()
+        for c, normalise in zip(text, other)
+    ]
     return df.with_columns(cleaned).with_columns(
         [pl.when(pl.col(c) == "").then(None).otherwise(pl.col(c)).alias(c) for c in text]
     )
