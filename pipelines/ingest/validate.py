@@ -513,14 +513,42 @@ def _quote(value: object) -> str:
 
 def failing_counts(con: duckdb.DuckDBPyConnection, rules: list[Rule], relation: str) -> list[tuple[Rule, str, int]]:
     """The rules that apply to rows (those :func:`rule_failures_sql` has SQL for), each with its
-    SQL and how many rows of ``relation`` break it, counted for all rules in one query; the
-    examples are worth a query of their own only for a rule that fails."""
+    SQL and how many rows of ``relation`` break it, counted for all rules in one query (the rules
+    of one row at a time in one scan of ``relation``); the examples are worth a query of their own
+    only for a rule that fails."""
     found = [(rule, sql) for rule in rules if (sql := rule_failures_sql(rule, relation)) is not None]
     if not found:
         return []
-    counts = " UNION ALL ".join(f"SELECT {i} AS i, COUNT(*) AS n FROM ({sql})" for i, (_, sql) in enumerate(found))
-    failing = dict(con.execute(counts).fetchall())
+    conditions = {i: cond for i, (rule, _) in enumerate(found) if (cond := _row_condition(rule)) is not None}
+    parts = []
+    if conditions:
+        counts = ", ".join(f"COUNT(*) FILTER (WHERE {cond}) AS n{i}" for i, cond in conditions.items())
+        parts.append(f"(SELECT {counts} FROM {relation})")
+    parts += [f"(SELECT COUNT(*) AS n{i} FROM ({sql}))" for i, (_, sql) in enumerate(found) if i not in conditions]
+    row = con.execute("SELECT * FROM " + ", ".join(parts)).fetchone()
+    failing = dict(zip(sorted(conditions) + [i for i in range(len(found)) if i not in conditions], row))
     return [(rule, sql, failing[i]) for i, (rule, sql) in enumerate(found)]
+
+
+def _row_condition(rule: Rule) -> str | None:
+    """The SQL condition a row that breaks ``rule`` meets, for the rules that look at one row at a time."""
+    col = f'"{rule.column}"' if rule.column else None
+    if rule.kind == "required":
+        return f"{col} IS NULL"
+    if rule.kind == "minimum":
+        return f"{col} < {rule.params[0]!r}"
+    if rule.kind == "maximum":
+        return f"{col} > {rule.params[0]!r}"
+    if rule.kind == "pattern":
+        return f"{col} IS NOT NULL AND NOT regexp_full_match({col}, {_quote(rule.params[0])})"
+    if rule.kind == "after_as_of":
+        as_of, month = rule.params
+        year = f"TRY_CAST(left(CAST({col} AS VARCHAR), 4) AS INTEGER)"
+        return f"{year} IS NOT NULL AND make_date({year}, {int(month)}, 1) > DATE {_quote(as_of)}"
+    if rule.kind in ("valid_values", "in_register"):
+        allowed = ", ".join(_quote(v) for v in (rule.params if rule.kind == "valid_values" else rule.params[1:]))
+        return f"{col} IS NOT NULL AND CAST({col} AS VARCHAR) NOT IN ({allowed})"
+    return None
 
 
 def rule_failures_sql(rule: Rule, relation: str) -> str | None:
@@ -528,31 +556,9 @@ def rule_failures_sql(rule: Rule, relation: str) -> str | None:
 
     ``relation`` is the table or view the rule runs on (a registered frame or ``raw.<table>``).
     """
-    col = f'"{rule.column}"' if rule.column else None
-    if rule.kind == "required":
-        return f"SELECT {ROW}, NULL AS value FROM {relation} WHERE {col} IS NULL"
-    if rule.kind == "minimum":
-        return f"SELECT {ROW}, {col} AS value FROM {relation} WHERE {col} < {rule.params[0]!r}"
-    if rule.kind == "maximum":
-        return f"SELECT {ROW}, {col} AS value FROM {relation} WHERE {col} > {rule.params[0]!r}"
-    if rule.kind == "pattern":
-        return (
-            f"SELECT {ROW}, {col} AS value FROM {relation} "
-            f"WHERE {col} IS NOT NULL AND NOT regexp_full_match({col}, {_quote(rule.params[0])})"
-        )
-    if rule.kind == "after_as_of":
-        as_of, month = rule.params
-        year = f"TRY_CAST(left(CAST({col} AS VARCHAR), 4) AS INTEGER)"
-        return (
-            f"SELECT {ROW}, {col} AS value FROM {relation} "
-            f"WHERE {year} IS NOT NULL AND make_date({year}, {int(month)}, 1) > DATE {_quote(as_of)}"
-        )
-    if rule.kind in ("valid_values", "in_register"):
-        allowed = ", ".join(_quote(v) for v in (rule.params if rule.kind == "valid_values" else rule.params[1:]))
-        return (
-            f"SELECT {ROW}, {col} AS value FROM {relation} "
-            f"WHERE {col} IS NOT NULL AND CAST({col} AS VARCHAR) NOT IN ({allowed})"
-        )
+    if (condition := _row_condition(rule)) is not None:
+        value = "NULL" if rule.kind == "required" else f'"{rule.column}"'
+        return f"SELECT {ROW}, {value} AS value FROM {relation} WHERE {condition}"
     if rule.kind == "duplicate_key":
         keys = ", ".join(f'"{k}"' for k in rule.params)
         return (
