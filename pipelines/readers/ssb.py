@@ -358,7 +358,6 @@ def jsonstat_to_frame(doc: Any, path: str | os.PathLike[str] | None = None) -> p
     reserved = {"value", "status", "year", "municipality"}
     stride = n
     cells = pl.int_range(n, dtype=pl.Int64, eager=True)
-    positions: dict[str, pl.Series] = {}
     for dim_id, size in zip(ids, sizes):
         codes, labels = _category_codes(dim_id, dimensions[dim_id], size, path)
         for name in (dim_id, f"{dim_id}_label"):
@@ -370,10 +369,10 @@ def jsonstat_to_frame(doc: Any, path: str | os.PathLike[str] | None = None) -> p
                 )
         stride = stride // size if size else 0
         # Row-major, the last dimension fastest: cell i has category (i // stride) % size.
-        positions[dim_id] = (cells // stride) % size if stride else cells
-        columns[dim_id] = pl.Series(dim_id, codes, dtype=pl.String).gather(positions[dim_id])
+        category = (cells // stride) % size if stride else cells
+        columns[dim_id] = pl.Series(dim_id, codes, dtype=pl.String).gather(category)
         columns[f"{dim_id}_label"] = pl.Series(f"{dim_id}_label", [labels[c] for c in codes], dtype=pl.String).gather(
-            positions[dim_id]
+            category
         )
 
     def per_category(dim_id: str | None, fn: Any, name: str, dtype: pl.DataType) -> pl.Series:
@@ -482,7 +481,7 @@ _KNOWN_DIMENSIONS = {
     "tiltak",
     "grunnlag",
 }
-_CODE_LIKE_LEADING_ZERO = re.compile(r"0\d+")
+_CODE_LIKE_LEADING_ZERO = r"^0\d+$"
 _HEADER_YEAR = re.compile(r"(?<!\d)(1[89]\d\d|2[01]\d\d)(?!\d)")
 _RESERVED_CSV = {"variable", "value", "status", "year", "municipality", ROW_COLUMN}
 
@@ -526,7 +525,7 @@ def _is_value_column(name: str, cells: pl.Series, allow_point: bool) -> bool:
     nonempty = stripped.filter(stripped != "")
     if nonempty.len() == 0:
         return True
-    if nonempty.str.contains(r"^0\d+$").any():
+    if nonempty.str.contains(_CODE_LIKE_LEADING_ZERO).any():
         return False  # "1902", "015": codes, not numbers
     parsed = int(parse_norwegian_numbers(nonempty, allow_decimal_point=allow_point)["ok"].sum())
     # Mostly numbers/symbols: a value column; stray bad cells raise bad_number later.
