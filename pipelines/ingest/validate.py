@@ -411,20 +411,24 @@ def _parse_numbers(cells: pl.Series, prop: Property, spreadsheet: bool = False) 
     only spreadsheet cells may show a decimal point. Never NaN or infinity; an integer has no
     fraction."""
     parsed = parse_norwegian_numbers(cells)
-    value, ok = parsed["value"], parsed["ok"]
-    if spreadsheet and not ok.all():
+    if spreadsheet and not parsed["ok"].all():
         # "12.5", "1.5E-05": how a spreadsheet cell read as text shows a number.
-        retry = {c: float(c) for c in cells.filter(~ok).unique().to_list() if _SPREADSHEET_NUMBER.fullmatch(c.strip())}
+        failed = cells.filter(~parsed["ok"]).unique().to_list()
+        retry = {c: float(c) for c in failed if _SPREADSHEET_NUMBER.fullmatch(c.strip())}
         shown = cells.is_in(list(retry))
-        value = pl.select(
-            pl.when(shown).then(cells.replace_strict(retry, default=None, return_dtype=pl.Float64)).otherwise(value)
-        ).to_series()
-        ok = ok | shown
-    ok = ok & (value.is_null() | value.is_finite())
+        parsed = parsed.with_columns(
+            pl.when(shown)
+            .then(cells.replace_strict(retry, default=None, return_dtype=pl.Float64))
+            .otherwise(pl.col("value"))
+            .alias("value"),
+            pl.col("ok") | shown,
+        )
+    value = pl.col("value")
+    ok = pl.col("ok") & (value.is_null() | value.is_finite())
     if prop.logicalType == "integer":
         ok = ok & (value.is_null() | (value == value.floor()))
-    value = pl.select(pl.when(ok).then(value)).to_series().cast(_POLARS_TYPE[prop.logicalType])
-    return value.rename(prop.name), ok
+    typed = parsed.select(pl.when(ok).then(value).cast(_POLARS_TYPE[prop.logicalType]).alias(prop.name), ok)
+    return typed[prop.name], typed["ok"]
 
 
 def _bad_type_text(cell: str | None, prop: Property, spreadsheet: bool) -> str:

@@ -227,23 +227,27 @@ def parse_norwegian_numbers(cells: pl.Series, *, allow_decimal_point: bool = Fal
     malformed number) once per distinct text by :func:`parse_norwegian_number` itself, so the
     result is that function's, cell for cell."""
     cells = cells.cast(pl.String)
-    stripped = cells.str.strip_chars(PY_WHITESPACE)
+    cell = pl.col("cell")
+    stripped = cell.str.strip_chars(PY_WHITESPACE)
     number = stripped.str.contains(_COLUMN_POINT if allow_decimal_point else _COLUMN_PLAIN)
     symbol = stripped.is_in(list(SSB_SYMBOLS))
-    handled = cells.is_null() | (stripped == "") | symbol | number
     digits = stripped.str.replace("\u2212", "-", literal=True).str.replace("+", "", literal=True)
-    frame = pl.DataFrame(
-        {
-            "value": pl.select(
-                pl.when(number)
-                .then(digits.str.replace(",", ".", literal=True).cast(pl.Float64, strict=False))
-                .when(stripped == "-")
-                .then(0.0)
-            ).to_series(),
-            "symbol": pl.select(pl.when(symbol).then(stripped)).to_series().cast(pl.String),
-            "ok": pl.Series([True] * len(cells), dtype=pl.Boolean),
-        }
+    frame = (
+        cells.rename("cell")
+        .to_frame()
+        .select(
+            pl.when(number)
+            .then(digits.str.replace(",", ".", literal=True).cast(pl.Float64, strict=False))
+            .when(stripped == "-")
+            .then(0.0)
+            .alias("value"),
+            pl.when(symbol).then(stripped).cast(pl.String).alias("symbol"),
+            pl.lit(True).alias("ok"),
+            (cell.is_null() | (stripped == "") | symbol | number).alias("handled"),
+        )
     )
+    handled = frame["handled"]
+    frame = frame.drop("handled")
     if handled.all():
         return frame
     parsed: dict[str, tuple[float | None, str | None, bool]] = {}
