@@ -77,18 +77,15 @@ def fhi_jsonstat_to_frame(doc: Any, path: Any = None, flags: Any = None) -> pl.D
     frame = jsonstat_to_frame(doc, path)
     time = (doc.get("role") or {}).get("time") or []
     if time:
-        starts, ends = [], []
-        for code in frame[time[0]].to_list():
+        periods = {}  # once per period code, not per cell
+        for code in frame[time[0]].unique().to_list():
             match = _PERIOD.match(str(code).strip())
             start = int(match.group(1)) if match else None
-            end = int(match.group(2)) if match and match.group(2) else start
-            starts.append(start)
-            ends.append(end)
-        frame = frame.with_columns(
-            pl.Series("period_start", starts, dtype=pl.Int64),
-            pl.Series("period_end", ends, dtype=pl.Int64),
-            pl.Series("year", ends, dtype=pl.Int64),
-        )
+            periods[code] = (start, int(match.group(2)) if match and match.group(2) else start)
+        codes, spans = list(periods), list(periods.values())
+        starts = frame[time[0]].replace_strict(codes, [s for s, _ in spans], return_dtype=pl.Int64)
+        ends = frame[time[0]].replace_strict(codes, [e for _, e in spans], return_dtype=pl.Int64)
+        frame = frame.with_columns(starts.alias("period_start"), ends.alias("period_end"), ends.alias("year"))
     labels = _flag_labels(flags)
     return frame.with_columns(
         pl.col("status").replace_strict(labels, default=None, return_dtype=pl.String).alias("status_label"),
