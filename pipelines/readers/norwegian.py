@@ -509,7 +509,7 @@ def _parse_delimited(
         for record in reader:
             line_no = start + previous + 1
             previous = reader.line_num
-            if not "".join(record).strip():  # no fields, or only blank ones
+            if not record or all(not field.strip() for field in record):
                 continue
             if header is None:
                 header = [_clean_header_name(f, i + 1) for i, f in enumerate(record)]
@@ -550,29 +550,27 @@ def _parse_delimited(
         header = header[:-1]
         rows = [r[:-1] for r in rows]
 
-    width = len(header)
-    position = next((i for i, record in enumerate(rows) if len(record) != width), None)
-    if position is not None:
-        record, line_no = rows[position], lines[position]
-        # A last row that is short and has no line end: the file was cut off mid-row.
-        cut_off = position == len(rows) - 1 and len(record) < len(header) and not text.endswith(("\n", "\r"))
-        raise ReaderError(
-            f"line {line_no} has {len(record)} fields but the header "
-            f"(line {header_line}) has {len(header)}"
-            + ("; the file seems to be cut off in the middle of this line" if cut_off else ""),
-            rule="ragged_row",
-            path=path,
-            row=line_no,
-            detail_nb=(
-                f"Linje {line_no} har {len(record)} felt, men overskriftsraden "
-                f"(linje {header_line}) har {len(header)}"
-                + (
-                    "; fila ser ut til å være avkuttet midt i denne linjen"
-                    if cut_off
-                    else f" (et skilletegn «{separator}» for mye eller for lite?)"
-                )
-            ),
-        )
+    for position, (record, line_no) in enumerate(zip(rows, lines)):
+        if len(record) != len(header):
+            # A last row that is short and has no line end: the file was cut off mid-row.
+            cut_off = position == len(rows) - 1 and len(record) < len(header) and not text.endswith(("\n", "\r"))
+            raise ReaderError(
+                f"line {line_no} has {len(record)} fields but the header "
+                f"(line {header_line}) has {len(header)}"
+                + ("; the file seems to be cut off in the middle of this line" if cut_off else ""),
+                rule="ragged_row",
+                path=path,
+                row=line_no,
+                detail_nb=(
+                    f"Linje {line_no} har {len(record)} felt, men overskriftsraden "
+                    f"(linje {header_line}) har {len(header)}"
+                    + (
+                        "; fila ser ut til å være avkuttet midt i denne linjen"
+                        if cut_off
+                        else f" (et skilletegn «{separator}» for mye eller for lite?)"
+                    )
+                ),
+            )
     if not rows:
         raise ReaderError(
             "the file has a header line but no data rows",
