@@ -27,12 +27,28 @@ from openpyxl.utils.cell import coordinate_from_string
 
 from pipelines.readers.norwegian import ROW_COLUMN, ReaderError, _clean_header_name
 
-__all__ = ["MAX_UNPACKED_BYTES", "Sheet", "Workbook", "cell_text", "package_texts", "read_workbook", "sheet_frame"]
+__all__ = [
+    "MAX_TEXT_RUN_BYTES",
+    "MAX_UNPACKED_BYTES",
+    "Sheet",
+    "Workbook",
+    "cell_text",
+    "check_package",
+    "package_texts",
+    "read_workbook",
+    "sheet_frame",
+]
 
 _REL_COMMENTS = ("/comments", "/threadedComment")
-# A workbook is a zip: what it unpacks to is what reading it costs. A municipal template unpacks to
-# well under a megabyte; a few hundred thousand rows to some tens. More is refused before reading.
-MAX_UNPACKED_BYTES = 256 * 1024 * 1024
+# A workbook is a zip: what it unpacks to is what reading it costs (openpyxl and the checks hold
+# about eight to ten times the sheet's XML in memory). A municipal template unpacks to well under a
+# megabyte; a few hundred thousand cells to some tens. More is refused before openpyxl reads anything.
+MAX_UNPACKED_BYTES = 64 * 1024 * 1024
+# No text in a workbook's XML may run longer than this without markup: Excel holds at most 32 767
+# characters in a cell (at most 6 bytes each in the XML, escaped), so a longer run is no cell
+# anyone typed but one string made to fill memory (openpyxl reads every shared string whole).
+MAX_TEXT_RUN_BYTES = 256 * 1024
+_CHUNK = 1 << 20
 
 
 @dataclass
@@ -140,32 +156,78 @@ def _read_cells(path: Path, data_only: bool) -> list[tuple[str, bool, list[tuple
         book.close()
 
 
+def _too_large(path: Path, unpacked: int) -> ReaderError:
+    return ReaderError(
+        f"the workbook unpacks to more than {MAX_UNPACKED_BYTES} bytes ({unpacked} or more)",
+        rule="xlsx_too_large",
+        path=path,
+        detail_nb=(
+            f"Arbeidsboka er {unpacked / 2**20:.0f} MB eller mer utpakket, mer enn {MAX_UNPACKED_BYTES // 2**20} MB "
+            "som tillates; den er ikke lest. Lever tallene uten andre ark, bilder eller store tekster"
+        ),
+    )
+
+
+def check_package(path: Path) -> None:
+    """Refuse a workbook that would cost more memory to read than any delivery needs, before openpyxl
+    reads anything: the sizes its zip declares must add up to at most ``MAX_UNPACKED_BYTES``, and so
+    must what its XML parts really unpack to, counted while they are unpacked chunk by chunk and
+    stopped at the bound (a zip can declare less than it holds); no text in them may run longer than
+    ``MAX_TEXT_RUN_BYTES`` without markup (one huge shared string).
+
+    Raises:
+        ReaderError: ``xlsx_unreadable``, ``xlsx_too_large``, ``xlsx_text_too_long``.
+    """
+    try:
+        with zipfile.ZipFile(path) as archive:
+            infos = archive.infolist()
+            declared = sum(info.file_size for info in infos)
+            if declared > MAX_UNPACKED_BYTES:
+                raise _too_large(path, declared)
+            unpacked = 0
+            for info in infos:
+                if not info.filename.endswith((".xml", ".rels", ".vml")):
+                    continue
+                run = 0  # bytes since the last "<", carried across chunks
+                with archive.open(info) as part:
+                    while chunk := part.read(_CHUNK):
+                        unpacked += len(chunk)
+                        if unpacked > MAX_UNPACKED_BYTES:
+                            raise _too_large(path, unpacked)
+                        pieces = chunk.split(b"<")
+                        run += len(pieces[0])
+                        longest = max(run, max(map(len, pieces[1:]), default=0))
+                        run = len(pieces[-1]) if len(pieces) > 1 else run
+                        if longest > MAX_TEXT_RUN_BYTES:
+                            raise ReaderError(
+                                f"the part {info.filename} holds a text of more than {MAX_TEXT_RUN_BYTES} bytes",
+                                rule="xlsx_text_too_long",
+                                path=path,
+                                detail_nb=(
+                                    f"Arbeidsboka har en tekst på mer enn {MAX_TEXT_RUN_BYTES // 1024} KB i ett "
+                                    f"stykke (i delen {info.filename}); en celle i Excel rommer høyst 32 767 tegn. "
+                                    "Den er ikke lest. Lever tallene uten lange tekster"
+                                ),
+                            )
+    except ReaderError:
+        raise
+    except Exception as exc:  # zipfile raises its own errors, e.g. a CRC that does not match
+        raise _unreadable(path, exc) from exc
+
+
 def read_workbook(path: str | Path) -> Workbook:
     """Every sheet of an xlsx workbook, hidden ones too, with its rows (real sheet row numbers),
     cell comments and the formula cells saved without a result.
 
     Raises:
-        ReaderError: rules ``empty_file`` (0 bytes), ``xlsx_unreadable`` (not a workbook) and
+        ReaderError: rules ``empty_file`` (0 bytes), ``xlsx_unreadable`` (not a workbook),
+            ``xlsx_too_large`` and ``xlsx_text_too_long`` (:func:`check_package`) and
             ``empty_workbook`` (no sheet has a single cell with content).
     """
     path = Path(path)
     if path.stat().st_size == 0:
         raise ReaderError("the file is empty", rule="empty_file", path=path, detail_nb="Fila er tom")
-    try:
-        with zipfile.ZipFile(path) as archive:
-            unpacked = sum(info.file_size for info in archive.infolist())
-    except Exception as exc:
-        raise _unreadable(path, exc) from exc
-    if unpacked > MAX_UNPACKED_BYTES:
-        raise ReaderError(
-            f"the workbook unpacks to {unpacked} bytes (at most {MAX_UNPACKED_BYTES})",
-            rule="xlsx_too_large",
-            path=path,
-            detail_nb=(
-                f"Arbeidsboka er {unpacked // 2**20} MB utpakket, mer enn {MAX_UNPACKED_BYTES // 2**20} MB "
-                "som tillates; den er ikke lest. Lever tallene uten andre ark, bilder eller store tekster"
-            ),
-        )
+    check_package(path)
     try:
         sheets = _read_cells(path, data_only=False)
         with zipfile.ZipFile(path) as archive:
