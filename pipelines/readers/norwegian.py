@@ -404,6 +404,9 @@ def _detect_separator(header_line: str) -> str:
     return ";"
 
 
+_SHARED_VALUES = 10_000
+
+
 def _parse_delimited(
     text: str,
     path: str | os.PathLike[str],
@@ -415,28 +418,36 @@ def _parse_delimited(
 
     Blank lines are skipped; line numbers refer to the whole file.
     """
-    # Split exactly like the csv module will (\n, \r\n, \r) so line numbers agree.
-    source_lines = io.StringIO(text, newline="").readlines()
-    # Skip leading blank lines before the header.
-    start = first_line - 1
-    while start < len(source_lines) and not source_lines[start].strip():
+    # Walk to the header without copying the text: lines split exactly like the csv module will
+    # (\n, \r\n, \r), so that line numbers agree; blank lines before the header are skipped.
+    buffer = io.StringIO(text, newline="")
+    start = 0
+    while start < first_line - 1 and buffer.readline():
         start += 1
-    if start >= len(source_lines):
+    position = buffer.tell()
+    while (line := buffer.readline()) and not line.strip():
+        start += 1
+        position = buffer.tell()
+    if not line:
         raise ReaderError(
             "the file has no header line",
             rule="empty_file",
             path=path,
             detail_nb="Fila mangler overskriftsrad",
         )
-    separator = _detect_separator(source_lines[start])
+    separator = _detect_separator(line)
+    buffer.seek(position)
     reader = csv.reader(
-        io.StringIO("".join(source_lines[start:]), newline=""),
+        buffer,
         delimiter=separator,
         quotechar='"',
         doublequote=True,
         skipinitialspace=False,
         strict=False,
     )
+    # Cells repeat (years, districts, age groups): one string object per distinct value of a column
+    # (up to _SHARED_VALUES of them) instead of one per cell.
+    shared: dict[int, dict[str, str]] = {}
     header: list[str] | None = None
     header_line = start + 1
     rows: list[list[str]] = []
@@ -452,6 +463,12 @@ def _parse_delimited(
                 header = [_clean_header_name(f, i + 1) for i, f in enumerate(record)]
                 header_line = line_no
                 continue
+            for i, field in enumerate(record):
+                seen_values = shared.setdefault(i, {})
+                if len(seen_values) < _SHARED_VALUES:
+                    record[i] = seen_values.setdefault(field, field)
+                elif field in seen_values:
+                    record[i] = seen_values[field]
             rows.append(record)
             lines.append(line_no)
     except csv.Error as exc:  # pragma: no cover - csv with strict=False rarely raises

@@ -19,6 +19,7 @@ from typing import Any
 
 import polars as pl
 
+from pipelines.nb_format import format_number_nb
 from pipelines.readers.norwegian import (
     ROW_COLUMN,
     SSB_SYMBOLS,
@@ -31,6 +32,7 @@ from pipelines.readers.norwegian import (
 from pipelines.readers.regions import RegionCodes, fold_name, region_codes, split_region_code
 
 __all__ = [
+    "MAX_JSONSTAT_CELLS",
     "NATIONAL_KEY",
     "kostra_group_series",
     "normalize_municipality",
@@ -101,6 +103,12 @@ def normalize_municipality(code_or_label: str | None, table: RegionCodes | None 
 # ---------------------------------------------------------------------------
 # JSON-stat 2.0
 # ---------------------------------------------------------------------------
+
+# The most cells a JSON-stat dataset may declare (the product of ``size``): every cell becomes a row,
+# and reading costs a few hundred bytes per cell. SSB's population table 07459 for every
+# municipality, single years of age and both sexes over 40 years is about 3 million cells; what a plan
+# fetches (its municipality, the comparators) is some tens of thousands.
+MAX_JSONSTAT_CELLS = 500_000
 
 _TIME_NAMES = {"tid", "år", "aar", "year", "time"}
 _GEO_NAMES = {"region", "kommune", "kommunenr", "kommunenummer"}
@@ -340,6 +348,19 @@ def jsonstat_to_frame(doc: Any, path: str | os.PathLike[str] | None = None) -> p
                 f"Dimensjonen «{dim_id}» står i 'id', men mangler i 'dimension'",
             )
     n = math.prod(sizes)
+    if n > MAX_JSONSTAT_CELLS:
+        shown = " × ".join(format_number_nb(size, 0) for size in sizes)
+        raise ReaderError(
+            f"the dataset declares {n} cells (size {sizes}), more than {MAX_JSONSTAT_CELLS}",
+            rule="jsonstat_too_large",
+            path=path,
+            column="size",
+            detail_nb=(
+                f"Datasettet oppgir {format_number_nb(n, 0)} celler ('size' {shown}), mer enn "
+                f"{format_number_nb(MAX_JSONSTAT_CELLS, 0)} som tillates; det er ikke lest. "
+                "Hent et mindre uttrekk (færre regioner, år eller kategorier)"
+            ),
+        )
 
     raw_values = doc.get("value")
     if raw_values is None:
@@ -480,21 +501,26 @@ def _split_code_label(text: str | None) -> tuple[str | None, str | None]:
 
 
 def _ssb_header_line(text: str) -> int:
-    """1-based line of the header, skipping an SSB title block ("med overskrift")."""
-    lines = io.StringIO(text, newline="").readlines()
+    """1-based line of the header, skipping an SSB title block ("med overskrift"). Reads only the
+    lines up to the header, never a list of them all."""
+    lines = io.StringIO(text, newline="")
     first = 0
-    while first < len(lines) and not lines[first].strip():
+    line = lines.readline()
+    while line and not line.strip():
         first += 1
-    blank = first
-    while blank < len(lines) and lines[blank].strip():
-        blank += 1
-    if blank >= len(lines) or blank - first > 3:
-        return first + 1
-    block_is_title = all(len(next(csv.reader([line], delimiter=";"), [])) == 1 for line in lines[first:blank])
-    after = blank
-    while after < len(lines) and not lines[after].strip():
+        line = lines.readline()
+    block: list[str] = []
+    while line and line.strip() and len(block) <= 3:
+        block.append(line)
+        line = lines.readline()
+    if not line or len(block) > 3:
+        return first + 1  # no blank line after a short first block: no title block
+    block_is_title = all(len(next(csv.reader([b], delimiter=";"), [])) == 1 for b in block)
+    after = first + len(block)
+    while line and not line.strip():
         after += 1
-    if block_is_title and after < len(lines):
+        line = lines.readline()
+    if block_is_title and line:
         return after + 1
     return first + 1
 
