@@ -1,0 +1,183 @@
+"""No single delivered file may take the pipeline over 1 GiB (issue 14).
+
+Each hostile file is made here, dropped into a landing folder whose valid demo files are already
+loaded, and ingested in a fresh Python process (``scripts/file_memory.py``) whose peak resident
+memory is measured by the operating system (``wait4``): it must stay under 1 GiB, the file must be
+refused with the rule that names what is wrong, moved to quarantine with a reason naming it, and the
+data loaded before must be exactly as they were.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import zipfile
+from pathlib import Path
+
+import duckdb
+import openpyxl
+import pytest
+
+from pipelines.ingest.contracts import CustomProperty, load_contract
+from pipelines.ingest.landing import ingest_source
+from pipelines.ingest.validate import validate_file
+from pipelines.readers import ReaderError
+from pipelines.readers.xlsx import read_workbook
+from scripts.file_memory import (
+    MIB,
+    ingest_in_subprocess,
+    jsonstat_size_bomb,
+    ppt_csv,
+    xlsx_package,
+    xlsx_string_bomb,
+)
+from tests.conftest import AS_OF
+
+GIB_IN_MIB = 1024
+
+BOMBS = {
+    # kind: (source, file name, make(path), expected rule, a fragment of the Norwegian reason)
+    "xlsx_1_gib_shared_string": (
+        "services",
+        "tjenestetall_2016.xlsx",
+        lambda p: xlsx_string_bomb(p, 1 << 30),
+        "xlsx_too_large",
+        "utpakket",
+    ),
+    "xlsx_lying_about_its_size": (
+        "services",
+        "tjenestetall_2016.xlsx",
+        lambda p: xlsx_string_bomb(p, 1 << 30, lie=True),
+        "xlsx_unreadable",
+        "kan ikke åpnes",
+    ),
+    "xlsx_one_string_under_the_unpacked_bound": (
+        "services",
+        "tjenestetall_2016.xlsx",
+        lambda p: xlsx_string_bomb(p, 60 * MIB, wide=True),
+        "xlsx_text_too_long",
+        "32 767 tegn",
+    ),
+    "jsonstat_a_billion_cells": (
+        "population",
+        "ssb_07459_befolkning_stor.json",
+        lambda p: jsonstat_size_bomb(p, (1000, 1000, 1000)),
+        "jsonstat_too_large",
+        "1 000 000 000 celler",
+    ),
+    "csv_200_mb_bad_last_line": (
+        "ppt",
+        "ppt_2016_stor.csv",
+        lambda p: ppt_csv(p, 200_000_000, bad_last_line=True),
+        "file_too_large",
+        "mer enn 10 MB som kontrakten tillater",
+    ),
+}
+
+
+def _dump(warehouse: Path, source: str) -> dict[str, list[tuple]]:
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        return {
+            t.name: con.execute(f"SELECT * FROM raw.{t.name} ORDER BY ALL").fetchall()
+            for t in load_contract(source).tables
+        }
+    finally:
+        con.close()
+
+
+@pytest.mark.parametrize("kind", list(BOMBS))
+def test_a_hostile_file_is_refused_under_1_gib_and_the_loaded_data_stay(kind, demo_data_dir, tmp_path):
+    source, name, make, rule, fragment = BOMBS[kind]
+    landing, quarantine, warehouse = tmp_path / "landing", tmp_path / "quarantine", tmp_path / "w.duckdb"
+    shutil.copytree(demo_data_dir / "landing" / source, landing / source)
+    con = duckdb.connect(str(warehouse))
+    try:
+        first = ingest_source(con, source, landing, quarantine, as_of=AS_OF)
+    finally:
+        con.close()
+    assert first.loaded and not first.quarantined
+    before = _dump(warehouse, source)
+    assert all(before.values())
+
+    bomb = make(landing / source / name)
+    size = bomb.stat().st_size
+    outcome = ingest_in_subprocess(source, landing, quarantine, warehouse)
+
+    assert outcome["returncode"] == 0, outcome["stderr"]
+    assert outcome["peak_mib"] < GIB_IN_MIB, f"{kind}: {outcome['peak_mib']} MiB"
+    report = outcome["report"]
+    assert report["loaded"] == [] and list(report["quarantined"]) == [name]
+    (problem, *_) = report["quarantined"][name]
+    assert problem["rule"] == rule
+    assert problem["message_nb"].startswith(f"Fil «{name}»") and fragment in problem["message_nb"]
+
+    assert not bomb.exists()
+    (moved,) = [p for p in (quarantine / source).iterdir() if p.name.endswith(name)]
+    assert moved.stat().st_size == size
+    reason = json.loads(moved.with_name(moved.name + ".reason.json").read_text(encoding="utf-8"))
+    assert reason["file"] == name and reason["violations"][0]["rule"] == rule
+    text = moved.with_name(moved.name + ".reason.txt").read_text(encoding="utf-8")
+    assert f"Filen «{name}» ({source}) ble avvist" in text and fragment in text
+    assert _dump(warehouse, source) == before
+
+
+# -- the bounds themselves, in process ---------------------------------------------------------
+
+
+def test_a_file_over_its_contracts_limit_is_refused_unread_naming_size_and_limit(tmp_path):
+    """``maxFileSizeMB`` in the contract sets the limit; the reason gives the file's size and the
+    limit in MB. 3 MiB against 2 MB: "3,0 MB, mer enn 2 MB"."""
+    table = load_contract("ppt").tables[0]
+    table = table.model_copy(
+        update={"customProperties": [*table.customProperties, CustomProperty(property="maxFileSizeMB", value=2)]}
+    )
+    assert table.max_file_bytes == 2 * MIB
+    big = ppt_csv(tmp_path / "ppt_2016.csv", 3 * MIB, bad_last_line=False)
+    assert 3 * MIB - 100 < big.stat().st_size <= 3 * MIB
+    typed, problems, _ = validate_file(big, table)
+    assert typed is None
+    assert [(p.rule, p.row, p.column) for p in problems] == [("file_too_large", None, None)]
+    assert "filen er 3,0 MB, mer enn 2 MB som kontrakten tillater" in problems[0].message_nb
+    assert problems[0].message_nb.startswith("Fil «ppt_2016.csv»")
+
+
+def test_every_contract_takes_the_default_limit_of_10_mb_unless_it_says_otherwise():
+    from pipelines.ingest.contracts import contract_sources
+
+    for source in contract_sources():
+        for table in load_contract(source).tables:
+            assert table.max_file_bytes == 10 * MIB, table.name
+
+
+def test_a_cell_as_long_as_excel_allows_is_read(tmp_path):
+    """Excel holds at most 32 767 characters in a cell; "&" is written "&amp;" (5 bytes), so the
+    longest cell Excel can save is 163 835 bytes of XML: within the text bound."""
+    path = tmp_path / "lang.xlsx"
+    book = openpyxl.Workbook()
+    book.active.append(["Kommentar"])
+    book.active.append(["&" * 32767])
+    book.save(path)
+    (sheet,) = read_workbook(path).sheets
+    assert sheet.rows[1] == (2, ("&" * 32767,))
+
+
+def test_a_zip_that_declares_less_than_it_holds_is_never_read_past_its_declaration(tmp_path):
+    """The zip says 1 KiB, the part unpacks to 8 MiB: reading stops at the declared size and the
+    part's checksum then fails, so the workbook is refused as unreadable, not read whole."""
+
+    def strings(part) -> None:
+        part.write(b"<sst><si><t>")
+        for _ in range(8):
+            part.write(b"A" * MIB)
+        part.write(b"</t></si></sst>")
+
+    path = xlsx_package(tmp_path / "lyver.xlsx", lambda part: part.write(b"<worksheet/>"), strings)
+    with zipfile.ZipFile(path) as archive:
+        assert archive.getinfo("xl/sharedStrings.xml").file_size > 8 * MIB
+    xlsx_package(path, lambda part: part.write(b"<worksheet/>"), strings, lie_about_strings=1024)
+    with zipfile.ZipFile(path) as archive:
+        assert archive.getinfo("xl/sharedStrings.xml").file_size == 1024
+    with pytest.raises(ReaderError) as err:
+        read_workbook(path)
+    assert err.value.rule == "xlsx_unreadable" and "CRC" in err.value.detail
