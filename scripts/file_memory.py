@@ -109,11 +109,14 @@ def _small_sheet(part) -> None:
     )
 
 
-def xlsx_package(target: Path, write_sheet, write_strings, *, lie_about_strings: int | None = None) -> Path:
+def xlsx_package(
+    target: Path, write_sheet, write_strings, *, lie_about_strings: int | None = None, level: int = 1
+) -> Path:
     """A one-sheet workbook whose sheet and shared-strings parts are written in chunks by
     ``write_sheet(part)`` and ``write_strings(part)`` (never held in memory whole).
-    ``lie_about_strings``: the size the zip declares for the shared strings instead of the true one."""
-    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+    ``lie_about_strings``: the size the zip declares for the shared strings instead of the true one;
+    ``level``: the deflate level (9: the smallest file)."""
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=level) as archive:
         for name, text in _XLSX_PARTS.items():
             archive.writestr(name, text)
         with archive.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as part:
@@ -153,7 +156,7 @@ def _declare_size(target: Path, name: str, size: int) -> None:
     target.write_bytes(bytes(data))
 
 
-def xlsx_string_bomb(target: Path, unpacked: int, *, wide: bool = False, lie: bool = False) -> Path:
+def xlsx_string_bomb(target: Path, unpacked: int, *, wide: bool = False, lie: bool = False, level: int = 1) -> Path:
     """Cell A2 holds shared string 0, one string of ``unpacked`` bytes ("A" repeated; ``wide``: with
     one character outside Latin-1 first, so that Python holds it with 4 bytes per character);
     ``lie``: the zip declares the part 1 KiB."""
@@ -169,7 +172,7 @@ def xlsx_string_bomb(target: Path, unpacked: int, *, wide: bool = False, lie: bo
             left -= MIB
         part.write(tail)
 
-    return xlsx_package(target, _small_sheet, write, lie_about_strings=1024 if lie else None)
+    return xlsx_package(target, _small_sheet, write, lie_about_strings=1024 if lie else None, level=level)
 
 
 def xlsx_many_cells(target: Path, unpacked: int) -> Path:
