@@ -181,3 +181,12 @@ def test_a_zip_that_declares_less_than_it_holds_is_never_read_past_its_declarati
     with pytest.raises(ReaderError) as err:
         read_workbook(path)
     assert err.value.rule == "xlsx_unreadable" and "CRC" in err.value.detail
+
+
+def test_a_fetched_part_is_never_more_than_the_reader_takes():
+    """The fetcher splits an SSB query into parts of at most MAX_CELLS cells; the JSON-stat reader
+    refuses more than MAX_JSONSTAT_CELLS. A part the reader would refuse would never load."""
+    from pipelines.fetch.ssb import MAX_CELLS
+    from pipelines.readers.ssb import MAX_JSONSTAT_CELLS
+
+    assert MAX_CELLS <= MAX_JSONSTAT_CELLS
