@@ -274,14 +274,39 @@ def ppt_csv(target: Path, size: int, *, bad_last_line: bool) -> Path:
 # -- measuring ---------------------------------------------------------------------------------
 
 
+def run_measured(args: list[str], cwd: Path = REPO, cap_gib: float | None = None) -> dict:
+    """Run ``args`` as a child process: its exit code, peak resident memory (MiB, the child's own,
+    from ``wait4``), wall time (s), stdout and stderr. ``cap_gib``: the child's address space is
+    limited to that (so a bomb fails with MemoryError instead of taking a shared machine's memory)."""
+
+    def limit() -> None:
+        if cap_gib:
+            cap = int(cap_gib * (1 << 30))
+            resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+
+    started = time.perf_counter()
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        child = subprocess.Popen(args, cwd=cwd, stdout=out, stderr=err, text=True, preexec_fn=limit)
+        _, status, usage = os.wait4(child.pid, 0)  # this child's own rusage, not every child's so far
+        seconds = time.perf_counter() - started
+        out.seek(0)
+        err.seek(0)
+        return {
+            "returncode": os.waitstatus_to_exitcode(status),
+            "peak_mib": round(usage.ru_maxrss / 1024, 1),
+            "seconds": round(seconds, 2),
+            "stdout": out.read(),
+            "stderr": err.read(),
+        }
+
+
 def ingest_in_subprocess(
     source: str, landing: Path, quarantine: Path, warehouse: Path, cap_gib: float | None = None, code: Path = REPO
 ) -> dict:
-    """Run ``ingest_source`` for ``source`` in a fresh Python process: its peak resident memory
-    (MiB), wall time (s) and report (loaded files, quarantined files with their first rule).
-    ``cap_gib``: the child's address space is limited to that (so a bomb fails with MemoryError
-    instead of taking a shared machine's memory). ``code``: the checkout whose code runs (another
-    worktree, e.g. main's, for a before figure)."""
+    """Run ``ingest_source`` for ``source`` in a fresh Python process (:func:`run_measured`): its
+    peak resident memory (MiB), wall time (s) and report (loaded files, quarantined files with
+    their violations). ``code``: the checkout whose code runs (another worktree, e.g. main's, for a
+    before figure)."""
     program = (
         "import datetime as dt, json, sys, duckdb\n"
         "from pathlib import Path\n"
@@ -294,29 +319,14 @@ def ingest_in_subprocess(
         "for f, p in r.quarantined.items()}}))\n"
     )
     args = [sys.executable, "-c", program, source, str(landing), str(quarantine), str(warehouse), AS_OF]
-    started = time.perf_counter()
-
-    def limit() -> None:
-        if cap_gib:
-            cap = int(cap_gib * (1 << 30))
-            resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
-
-    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
-        child = subprocess.Popen(args, cwd=code, stdout=out, stderr=err, text=True, preexec_fn=limit)
-        # wait4 gives this child's own rusage (RUSAGE_CHILDREN would add up every child so far).
-        _, status, usage = os.wait4(child.pid, 0)
-        child.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        err.seek(0)
-        out_text, err_text = out.read(), err.read()
-    seconds = time.perf_counter() - started
-    report = json.loads(out_text.strip().splitlines()[-1]) if child.returncode == 0 else None
+    outcome = run_measured(args, code, cap_gib)
+    ok = outcome["returncode"] == 0
     return {
-        "peak_mib": round(usage.ru_maxrss / 1024, 1),
-        "seconds": round(seconds, 2),
-        "returncode": child.returncode,
-        "report": report,
-        "stderr": err_text[-2000:] if child.returncode else "",
+        "peak_mib": outcome["peak_mib"],
+        "seconds": outcome["seconds"],
+        "returncode": outcome["returncode"],
+        "report": json.loads(outcome["stdout"].strip().splitlines()[-1]) if ok else None,
+        "stderr": "" if ok else outcome["stderr"][-2000:],
     }
 
 

@@ -9,8 +9,10 @@ data loaded before must be exactly as they were.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
+import sys
 import zipfile
 from pathlib import Path
 
@@ -28,6 +30,7 @@ from scripts.file_memory import (
     ingest_in_subprocess,
     jsonstat_size_bomb,
     ppt_csv,
+    run_measured,
     xlsx_package,
     xlsx_string_bomb,
 )
@@ -190,3 +193,21 @@ def test_a_fetched_part_is_never_more_than_the_reader_takes():
     from pipelines.readers.ssb import MAX_JSONSTAT_CELLS
 
     assert MAX_CELLS <= MAX_JSONSTAT_CELLS
+
+
+def test_the_run_fingerprint_reads_a_large_landing_file_in_chunks(tmp_path):
+    """`make pipeline` hashes every landing file before it runs: a 300 MiB file must not be read
+    into memory whole (a process that imports the pipeline's run module stays under 300 MiB)."""
+    big = tmp_path / "landing" / "ppt" / "ppt_2016.csv"
+    big.parent.mkdir(parents=True)
+    with big.open("wb") as f:
+        f.truncate(300 * MIB)
+    program = (
+        "import sys\nfrom pathlib import Path\nfrom pipelines.run import _digest\n"
+        "print(_digest([('x', Path(sys.argv[1]))]).hexdigest())\n"
+    )
+    outcome = run_measured([sys.executable, "-c", program, str(big)])
+    assert outcome["returncode"] == 0, outcome["stderr"]
+    expected = hashlib.sha256(b"x" + hashlib.sha256(bytes(300 * MIB)).digest()).hexdigest()
+    assert outcome["stdout"].strip() == expected
+    assert outcome["peak_mib"] < 300, outcome["peak_mib"]
