@@ -384,6 +384,17 @@ def read_json_file(path: str | os.PathLike[str], *, publisher: str | None = None
                 + (f". {again}" if publisher else "")
             ),
         ) from exc
+    except RecursionError as exc:
+        # Thousands of nested arrays ("[[[[…"): Python's decoder gives up; no statistics file nests so.
+        raise ReaderError(
+            "invalid JSON: nested deeper than the reader follows",
+            rule="invalid_json",
+            path=path,
+            detail_nb=(
+                "Ugyldig JSON: lister eller objekter ligger i hverandre i tusenvis av nivåer, "
+                "noe ingen statistikkfil gjør; fila er ikke lest"
+            ),
+        ) from exc
 
 
 def _clean_header_name(name: str, position: int) -> str:
