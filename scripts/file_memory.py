@@ -356,9 +356,9 @@ def make(kind: str, target: Path, *, xlsx_mib: int = 1024, csv_mb: int = 200) ->
     from pipelines.readers.xlsx import MAX_UNPACKED_BYTES
 
     if kind == "xlsx_string_bomb":
-        return xlsx_string_bomb(target, xlsx_mib * MIB)
+        return xlsx_string_bomb(target, xlsx_mib * MIB, level=9)
     if kind == "xlsx_lying_sizes":
-        return xlsx_string_bomb(target, xlsx_mib * MIB, lie=True)
+        return xlsx_string_bomb(target, xlsx_mib * MIB, lie=True, level=9)
     if kind == "xlsx_big_string":
         return xlsx_string_bomb(target, MAX_UNPACKED_BYTES - 64 * 1024, wide=True)
     if kind == "xlsx_many_cells":
