@@ -217,36 +217,39 @@ def jsonstat_size_bomb(target: Path, sizes: tuple[int, ...] = (1000, 1000, 1000)
 
 
 def jsonstat_dense(target: Path, cells: int) -> Path:
-    """A dense JSON-stat 2.0 population table of about ``cells`` cells: 4-digit region codes x 100
-    ages x 25 years, every value given (an array): the largest dataset the cell bound lets through."""
-    regions = max(1, cells // 2500)
+    """A valid dense JSON-stat 2.0 population table of about ``cells`` cells: region codes no
+    municipality has (9000, 9001, …) x ages 0-99 x the years 2010-2024, every value given (an array):
+    the largest dataset the cell bound lets through, loaded whole."""
+    regions = max(1, cells // 1500)
     doc = {
         "version": "2.0",
         "class": "dataset",
         "label": "07459: Befolkning",
         "role": {"time": ["Tid"], "geo": ["Region"]},
         "id": ["Region", "Alder", "Tid"],
-        "size": [regions, 100, 25],
+        "size": [regions, 100, 15],
         "dimension": {
-            "Region": {"category": {"index": [f"{1000 + i:04d}" for i in range(regions)]}},
+            "Region": {"category": {"index": [f"{9000 + i:04d}" for i in range(regions)]}},
             "Alder": {"category": {"index": [f"{a:03d}" for a in range(100)]}},
-            "Tid": {"category": {"index": [str(2000 + y) for y in range(25)]}},
+            "Tid": {"category": {"index": [str(2010 + y) for y in range(15)]}},
         },
-        "value": [i % 9973 for i in range(regions * 2500)],
+        "value": [i % 9973 for i in range(regions * 1500)],
     }
     target.write_text(json.dumps(doc), encoding="utf-8")
     return target
 
 
 def ssb_csv(target: Path, size: int) -> Path:
-    """An SSB CSV (table 12870's shape: region, reporter, year, one value column) of about ``size``
-    bytes, every line another region, reporter and year (no value repeats for the reader to share)."""
+    """A valid SSB CSV (table 12870's shape: region, reporter, year, one value column) of about
+    ``size`` bytes, every line another region (codes no municipality has), reporter and year 2010-2025,
+    each value another number: the largest such file the default limit lets through, loaded whole."""
     header = '"region";"meldingsinstans";"år";"12870: Meldinger til barnevernet"\n'
     with target.open("w", encoding="utf-8") as out:
         out.write(header)
         written, i = len(header), 0
         while written < size - 200:
-            line = f'"{1000 + i // 240:04d} Kommune {i // 240}";"{i % 12:02d} Melder {i % 12}";"{2000 + i // 12 % 20}";"{i}"\n'
+            region = 9000 + i // 192
+            line = f'"{region} Kommune {region}";"{i % 12:02d} Melder {i % 12}";"{2010 + i // 12 % 16}";"{i}"\n'
             out.write(line)
             written += len(line.encode())
             i += 1

@@ -26,9 +26,11 @@ from pipelines.ingest.validate import validate_file
 from pipelines.readers import ReaderError
 from pipelines.readers.xlsx import read_workbook
 from scripts.file_memory import (
+    KINDS,
     MIB,
     ingest_in_subprocess,
     jsonstat_size_bomb,
+    make,
     ppt_csv,
     run_measured,
     xlsx_package,
@@ -211,3 +213,18 @@ def test_the_run_fingerprint_reads_a_large_landing_file_in_chunks(tmp_path):
     expected = hashlib.sha256(b"x" + hashlib.sha256(bytes(300 * MIB)).digest()).hexdigest()
     assert outcome["stdout"].strip() == expected
     assert outcome["peak_mib"] < 300, outcome["peak_mib"]
+
+
+@pytest.mark.parametrize("kind", ["ssb_csv_under_limit", "jsonstat_at_cell_bound"])
+def test_the_largest_file_the_bounds_let_through_loads_well_under_1_gib(kind, tmp_path):
+    """An SSB CSV just under the 10 MB limit (the heaviest reader per byte) and a JSON-stat dataset
+    of MAX_JSONSTAT_CELLS cells, both valid: read, checked and loaded whole. A Dagster run holds
+    about 180 MiB more code than this bare process, so 768 MiB here is 1 GiB there."""
+    source, name = KINDS[kind]
+    landing = tmp_path / "landing"
+    (landing / source).mkdir(parents=True)
+    make(kind, landing / source / name)
+    outcome = ingest_in_subprocess(source, landing, tmp_path / "quarantine", tmp_path / "w.duckdb")
+    assert outcome["returncode"] == 0, outcome["stderr"]
+    assert outcome["report"] == {"loaded": [name], "quarantined": {}}
+    assert outcome["peak_mib"] < 768, f"{kind}: {outcome['peak_mib']} MiB"
