@@ -40,13 +40,16 @@ __all__ = [
 ]
 
 _REL_COMMENTS = ("/comments", "/threadedComment")
-# A workbook is a zip: what it unpacks to is what reading it costs (openpyxl and the checks hold
-# about eight to ten times the sheet's XML in memory). A municipal template unpacks to well under a
-# megabyte; a few hundred thousand cells to some tens. More is refused before openpyxl reads anything.
+# A workbook is a zip: what it unpacks to is what reading it costs (a 64 MiB sheet of one-digit cells
+# peaks at 250 MiB, and takes openpyxl half a minute or more). A municipal template unpacks to well
+# under a megabyte; a few hundred thousand cells to some tens. More is refused before openpyxl reads
+# anything.
 MAX_UNPACKED_BYTES = 64 * 1024 * 1024
 # No text in a workbook's XML may run longer than this without markup: Excel holds at most 32 767
 # characters in a cell (at most 6 bytes each in the XML, escaped), so a longer run is no cell
-# anyone typed but one string made to fill memory (openpyxl reads every shared string whole).
+# anyone typed but one string made to fill memory (openpyxl reads every shared string whole, and
+# Python holds a string with one character beyond Latin-1 at up to 4 bytes a character: one 64 MiB
+# string took 1.1 GiB, one of 256 MiB 3.9 GiB).
 MAX_TEXT_RUN_BYTES = 256 * 1024
 _CHUNK = 1 << 20
 
