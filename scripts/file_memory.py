@@ -17,6 +17,8 @@ Kinds (``--kind``, repeatable; default all):
   1000 cells, with a sparse ``value`` of one cell;
 * ``csv_bad_last_line``: a Norwegian CSV (``ppt``) of ``--csv-mb`` MB (200) whose last line has a
   field too many;
+* ``csv_wide_header``, ``csv_wide_row``: a Norwegian CSV just under its limit whose header, or
+  first data line, is ten million separators;
 * ``csv_under_limit``: a Norwegian CSV (``ppt``) just under its contract's file-size limit;
 * ``ssb_csv_under_limit``: an SSB CSV (``child_welfare``) just under its limit, no value repeated;
 * ``jsonstat_at_cell_bound``: a dense JSON-stat dataset of ``MAX_JSONSTAT_CELLS`` cells.
@@ -256,6 +258,15 @@ def ssb_csv(target: Path, size: int) -> Path:
     return target
 
 
+def wide_csv(target: Path, size: int, *, in_header: bool) -> Path:
+    """A PPT CSV of about ``size`` bytes whose header (``in_header``) or first data line is one
+    field followed by millions of separators."""
+    header = PPT_HEADER.encode()
+    wide = b"2016" + b";" * (size - len(header) - len(PPT_LINE.encode()) - 10) + b"\n"
+    target.write_bytes(wide + PPT_LINE.encode() if in_header else header + wide + PPT_LINE.encode())
+    return target
+
+
 def ppt_csv(target: Path, size: int, *, bad_last_line: bool) -> Path:
     """A PPT CSV of about ``size`` bytes (UTF-8): the header, the same valid line over and over,
     and, with ``bad_last_line``, a last line with a field too many."""
@@ -349,6 +360,8 @@ KINDS = {
     "xlsx_many_cells": ("services", "tjenestetall_2016.xlsx"),
     "jsonstat_size_bomb": ("population", "ssb_07459_befolkning.json"),
     "csv_bad_last_line": ("ppt", "ppt_2016.csv"),
+    "csv_wide_header": ("ppt", "ppt_2016.csv"),
+    "csv_wide_row": ("ppt", "ppt_2016.csv"),
     "csv_under_limit": ("ppt", "ppt_2016.csv"),
     "ssb_csv_under_limit": ("child_welfare", "ssb_12870_meldinger_stor.csv"),
     "jsonstat_at_cell_bound": ("population", "ssb_07459_befolkning.json"),
@@ -370,6 +383,11 @@ def make(kind: str, target: Path, *, xlsx_mib: int = 1024, csv_mb: int = 200) ->
         return jsonstat_size_bomb(target)
     if kind == "csv_bad_last_line":
         return ppt_csv(target, csv_mb * 1_000_000, bad_last_line=True)
+    if kind in ("csv_wide_header", "csv_wide_row"):
+        from pipelines.ingest.contracts import load_contract
+
+        limit = load_contract("ppt").tables[0].max_file_bytes
+        return wide_csv(target, limit - 1024, in_header=kind == "csv_wide_header")
     if kind == "csv_under_limit":
         from pipelines.ingest.contracts import load_contract
 

@@ -33,6 +33,7 @@ from scripts.file_memory import (
     make,
     ppt_csv,
     run_measured,
+    wide_csv,
     xlsx_package,
     xlsx_string_bomb,
 )
@@ -69,6 +70,20 @@ BOMBS = {
         lambda p: jsonstat_size_bomb(p, (1000, 1000, 1000)),
         "jsonstat_too_large",
         "1 000 000 000 celler",
+    ),
+    "csv_header_of_ten_million_columns": (
+        "ppt",
+        "ppt_2016_brei.csv",
+        lambda p: wide_csv(p, 10 * MIB - 1024, in_header=True),
+        "too_many_columns",
+        "kolonner, mer enn 1 000 som tillates",
+    ),
+    "csv_data_line_of_ten_million_fields": (
+        "ppt",
+        "ppt_2016_brei.csv",
+        lambda p: wide_csv(p, 10 * MIB - 1024, in_header=False),
+        "ragged_row",
+        "men overskriftsraden (linje 1) har 7 ",  # the PPT template's seven columns
     ),
     "csv_200_mb_bad_last_line": (
         "ppt",

@@ -26,6 +26,8 @@ from typing import Any
 
 import polars as pl
 
+from pipelines.nb_format import format_number_nb
+
 __all__ = [
     "ReaderError",
     "SSB_SYMBOLS",
@@ -416,6 +418,9 @@ def _detect_separator(header_line: str) -> str:
 
 
 _SHARED_VALUES = 10_000
+# The most columns a delimited file may have: a delivery has tens; a header line of ten million
+# separators (10 MB) would cost gigabytes of column names before anything else is checked.
+MAX_COLUMNS = 1000
 
 
 def _parse_delimited(
@@ -463,6 +468,7 @@ def _parse_delimited(
     header_line = start + 1
     rows: list[list[str]] = []
     lines: list[int] = []
+    wider: tuple[int, int] | None = None  # (line, fields) of a row wider than the header: reading stops there
     previous = 0
     try:
         for record in reader:
@@ -471,9 +477,24 @@ def _parse_delimited(
             if not record or all(not field.strip() for field in record):
                 continue
             if header is None:
+                if len(record) > MAX_COLUMNS:
+                    raise ReaderError(
+                        f"the header has {len(record)} columns, more than {MAX_COLUMNS}",
+                        rule="too_many_columns",
+                        path=path,
+                        row=line_no,
+                        detail_nb=(
+                            f"Overskriftsraden har {format_number_nb(len(record), 0)} kolonner, mer enn "
+                            f"{format_number_nb(MAX_COLUMNS, 0)} som tillates; "
+                            f"fila er ikke lest videre (er skilletegnet «{separator}» riktig?)"
+                        ),
+                    )
                 header = [_clean_header_name(f, i + 1) for i, f in enumerate(record)]
                 header_line = line_no
                 continue
+            if len(record) > len(header):
+                wider = (line_no, len(record))  # a ragged row whatever follows; hold no more of the file
+                break
             for i, field in enumerate(record):
                 seen_values = shared.setdefault(i, {})
                 if len(seen_values) < _SHARED_VALUES:
@@ -507,7 +528,8 @@ def _parse_delimited(
 
     # Tolerate a trailing separator on every line ("a;b;") -> drop the empty column.
     if (
-        len(header) > 1
+        wider is None
+        and len(header) > 1
         and header[-1] == f"column_{len(header)}"
         and rows
         and all(len(r) == len(header) and not r[-1].strip() for r in rows)
@@ -515,27 +537,32 @@ def _parse_delimited(
         header = header[:-1]
         rows = [r[:-1] for r in rows]
 
+    def ragged(line_no: int, fields: int, cut_off: bool) -> ReaderError:
+        return ReaderError(
+            f"line {line_no} has {fields} fields but the header "
+            f"(line {header_line}) has {len(header)}"
+            + ("; the file seems to be cut off in the middle of this line" if cut_off else ""),
+            rule="ragged_row",
+            path=path,
+            row=line_no,
+            detail_nb=(
+                f"Linje {line_no} har {fields} felt, men overskriftsraden "
+                f"(linje {header_line}) har {len(header)}"
+                + (
+                    "; fila ser ut til å være avkuttet midt i denne linjen"
+                    if cut_off
+                    else f" (et skilletegn «{separator}» for mye eller for lite?)"
+                )
+            ),
+        )
+
     for position, (record, line_no) in enumerate(zip(rows, lines)):
         if len(record) != len(header):
             # A last row that is short and has no line end: the file was cut off mid-row.
-            cut_off = position == len(rows) - 1 and len(record) < len(header) and not text.endswith(("\n", "\r"))
-            raise ReaderError(
-                f"line {line_no} has {len(record)} fields but the header "
-                f"(line {header_line}) has {len(header)}"
-                + ("; the file seems to be cut off in the middle of this line" if cut_off else ""),
-                rule="ragged_row",
-                path=path,
-                row=line_no,
-                detail_nb=(
-                    f"Linje {line_no} har {len(record)} felt, men overskriftsraden "
-                    f"(linje {header_line}) har {len(header)}"
-                    + (
-                        "; fila ser ut til å være avkuttet midt i denne linjen"
-                        if cut_off
-                        else f" (et skilletegn «{separator}» for mye eller for lite?)"
-                    )
-                ),
-            )
+            last = position == len(rows) - 1 and wider is None
+            raise ragged(line_no, len(record), last and len(record) < len(header) and not text.endswith(("\n", "\r")))
+    if wider is not None:
+        raise ragged(*wider, cut_off=False)
     if not rows:
         raise ReaderError(
             "the file has a header line but no data rows",
