@@ -13,6 +13,7 @@ Kinds (``--kind``, repeatable; default all):
 * ``xlsx_big_string``: one shared string just under the unpacked bound (``MAX_UNPACKED_BYTES``), so
   the size check lets it through to whatever bounds the reading;
 * ``xlsx_many_cells``: a sheet of small number cells just under the unpacked bound;
+* ``xlsx_far_column``: 10 000 rows each holding one number in column XFD (16 384 cells a row);
 * ``jsonstat_size_bomb``: a JSON-stat dataset (``population``) whose ``size`` claims 1000 x 1000 x
   1000 cells, with a sparse ``value`` of one cell;
 * ``csv_bad_last_line``: a Norwegian CSV (``ppt``) of ``--csv-mb`` MB (200) whose last line has a
@@ -196,6 +197,19 @@ def xlsx_many_cells(target: Path, unpacked: int) -> Path:
     return xlsx_package(target, write, lambda part: part.write(_STRINGS_HEAD + b"</sst>"))
 
 
+def xlsx_far_column(target: Path, rows: int) -> Path:
+    """A header, then ``rows`` rows each holding one number in the last column Excel has (XFD):
+    a few kilobytes on disk, 16 384 cells a row when read."""
+
+    def write(part) -> None:
+        part.write(_SHEET_HEAD + b'<row r="1"><c r="A1" t="inlineStr"><is><t>Tjeneste</t></is></c></row>')
+        for r in range(2, rows + 2):
+            part.write(f'<row r="{r}"><c r="XFD{r}"><v>1</v></c></row>'.encode())
+        part.write(_SHEET_TAIL)
+
+    return xlsx_package(target, write, lambda part: part.write(_STRINGS_HEAD + b"</sst>"), level=9)
+
+
 def jsonstat_size_bomb(target: Path, sizes: tuple[int, ...] = (1000, 1000, 1000)) -> Path:
     """A JSON-stat 2.0 dataset whose dimensions multiply to ``prod(sizes)`` cells, one of them given
     in a sparse ``value`` object: tens of kilobytes on disk."""
@@ -358,6 +372,7 @@ KINDS = {
     "xlsx_lying_sizes": ("services", "tjenestetall_2016.xlsx"),
     "xlsx_big_string": ("services", "tjenestetall_2016.xlsx"),
     "xlsx_many_cells": ("services", "tjenestetall_2016.xlsx"),
+    "xlsx_far_column": ("services", "tjenestetall_2016.xlsx"),
     "jsonstat_size_bomb": ("population", "ssb_07459_befolkning.json"),
     "csv_bad_last_line": ("ppt", "ppt_2016.csv"),
     "csv_wide_header": ("ppt", "ppt_2016.csv"),
@@ -379,6 +394,8 @@ def make(kind: str, target: Path, *, xlsx_mib: int = 1024, csv_mb: int = 200) ->
         return xlsx_string_bomb(target, MAX_UNPACKED_BYTES - 64 * 1024, wide=True)
     if kind == "xlsx_many_cells":
         return xlsx_many_cells(target, MAX_UNPACKED_BYTES - 64 * 1024)
+    if kind == "xlsx_far_column":
+        return xlsx_far_column(target, 10_000)
     if kind == "jsonstat_size_bomb":
         return jsonstat_size_bomb(target)
     if kind == "csv_bad_last_line":

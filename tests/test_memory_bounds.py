@@ -34,6 +34,7 @@ from scripts.file_memory import (
     ppt_csv,
     run_measured,
     wide_csv,
+    xlsx_far_column,
     xlsx_package,
     xlsx_string_bomb,
 )
@@ -63,6 +64,13 @@ BOMBS = {
         lambda p: xlsx_string_bomb(p, 60 * MIB, wide=True),
         "xlsx_text_too_long",
         "32 767 tegn",
+    ),
+    "xlsx_50_kb_of_rows_reaching_column_xfd": (
+        "services",
+        "tjenestetall_2016.xlsx",
+        lambda p: xlsx_far_column(p, 10_000),
+        "xlsx_too_many_cells",
+        "spenner over mer enn 2 000 000 celler",
     ),
     "jsonstat_a_billion_cells": (
         "population",
