@@ -22,7 +22,8 @@ Kinds (``--kind``, repeatable; default all):
   first data line, is ten million separators;
 * ``csv_under_limit``: a Norwegian CSV (``ppt``) just under its contract's file-size limit;
 * ``ssb_csv_under_limit``: an SSB CSV (``child_welfare``) just under its limit, no value repeated;
-* ``jsonstat_at_cell_bound``: a dense JSON-stat dataset of ``MAX_JSONSTAT_CELLS`` cells.
+* ``ssb_csv_wide``: an SSB CSV just under its limit with 997 value columns (5 million cells);
+* ``jsonstat_at_cell_bound``: a dense JSON-stat dataset of ``MAX_DATASET_CELLS`` cells.
 
 The last line of the output is one JSON object: kind -> {file_mb, peak_mib, seconds, result}.
 
@@ -281,6 +282,22 @@ def wide_csv(target: Path, size: int, *, in_header: bool) -> Path:
     return target
 
 
+def ssb_csv_wide(target: Path, size: int, columns: int = 997) -> Path:
+    """An SSB CSV of about ``size`` bytes with ``columns`` value columns ("1" each): some five
+    million cells in 10 MB once turned into one row per cell."""
+    with target.open("w", encoding="utf-8") as out:
+        out.write("region;meldingsinstans;år;" + ";".join(f"v{i}" for i in range(columns)) + "\n")
+        line_no, written = 0, out.tell()
+        while True:
+            line = f"0301 Oslo;00 I alt;{2010 + line_no % 16};" + ";".join(["1"] * columns) + "\n"
+            if written + len(line) > size:
+                break
+            out.write(line)
+            written += len(line)
+            line_no += 1
+    return target
+
+
 def ppt_csv(target: Path, size: int, *, bad_last_line: bool) -> Path:
     """A PPT CSV of about ``size`` bytes (UTF-8): the header, the same valid line over and over,
     and, with ``bad_last_line``, a last line with a field too many."""
@@ -379,6 +396,7 @@ KINDS = {
     "csv_wide_row": ("ppt", "ppt_2016.csv"),
     "csv_under_limit": ("ppt", "ppt_2016.csv"),
     "ssb_csv_under_limit": ("child_welfare", "ssb_12870_meldinger_stor.csv"),
+    "ssb_csv_wide": ("child_welfare", "ssb_12870_meldinger_brei.csv"),
     "jsonstat_at_cell_bound": ("population", "ssb_07459_befolkning.json"),
 }
 
@@ -415,10 +433,14 @@ def make(kind: str, target: Path, *, xlsx_mib: int = 1024, csv_mb: int = 200) ->
 
         limit = load_contract("child_welfare").tables[0].max_file_bytes
         return ssb_csv(target, limit - 1024)
-    if kind == "jsonstat_at_cell_bound":
-        from pipelines.readers.ssb import MAX_JSONSTAT_CELLS
+    if kind == "ssb_csv_wide":
+        from pipelines.ingest.contracts import load_contract
 
-        return jsonstat_dense(target, MAX_JSONSTAT_CELLS)
+        return ssb_csv_wide(target, load_contract("child_welfare").tables[0].max_file_bytes - 1024)
+    if kind == "jsonstat_at_cell_bound":
+        from pipelines.readers.ssb import MAX_DATASET_CELLS
+
+        return jsonstat_dense(target, MAX_DATASET_CELLS)
     raise ValueError(kind)
 
 

@@ -33,6 +33,7 @@ from scripts.file_memory import (
     make,
     ppt_csv,
     run_measured,
+    ssb_csv_wide,
     wide_csv,
     xlsx_far_column,
     xlsx_package,
@@ -92,6 +93,13 @@ BOMBS = {
         lambda p: wide_csv(p, 10 * MIB - 1024, in_header=False),
         "ragged_row",
         "men overskriftsraden (linje 1) har 7 ",  # the PPT template's seven columns
+    ),
+    "ssb_csv_of_5_million_cells_in_10_mb": (
+        "child_welfare",
+        "ssb_12870_meldinger_brei.csv",
+        lambda p: ssb_csv_wide(p, 10 * MIB - 1024),
+        "ssb_csv_too_many_cells",
+        "til sammen mer enn 300 000 celler",
     ),
     "csv_200_mb_bad_last_line": (
         "ppt",
@@ -213,11 +221,11 @@ def test_a_zip_that_declares_less_than_it_holds_is_never_read_past_its_declarati
 
 def test_a_fetched_part_is_never_more_than_the_reader_takes():
     """The fetcher splits an SSB query into parts of at most MAX_CELLS cells; the JSON-stat reader
-    refuses more than MAX_JSONSTAT_CELLS. A part the reader would refuse would never load."""
+    refuses more than MAX_DATASET_CELLS. A part the reader would refuse would never load."""
     from pipelines.fetch.ssb import MAX_CELLS
-    from pipelines.readers.ssb import MAX_JSONSTAT_CELLS
+    from pipelines.readers.ssb import MAX_DATASET_CELLS
 
-    assert MAX_CELLS <= MAX_JSONSTAT_CELLS
+    assert MAX_CELLS <= MAX_DATASET_CELLS
 
 
 def test_the_run_fingerprint_reads_a_large_landing_file_in_chunks(tmp_path):
@@ -241,7 +249,7 @@ def test_the_run_fingerprint_reads_a_large_landing_file_in_chunks(tmp_path):
 @pytest.mark.parametrize("kind", ["ssb_csv_under_limit", "jsonstat_at_cell_bound"])
 def test_the_largest_file_the_bounds_let_through_loads_well_under_1_gib(kind, tmp_path):
     """An SSB CSV just under the 10 MB limit (the heaviest reader per byte) and a JSON-stat dataset
-    of MAX_JSONSTAT_CELLS cells, both valid: read, checked and loaded whole. A Dagster run holds
+    of MAX_DATASET_CELLS cells, both valid: read, checked and loaded whole. A Dagster run holds
     about 180 MiB more code than this bare process, so 768 MiB here is 1 GiB there."""
     source, name = KINDS[kind]
     landing = tmp_path / "landing"

@@ -29,7 +29,7 @@ from pipelines.settings import NORWAY as OSLO
 
 MAX_URL_LENGTH = 2100
 # SSB answers at most 800 000 cells a query, but a part must also be a file its data contract takes:
-# at most MAX_JSONSTAT_CELLS (300 000) cells, and at most the contract's file size (10 MB by
+# at most MAX_DATASET_CELLS (300 000) cells, and at most the contract's file size (10 MB by
 # default; SSB's CSV with codes and texts takes up to about 70 bytes a cell). 100 000 cells keep
 # both; a plan's municipality and comparators over 30 ages and 40 years are some 25 000.
 MAX_CELLS = 100_000

@@ -848,8 +848,10 @@ def resolve_region_codes(
 
 
 def _too_large_text(size: int, table: TableSchema) -> str:
-    mb = format_number_nb(size / 2**20, 1)
-    limit = format_number_nb(table.max_file_bytes / 2**20, 1).removesuffix(",0")
+    limit_mb = table.max_file_bytes / 2**20
+    decimals = next((d for d in range(1, 6) if round(size / 2**20, d) > limit_mb), 6)  # never "10,0 MB, mer enn 10"
+    mb = format_number_nb(size / 2**20, decimals)
+    limit = format_number_nb(limit_mb, 1).removesuffix(",0")
     return (
         f"filen er {mb} MB, mer enn {limit} MB som kontrakten tillater for en fil i tabellen {table.name}, og "
         "den er ikke lest. Leveransene er summerte tall, fra noen kilobyte til noen få megabyte: sjekk at "

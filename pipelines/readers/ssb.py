@@ -32,7 +32,7 @@ from pipelines.readers.norwegian import (
 from pipelines.readers.regions import RegionCodes, fold_name, region_codes, split_region_code
 
 __all__ = [
-    "MAX_JSONSTAT_CELLS",
+    "MAX_DATASET_CELLS",
     "NATIONAL_KEY",
     "kostra_group_series",
     "normalize_municipality",
@@ -104,12 +104,12 @@ def normalize_municipality(code_or_label: str | None, table: RegionCodes | None 
 # JSON-stat 2.0
 # ---------------------------------------------------------------------------
 
-# The most cells a JSON-stat dataset may declare (the product of ``size``): every cell becomes a row,
-# and reading, checking and loading cost about a kilobyte a cell (300 000 cells peak at 663 MiB in a
-# Dagster run of the source). SSB's 07459 for every municipality, ages 0-29 and 12 years (the demo's
+# The most cells an SSB dataset may have: a JSON-stat dataset's ``size`` multiplied out, an SSB CSV's
+# data lines times its value columns. Every cell becomes a row, and reading, checking and loading
+# cost about a kilobyte a cell (300 000 cells peak at 663 MiB in a Dagster run of the source). SSB's 07459 for every municipality, ages 0-29 and 12 years (the demo's
 # population file) is 136 000 cells; what a plan fetches (its municipality and comparators) some
 # tens of thousands. A larger extract is refused before anything is allocated per cell.
-MAX_JSONSTAT_CELLS = 300_000
+MAX_DATASET_CELLS = 300_000
 
 _TIME_NAMES = {"tid", "år", "aar", "year", "time"}
 _GEO_NAMES = {"region", "kommune", "kommunenr", "kommunenummer"}
@@ -349,16 +349,16 @@ def jsonstat_to_frame(doc: Any, path: str | os.PathLike[str] | None = None) -> p
                 f"Dimensjonen «{dim_id}» står i 'id', men mangler i 'dimension'",
             )
     n = math.prod(sizes)
-    if n > MAX_JSONSTAT_CELLS:
+    if n > MAX_DATASET_CELLS:
         shown = " × ".join(format_number_nb(size, 0) for size in sizes)
         raise ReaderError(
-            f"the dataset declares {n} cells (size {sizes}), more than {MAX_JSONSTAT_CELLS}",
+            f"the dataset declares {n} cells (size {sizes}), more than {MAX_DATASET_CELLS}",
             rule="jsonstat_too_large",
             path=path,
             column="size",
             detail_nb=(
                 f"Datasettet oppgir {format_number_nb(n, 0)} celler ('size' {shown}), mer enn "
-                f"{format_number_nb(MAX_JSONSTAT_CELLS, 0)} som tillates; det er ikke lest. "
+                f"{format_number_nb(MAX_DATASET_CELLS, 0)} som tillates; det er ikke lest. "
                 "Hent et mindre uttrekk (færre regioner, år eller kategorier)"
             ),
         )
@@ -573,7 +573,8 @@ def read_ssb_csv(path: str | os.PathLike[str]) -> pl.DataFrame:
 
     Raises:
         ReaderError: rule ``bad_number`` (with row and column) for a value
-            cell that is neither a number nor an SSB symbol, plus the rules of
+            cell that is neither a number nor an SSB symbol, ``ssb_csv_too_many_cells``
+            (more than ``MAX_DATASET_CELLS`` lines x value columns), plus the rules of
             :func:`~pipelines.readers.norwegian.read_norwegian_csv`.
     """
     text, encoding = read_text_detect_encoding(path)
@@ -584,10 +585,24 @@ def read_ssb_csv(path: str | os.PathLike[str]) -> pl.DataFrame:
 
     n_values = 0
     for position in range(len(header) - 1, -1, -1):
+        if len(table.rows) * n_values > MAX_DATASET_CELLS:
+            break  # too many cells already: the other columns need not be classified
         if not _is_value_column(header[position], list(by_column[position]), allow_point):
             break
         n_values += 1
     n_values = max(n_values, 1)
+    if len(table.rows) * n_values > MAX_DATASET_CELLS:
+        raise ReaderError(
+            f"{len(table.rows)} lines x {n_values} or more value columns: more than {MAX_DATASET_CELLS} cells",
+            rule="ssb_csv_too_many_cells",
+            path=path,
+            detail_nb=(
+                f"Fila har {format_number_nb(len(table.rows), 0)} datalinjer med {format_number_nb(n_values, 0)} "
+                f"eller flere verdikolonner, til sammen mer enn {format_number_nb(MAX_DATASET_CELLS, 0)} celler, "
+                "som er det som tillates; den er ikke lest videre. Hent et mindre uttrekk (færre regioner, år "
+                "eller variabler)"
+            ),
+        )
     dim_names = header[: len(header) - n_values]
     value_names = header[len(header) - n_values :]
 
