@@ -67,8 +67,11 @@ format: setup
 	$(PY) -m ruff check --fix .
 	$(PY) -m ruff format .
 
+## The suite on TEST_WORKERS pytest-xdist workers, a test file (or a group of files sharing a fixture,
+## tests/conftest.py) per work unit, tests marked `slow` first.
+TEST_WORKERS ?= 2
 test: setup browser postgres lint
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadscope --no-loadscope-reorder
 
 ## LOAD=0 skips the dashboard under load (scripts/loadtest.py).
 benchmark: setup browser

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -106,6 +107,44 @@ def materialize_all(
     )
 
 
+# Test files that share a fixture wider than their module (the dashboard server, the second plan's
+# run, the golden set's run): a parallel run keeps each group on one worker, so it is set up once.
+SHARED_FIXTURE_GROUPS = {
+    "tests/e2e/test_browser.py": "dashboard",
+    "tests/e2e/test_pages_browser.py": "dashboard",
+    "tests/e2e/test_second_plan_browser.py": "second_plan",
+    "tests/test_second_plan.py": "second_plan",
+    "tests/test_demo_plans.py": "second_plan",
+    "tests/test_metrics_golden.py": "golden",
+    "tests/test_region_codes.py": "golden",
+}
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object | None:
+    """With ``--dist loadscope`` (``make test``): one work unit per test file, so its module-scoped
+    fixtures (a PDF, a server, a template) are set up on one worker only, and one per group of
+    ``SHARED_FIXTURE_GROUPS``. (pytest-xdist's own ``loadgroup`` marks do not reach its scheduler
+    under pytest 9.2, which no longer reads the node id it rewrites.)"""
+    if config.getvalue("dist") != "loadscope":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class SharedFixtureScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            file = nodeid.split("::", 1)[0]
+            return SHARED_FIXTURE_GROUPS.get(file, file)
+
+    return SharedFixtureScheduling(config, log)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests marked ``slow`` first (otherwise in collection order): in a parallel run (``make test``:
+    ``pytest -n 2 --dist loadscope --no-loadscope-reorder``, work units in the order their first test
+    comes) the long ones then start at once instead of keeping one worker busy after the other ends."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 @pytest.fixture(scope="session")
 def demo_data_dir(tmp_path_factory) -> Path:
     """A data folder holding freshly generated demo landing files (nothing loaded yet)."""
@@ -121,6 +160,34 @@ def pipeline_result(demo_data_dir: Path) -> PipelineRun:
     result = materialize_all(demo_data_dir)
     assert result.success, "the demo pipeline run failed"
     return result
+
+
+# What a pipeline run leaves in its data folder (the Dagster instance of the session run was ephemeral).
+MATERIALIZED = ("landing", "warehouse", "published", "reports")
+
+
+def copy_materialized(demo_data_dir: Path, target: Path, parts: tuple[str, ...] = MATERIALIZED) -> Path:
+    """Copy ``parts`` of the session's materialized demo data folder (the template; the caller
+    depends on ``pipeline_result``) to the data folder ``target``. A run on a copy of the warehouse
+    parses no landing file again: the load is incremental by file name and content hash."""
+    for name in parts:
+        shutil.copytree(demo_data_dir / name, target / name)
+    return target
+
+
+@pytest.fixture()
+def materialized_data_dir(pipeline_result: PipelineRun, demo_data_dir: Path, tmp_path: Path) -> Path:
+    """A data folder of the test's own that starts where the session's demo pipeline run left off:
+    its landing files, warehouse, published snapshot and reports, copied; no Dagster instance. For
+    tests that need data already loaded, or a last good snapshot, rather than a run from nothing."""
+    return copy_materialized(demo_data_dir, tmp_path / "data")
+
+
+@pytest.fixture()
+def loaded_data_dir(pipeline_result: PipelineRun, demo_data_dir: Path, tmp_path: Path) -> Path:
+    """Like ``materialized_data_dir``, but only the landing files and the warehouse they are loaded
+    into: nothing published, no report, so whatever a test finds there its own run made."""
+    return copy_materialized(demo_data_dir, tmp_path / "data", ("landing", "warehouse"))
 
 
 @pytest.fixture(scope="session")

@@ -1,11 +1,12 @@
 """The bad-file corpus (tests/bad_files, manifest expected.yaml): every file is refused whole.
 
-Each case is dropped into a fresh landing folder next to the valid demo files of its source and
-``ingest_source`` runs on a fresh DuckDB file. The bad file must end up in quarantine with a
-machine-readable ``.reason.json`` and a Norwegian ``.reason.txt`` naming file, row, column and rule;
-nothing from it may reach ``raw.*``; the valid files load as if it were not there; and
-``meta.file_loads`` records it as quarantined. A bad file dropped after a good load leaves the
-loaded data exactly as it was.
+The valid demo files of each source are loaded once into a template DuckDB file (``reference``).
+Each case is dropped into a fresh landing folder next to those files, beside a copy of the template,
+and ``ingest_source`` runs: the load is incremental by file name and content hash, so only the bad
+file is new. It must end up in quarantine with a machine-readable ``.reason.json`` and a Norwegian
+``.reason.txt`` naming file, row, column and rule; nothing from it may reach ``raw.*``; the valid
+files stay loaded exactly as they were (the template's content); and ``meta.file_loads`` records it
+as quarantined. A bad file dropped after a good load leaves the loaded data exactly as it was.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import json
 import os
 import re
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -98,23 +100,38 @@ def landing_with_demo(demo_data_dir: Path, source: str, root: Path) -> Path:
     return landing
 
 
+@dataclass(frozen=True)
+class Template:
+    """The valid demo files of one source loaded alone: the warehouse file, and what it holds."""
+
+    warehouse: Path
+    files: list[str]  # file names loaded
+    rows: dict[str, list[tuple]]  # rows per raw table
+
+    def copy_to(self, root: Path) -> Path:
+        """A copy of the template warehouse under ``root``, for a test to change."""
+        target = root / "warehouse.duckdb"
+        shutil.copyfile(self.warehouse, target)
+        return target
+
+
 @pytest.fixture(scope="module")
-def reference(demo_data_dir: Path, tmp_path_factory) -> dict[str, dict]:
-    """Per source: what the valid demo files alone load (file names, rows per table)."""
-    out: dict[str, dict] = {}
+def reference(demo_data_dir: Path, tmp_path_factory) -> dict[str, Template]:
+    """Per source: the valid demo files loaded alone into a DuckDB file, the template each case starts from."""
+    out: dict[str, Template] = {}
     for source in sorted({c["source"] for c in CASES}):
         root = tmp_path_factory.mktemp(f"ref_{source}")
         landing = landing_with_demo(demo_data_dir, source, root)
         con = duckdb.connect(str(root / "w.duckdb"))
         try:
             report = ingest_source(con, source, landing, root / "quarantine", now=NOW, as_of=AS_OF)
-            assert not report.quarantined, f"demo files of {source} must be valid: {report.quarantined}"
-            out[source] = {
-                "files": sorted(report.loaded),
-                "rows": {t: table_dump(con, f"raw.{t}") for t in raw_tables(source)},
-            }
+            assert report.loaded and not report.quarantined, (
+                f"demo files of {source} must be valid: {report.quarantined}"
+            )
+            rows = {t: table_dump(con, f"raw.{t}") for t in raw_tables(source)}
         finally:
             con.close()
+        out[source] = Template(root / "w.duckdb", sorted(report.loaded), rows)
     return out
 
 
@@ -176,16 +193,17 @@ def test_bad_file_is_quarantined_and_nothing_of_it_is_loaded(case, demo_data_dir
     content = bad.read_bytes()
     file_hash = sha256_bytes(content)
     quarantine = tmp_path / "quarantine"
+    template = reference[source]
 
-    con = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
+    con = duckdb.connect(str(template.copy_to(tmp_path)))
     try:
         report = ingest_source(con, source, landing, quarantine, now=NOW, as_of=AS_OF)
 
-        # Only the bad file is refused; the valid ones load exactly as without it.
+        # Only the bad file is refused; the valid ones stay loaded exactly as without it.
         assert list(report.quarantined) == [bad.name]
-        assert sorted(report.loaded) == reference[source]["files"]
+        assert report.loaded == [] and sorted(report.unchanged) == template.files
         for table in raw_tables(source):
-            assert table_dump(con, f"raw.{table}") == reference[source]["rows"][table], table
+            assert table_dump(con, f"raw.{table}") == template.rows[table], table
             leaked = con.execute(
                 f"SELECT COUNT(*) FROM raw.{table} WHERE _source_file = ? OR _file_hash = ?", [bad.name, file_hash]
             ).fetchall()[0][0]
@@ -197,7 +215,7 @@ def test_bad_file_is_quarantined_and_nothing_of_it_is_loaded(case, demo_data_dir
         ).fetchall()
         refused = [r for r in loads if r[0] == bad.name]
         assert [(r[1], r[2], r[3], r[5]) for r in refused] == [(file_hash, "quarantined", case["rule"], None)]
-        assert {r[0] for r in loads if r[2] == "loaded"} == set(reference[source]["files"])
+        assert {r[0] for r in loads if r[2] == "loaded"} == set(template.files)
         stored_reason = refused[0][4]
     finally:
         con.close()
@@ -248,22 +266,22 @@ def test_bad_file_is_quarantined_and_nothing_of_it_is_loaded(case, demo_data_dir
         "child_welfare/ssb_barnevern_nokkeltall_avkuttet.json",
     ],
 )
-def test_bad_file_after_a_good_load_leaves_the_loaded_data_alone(bad_file, demo_data_dir, tmp_path):
+def test_bad_file_after_a_good_load_leaves_the_loaded_data_alone(bad_file, demo_data_dir, reference, tmp_path):
+    """The good load is the source's template (its valid demo files, loaded alone)."""
     case = next(c for c in CASES if c["file"] == bad_file)
     source = case["source"]
     landing = landing_with_demo(demo_data_dir, source, tmp_path)
     quarantine = tmp_path / "quarantine"
-    con = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
+    con = duckdb.connect(str(reference[source].copy_to(tmp_path)))
     try:
-        first = ingest_source(con, source, landing, quarantine)
-        assert first.loaded and not first.quarantined
         before = {t: table_dump(con, f"raw.{t}") for t in raw_tables(source)}
+        assert before == reference[source].rows
         loads_before = con.execute("SELECT * FROM meta.file_loads ORDER BY ALL").fetchall()
 
         bad = write_case(case, landing / source)
-        second = ingest_source(con, source, landing, quarantine)
+        second = ingest_source(con, source, landing, quarantine, as_of=AS_OF)
         assert list(second.quarantined) == [bad.name]
-        assert second.loaded == [] and sorted(second.unchanged) == sorted(first.loaded)
+        assert second.loaded == [] and sorted(second.unchanged) == reference[source].files
 
         for table, rows in before.items():
             assert table_dump(con, f"raw.{table}") == rows, f"raw.{table} changed"

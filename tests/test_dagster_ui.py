@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -22,6 +21,8 @@ import duckdb
 import pytest
 
 from tests.postgres import local_postgres
+
+pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -45,14 +46,13 @@ def _graphql(port: int, query: str) -> dict:
 
 
 @pytest.fixture
-def dagster_ui(tmp_path: Path, demo_data_dir: Path):
+def dagster_ui(tmp_path: Path, loaded_data_dir: Path):
     with local_postgres() as url:
-        yield from _serve_ui(tmp_path, demo_data_dir, url)
+        yield from _serve_ui(tmp_path, loaded_data_dir, url)
 
 
-def _serve_ui(tmp_path: Path, demo_data_dir: Path, postgres_url: str):
-    data = tmp_path / "data"
-    shutil.copytree(demo_data_dir / "landing", data / "landing")
+def _serve_ui(tmp_path: Path, data: Path, postgres_url: str):
+    """``make dagster-ui`` on the data folder ``data`` (demo files loaded, nothing published)."""
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SBU_", "DAGSTER_"))}
     env["SBU_DATA_DIR"] = str(data)

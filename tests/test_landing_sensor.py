@@ -25,9 +25,8 @@ def _evaluate(defs, instance, cursor, name="landing_files"):
         return result, context.cursor
 
 
-def test_new_file_launches_its_source_and_downstream(tmp_path: Path, demo_data_dir: Path):
-    data = tmp_path / "data"
-    shutil.copytree(demo_data_dir / "landing", data / "landing")
+def test_new_file_launches_its_source_and_downstream(tmp_path: Path, materialized_data_dir: Path, demo_data_dir: Path):
+    data = materialized_data_dir  # loaded and published, but on a Dagster instance that knows nothing of it
     use_data_dir(data)
     from pipelines.definitions import defs
 

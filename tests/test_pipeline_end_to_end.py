@@ -293,12 +293,10 @@ def test_the_warehouse_follows_the_data_folder_of_each_run(tmp_path, demo_data_d
 # -- a failed run leaves the last good snapshot served ----------------------------------------
 
 
-def test_failed_run_keeps_last_good_snapshot(tmp_path, demo_data_dir):
+def test_failed_run_keeps_last_good_snapshot(tmp_path, materialized_data_dir, demo_data_dir):
     from tests.conftest import materialize_all, use_data_dir
 
-    data = tmp_path / "data"
-    shutil.copytree(demo_data_dir / "landing", data / "landing")
-    assert materialize_all(data).success
+    data = materialized_data_dir  # the last good run: the session's demo pipeline run
     published = data / "published" / "sbu.duckdb"
     before = published.read_bytes()
 

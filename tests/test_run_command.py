@@ -4,7 +4,6 @@ the detail in the data folder's log, and a second run with nothing changed rebui
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import dagster as dg
@@ -14,9 +13,10 @@ from pipelines.settings import get_settings
 from tests.conftest import AS_OF, use_data_dir
 
 
-def test_a_line_per_step_then_a_second_run_rebuilds_nothing(tmp_path: Path, demo_data_dir: Path, monkeypatch, capsys):
-    data = tmp_path / "data"
-    shutil.copytree(demo_data_dir / "landing", data / "landing")
+def test_a_line_per_step_then_a_second_run_rebuilds_nothing(
+    tmp_path: Path, loaded_data_dir: Path, demo_data_dir: Path, monkeypatch, capsys
+):
+    data = loaded_data_dir
     use_data_dir(data, SBU_AS_OF=AS_OF.isoformat())
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
     from pipelines.definitions import defs

@@ -99,6 +99,7 @@ def _kill_at(data: Path, step: str) -> None:
     log.close()
 
 
+@pytest.mark.slow
 def test_kill_at_five_moments_then_rerun_converges(tmp_path: Path, demo_data_dir: Path, published_snapshot: Path):
     clean = content_hashes(published_snapshot)
     data = tmp_path / "data"

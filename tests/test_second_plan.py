@@ -22,6 +22,8 @@ from tests.conftest import SECOND_PLAN, PlanData
 from tests.helpers import run_app as app
 from tests.helpers import sql
 
+pytestmark = pytest.mark.slow
+
 FOLDER = REPO_ROOT / "catalogue" / "plans" / SECOND_PLAN
 PLAN = yaml.safe_load((FOLDER / "plan.yaml").read_text(encoding="utf-8"))
 AREAS = yaml.safe_load((FOLDER / "areas.yaml").read_text(encoding="utf-8"))["areas"]

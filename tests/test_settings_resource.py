@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import shutil
 from pathlib import Path
 
 import dagster as dg
@@ -121,13 +120,13 @@ def _too_small(units: dict[str, str], min_count: int, min_respondents: int) -> p
 
 
 def test_a_threshold_set_on_the_resource_alone_suppresses_and_is_published(
-    tmp_path: Path, demo_data_dir: Path, restore_settings
+    materialized_data_dir: Path, restore_settings
 ):
     from pipelines.catalogue import load_catalogue
     from pipelines.metrics import engine
 
-    data = tmp_path / "data"
-    shutil.copytree(demo_data_dir / "landing", data / "landing")
+    data = materialized_data_dir  # published with the default threshold (5)
+    assert sql(data / "published" / "sbu.duckdb", "SELECT min_count FROM snapshot") == [(5,)]
     # No SBU_* variable at all: the data folder and the threshold come from the resource.
     run = materialize_all(data, report=False, settings={"min_count": 10})
     assert run.success

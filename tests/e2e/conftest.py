@@ -136,7 +136,7 @@ def dashboard_url(chromium: str, published_snapshot: Path, tmp_path_factory) -> 
 
 
 @pytest.fixture(scope="package")
-def browser(chromium: str, dashboard_url: str):
+def browser(chromium: str):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:

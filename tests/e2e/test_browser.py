@@ -19,7 +19,7 @@ from playwright.sync_api import expect
 
 from tests.helpers import nb, sql
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 DEMO_BANNER = "Syntetiske demodata – ikke Bærums tall"
 

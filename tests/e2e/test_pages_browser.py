@@ -18,7 +18,7 @@ from playwright.sync_api import expect
 from tests.e2e.test_browser import full_screenshot, wait_for_app
 from tests.helpers import sql
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 PAGES = {  # path -> what the page shows when it has rendered
     "": "table.sbu-sc",

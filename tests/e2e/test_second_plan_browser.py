@@ -16,7 +16,7 @@ from tests.conftest import SECOND_PLAN, PlanData
 from tests.e2e.conftest import serve_dashboard
 from tests.e2e.test_browser import full_screenshot, wait_for_app
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 FOLDER = REPO_ROOT / "catalogue" / "plans" / SECOND_PLAN
 PLAN = yaml.safe_load((FOLDER / "plan.yaml").read_text(encoding="utf-8"))
