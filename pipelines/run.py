@@ -71,7 +71,8 @@ def _digest(parts: Iterable[tuple[str, Path]]):  # a hashlib sha256 object
     digest = hashlib.sha256()
     for name, path in parts:
         digest.update(name.encode())
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
+        with path.open("rb") as f:  # in chunks: a landing file may be far larger than memory allows
+            digest.update(hashlib.file_digest(f, "sha256").digest())
     return digest
 
 

@@ -5,7 +5,8 @@
   :data:`MAX_URL_LENGTH`, ``POST`` to the same path (``lang`` and ``outputFormat`` stay in the
   query string) with the selection as JSON:
   ``{"selection": [{"variableCode": …, "valueCodes": […], "codelist": …, "outputValues": …}]}``.
-* At most :data:`MAX_CELLS` cells an extract: a larger query is split by years into parts, each
+* At most :data:`MAX_CELLS` cells an extract (below SSB's own 800 000, so that every part is a
+  file its data contract takes): a larger query is split by years into parts, each
   written as its own landing file (the sources replace data by year, so the parts never overlap).
 * Never between 05:00 and 08:15 Oslo time: SSB revises figures then and shows them as 0 or ``.``.
 * A response whose cells are all empty, ``.`` or 0 is such a revision-window artefact and is not
@@ -27,7 +28,11 @@ from pipelines.fetch.http import FetchError, HttpClient
 from pipelines.settings import NORWAY as OSLO
 
 MAX_URL_LENGTH = 2100
-MAX_CELLS = 800_000
+# SSB answers at most 800 000 cells a query, but a part must also be a file its data contract takes:
+# at most MAX_DATASET_CELLS (300 000) cells, and at most the contract's file size (10 MB by
+# default; SSB's CSV with codes and texts takes up to about 70 bytes a cell). 100 000 cells keep
+# both; a plan's municipality and comparators over 30 ages and 40 years are some 25 000.
+MAX_CELLS = 100_000
 REVISION_WINDOW = (dt.time(5, 0), dt.time(8, 15))
 EMPTY_CELLS = {"", ".", "..", "...", ":", "-", "0", "0.0"}
 

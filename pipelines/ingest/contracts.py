@@ -36,6 +36,12 @@ DUCKDB_TYPE: dict[str, str] = {
     "date": "DATE",
 }
 Format = Literal["norwegian_csv", "ssb_csv", "ssb_jsonstat", "fhi_jsonstat", "udir_json", "xlsx"]
+# The largest file (MB, 2**20 bytes) a table takes when its contract does not say (``maxFileSizeMB``):
+# deliveries are aggregated figures, kilobytes to a few megabytes (the largest demo file, SSB's
+# reports by reporter for every municipality, is 3.4 MB). A larger file is refused before it is read,
+# so that no single file can take the pipeline's memory over 1 GiB (reading costs up to some tens of
+# bytes per byte of text; see scripts/file_memory.py).
+DEFAULT_MAX_FILE_MB = 10
 
 
 class CustomProperty(BaseModel):
@@ -158,6 +164,12 @@ class TableSchema(BaseModel):
             else f'{alias}."{c}"'
             for c in self.slice_by
         ]
+
+    @property
+    def max_file_bytes(self) -> int:
+        """The largest file this table takes, in bytes: ``maxFileSizeMB`` (MB of 2**20 bytes), else
+        ``DEFAULT_MAX_FILE_MB``. A larger file is refused before it is read (``file_too_large``)."""
+        return int(float(self._custom("maxFileSizeMB", DEFAULT_MAX_FILE_MB)) * 2**20)
 
     @property
     def year_from_file_name(self) -> str | None:

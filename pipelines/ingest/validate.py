@@ -24,6 +24,7 @@ import polars as pl
 from openpyxl.utils.cell import column_index_from_string, coordinate_from_string, get_column_letter
 
 from pipelines.ingest.contracts import REGISTER_NB, Property, Rule, TableSchema, format_bound, rules_for
+from pipelines.nb_format import format_number_nb
 from pipelines.readers import (
     CELL_CANDIDATE,
     ReaderError,
@@ -81,6 +82,7 @@ _RULE_NB = {
     "file_name_year": "årstallet mangler i filnavnet",
     "region_code_conflict": "samme kommune har to regionkoder med ulike tall for samme år",
     "symlink": "filen er en snarvei (symbolsk lenke) ut av mottaksmappen og er ikke lest",
+    "file_too_large": "filen er større enn kontrakten tillater og er ikke lest",
 }
 
 
@@ -375,7 +377,7 @@ def _identity_numbers_in_text(path: Path, table: TableSchema) -> list[Violation]
     found: list[Violation] = []
     if not _SIX_DIGITS.search(text):
         return found
-    for line_no, line in enumerate(io.StringIO(text, newline="").readlines(), start=1):
+    for line_no, line in enumerate(io.StringIO(text, newline=""), start=1):
         if not _SIX_DIGITS.search(line):
             continue
         if find_identity_numbers(line) or any(
@@ -859,6 +861,18 @@ def resolve_region_codes(
     return out, [], load_notes
 
 
+def _too_large_text(size: int, table: TableSchema) -> str:
+    limit_mb = table.max_file_bytes / 2**20
+    decimals = next((d for d in range(1, 6) if round(size / 2**20, d) > limit_mb), 6)  # never "10,0 MB, mer enn 10"
+    mb = format_number_nb(size / 2**20, decimals)
+    limit = format_number_nb(limit_mb, 1).removesuffix(",0")
+    return (
+        f"filen er {mb} MB, mer enn {limit} MB som kontrakten tillater for en fil i tabellen {table.name}, og "
+        "den er ikke lest. Leveransene er summerte tall, fra noen kilobyte til noen få megabyte: sjekk at "
+        "det er riktig fil, eller del den opp (f.eks. ett år per fil)"
+    )
+
+
 _NAME_HOLDS_IDENTITY_NUMBER = "filnavnet inneholder noe som ser ut som et fødselsnummer eller D-nummer (vist med *)"
 
 
@@ -876,6 +890,8 @@ def validate_file(
     (a municipality delivered under two codes with the same figures, see :func:`resolve_region_codes`)."""
     if find_identity_numbers(_decoded_name(path)):
         return None, [violation(file_label(path), "identity_number", detail_nb=_NAME_HOLDS_IDENTITY_NUMBER)], []
+    if (size := path.stat().st_size) > table.max_file_bytes:
+        return None, [violation(file_label(path), "file_too_large", detail_nb=_too_large_text(size, table))], []
     workbook = None
     try:
         if table.format == "xlsx":

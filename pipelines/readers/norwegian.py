@@ -26,6 +26,8 @@ from typing import Any
 
 import polars as pl
 
+from pipelines.nb_format import format_number_nb
+
 __all__ = [
     "ReaderError",
     "SSB_SYMBOLS",
@@ -447,6 +449,17 @@ def read_json_file(path: str | os.PathLike[str], *, publisher: str | None = None
                 + (f". {again}" if publisher else "")
             ),
         ) from exc
+    except RecursionError as exc:
+        # Thousands of nested arrays ("[[[[…"): Python's decoder gives up; no statistics file nests so.
+        raise ReaderError(
+            "invalid JSON: nested deeper than the reader follows",
+            rule="invalid_json",
+            path=path,
+            detail_nb=(
+                "Ugyldig JSON: lister eller objekter ligger i hverandre i tusenvis av nivåer, "
+                "noe ingen statistikkfil gjør; fila er ikke lest"
+            ),
+        ) from exc
 
 
 def _clean_header_name(name: str, position: int) -> str:
@@ -467,6 +480,12 @@ def _detect_separator(header_line: str) -> str:
     return ";"
 
 
+_SHARED_VALUES = 10_000
+# The most columns a delimited file may have: a delivery has tens; a header line of ten million
+# separators (10 MB) would cost gigabytes of column names before anything else is checked.
+MAX_COLUMNS = 1000
+
+
 def _parse_delimited(
     text: str,
     path: str | os.PathLike[str],
@@ -478,32 +497,41 @@ def _parse_delimited(
 
     Blank lines are skipped; line numbers refer to the whole file.
     """
-    # Split exactly like the csv module will (\n, \r\n, \r) so line numbers agree.
-    source_lines = io.StringIO(text, newline="").readlines()
-    # Skip leading blank lines before the header.
-    start = first_line - 1
-    while start < len(source_lines) and not source_lines[start].strip():
+    # Walk to the header without copying the text: lines split exactly like the csv module will
+    # (\n, \r\n, \r), so that line numbers agree; blank lines before the header are skipped.
+    buffer = io.StringIO(text, newline="")
+    start = 0
+    while start < first_line - 1 and buffer.readline():
         start += 1
-    if start >= len(source_lines):
+    position = buffer.tell()
+    while (line := buffer.readline()) and not line.strip():
+        start += 1
+        position = buffer.tell()
+    if not line:
         raise ReaderError(
             "the file has no header line",
             rule="empty_file",
             path=path,
             detail_nb="Fila mangler overskriftsrad",
         )
-    separator = _detect_separator(source_lines[start])
+    separator = _detect_separator(line)
+    buffer.seek(position)
     reader = csv.reader(
-        io.StringIO("".join(source_lines[start:]), newline=""),
+        buffer,
         delimiter=separator,
         quotechar='"',
         doublequote=True,
         skipinitialspace=False,
         strict=False,
     )
+    # Cells repeat (years, districts, age groups): one string object per distinct value of a column
+    # (up to _SHARED_VALUES of them) instead of one per cell.
+    shared: dict[int, dict[str, str]] = {}
     header: list[str] | None = None
     header_line = start + 1
     rows: list[list[str]] = []
     lines: list[int] = []
+    wider: tuple[int, int] | None = None  # (line, fields) of a row wider than the header: reading stops there
     previous = 0
     try:
         for record in reader:
@@ -512,9 +540,30 @@ def _parse_delimited(
             if not record or all(not field.strip() for field in record):
                 continue
             if header is None:
+                if len(record) > MAX_COLUMNS:
+                    raise ReaderError(
+                        f"the header has {len(record)} columns, more than {MAX_COLUMNS}",
+                        rule="too_many_columns",
+                        path=path,
+                        row=line_no,
+                        detail_nb=(
+                            f"Overskriftsraden har {format_number_nb(len(record), 0)} kolonner, mer enn "
+                            f"{format_number_nb(MAX_COLUMNS, 0)} som tillates; "
+                            f"fila er ikke lest videre (er skilletegnet «{separator}» riktig?)"
+                        ),
+                    )
                 header = [_clean_header_name(f, i + 1) for i, f in enumerate(record)]
                 header_line = line_no
                 continue
+            if len(record) > len(header):
+                wider = (line_no, len(record))  # a ragged row whatever follows; hold no more of the file
+                break
+            for i, field in enumerate(record):
+                seen_values = shared.setdefault(i, {})
+                if len(seen_values) < _SHARED_VALUES:
+                    record[i] = seen_values.setdefault(field, field)
+                elif field in seen_values:
+                    record[i] = seen_values[field]
             rows.append(record)
             lines.append(line_no)
     except csv.Error as exc:  # pragma: no cover - csv with strict=False rarely raises
@@ -542,7 +591,8 @@ def _parse_delimited(
 
     # Tolerate a trailing separator on every line ("a;b;") -> drop the empty column.
     if (
-        len(header) > 1
+        wider is None
+        and len(header) > 1
         and header[-1] == f"column_{len(header)}"
         and rows
         and all(len(r) == len(header) and not r[-1].strip() for r in rows)
@@ -550,27 +600,32 @@ def _parse_delimited(
         header = header[:-1]
         rows = [r[:-1] for r in rows]
 
+    def ragged(line_no: int, fields: int, cut_off: bool) -> ReaderError:
+        return ReaderError(
+            f"line {line_no} has {fields} fields but the header "
+            f"(line {header_line}) has {len(header)}"
+            + ("; the file seems to be cut off in the middle of this line" if cut_off else ""),
+            rule="ragged_row",
+            path=path,
+            row=line_no,
+            detail_nb=(
+                f"Linje {line_no} har {fields} felt, men overskriftsraden "
+                f"(linje {header_line}) har {len(header)}"
+                + (
+                    "; fila ser ut til å være avkuttet midt i denne linjen"
+                    if cut_off
+                    else f" (et skilletegn «{separator}» for mye eller for lite?)"
+                )
+            ),
+        )
+
     for position, (record, line_no) in enumerate(zip(rows, lines)):
         if len(record) != len(header):
             # A last row that is short and has no line end: the file was cut off mid-row.
-            cut_off = position == len(rows) - 1 and len(record) < len(header) and not text.endswith(("\n", "\r"))
-            raise ReaderError(
-                f"line {line_no} has {len(record)} fields but the header "
-                f"(line {header_line}) has {len(header)}"
-                + ("; the file seems to be cut off in the middle of this line" if cut_off else ""),
-                rule="ragged_row",
-                path=path,
-                row=line_no,
-                detail_nb=(
-                    f"Linje {line_no} har {len(record)} felt, men overskriftsraden "
-                    f"(linje {header_line}) har {len(header)}"
-                    + (
-                        "; fila ser ut til å være avkuttet midt i denne linjen"
-                        if cut_off
-                        else f" (et skilletegn «{separator}» for mye eller for lite?)"
-                    )
-                ),
-            )
+            last = position == len(rows) - 1 and wider is None
+            raise ragged(line_no, len(record), last and len(record) < len(header) and not text.endswith(("\n", "\r")))
+    if wider is not None:
+        raise ragged(*wider, cut_off=False)
     if not rows:
         raise ReaderError(
             "the file has a header line but no data rows",

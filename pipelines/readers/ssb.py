@@ -19,6 +19,7 @@ from typing import Any
 
 import polars as pl
 
+from pipelines.nb_format import format_number_nb
 from pipelines.readers.norwegian import (
     PY_WHITESPACE,
     ROW_COLUMN,
@@ -33,6 +34,7 @@ from pipelines.readers.norwegian import (
 from pipelines.readers.regions import RegionCodes, fold_name, region_codes, split_region_code
 
 __all__ = [
+    "MAX_DATASET_CELLS",
     "NATIONAL_KEY",
     "kostra_group_series",
     "normalize_municipality",
@@ -103,6 +105,13 @@ def normalize_municipality(code_or_label: str | None, table: RegionCodes | None 
 # ---------------------------------------------------------------------------
 # JSON-stat 2.0
 # ---------------------------------------------------------------------------
+
+# The most cells an SSB dataset may have: a JSON-stat dataset's ``size`` multiplied out, an SSB CSV's
+# data lines times its value columns. Every cell becomes a row, and reading, checking and loading
+# cost about a kilobyte a cell (300 000 cells peak at 663 MiB in a Dagster run of the source). SSB's 07459 for every municipality, ages 0-29 and 12 years (the demo's
+# population file) is 136 000 cells; what a plan fetches (its municipality and comparators) some
+# tens of thousands. A larger extract is refused before anything is allocated per cell.
+MAX_DATASET_CELLS = 300_000
 
 _TIME_NAMES = {"tid", "år", "aar", "year", "time"}
 _GEO_NAMES = {"region", "kommune", "kommunenr", "kommunenummer"}
@@ -342,6 +351,19 @@ def jsonstat_to_frame(doc: Any, path: str | os.PathLike[str] | None = None) -> p
                 f"Dimensjonen «{dim_id}» står i 'id', men mangler i 'dimension'",
             )
     n = math.prod(sizes)
+    if n > MAX_DATASET_CELLS:
+        shown = " × ".join(format_number_nb(size, 0) for size in sizes)
+        raise ReaderError(
+            f"the dataset declares {n} cells (size {sizes}), more than {MAX_DATASET_CELLS}",
+            rule="jsonstat_too_large",
+            path=path,
+            column="size",
+            detail_nb=(
+                f"Datasettet oppgir {format_number_nb(n, 0)} celler ('size' {shown}), mer enn "
+                f"{format_number_nb(MAX_DATASET_CELLS, 0)} som tillates; det er ikke lest. "
+                "Hent et mindre uttrekk (færre regioner, år eller kategorier)"
+            ),
+        )
 
     raw_values = doc.get("value")
     if raw_values is None:
@@ -499,21 +521,26 @@ def _split_code_label(text: str | None) -> tuple[str | None, str | None]:
 
 
 def _ssb_header_line(text: str) -> int:
-    """1-based line of the header, skipping an SSB title block ("med overskrift")."""
-    lines = io.StringIO(text, newline="").readlines()
+    """1-based line of the header, skipping an SSB title block ("med overskrift"). Reads only the
+    lines up to the header, never a list of them all."""
+    lines = io.StringIO(text, newline="")
     first = 0
-    while first < len(lines) and not lines[first].strip():
+    line = lines.readline()
+    while line and not line.strip():
         first += 1
-    blank = first
-    while blank < len(lines) and lines[blank].strip():
-        blank += 1
-    if blank >= len(lines) or blank - first > 3:
-        return first + 1
-    block_is_title = all(len(next(csv.reader([line], delimiter=";"), [])) == 1 for line in lines[first:blank])
-    after = blank
-    while after < len(lines) and not lines[after].strip():
+        line = lines.readline()
+    block: list[str] = []
+    while line and line.strip() and len(block) <= 3:
+        block.append(line)
+        line = lines.readline()
+    if not line or len(block) > 3:
+        return first + 1  # no blank line after a short first block: no title block
+    block_is_title = all(len(next(csv.reader([b], delimiter=";"), [])) == 1 for b in block)
+    after = first + len(block)
+    while line and not line.strip():
         after += 1
-    if block_is_title and after < len(lines):
+        line = lines.readline()
+    if block_is_title and line:
         return after + 1
     return first + 1
 
@@ -586,7 +613,8 @@ def read_ssb_csv(path: str | os.PathLike[str]) -> pl.DataFrame:
 
     Raises:
         ReaderError: rule ``bad_number`` (with row and column) for a value
-            cell that is neither a number nor an SSB symbol, plus the rules of
+            cell that is neither a number nor an SSB symbol, ``ssb_csv_too_many_cells``
+            (more than ``MAX_DATASET_CELLS`` lines x value columns), plus the rules of
             :func:`~pipelines.readers.norwegian.read_norwegian_csv`.
     """
     text, encoding = read_text_detect_encoding(path)
@@ -597,10 +625,24 @@ def read_ssb_csv(path: str | os.PathLike[str]) -> pl.DataFrame:
 
     n_values = 0
     for position in range(len(header) - 1, -1, -1):
+        if len(table.rows) * n_values > MAX_DATASET_CELLS:
+            break  # too many cells already: the other columns need not be classified
         if not _is_value_column(header[position], columns[position], allow_point):
             break
         n_values += 1
     n_values = max(n_values, 1)
+    if len(table.rows) * n_values > MAX_DATASET_CELLS:
+        raise ReaderError(
+            f"{len(table.rows)} lines x {n_values} or more value columns: more than {MAX_DATASET_CELLS} cells",
+            rule="ssb_csv_too_many_cells",
+            path=path,
+            detail_nb=(
+                f"Fila har {format_number_nb(len(table.rows), 0)} datalinjer med {format_number_nb(n_values, 0)} "
+                f"eller flere verdikolonner, til sammen mer enn {format_number_nb(MAX_DATASET_CELLS, 0)} celler, "
+                "som er det som tillates; den er ikke lest videre. Hent et mindre uttrekk (færre regioner, år "
+                "eller variabler)"
+            ),
+        )
     dim_names = header[: len(header) - n_values]
     value_names = header[len(header) - n_values :]
 

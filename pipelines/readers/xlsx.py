@@ -25,14 +25,39 @@ import polars as pl
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import coordinate_from_string
 
+from pipelines.nb_format import format_number_nb
 from pipelines.readers.norwegian import ROW_COLUMN, ReaderError, _clean_header_name
 
-__all__ = ["MAX_UNPACKED_BYTES", "Sheet", "Workbook", "cell_text", "package_texts", "read_workbook", "sheet_frame"]
+__all__ = [
+    "MAX_CELLS",
+    "MAX_TEXT_RUN_BYTES",
+    "MAX_UNPACKED_BYTES",
+    "Sheet",
+    "Workbook",
+    "cell_text",
+    "check_package",
+    "package_texts",
+    "read_workbook",
+    "sheet_frame",
+]
 
 _REL_COMMENTS = ("/comments", "/threadedComment")
-# A workbook is a zip: what it unpacks to is what reading it costs. A municipal template unpacks to
-# well under a megabyte; a few hundred thousand rows to some tens. More is refused before reading.
-MAX_UNPACKED_BYTES = 256 * 1024 * 1024
+# A workbook is a zip: what it unpacks to is what reading it costs (a 64 MiB sheet of one-digit cells
+# peaks at 250 MiB, and takes openpyxl half a minute or more). A municipal template unpacks to well
+# under a megabyte; a few hundred thousand cells to some tens. More is refused before openpyxl reads
+# anything.
+MAX_UNPACKED_BYTES = 64 * 1024 * 1024
+# No text in a workbook's XML may run longer than this without markup: Excel holds at most 32 767
+# characters in a cell (at most 6 bytes each in the XML, escaped), so a longer run is no cell
+# anyone typed but one string made to fill memory (openpyxl reads every shared string whole, and
+# Python holds a string with one character beyond Latin-1 at up to 4 bytes a character: one 64 MiB
+# string took 1.1 GiB, one of 256 MiB 3.9 GiB).
+MAX_TEXT_RUN_BYTES = 256 * 1024
+_CHUNK = 1 << 20
+# The most cells a workbook's rows may span when read, empty cells between used ones counted (a row
+# is read from column A to its last used cell): one number in column XFD makes a row of 16 384 cells,
+# so a 17 KB workbook of 3 000 such rows took 493 MiB and 37 s. A delivery spans some thousands.
+MAX_CELLS = 2_000_000
 
 
 @dataclass
@@ -121,15 +146,33 @@ def _comments(archive: zipfile.ZipFile) -> dict[str, list[tuple[str, str]]]:
 
 
 def _read_cells(path: Path, data_only: bool) -> list[tuple[str, bool, list[tuple[int, tuple]], list[str]]]:
-    """(title, hidden, non-empty rows, formula cells) per sheet; ``data_only``: formulas as their saved result."""
+    """(title, hidden, non-empty rows, formula cells) per sheet; ``data_only``: formulas as their saved result.
+
+    Raises:
+        ReaderError: ``xlsx_too_many_cells`` when the rows span more than ``MAX_CELLS`` cells.
+    """
     book = openpyxl.load_workbook(path, read_only=True, data_only=data_only)
     try:
         out = []
+        spanned = 0
         for ws in book.worksheets:
             ws.reset_dimensions()  # a sheet's declared size may be a lie; read the cells there are
             rows: list[tuple[int, tuple]] = []
             formulas: list[str] = []
             for row in ws.iter_rows():
+                spanned += len(row)
+                if spanned > MAX_CELLS:
+                    raise ReaderError(
+                        f"the sheets' rows span more than {MAX_CELLS} cells (sheet {ws.title!r})",
+                        rule="xlsx_too_many_cells",
+                        path=path,
+                        detail_nb=(
+                            f"Radene i arbeidsboka spenner over mer enn {format_number_nb(MAX_CELLS, 0)} celler "
+                            f"(fra kolonne A til siste brukte celle, i arket «{ws.title}» og foran det); den er "
+                            "ikke lest videre. Slett innhold langt ute til høyre eller nede i arket, eller lever "
+                            "tallene i et mindre ark"
+                        ),
+                    )
                 cells = [c for c in row if c.value is not None]
                 formulas += [c.coordinate for c in cells if c.data_type == "f"]
                 if any(not isinstance(c.value, str) or c.value.strip() for c in cells):
@@ -140,32 +183,79 @@ def _read_cells(path: Path, data_only: bool) -> list[tuple[str, bool, list[tuple
         book.close()
 
 
+def _too_large(path: Path, unpacked: int) -> ReaderError:
+    return ReaderError(
+        f"the workbook unpacks to more than {MAX_UNPACKED_BYTES} bytes ({unpacked} or more)",
+        rule="xlsx_too_large",
+        path=path,
+        detail_nb=(
+            f"Arbeidsboka er {unpacked / 2**20:.0f} MB eller mer utpakket, mer enn {MAX_UNPACKED_BYTES // 2**20} MB "
+            "som tillates; den er ikke lest. Lever tallene uten andre ark, bilder eller store tekster"
+        ),
+    )
+
+
+def check_package(path: Path) -> None:
+    """Refuse a workbook that would cost more memory to read than any delivery needs, before openpyxl
+    reads anything: the sizes its zip declares must add up to at most ``MAX_UNPACKED_BYTES``, and so
+    must what its XML parts really unpack to, counted while they are unpacked chunk by chunk and
+    stopped at the bound (a zip can declare less than it holds); no text in them may run longer than
+    ``MAX_TEXT_RUN_BYTES`` without markup (one huge shared string).
+
+    Raises:
+        ReaderError: ``xlsx_unreadable``, ``xlsx_too_large``, ``xlsx_text_too_long``.
+    """
+    try:
+        with zipfile.ZipFile(path) as archive:
+            infos = archive.infolist()
+            declared = sum(info.file_size for info in infos)
+            if declared > MAX_UNPACKED_BYTES:
+                raise _too_large(path, declared)
+            unpacked = 0
+            for info in infos:
+                if not info.filename.endswith((".xml", ".rels", ".vml")):
+                    continue
+                run = 0  # bytes since the last "<", carried across chunks
+                with archive.open(info) as part:
+                    while chunk := part.read(_CHUNK):
+                        unpacked += len(chunk)
+                        if unpacked > MAX_UNPACKED_BYTES:
+                            raise _too_large(path, unpacked)
+                        pieces = chunk.split(b"<")
+                        run += len(pieces[0])
+                        longest = max(run, max(map(len, pieces[1:]), default=0))
+                        run = len(pieces[-1]) if len(pieces) > 1 else run
+                        if longest > MAX_TEXT_RUN_BYTES:
+                            raise ReaderError(
+                                f"the part {info.filename} holds a text of more than {MAX_TEXT_RUN_BYTES} bytes",
+                                rule="xlsx_text_too_long",
+                                path=path,
+                                detail_nb=(
+                                    f"Arbeidsboka har en tekst på mer enn {MAX_TEXT_RUN_BYTES // 1024} KB i ett "
+                                    f"stykke (i delen {info.filename}); en celle i Excel rommer høyst 32 767 tegn. "
+                                    "Den er ikke lest. Lever tallene uten lange tekster"
+                                ),
+                            )
+    except ReaderError:
+        raise
+    except Exception as exc:  # zipfile raises its own errors, e.g. a CRC that does not match
+        raise _unreadable(path, exc) from exc
+
+
 def read_workbook(path: str | Path) -> Workbook:
     """Every sheet of an xlsx workbook, hidden ones too, with its rows (real sheet row numbers),
     cell comments and the formula cells saved without a result.
 
     Raises:
-        ReaderError: rules ``empty_file`` (0 bytes), ``xlsx_unreadable`` (not a workbook) and
+        ReaderError: rules ``empty_file`` (0 bytes), ``xlsx_unreadable`` (not a workbook),
+            ``xlsx_too_large`` and ``xlsx_text_too_long`` (:func:`check_package`),
+            ``xlsx_too_many_cells`` (the rows span more than ``MAX_CELLS`` cells) and
             ``empty_workbook`` (no sheet has a single cell with content).
     """
     path = Path(path)
     if path.stat().st_size == 0:
         raise ReaderError("the file is empty", rule="empty_file", path=path, detail_nb="Fila er tom")
-    try:
-        with zipfile.ZipFile(path) as archive:
-            unpacked = sum(info.file_size for info in archive.infolist())
-    except Exception as exc:
-        raise _unreadable(path, exc) from exc
-    if unpacked > MAX_UNPACKED_BYTES:
-        raise ReaderError(
-            f"the workbook unpacks to {unpacked} bytes (at most {MAX_UNPACKED_BYTES})",
-            rule="xlsx_too_large",
-            path=path,
-            detail_nb=(
-                f"Arbeidsboka er {unpacked // 2**20} MB utpakket, mer enn {MAX_UNPACKED_BYTES // 2**20} MB "
-                "som tillates; den er ikke lest. Lever tallene uten andre ark, bilder eller store tekster"
-            ),
-        )
+    check_package(path)
     try:
         sheets = _read_cells(path, data_only=False)
         with zipfile.ZipFile(path) as archive:
