@@ -7,14 +7,16 @@ quarantine reason) and on the loaded DuckDB table as Dagster asset checks.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import io
+import json
 import math
 import os
 import re
 import threading
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -47,6 +49,7 @@ if TYPE_CHECKING:
     from pipelines.plan import Plan
 
 ROW = "_row"
+FILE_YEAR = "_file_year"  # the column a year taken from the file name is read into
 MAX_ROWS_NAMED = 20  # a reason names at most this many offending rows per rule
 
 
@@ -129,12 +132,17 @@ def violation(
     "linje" (line in a text file) or "celle" (JSON-stat cell, described by its dimensions).
     ``sheet``: where in a workbook, when not its first sheet (e.g. "ark 2 «Navn» (skjult)")."""
     text = _mask_identity_numbers(detail_nb or _RULE_NB.get(rule, rule))
-    shown = None if value is None else _mask_identity_numbers(_shown_value(value), cell=True)
+    shown = None if value is None else _shorter(_mask_identity_numbers(_shown_value(value), cell=True))
     file, column, sheet = (None if t is None else _mask_identity_numbers(t) for t in (file, column, sheet))
     msg = f"{_where(file, row, column, row_word, sheet)}: {text}" + (
         f" (verdi: «{shown}»)" if shown is not None else ""
     )
     return Violation(file, rule, check, row, column, shown, msg + f" [regel: {check or rule}]", sheet)
+
+
+def _shorter(shown: str, limit: int = 60) -> str:
+    """A value of hundreds of characters (a 309-digit number) shown by its start and its length."""
+    return shown if len(shown) <= limit else f"{shown[:40]}… ({len(shown)} tegn)"
 
 
 def _shown_value(value: object) -> str:
@@ -148,8 +156,9 @@ def _shown_value(value: object) -> str:
 
 def _visible(ch: str) -> str:
     """A character nobody can see in a reason (no-break space, zero-width space, a combining accent
-    left over) as its code point, so that a code that looks allowed shows why it is not."""
-    if ch == " " or unicodedata.category(ch) not in ("Zs", "Zl", "Zp", "Cf", "Cc", "Mn"):
+    left over), or a dash that looks like the hyphen (en dash, non-breaking hyphen), as its code
+    point, so that a code that looks allowed shows why it is not."""
+    if ch in " -" or unicodedata.category(ch) not in ("Zs", "Zl", "Zp", "Cf", "Cc", "Mn", "Pd"):
         return ch
     return f"<U+{ord(ch):04X}>"
 
@@ -188,25 +197,29 @@ def read_raw(path: Path, table: TableSchema, workbook: Workbook | None = None) -
     else:  # pragma: no cover - the contract model restricts formats
         raise ValueError(f"unknown format {fmt!r}")
     if table.year_from_file_name:
-        m = re.search(table.year_from_file_name, file_label(path))
+        m = re.search(table.year_from_file_name, file_label(path), flags=re.IGNORECASE)
         if not m:
             example = re.sub(r"\(\?P<year>[^)]*\)", "2016", table.year_from_file_name).strip("^$")
             suffix = Path(table.file_pattern).suffix
             written = re.search(r"(?<!\d)\d{4}(?!\d)", file_label(path))
+            year_pattern = re.search(r"\(\?P<year>([^)]*)\)", table.year_from_file_name)
+            a_year = written and year_pattern and re.fullmatch(year_pattern.group(1), written.group())
             raise ReaderError(
                 f"the file name has no valid year (expected a name like {example}{suffix})",
                 rule="file_name_year",
                 path=path,
                 detail_nb=(
                     (
-                        f"årstallet {written.group()} i filnavnet er ikke et år malen godtar"
+                        f"filnavnet følger ikke malen, så årstallet {written.group()} er ikke lest"
+                        if a_year
+                        else f"årstallet {written.group()} i filnavnet er ikke et år malen godtar"
                         if written
                         else "årstallet mangler i filnavnet"
                     )
                     + f"; filen må hete som i malen, f.eks. «{example}{suffix}» (året i navnet er året tallene gjelder)"
                 ),
             )
-        df = df.with_columns(pl.lit(m.group("year"), dtype=pl.Utf8).alias("_file_year"))
+        df = df.with_columns(pl.lit(m.group("year"), dtype=pl.Utf8).alias(FILE_YEAR))
     return _normalise_text(df)
 
 
@@ -232,14 +245,18 @@ def scan_identity_numbers(
         return _scan_workbook(path, workbook)
     found: list[Violation] = []
     if raw is not None:
-        columns = [c for c in raw.columns if c != ROW and not c.startswith("_file_")]
+        # An SSB CSV is read long: "variable" holds the value columns' headers (the line scan names a
+        # header by its line), and a "value" is named by its delivered column.
+        long = table.format == "ssb_csv" and "variable" in raw.columns
+        columns = [c for c in raw.columns if c != ROW and not c.startswith("_file_") and not (long and c == "variable")]
         for col in columns:
-            candidates = raw.select(ROW, pl.col(col).cast(pl.Utf8).alias("cell")).filter(
+            named = pl.col("variable") if long and col == "value" else pl.lit(col)
+            candidates = raw.select(ROW, pl.col(col).cast(pl.Utf8).alias("cell"), named.alias("column")).filter(
                 pl.col("cell").str.contains(CELL_CANDIDATE)
             )
-            for row, cell in candidates.iter_rows():
+            for row, cell, column in candidates.iter_rows():
                 if find_identity_numbers_in_cell(cell):
-                    found.append(violation(file_label(path), "identity_number", row=row, column=col))
+                    found.append(violation(file_label(path), "identity_number", row=row, column=column))
         if table.format == "norwegian_csv":
             for left, right in zip(columns, columns[1:]):
                 pairs = raw.select(ROW, left, right).filter(
@@ -262,9 +279,10 @@ def scan_identity_numbers(
 _BIRTH_DATE_CANDIDATE = r"^\s*(?:\d{6}|\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4}-\d{2}-\d{2})\s*$"
 
 
-def _pair_text(next_column: str) -> str:
+def _pair_text(next_column: str | None) -> str:
+    beside = "ved siden av" if next_column is None else f"ved siden av (kolonne «{next_column}»)"
     return (
-        f"cellen og cellen ved siden av (kolonne «{next_column}») er til sammen et fødselsnummer eller "
+        f"{'to felt' if next_column is None else 'cellen og cellen'} {beside} er til sammen et fødselsnummer eller "
         "D-nummer (fødselsdato og personnummer)"
     )
 
@@ -355,41 +373,98 @@ def _scan_workbook(path: Path, workbook: Workbook) -> list[Violation]:
 
 # Between the fields of a line of CSV or JSON: a number cell may stand alone between them.
 _FIELD_SEPARATORS = re.compile(r'[;,\t\[\]{}:"\s]+')
-# Every form an identity number is found in (11 digits, DDMMYY with a separator, 10 digits that lost
-# the leading zero) has six digits in a row: a line without them needs no closer look.
-_SIX_DIGITS = re.compile(r"\d{6}")
+# Every form an identity number is found in has six digits in a row (11 digits, DDMMYY with a
+# separator, 10 digits that lost the leading zero), or three, a separator and three (a number shown
+# with thousands separators), or is a date next to a personal number ("31.12.39";"90008"): a line
+# with none of them needs no closer look.
+_LOOK_CLOSER = re.compile(r"\d{6}|\d{3}[ \u00a0\u2009\u202f.]\d{3}|\d[./-]\d{1,2}[./-]\d{2}")
+_JSON_FORMATS = ("ssb_jsonstat", "fhi_jsonstat", "udir_json")
+_CSV_FORMATS = ("norwegian_csv", "ssb_csv")
+
+
+def _scan_text(path: Path) -> str | None:
+    """The file as text for the identity-number scan: as the readers decode it, or, for a file they
+    refuse as UTF-16, as UTF-16 (it is refused either way, but for the identity number first)."""
+    try:
+        text, _ = read_text_detect_encoding(path)
+        return text
+    except ReaderError:
+        data = path.read_bytes()
+        if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+            return data.decode("utf-16", errors="replace")
+        return None
+
+
+def _csv_fields(line: str) -> list[str]:
+    separator = ";" if ";" in line else ("," if "," in line else "\t")
+    return next(csv.reader([line], delimiter=separator), [])
 
 
 def _identity_numbers_in_text(path: Path, table: TableSchema) -> list[Violation]:
     """The identity-number scan of a text file line by line: a file the reader refused, or what no
-    cell shows (a header, a JSON key)."""
+    cell shows (a header, an SSB title line, a JSON key); in a CSV also two adjacent fields that
+    together make one (birth date, personal number). Then, in a JSON file, every key and string as
+    JSON decodes it (a note written with escapes, "311239\\u00a090008", shows no number on its line)."""
     if table.format == "xlsx":
         return []
-    try:
-        text, _ = read_text_detect_encoding(path)
-    except ReaderError:
+    text = _scan_text(path)
+    if text is None:
         return []
+    file = file_label(path)
     found: list[Violation] = []
-    if not _SIX_DIGITS.search(text):
+    if not _LOOK_CLOSER.search(text):
         return found
     for line_no, line in enumerate(io.StringIO(text, newline=""), start=1):
-        if not _SIX_DIGITS.search(line):
+        if not _LOOK_CLOSER.search(line):
             continue
-        if find_identity_numbers(line) or any(
-            find_identity_numbers_in_cell(field) for field in _FIELD_SEPARATORS.split(line)
+        fields = _csv_fields(line) if table.format in _CSV_FORMATS else []
+        pair = any(is_identity_number_pair(a, b) for a, b in zip(fields, fields[1:]))
+        if (
+            pair
+            or find_identity_numbers(line)
+            or any(find_identity_numbers_in_cell(field) for field in _FIELD_SEPARATORS.split(line))
         ):
             found.append(
                 violation(
-                    file_label(path),
+                    file,
                     "identity_number",
                     row=line_no,
                     row_word="linje",
-                    detail_nb=_RULE_NB["identity_number"],
+                    detail_nb=_pair_text(None) if pair else _RULE_NB["identity_number"],
                 )
             )
             if len(found) >= MAX_ROWS_NAMED:
                 break
+    if not found and table.format in _JSON_FORMATS:
+        try:
+            doc = json.loads(text)
+        except ValueError:
+            return found
+        where = next((w for w, value in _json_texts(doc, "") if find_identity_numbers_in_cell(value)), None)
+        if where is not None:
+            found.append(
+                violation(
+                    file,
+                    "identity_number",
+                    detail_nb=f"feltet {where or 'på toppnivå'} inneholder noe som ser ut som et fødselsnummer "
+                    "eller D-nummer",
+                )
+            )
     return found
+
+
+def _json_texts(node: object, where: str) -> Iterator[tuple[str, str]]:
+    """(JSON path, text) of every key, string and number in a JSON document."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            inner = f"{where}.{key}" if where else str(key)
+            yield inner, str(key)
+            yield from _json_texts(value, inner)
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from _json_texts(value, f"{where}[{i}]")
+    elif isinstance(node, str) or (isinstance(node, (int, float)) and not isinstance(node, bool)):
+        yield where, str(node)
 
 
 # -- typing -----------------------------------------------------------------------------------
@@ -445,7 +520,7 @@ def type_frame(raw: pl.DataFrame, table: TableSchema, file: str) -> tuple[pl.Dat
                 "missing_column",
                 check=check,
                 column=col,
-                detail_nb=f"kolonnen «{col}» mangler (fant: {', '.join(c for c in raw.columns if c != ROW)})",
+                detail_nb=f"kolonnen «{col}» mangler (fant: {', '.join(c for c in raw.columns if not c.startswith('_'))})",
             )
         )
     if missing:
@@ -458,6 +533,11 @@ def type_frame(raw: pl.DataFrame, table: TableSchema, file: str) -> tuple[pl.Dat
             columns[prop.name] = series.cast(target).rename(prop.name)
             continue
         if series.dtype.is_numeric() and target == pl.Int64:
+            huge = series.is_not_null() & (series.cast(pl.Float64).abs() >= _INT64_LIMIT)
+            for row, value in raw.filter(huge).select(ROW, prop.physicalName).head(MAX_ROWS_NAMED).iter_rows():
+                problems.append(_out_of_bounds(file, table, prop, row, value))
+            if huge.any():
+                series = pl.select(pl.when(huge).then(None).otherwise(series)).to_series().rename(series.name)
             bad = series.is_not_null() & (series != series.round(0))
             for row, value in raw.filter(bad).select(ROW, prop.physicalName).head(MAX_ROWS_NAMED).iter_rows():
                 problems.append(
@@ -479,6 +559,12 @@ def type_frame(raw: pl.DataFrame, table: TableSchema, file: str) -> tuple[pl.Dat
         named = 0
         for row, cell in zip(raw[ROW].to_list(), text.to_list()):
             value, ok = _parse_cell(cell, prop, spreadsheet)
+            if isinstance(value, int) and abs(value) >= _INT64_LIMIT:
+                # A whole number no integer column holds (1e308 pupils): beyond every plausibility bound.
+                if named < MAX_ROWS_NAMED:
+                    named += 1
+                    problems.append(_out_of_bounds(file, table, prop, row, cell))
+                value = None
             if not ok and named < MAX_ROWS_NAMED:
                 named += 1
                 problems.append(
@@ -495,6 +581,29 @@ def type_frame(raw: pl.DataFrame, table: TableSchema, file: str) -> tuple[pl.Dat
             values.append(value)
         columns[prop.name] = pl.Series(prop.name, values, dtype=target)
     return pl.DataFrame(columns), problems
+
+
+_INT64_LIMIT = 2**63
+
+
+def _out_of_bounds(file: str, table: TableSchema, prop: Property, row: int, value: object) -> Violation:
+    """A figure too large (or too small) for any integer: the column's maximum (minimum) rule, named
+    as that rule would name it."""
+    negative = str(value).strip().startswith(("-", "\u2212"))
+    kind = "minimum" if negative else "maximum"
+    bound = prop.logicalTypeOptions.minimum if negative else prop.logicalTypeOptions.maximum
+    text = f"verdien er {'under minimum' if negative else 'over maksimum'}" + (
+        f" {format_bound(bound)}" if bound is not None else ""
+    )
+    return violation(
+        file,
+        kind,
+        check=f"{table.name}__{prop.name}__{kind}",
+        row=row,
+        column=prop.physicalName,
+        value=value,
+        detail_nb=text,
+    )
 
 
 _TYPE_NB = {"integer": "heltall", "number": "tall", "boolean": "ja/nei-verdi", "date": "dato", "string": "tekst"}
@@ -612,7 +721,21 @@ def check_rules(
                 continue
             rows = con.execute(sql + f" ORDER BY 1 LIMIT {MAX_ROWS_NAMED}").fetchall()
             column = props[rule.column].physicalName if rule.column else None
+            if column == FILE_YEAR:
+                # The year is the file name's, the same on every row: the reason names the file name.
+                problems.append(
+                    violation(
+                        file,
+                        rule.kind,
+                        check=rule.name,
+                        detail_nb=f"årstallet {rows[0][1]} i filnavnet: {_rule_text(rule, props)}",
+                    )
+                )
+                continue
             for row, value in rows:
+                detail = _rule_text(rule, props)
+                if rule.kind == "valid_values":
+                    detail += _looks_like(value, rule.params)
                 problems.append(
                     violation(
                         file,
@@ -621,12 +744,44 @@ def check_rules(
                         row=row,
                         column=column,
                         value=value,
-                        detail_nb=_rule_text(rule, props),
+                        detail_nb=detail,
                     )
                 )
         return problems
     finally:
         con.close()
+
+
+def _skeleton(text: str) -> str:
+    """What a person sees of a code: compatibility forms folded (NFKC), every dash a hyphen, every run
+    of spaces one space, invisible characters gone, case ignored."""
+    text = unicodedata.normalize("NFKC", text)
+    text = "".join("-" if unicodedata.category(ch) == "Pd" else ch for ch in text)
+    text = "".join(ch for ch in text if unicodedata.category(ch) not in ("Cf", "Cc", "Mn"))
+    return " ".join(text.split()).casefold()
+
+
+def _looks_like(value: object, allowed: Sequence[object]) -> str:
+    """For an unknown code that looks like an allowed one (an en dash for a hyphen, a double space,
+    another case): which one, and what differs."""
+    if value is None:
+        return ""
+    shown = str(value)
+    twin = next((a for a in allowed if _skeleton(str(a)) == _skeleton(shown)), None)
+    if twin is None:
+        return ""
+    odd = [ch for ch in shown if _visible(ch) != ch or ch.casefold() not in str(twin).casefold()]
+    if odd:
+        what = "tegnet " + ", ".join(dict.fromkeys(f"«{_visible(ch)}» ({_char_name(ch)})" for ch in odd))
+    elif " ".join(shown.split()) != shown:
+        what = "flere mellomrom etter hverandre"
+    else:
+        what = "andre store og små bokstaver"
+    return f"; verdien ligner «{twin}», men har {what}"
+
+
+def _char_name(ch: str) -> str:
+    return f"U+{ord(ch):04X} {unicodedata.name(ch, '').lower()}".strip()
 
 
 def _rule_text(rule: Rule, props: dict[str, Property]) -> str:
