@@ -23,6 +23,7 @@ from pathlib import Path
 import duckdb
 import openpyxl
 import openpyxl.comments
+import openpyxl.workbook.defined_name
 import pytest
 import yaml
 
@@ -65,16 +66,19 @@ def write_case(case: dict, folder: Path) -> Path:
 
 def build_workbook(case: dict, target: Path) -> None:
     """The first sheet "Ark1" from ``xlsx`` (rows; a `null` row is a blank row), ``cells`` (more cells
-    by reference), ``comments`` (cell notes by reference) and ``page_header`` (the printed header);
-    then each of ``sheets`` (title, rows, hidden)."""
+    by reference), ``comments`` (cell notes by reference), ``page_header`` and ``page_footer`` (printed
+    on every page); then each of ``sheets`` (title, rows, hidden: true, or "very" for veryHidden);
+    ``defined_names`` (name: what it refers to) belong to the workbook."""
     book = openpyxl.Workbook()
-    first = {k: case[k] for k in ("cells", "comments", "page_header") if k in case}
+    first = {k: case[k] for k in ("cells", "comments", "page_header", "page_footer") if k in case}
     specs = [{"title": "Ark1", "rows": case["xlsx"], **first}]
+    for name, value in case.get("defined_names", {}).items():
+        book.defined_names[name] = openpyxl.workbook.defined_name.DefinedName(name, attr_text=value)
     for i, spec in enumerate(specs + case.get("sheets", [])):
         sheet = book.active if i == 0 else book.create_sheet()
         sheet.title = spec["title"]
         if spec.get("hidden"):
-            sheet.sheet_state = "hidden"
+            sheet.sheet_state = "veryHidden" if spec["hidden"] == "very" else "hidden"
         for row in spec.get("rows", []):
             sheet.append(row or [])
         for ref, value in spec.get("cells", {}).items():
@@ -83,6 +87,8 @@ def build_workbook(case: dict, target: Path) -> None:
             sheet[ref].comment = openpyxl.comments.Comment(text, "Saksbehandler")
         if "page_header" in spec:
             sheet.oddHeader.center.text = spec["page_header"]
+        if "page_footer" in spec:
+            sheet.oddFooter.right.text = spec["page_footer"]
     book.save(target)
 
 

@@ -423,8 +423,11 @@ def _shrink_reason(table: TableSchema, file: str, removed: int, brings: int, van
     of them would disappear (by period and unit, with a few of their other keys)."""
     props = {p.name: p for p in table.properties}
 
-    def label(column: str) -> str:  # a year read from the file name has no column of its own
-        return "år" if props[column].physicalName == FILE_YEAR else props[column].physicalName
+    def label(column: str) -> str:
+        # What a reader derived (a year from the file name or an SSB time code, an SSB CSV's value
+        # column headers) by what the file calls it.
+        physical = props[column].physicalName
+        return {FILE_YEAR: "år", "year": "år", "variable": "statistikkvariabel"}.get(physical, physical)
 
     physical = [label(c) for c in table.slice_by]
     what = ", ".join(physical) if physical else "hele tabellen"

@@ -1071,14 +1071,17 @@ def _located(problems: list[Violation], raw: pl.DataFrame, table: TableSchema, f
     if table.format in ("ssb_jsonstat", "fhi_jsonstat"):
         dims = [c for c in raw.columns if f"{c}_label" in raw.columns]
         keys = {r[0]: ", ".join(f"{d}={v}" for d, v in zip(dims, r[1:])) for r in raw.select(ROW, *dims).iter_rows()}
+        # The derived "year" is the time dimension's code as delivered (Tid, AAR).
+        time_dim = next((d for d in dims if d.casefold() in ("tid", "år", "aar", "year", "time")), None)
         out = []
         for p in problems:
             if p.row in keys:
+                column = time_dim if p.column == "year" and time_dim else p.column
                 old = _where(file, p.row, p.column)
-                new = _where(file, p.row, p.column, row_word="celle").replace(
+                new = _where(file, p.row, column, row_word="celle").replace(
                     f"celle {p.row}", f"celle {p.row} (value[{p.row - 1}]: {keys[p.row]})", 1
                 )
-                p = Violation(p.file, p.rule, p.check, p.row, p.column, p.value, p.message_nb.replace(old, new, 1))
+                p = Violation(p.file, p.rule, p.check, p.row, column, p.value, p.message_nb.replace(old, new, 1))
             out.append(p)
         return out
     if table.format == "ssb_csv":

@@ -312,7 +312,12 @@ def sheet_frame(sheet: Sheet, path: str | Path) -> pl.DataFrame:
             ),
         )
     if not sheet.rows:
-        raise ReaderError("the sheet is empty", rule="empty_file", path=path, detail_nb="Arket er tomt")
+        raise ReaderError(
+            "the first sheet is empty",
+            rule="empty_file",
+            path=path,
+            detail_nb=f"Det første arket («{sheet.title}») er tomt; tallene leses bare fra det første arket",
+        )
     header_row, header_values = sheet.rows[0]
     width = max(len(values) for _, values in sheet.rows)
     names = [
