@@ -375,6 +375,31 @@ def test_a_link_out_of_the_landing_folder_is_never_followed(demo_data_dir, tmp_p
     assert "symbolsk lenke" in text and "HEMMELIG" not in text
 
 
+def test_a_source_folder_linked_out_of_landing_is_never_followed(demo_data_dir: Path, tmp_path: Path) -> None:
+    """landing/ppt itself a symbolic link to a folder elsewhere: none of its files is read or copied
+    (they would load as PPT figures), the link is taken out of landing with a reason, and the folder
+    it points to is left alone."""
+    elsewhere = tmp_path / "elsewhere"
+    shutil.copytree(demo_data_dir / "landing" / "ppt", elsewhere)
+    before = sorted(p.name for p in elsewhere.iterdir())
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    (landing / "ppt").symlink_to(elsewhere, target_is_directory=True)
+    quarantine = tmp_path / "quarantine"
+    con = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
+    try:
+        report = ingest_source(con, "ppt", landing, quarantine, now=NOW, as_of=AS_OF)
+        assert report.loaded == [] and [v.rule for v in report.quarantined["ppt"]] == ["symlink"]
+        assert con.execute("SELECT COUNT(*) FROM raw.ppt").fetchall() == [(0,)]
+    finally:
+        con.close()
+    assert not (landing / "ppt").exists() and sorted(p.name for p in elsewhere.iterdir()) == before
+    written = sorted(p.name for p in (quarantine / "ppt").iterdir())
+    assert [Path(n).suffix for n in written] == [".json", ".txt"], "only the reasons, no copy"
+    text = (quarantine / "ppt" / written[1]).read_text(encoding="utf-8")
+    assert "mappen er en snarvei (symbolsk lenke) til en mappe utenfor mottaksmappen" in text
+
+
 def test_a_file_name_that_is_not_utf8_is_named_as_windows_1252_and_breaks_no_run(demo_data_dir, tmp_path):
     """A zip made on Windows unpacks "ppt_2016_æ.csv" as the bytes ...\\xe6.csv: the reasons, the load
     log and the quarantine copy name it "ppt_2016_æ.csv", and the next run goes on."""
