@@ -365,10 +365,26 @@ def _scan_workbook(path: Path, workbook: Workbook) -> list[Violation]:
                     file,
                     rule,
                     detail_nb="arbeidsboka inneholder noe som ser ut som et fødselsnummer eller D-nummer utenfor "
-                    f"cellene (i delen {part}: tekstboks, topptekst, navn eller dokumentegenskaper)",
+                    f"cellene: {_package_place(part)} (delen {part})",
                 )
             )
     return found[:MAX_ROWS_NAMED]
+
+
+# Where in Excel a part of the package is seen (checked in order; the first match names it).
+_PACKAGE_PLACES = (
+    ("docProps/", "i dokumentegenskapene (Fil > Info)"),
+    ("xl/workbook.xml", "i et definert navn (Formler > Navnebehandling)"),
+    ("xl/worksheets/_rels/", "i en hyperkobling"),
+    ("xl/worksheets/", "i et ark, men ikke i en celle: topptekst, bunntekst, datavalidering eller lignende"),
+    ("xl/drawings/", "i en tekstboks, figur eller et diagram"),
+    ("xl/charts/", "i et diagram"),
+    ("xl/sharedStrings.xml", "i en tekst arbeidsboka har lagret, men som ikke står i noen celle (lagre fila på nytt)"),
+)
+
+
+def _package_place(part: str) -> str:
+    return next((place for prefix, place in _PACKAGE_PLACES if part.startswith(prefix)), "et sted utenfor arkene")
 
 
 # Between the fields of a line of CSV or JSON: a number cell may stand alone between them.
