@@ -7,7 +7,6 @@ quarantine reason) and on the loaded DuckDB table as Dagster asset checks.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import json
@@ -16,7 +15,7 @@ import os
 import re
 import threading
 import unicodedata
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -411,38 +410,53 @@ def _scan_text(path: Path) -> str | None:
         return None
 
 
-def _csv_fields(line: str) -> list[str]:
-    separator = ";" if ";" in line else ("," if "," in line else "\t")
-    return next(csv.reader([line], delimiter=separator), [])
+# Two adjacent fields of a CSV line that may be a birth date and a personal number.
+_PAIR_IN_LINE = re.compile(
+    r'(?:^|[;,\t])"?\s*(\d{6}|\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4}-\d{2}-\d{2})\s*"?[;,\t]"?\s*(\d{5})\s*"?(?=[;,\t\r\n]|$)'
+)
+# A JSON string with an escape in it ("311239\\u00a090008"): the line shows the escape, not the text.
+_ESCAPED_JSON_STRING = re.compile(r'"(?:[^"\\\n]|\\.)*\\(?:[^"\\\n]|\\.)*"')
+
+
+def _decoded_strings(line: str) -> list[str]:
+    if "\\" not in line:
+        return []
+    out = []
+    for literal in _ESCAPED_JSON_STRING.findall(line):
+        try:
+            out.append(json.loads(literal))
+        except ValueError:
+            continue
+    return out
 
 
 def _identity_numbers_in_text(path: Path, table: TableSchema) -> list[Violation]:
     """The identity-number scan of a text file line by line: a file the reader refused, or what no
-    cell shows (a header, an SSB title line, a JSON key); in a CSV also two adjacent fields that
-    together make one (birth date, personal number). Then, in a JSON file, every key and string as
-    JSON decodes it (a note written with escapes, "311239\\u00a090008", shows no number on its line)."""
+    cell shows (a header, an SSB title line, a JSON key or note); in a CSV also two adjacent fields that
+    together make one (birth date, personal number); in JSON also every string as JSON decodes it (a
+    note written with escapes, "311239\\u00a090008", shows no number on its line)."""
     if table.format == "xlsx":
         return []
     text = _scan_text(path)
     if text is None:
         return []
-    file = file_label(path)
+    csv_file, json_file = table.format in _CSV_FORMATS, table.format in _JSON_FORMATS
     found: list[Violation] = []
     if not _LOOK_CLOSER.search(text):
         return found
     for line_no, line in enumerate(io.StringIO(text, newline=""), start=1):
         if not _LOOK_CLOSER.search(line):
             continue
-        fields = _csv_fields(line) if table.format in _CSV_FORMATS else []
-        pair = any(is_identity_number_pair(a, b) for a, b in zip(fields, fields[1:]))
+        pair = csv_file and any(is_identity_number_pair(a, b) for a, b in _PAIR_IN_LINE.findall(line))
         if (
             pair
             or find_identity_numbers(line)
             or any(find_identity_numbers_in_cell(field) for field in _FIELD_SEPARATORS.split(line))
+            or (json_file and any(find_identity_numbers_in_cell(t) for t in _decoded_strings(line)))
         ):
             found.append(
                 violation(
-                    file,
+                    file_label(path),
                     "identity_number",
                     row=line_no,
                     row_word="linje",
@@ -451,36 +465,7 @@ def _identity_numbers_in_text(path: Path, table: TableSchema) -> list[Violation]
             )
             if len(found) >= MAX_ROWS_NAMED:
                 break
-    if not found and table.format in _JSON_FORMATS:
-        try:
-            doc = json.loads(text)
-        except ValueError:
-            return found
-        where = next((w for w, value in _json_texts(doc, "") if find_identity_numbers_in_cell(value)), None)
-        if where is not None:
-            found.append(
-                violation(
-                    file,
-                    "identity_number",
-                    detail_nb=f"feltet {where or 'på toppnivå'} inneholder noe som ser ut som et fødselsnummer "
-                    "eller D-nummer",
-                )
-            )
     return found
-
-
-def _json_texts(node: object, where: str) -> Iterator[tuple[str, str]]:
-    """(JSON path, text) of every key, string and number in a JSON document."""
-    if isinstance(node, dict):
-        for key, value in node.items():
-            inner = f"{where}.{key}" if where else str(key)
-            yield inner, str(key)
-            yield from _json_texts(value, inner)
-    elif isinstance(node, list):
-        for i, value in enumerate(node):
-            yield from _json_texts(value, f"{where}[{i}]")
-    elif isinstance(node, str) or (isinstance(node, (int, float)) and not isinstance(node, bool)):
-        yield where, str(node)
 
 
 # -- typing -----------------------------------------------------------------------------------

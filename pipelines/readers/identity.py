@@ -47,9 +47,7 @@ _SPLIT = re.compile(rf"(\d{{6}}){SEPARATOR}(\d{{5}})")
 _GROUP = "[ \u00a0\u2009\u202f.]"
 _NUMBER_CELL = re.compile(rf"\s*(\d{{10,11}}|\d{{1,3}}(?:{_GROUP}\d{{3}}){{3}})(?:[.,]0*)?\s*")
 # Cells worth a closer look (for a vectorised pre-filter): either pattern above.
-CELL_CANDIDATE = (
-    rf"\d{{6}}{SEPARATOR}\d{{5}}|^\s*(?:\d{{10,11}}|\d{{1,3}}(?:{_GROUP}\d{{3}}){{3}})(?:[.,]0*)?\s*$"
-)
+CELL_CANDIDATE = rf"\d{{6}}{SEPARATOR}\d{{5}}|^\s*(?:\d{{10,11}}|\d{{1,3}}(?:{_GROUP}\d{{3}}){{3}})(?:[.,]0*)?\s*$"
 
 
 def _control_digit(digits: list[int], weights: tuple[int, ...]) -> int | None:
