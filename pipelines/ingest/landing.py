@@ -431,9 +431,11 @@ def _shrink_reason(table: TableSchema, file: str, removed: int, brings: int, van
 
     physical = [label(c) for c in table.slice_by]
     what = ", ".join(physical) if physical else "hele tabellen"
+    # The rows whose key the file does not carry; without a key, as many as the file brings fewer.
+    gone = len(vanishing) if table.primary_key else removed - brings
     text = (
         f"filen ville erstatte {removed} rader med bare {brings} for det den dekker ({what}), "
-        f"så {removed - brings} rader ville forsvinne"
+        f"så {gone} rader ville forsvinne"
     )
     if vanishing:
         n_slice = len(table.slice_by)
@@ -443,7 +445,7 @@ def _shrink_reason(table: TableSchema, file: str, removed: int, brings: int, van
             groups.setdefault(row[:n_slice], []).append(row[n_slice:])
         parts = []
         for unit, rows in list(groups.items())[:5]:
-            where = ", ".join(f"{name} {value}" for name, value in zip(physical, unit)) or "tabellen"
+            where = ", ".join(f"{name} {value}" for name, value in zip(physical, unit)) or "hele tabellen"
             keys = "; ".join(", ".join(f"{n} {v}" for n, v in zip(others, r)) for r in rows[:3])
             more = f" og {len(rows) - 3} til" if len(rows) > 3 else ""
             parts.append(
