@@ -407,6 +407,10 @@ def _scan_text(path: Path) -> str | None:
         data = path.read_bytes()
         if data.startswith((b"\xff\xfe", b"\xfe\xff")):
             return data.decode("utf-16", errors="replace")
+        if data[1::2].count(0) * 2 > len(data) // 2:  # UTF-16 without a byte order mark: a NUL after each letter
+            return data.decode("utf-16-le", errors="replace")
+        if data[0::2].count(0) * 2 > len(data) // 2:
+            return data.decode("utf-16-be", errors="replace")
         return None
 
 
