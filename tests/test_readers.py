@@ -874,7 +874,7 @@ def test_decomposed_letters_and_trailing_no_break_spaces_load_as_the_codes_they_
 
 
 def _bend_xlsx(path: Path) -> None:
-    """Every district with a trailing no-break space and every text cell decomposed (NFD)."""
+    """Every district with no-break spaces (inside and trailing) and every text cell decomposed (NFD)."""
     import openpyxl
 
     book = openpyxl.load_workbook(path)
@@ -883,7 +883,7 @@ def _bend_xlsx(path: Path) -> None:
             if isinstance(cell.value, str):
                 cell.value = unicodedata.normalize("NFD", cell.value)
                 if cell.value.endswith("Bærum") or cell.value.endswith(unicodedata.normalize("NFD", "Bærum")):
-                    cell.value += "\u00a0"
+                    cell.value = cell.value.replace(" ", "\u00a0") + "\u00a0"
     book.save(path)
 
 

@@ -176,9 +176,10 @@ def _mask_identity_numbers(text: str, cell: bool = False) -> str:
 def read_raw(path: Path, table: TableSchema, workbook: Workbook | None = None) -> pl.DataFrame:
     """Read a file in the table's format to a frame with the delivered headers and ``_row``.
 
-    Headers and text cells are Unicode-normalised (NFC: a macOS "å" is two code points) and stripped
-    of surrounding spaces of every kind (a trailing no-break space), so that a code that looks like
-    the allowed one is the allowed one. An xlsx table is the first sheet of ``workbook`` (read here
+    Headers and text cells are Unicode-normalised (NFC: a macOS "å" is two code points), every kind
+    of space inside them is a space (a no-break space between "1-5" and "år") and they are stripped
+    of surrounding spaces (a trailing no-break space), so that a code that looks like the allowed one
+    is the allowed one. An xlsx table is the first sheet of ``workbook`` (read here
     when not given)."""
     fmt = table.format
     if fmt == "norwegian_csv":
@@ -222,10 +223,15 @@ def read_raw(path: Path, table: TableSchema, workbook: Workbook | None = None) -
     return _normalise_text(df)
 
 
+# Spaces that look like a space: no-break (Word and Excel put one between "1-5" and "år"), thin,
+# narrow no-break and the other fixed-width spaces. Inside a code they are a space.
+_SPACES = "[\u00a0\u2000-\u200a\u202f\u205f\u3000]"
+
+
 def _normalise_text(df: pl.DataFrame) -> pl.DataFrame:
-    df = df.rename({c: unicodedata.normalize("NFC", c).strip() for c in df.columns})
+    df = df.rename({c: " ".join(unicodedata.normalize("NFC", c).split()) for c in df.columns})
     text = [c for c, t in df.schema.items() if t == pl.String]
-    cleaned = [pl.col(c).str.normalize("NFC").str.strip_chars() for c in text]
+    cleaned = [pl.col(c).str.normalize("NFC").str.replace_all(_SPACES, " ").str.strip_chars() for c in text]
     return df.with_columns(cleaned).with_columns(
         [pl.when(pl.col(c) == "").then(None).otherwise(pl.col(c)).alias(c) for c in text]
     )
