@@ -10,13 +10,12 @@ project's readers, SQL or engine. Two extra pipeline runs on a copy of the sessi
 from __future__ import annotations
 
 import csv
-import shutil
 from pathlib import Path
 
 import openpyxl
 import pytest
 
-from tests.conftest import materialize_all
+from tests.conftest import copy_materialized, materialize_all
 from tests.helpers import sql
 
 YEAR = 2023  # the school year 2023/24
@@ -34,10 +33,9 @@ def published(data: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def data(pipeline_result, demo_data_dir: Path, tmp_path_factory) -> Path:
-    """A copy of the session's data folder after its full run (landing, warehouse, snapshot)."""
-    target = tmp_path_factory.mktemp("slices_published") / "data"
-    shutil.copytree(demo_data_dir, target)
-    return target
+    """A copy of the session's data folder after its full run (landing, warehouse, snapshot), shared
+    by this module's two tests: the second starts where the first left off."""
+    return copy_materialized(demo_data_dir, tmp_path_factory.mktemp("slices_published") / "data")
 
 
 @pytest.fixture(scope="module")
