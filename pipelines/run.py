@@ -63,7 +63,9 @@ def _files(root: Path) -> Iterable[Path]:
         yield root
     elif root.is_dir():
         for path in sorted(root.rglob("*")):
-            if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
+            # A symbolic link is not followed (one in landing may point at /dev/zero or /etc/passwd;
+            # ingest takes it out with a reason, and a link to a landing file is hashed as that file).
+            if path.is_file() and not path.is_symlink() and "__pycache__" not in path.parts and path.suffix != ".pyc":
                 yield path
 
 

@@ -319,10 +319,28 @@ def ppt_csv(target: Path, size: int, *, bad_last_line: bool) -> Path:
 # -- measuring ---------------------------------------------------------------------------------
 
 
+# A forked child's ``ru_maxrss`` (what ``wait4`` reports) starts at its parent's resident size (Linux
+# keeps the larger of the old and the new address space's high-water mark across exec): measured
+# from a pytest worker that holds a pipeline run, every child would look at least that big. The
+# child reports its own address space's high-water mark (``VmHWM``) as it exits instead.
+_REPORT_OWN_PEAK = """import atexit as _atexit, os as _os
+def _sbu_report_peak():
+    with open("/proc/self/status") as _status:
+        _kib = next(int(line.split()[1]) for line in _status if line.startswith("VmHWM:"))
+    with open(_os.environ["SBU_PEAK_FILE"], "w") as _out:
+        _out.write(str(_kib))
+_atexit.register(_sbu_report_peak)
+"""
+
+
 def run_measured(args: list[str], cwd: Path = REPO, cap_gib: float | None = None) -> dict:
-    """Run ``args`` as a child process: its exit code, peak resident memory (MiB, the child's own,
-    from ``wait4``), wall time (s), stdout and stderr. ``cap_gib``: the child's address space is
-    limited to that (so a bomb fails with MemoryError instead of taking a shared machine's memory)."""
+    """Run ``args`` (``[python, "-c", program, *argv]``) as a child process: its exit code, peak
+    resident memory (MiB: the child's own high-water mark, which it writes as it exits; if it dies
+    before that, ``wait4``'s figure, which may include the parent's size), wall time (s), stdout
+    and stderr. ``cap_gib``: the child's address space is limited to that (so a bomb fails with
+    MemoryError instead of taking a shared machine's memory)."""
+    if args[1:2] != ["-c"]:
+        raise ValueError("run_measured runs a Python program given with -c")
 
     def limit() -> None:
         if cap_gib:
@@ -330,15 +348,23 @@ def run_measured(args: list[str], cwd: Path = REPO, cap_gib: float | None = None
             resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
 
     started = time.perf_counter()
-    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
-        child = subprocess.Popen(args, cwd=cwd, stdout=out, stderr=err, text=True, preexec_fn=limit)
-        _, status, usage = os.wait4(child.pid, 0)  # this child's own rusage, not every child's so far
+    with (
+        tempfile.TemporaryFile("w+") as out,
+        tempfile.TemporaryFile("w+") as err,
+        tempfile.TemporaryDirectory() as scratch,
+    ):
+        peak_file = Path(scratch) / "peak_kib"
+        env = {**os.environ, "SBU_PEAK_FILE": str(peak_file)}
+        program = [args[0], "-c", _REPORT_OWN_PEAK + args[2], *args[3:]]
+        child = subprocess.Popen(program, cwd=cwd, stdout=out, stderr=err, text=True, env=env, preexec_fn=limit)
+        _, status, usage = os.wait4(child.pid, 0)
         seconds = time.perf_counter() - started
+        peak_kib = int(peak_file.read_text()) if peak_file.exists() else usage.ru_maxrss
         out.seek(0)
         err.seek(0)
         return {
             "returncode": os.waitstatus_to_exitcode(status),
-            "peak_mib": round(usage.ru_maxrss / 1024, 1),
+            "peak_mib": round(peak_kib / 1024, 1),
             "seconds": round(seconds, 2),
             "stdout": out.read(),
             "stderr": err.read(),

@@ -23,6 +23,7 @@ from pathlib import Path
 import duckdb
 import openpyxl
 import openpyxl.comments
+import openpyxl.workbook.defined_name
 import pytest
 import yaml
 
@@ -65,16 +66,19 @@ def write_case(case: dict, folder: Path) -> Path:
 
 def build_workbook(case: dict, target: Path) -> None:
     """The first sheet "Ark1" from ``xlsx`` (rows; a `null` row is a blank row), ``cells`` (more cells
-    by reference), ``comments`` (cell notes by reference) and ``page_header`` (the printed header);
-    then each of ``sheets`` (title, rows, hidden)."""
+    by reference), ``comments`` (cell notes by reference), ``page_header`` and ``page_footer`` (printed
+    on every page); then each of ``sheets`` (title, rows, hidden: true, or "very" for veryHidden);
+    ``defined_names`` (name: what it refers to) belong to the workbook."""
     book = openpyxl.Workbook()
-    first = {k: case[k] for k in ("cells", "comments", "page_header") if k in case}
+    first = {k: case[k] for k in ("cells", "comments", "page_header", "page_footer") if k in case}
     specs = [{"title": "Ark1", "rows": case["xlsx"], **first}]
+    for name, value in case.get("defined_names", {}).items():
+        book.defined_names[name] = openpyxl.workbook.defined_name.DefinedName(name, attr_text=value)
     for i, spec in enumerate(specs + case.get("sheets", [])):
         sheet = book.active if i == 0 else book.create_sheet()
         sheet.title = spec["title"]
         if spec.get("hidden"):
-            sheet.sheet_state = "hidden"
+            sheet.sheet_state = "veryHidden" if spec["hidden"] == "very" else "hidden"
         for row in spec.get("rows", []):
             sheet.append(row or [])
         for ref, value in spec.get("cells", {}).items():
@@ -83,6 +87,8 @@ def build_workbook(case: dict, target: Path) -> None:
             sheet[ref].comment = openpyxl.comments.Comment(text, "Saksbehandler")
         if "page_header" in spec:
             sheet.oddHeader.center.text = spec["page_header"]
+        if "page_footer" in spec:
+            sheet.oddFooter.right.text = spec["page_footer"]
     book.save(target)
 
 
@@ -367,6 +373,31 @@ def test_a_link_out_of_the_landing_folder_is_never_followed(demo_data_dir, tmp_p
     assert sorted(p.suffix for p in written) == [".json", ".txt"], "only the reasons, no copy"
     text = next(p for p in written if p.name.endswith(".reason.txt")).read_text(encoding="utf-8")
     assert "symbolsk lenke" in text and "HEMMELIG" not in text
+
+
+def test_a_source_folder_linked_out_of_landing_is_never_followed(demo_data_dir: Path, tmp_path: Path) -> None:
+    """landing/ppt itself a symbolic link to a folder elsewhere: none of its files is read or copied
+    (they would load as PPT figures), the link is taken out of landing with a reason, and the folder
+    it points to is left alone."""
+    elsewhere = tmp_path / "elsewhere"
+    shutil.copytree(demo_data_dir / "landing" / "ppt", elsewhere)
+    before = sorted(p.name for p in elsewhere.iterdir())
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    (landing / "ppt").symlink_to(elsewhere, target_is_directory=True)
+    quarantine = tmp_path / "quarantine"
+    con = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
+    try:
+        report = ingest_source(con, "ppt", landing, quarantine, now=NOW, as_of=AS_OF)
+        assert report.loaded == [] and [v.rule for v in report.quarantined["ppt"]] == ["symlink"]
+        assert con.execute("SELECT COUNT(*) FROM raw.ppt").fetchall() == [(0,)]
+    finally:
+        con.close()
+    assert not (landing / "ppt").exists() and sorted(p.name for p in elsewhere.iterdir()) == before
+    written = sorted(p.name for p in (quarantine / "ppt").iterdir())
+    assert [Path(n).suffix for n in written] == [".json", ".txt"], "only the reasons, no copy"
+    text = (quarantine / "ppt" / written[1]).read_text(encoding="utf-8")
+    assert "mappen er en snarvei (symbolsk lenke) til en mappe utenfor mottaksmappen" in text
 
 
 def test_a_file_name_that_is_not_utf8_is_named_as_windows_1252_and_breaks_no_run(demo_data_dir, tmp_path):

@@ -143,13 +143,41 @@ def test_find_adjacent_to_letters_and_punctuation() -> None:
 FNR_1990_AS_NUMBER = FNR_1990[1:]
 
 
-@pytest.mark.parametrize("cell", [FNR_1990_AS_NUMBER, f"{FNR_1990_AS_NUMBER}.0", f" {FNR_1990_AS_NUMBER} "])
+def _grouped(digits: str, separator: str) -> str:
+    """Digits as a number format shows them: groups of three from the right."""
+    head = len(digits) % 3 or 3
+    return separator.join([digits[:head]] + [digits[i : i + 3] for i in range(head, len(digits), 3)])
+
+
+@pytest.mark.parametrize(
+    "cell",
+    [
+        FNR_1990_AS_NUMBER,
+        f"{FNR_1990_AS_NUMBER}.0",
+        f"{FNR_1990_AS_NUMBER},0",
+        f" {FNR_1990_AS_NUMBER} ",
+        _grouped(FNR_1990_AS_NUMBER, " "),
+        _grouped(FNR_1990_AS_NUMBER, "\u00a0"),
+        _grouped(FNR_1990_AS_NUMBER, "."),
+    ],
+)
 def test_a_number_cell_that_lost_its_leading_zero_is_found(cell: str) -> None:
     assert len(FNR_1990_AS_NUMBER) == 10
-    assert find_identity_numbers_in_cell(cell) == [FNR_1990_AS_NUMBER]
+    # What is found is the number as written (so that a reason can mask it), without a decimal part.
+    written = cell.strip().removesuffix(".0").removesuffix(",0")
+    assert written.replace(" ", "").replace("\u00a0", "").replace(".", "") == FNR_1990_AS_NUMBER
+    assert find_identity_numbers_in_cell(cell) == [written]
     # In running text ten digits are just ten digits: only a whole number cell loses a zero.
     assert find_identity_numbers(cell) == []
     assert find_identity_numbers_in_cell(f"sak {FNR_1990_AS_NUMBER}") == []
+
+
+def test_an_eleven_digit_number_cell_with_thousands_separators_is_found() -> None:
+    for separator in (" ", "\u00a0", "\u202f", "."):
+        written = _grouped(FNR_2012, separator)
+        assert len(written) == 14 and find_identity_numbers_in_cell(written) == [written]
+        assert pl.Series([written]).str.contains(CELL_CANDIDATE).item()
+    assert find_identity_numbers_in_cell(_grouped("12345678901", " ")) == []  # a count, no check digits
 
 
 def test_cells_are_also_searched_like_free_text() -> None:
@@ -213,6 +241,10 @@ SEPARATORS = {
     "em_dash": "\u2014",
     "minus_sign": "\u2212",
     "full_stop": ".",
+    "slash": "/",
+    "backslash": "\\",
+    "underscore": "_",
+    "horizontal_bar": "\u2015",
     "spaced_dash": " - ",
     "thin_spaced_hyphen": "\u2009-\u2009",
 }

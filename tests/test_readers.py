@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import pickle
+import shutil
 import unicodedata
 import zipfile
 from pathlib import Path
@@ -919,6 +920,80 @@ def test_decomposed_letters_and_trailing_no_break_spaces_load_as_the_codes_they_
         con.close()
     assert levels == {"Ungdomsskole", "Videregående"} and genders == {"Jenter", "Gutter"}
     assert all(unicodedata.is_normalized("NFC", v) for v in levels)
+
+
+def _bend_xlsx(path: Path) -> None:
+    """Every district with no-break spaces (inside and trailing) and every text cell decomposed (NFD)."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(path)
+    for row in book.active.iter_rows(min_row=2):
+        for cell in row:
+            if isinstance(cell.value, str):
+                cell.value = unicodedata.normalize("NFD", cell.value)
+                if cell.value.endswith("Bærum") or cell.value.endswith(unicodedata.normalize("NFD", "Bærum")):
+                    cell.value = cell.value.replace(" ", "\u00a0") + "\u00a0"
+    book.save(path)
+
+
+def _bend_text(path: Path, encoding: str, replacements: dict[str, str]) -> None:
+    text = path.read_bytes().decode(encoding)
+    for old, new in replacements.items():
+        assert old in text, old
+        text = text.replace(old, new)
+    path.write_bytes(text.encode("utf-8"))
+
+
+@pytest.mark.parametrize(
+    ("source", "file", "bend"),
+    [
+        ("absence", "fravaer_2016-17.xlsx", _bend_xlsx),
+        (
+            "child_welfare",
+            "ssb_12870_meldinger_etter_melder.csv",
+            # A no-break space between code and name, and after a code whose name is gone.
+            lambda p: _bend_text(p, "cp1252", {'"3024 Bærum': '"3024\u00a0Bærum', '"01 Barnet selv"': '"01\u00a0"'}),
+        ),
+        (
+            "population",
+            "ssb_07459_befolkning.json",
+            lambda p: _bend_text(p, "utf-8", {'"3024"': '"3024\\u00a0"'}),  # a JSON escape in a category code
+        ),
+    ],
+    ids=["xlsx", "ssb_csv", "jsonstat"],
+)
+def test_codes_with_invisible_differences_load_as_the_codes_in_every_format(
+    source: str, file: str, bend, demo_data_dir: Path, tmp_path: Path
+) -> None:
+    """A trailing or separating no-break space and decomposed letters, in a workbook, an SSB CSV and
+    JSON-stat: the file loads, and its codes and figures are the clean file's."""
+
+    def load(root: Path) -> list[tuple]:
+        con = duckdb.connect()
+        try:
+            report = ingest_source(con, source, root, tmp_path / "q" / root.name)
+            assert report.loaded and not report.quarantined, report.quarantined
+            out = []
+            for table in report.rows:
+                columns = [
+                    c
+                    for (c,) in con.execute(
+                        "SELECT column_name FROM information_schema.columns WHERE table_schema = 'raw' "
+                        "AND table_name = ? AND column_name NOT LIKE '\\_%' ESCAPE '\\' AND column_name NOT LIKE '%label'",
+                        [table],
+                    ).fetchall()
+                ]
+                out += con.execute(f"SELECT {', '.join(columns)} FROM raw.{table} ORDER BY ALL").fetchall()
+            return out
+        finally:
+            con.close()
+
+    clean, bent = tmp_path / "clean", tmp_path / "bent"
+    for root in (clean, bent):
+        shutil.copytree(demo_data_dir / "landing" / source, root / source)
+    bend(bent / source / file)
+    assert (bent / source / file).read_bytes() != (clean / source / file).read_bytes()
+    assert load(bent) == load(clean)
 
 
 def test_a_stray_nul_byte_is_not_called_utf16(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import json
 import os
@@ -204,3 +205,31 @@ def test_a_delivery_that_would_remove_more_than_it_brings_is_held_until_confirme
         ).fetchall() == [r for r in before if not (r[0] == 2016 and r[1] == "Østre Bærum")]
     finally:
         con.close()
+
+
+def test_a_register_of_one_new_school_is_held_naming_every_school_it_would_drop(landing: Path, tmp_path: Path) -> None:
+    """The school register is one slice (the whole table): a file with only a new school would drop
+    every school loaded. Held, and the reason counts and names the schools that would go."""
+    with (landing / "school_register" / "skoler.csv").open(encoding="utf-8-sig") as f:
+        schools = sorted(r["Skolenr"] for r in csv.DictReader(f, delimiter=";"))
+    quarantine = tmp_path / "q"
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    try:
+        ingest_source(con, "school_register", landing, quarantine, now=NOW)
+        before = con.execute("SELECT * FROM raw.school_register ORDER BY ALL").fetchall()
+        new = landing / "school_register" / "skoler_ny_skole.csv"
+        new.write_text(
+            '"Skolenr";"Skolenavn";"Skoletype";"Bydel";"Merknad"\r\n"9199";"Ny skole";"Barneskole";"Østre Bærum";""\r\n',
+            encoding="utf-8",
+        )
+        _newest(new)
+        report = ingest_source(con, "school_register", landing, quarantine, now=LATER)
+        assert [p.rule for p in report.quarantined[new.name]] == ["shrinks_slice"]
+        assert con.execute("SELECT * FROM raw.school_register ORDER BY ALL").fetchall() == before
+    finally:
+        con.close()
+    n = len(schools)
+    reason = next((quarantine / "school_register").glob("*.reason.txt")).read_text(encoding="utf-8")
+    assert f"filen ville erstatte {n} rader med bare 1 for det den dekker (hele tabellen), så {n} rader" in reason
+    shown = "; ".join(f"Skolenr {s}" for s in schools[:3])
+    assert f"hele tabellen: {n} rader ({shown} og {n - 3} til)" in reason

@@ -32,7 +32,7 @@ import duckdb
 import polars as pl
 
 from pipelines.ingest.contracts import DUCKDB_TYPE, REGISTERS, Contract, TableSchema, load_contract
-from pipelines.ingest.validate import ROW, LoadNote, Violation, file_label, validate_file, violation
+from pipelines.ingest.validate import FILE_YEAR, ROW, LoadNote, Violation, file_label, validate_file, violation
 from pipelines.nb_format import format_datetime_nb
 from pipelines.settings import resolve_as_of
 
@@ -270,12 +270,18 @@ def ingest_source(
         con.execute(f"CREATE TABLE IF NOT EXISTS raw.{table.name} ({_raw_columns(table)})")
 
     folder = landing_dir / source
+    if _links_out_of(folder, landing_dir):
+        # The source's folder itself a link to a folder elsewhere: none of its files is read.
+        file_hash = hashlib.sha256(b"symlink:" + os.fsencode(os.readlink(folder))).hexdigest()
+        problems = [violation(file_label(folder), "symlink", detail_nb=_SYMLINK_FOLDER_NB)]
+        _quarantine(con, folder, source, None, file_hash, problems, quarantine_dir, contract.version, now)
+        report.quarantined[file_label(folder)] = problems
     files = (
         sorted(
             (p for p in folder.glob("*") if (p.is_symlink() or p.is_file()) and not p.name.endswith(CONFIRM_SUFFIX)),
             key=lambda p: (p.lstat().st_mtime_ns, p.name),
         )
-        if folder.exists()
+        if folder.is_dir()
         else []
     )
     known = _known_files(con, source)
@@ -310,9 +316,9 @@ def ingest_source(
             report.quarantined[file_label(path)] = problems
             continue
         confirmation = path.with_name(path.name + CONFIRM_SUFFIX)
-        removed = _rows_replaced(con, table, typed)
+        removed, vanishing = _rows_replaced(con, table, typed)
         if removed > typed.height and not confirmation.is_file():
-            reason = _shrink_reason(table, file_label(path), removed, typed.height)
+            reason = _shrink_reason(table, file_label(path), removed, typed.height, vanishing)
             problems = [violation(file_label(path), "shrinks_slice", detail_nb=reason)]
             _quarantine(con, path, source, table, file_hash, problems, quarantine_dir, contract.version, now)
             report.quarantined[file_label(path)] = problems
@@ -335,16 +341,25 @@ _SYMLINK_NB = (
 )
 
 
+_SYMLINK_FOLDER_NB = (
+    "mappen er en snarvei (symbolsk lenke) til en mappe utenfor mottaksmappen, og ingen av filene i den er "
+    "lest eller kopiert; legg filene i en vanlig mappe med kildens navn i mottaksmappen"
+)
+
+
 def _links_out_of(path: Path, landing_dir: Path) -> bool:
-    """True for a symbolic link whose target is not a file inside the landing folder (or does not
-    exist): such a link is never followed."""
+    """True for a symbolic link whose target is not a file (a folder, for a source's folder) inside the
+    landing folder, or does not exist: such a link is never followed."""
     if not path.is_symlink():
         return False
     try:
         target = path.resolve(strict=True)
     except (OSError, RuntimeError):
         return True
-    return not (target.is_file() and target.is_relative_to(landing_dir.resolve()))
+    landing = landing_dir.resolve()
+    if path.parent.resolve() == landing:  # a source's folder
+        return not (target.is_dir() and target.is_relative_to(landing) and target != landing)
+    return not (target.is_file() and target.is_relative_to(landing))
 
 
 # A delivery that would remove more rows than it brings is applied only with this file beside it.
@@ -374,22 +389,75 @@ def _slice_values(con: duckdb.DuckDBPyConnection, table: TableSchema) -> tuple[l
     return periods, [list(r) if len(r) > 1 else r[0] for r in rows]
 
 
-def _rows_replaced(con: duckdb.DuckDBPyConnection, table: TableSchema, typed: pl.DataFrame) -> int:
-    """How many rows of ``raw.<table>`` loading ``typed`` would remove (its slices' rows)."""
+def _rows_replaced(con: duckdb.DuckDBPyConnection, table: TableSchema, typed: pl.DataFrame) -> tuple[int, list[tuple]]:
+    """How many rows of ``raw.<table>`` loading ``typed`` would remove (its slices' rows), and those of
+    them whose key the file does not carry (they would disappear): the ``sliceBy`` values, then the
+    other key columns, as stored."""
+    names = {p.name for p in table.properties}
+
+    def key(alias: str, column: str) -> str:
+        if column == "region_code" and "municipality" in names:
+            return f'coalesce({alias}."municipality", {alias}."region_code")'
+        return f'{alias}."{column}"'
+
     con.register("incoming", typed.to_arrow())
     try:
-        return con.execute(f"SELECT COUNT(*) FROM raw.{table.name} t WHERE {_slice_condition(table)}").fetchall()[0][0]
+        condition = _slice_condition(table)
+        removed = con.execute(f"SELECT COUNT(*) FROM raw.{table.name} t WHERE {condition}").fetchall()[0][0]
+        keys = table.primary_key
+        if not removed or not keys:
+            return removed, []
+        same = " AND ".join(f"{key('t', k)} IS NOT DISTINCT FROM {key('i', k)}" for k in keys)
+        shown = list(table.slice_by) + [k for k in keys if k not in table.slice_by]
+        vanishing = con.execute(
+            f"SELECT {', '.join(f't.{chr(34)}{c}{chr(34)}' for c in shown)} FROM raw.{table.name} t "
+            f"WHERE {condition} AND NOT EXISTS (SELECT 1 FROM incoming i WHERE {same}) ORDER BY ALL"
+        ).fetchall()
+        return removed, vanishing
     finally:
         con.unregister("incoming")
 
 
-def _shrink_reason(table: TableSchema, file: str, removed: int, brings: int) -> str:
-    what = ", ".join(table.slice_by) if table.slice_by else "hele tabellen"
-    return (
+def _shrink_reason(table: TableSchema, file: str, removed: int, brings: int, vanishing: list[tuple]) -> str:
+    """Why a delivery is held, in the delivered column names: how many rows it would replace, and which
+    of them would disappear (by period and unit, with a few of their other keys)."""
+    props = {p.name: p for p in table.properties}
+
+    def label(column: str) -> str:
+        # What a reader derived (a year from the file name or an SSB time code, an SSB CSV's value
+        # column headers) by what the file calls it.
+        physical = props[column].physicalName
+        return {FILE_YEAR: "år", "year": "år", "variable": "statistikkvariabel"}.get(physical, physical)
+
+    physical = [label(c) for c in table.slice_by]
+    what = ", ".join(physical) if physical else "hele tabellen"
+    # The rows whose key the file does not carry; without a key, as many as the file brings fewer.
+    gone = len(vanishing) if table.primary_key else removed - brings
+    text = (
         f"filen ville erstatte {removed} rader med bare {brings} for det den dekker ({what}), "
-        f"så {removed - brings} rader ville forsvinne; den er holdt tilbake og ingenting er endret. "
-        f"Er det riktig (f.eks. en enhet som er lagt ned), legg filen tilbake i mottaksmappen sammen med "
-        f"en tom fil som heter «{file}{CONFIRM_SUFFIX}», så lastes den inn ved neste kjøring"
+        f"så {gone} rader ville forsvinne"
+    )
+    if vanishing:
+        n_slice = len(table.slice_by)
+        others = [label(c) for c in table.primary_key if c not in table.slice_by]
+        groups: dict[tuple, list[tuple]] = {}
+        for row in vanishing:
+            groups.setdefault(row[:n_slice], []).append(row[n_slice:])
+        parts = []
+        for unit, rows in list(groups.items())[:5]:
+            where = ", ".join(f"{name} {value}" for name, value in zip(physical, unit)) or "hele tabellen"
+            keys = "; ".join(", ".join(f"{n} {v}" for n, v in zip(others, r)) for r in rows[:3])
+            more = f" og {len(rows) - 3} til" if len(rows) > 3 else ""
+            parts.append(
+                f"{where}: {len(rows)} {'rad' if len(rows) == 1 else 'rader'}" + (f" ({keys}{more})" if keys else "")
+            )
+        if len(groups) > 5:
+            parts.append(f"og {len(groups) - 5} andre")
+        text += " – disse finnes nå, men ikke i filen: " + "; ".join(parts)
+    return (
+        text + "; den er holdt tilbake og ingenting er endret. Er det riktig (f.eks. en enhet som er lagt ned), "
+        f"legg filen tilbake i mottaksmappen sammen med en tom fil som heter «{file}{CONFIRM_SUFFIX}», "
+        "så lastes den inn ved neste kjøring"
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 import math
 import os
 import re
@@ -47,6 +48,7 @@ if TYPE_CHECKING:
     from pipelines.plan import Plan
 
 ROW = "_row"
+FILE_YEAR = "_file_year"  # the column a year taken from the file name is read into
 MAX_ROWS_NAMED = 20  # a reason names at most this many offending rows per rule
 
 
@@ -129,12 +131,17 @@ def violation(
     "linje" (line in a text file) or "celle" (JSON-stat cell, described by its dimensions).
     ``sheet``: where in a workbook, when not its first sheet (e.g. "ark 2 «Navn» (skjult)")."""
     text = _mask_identity_numbers(detail_nb or _RULE_NB.get(rule, rule))
-    shown = None if value is None else _mask_identity_numbers(_shown_value(value), cell=True)
+    shown = None if value is None else _shorter(_mask_identity_numbers(_shown_value(value), cell=True))
     file, column, sheet = (None if t is None else _mask_identity_numbers(t) for t in (file, column, sheet))
     msg = f"{_where(file, row, column, row_word, sheet)}: {text}" + (
         f" (verdi: «{shown}»)" if shown is not None else ""
     )
     return Violation(file, rule, check, row, column, shown, msg + f" [regel: {check or rule}]", sheet)
+
+
+def _shorter(shown: str, limit: int = 60) -> str:
+    """A value of hundreds of characters (a 309-digit number) shown by its start and its length."""
+    return shown if len(shown) <= limit else f"{shown[:40]}… ({len(shown)} tegn)"
 
 
 def _shown_value(value: object) -> str:
@@ -148,8 +155,9 @@ def _shown_value(value: object) -> str:
 
 def _visible(ch: str) -> str:
     """A character nobody can see in a reason (no-break space, zero-width space, a combining accent
-    left over) as its code point, so that a code that looks allowed shows why it is not."""
-    if ch == " " or unicodedata.category(ch) not in ("Zs", "Zl", "Zp", "Cf", "Cc", "Mn"):
+    left over), or a dash that looks like the hyphen (en dash, non-breaking hyphen), as its code
+    point, so that a code that looks allowed shows why it is not."""
+    if ch in " -" or unicodedata.category(ch) not in ("Zs", "Zl", "Zp", "Cf", "Cc", "Mn", "Pd"):
         return ch
     return f"<U+{ord(ch):04X}>"
 
@@ -168,9 +176,10 @@ def _mask_identity_numbers(text: str, cell: bool = False) -> str:
 def read_raw(path: Path, table: TableSchema, workbook: Workbook | None = None) -> pl.DataFrame:
     """Read a file in the table's format to a frame with the delivered headers and ``_row``.
 
-    Headers and text cells are Unicode-normalised (NFC: a macOS "å" is two code points) and stripped
-    of surrounding spaces of every kind (a trailing no-break space), so that a code that looks like
-    the allowed one is the allowed one. An xlsx table is the first sheet of ``workbook`` (read here
+    Headers and text cells are Unicode-normalised (NFC: a macOS "å" is two code points), every kind
+    of space inside them is a space (a no-break space between "1-5" and "år") and they are stripped
+    of surrounding spaces (a trailing no-break space), so that a code that looks like the allowed one
+    is the allowed one. An xlsx table is the first sheet of ``workbook`` (read here
     when not given)."""
     fmt = table.format
     if fmt == "norwegian_csv":
@@ -188,35 +197,45 @@ def read_raw(path: Path, table: TableSchema, workbook: Workbook | None = None) -
     else:  # pragma: no cover - the contract model restricts formats
         raise ValueError(f"unknown format {fmt!r}")
     if table.year_from_file_name:
-        m = re.search(table.year_from_file_name, file_label(path))
+        m = re.search(table.year_from_file_name, file_label(path), flags=re.IGNORECASE)
         if not m:
             example = re.sub(r"\(\?P<year>[^)]*\)", "2016", table.year_from_file_name).strip("^$")
             suffix = Path(table.file_pattern).suffix
             written = re.search(r"(?<!\d)\d{4}(?!\d)", file_label(path))
+            year_pattern = re.search(r"\(\?P<year>([^)]*)\)", table.year_from_file_name)
+            a_year = written and year_pattern and re.fullmatch(year_pattern.group(1), written.group())
             raise ReaderError(
                 f"the file name has no valid year (expected a name like {example}{suffix})",
                 rule="file_name_year",
                 path=path,
                 detail_nb=(
                     (
-                        f"årstallet {written.group()} i filnavnet er ikke et år malen godtar"
+                        f"filnavnet følger ikke malen, så årstallet {written.group()} er ikke lest"
+                        if a_year
+                        else f"årstallet {written.group()} i filnavnet er ikke et år malen godtar"
                         if written
                         else "årstallet mangler i filnavnet"
                     )
                     + f"; filen må hete som i malen, f.eks. «{example}{suffix}» (året i navnet er året tallene gjelder)"
                 ),
             )
-        df = df.with_columns(pl.lit(m.group("year"), dtype=pl.Utf8).alias("_file_year"))
+        df = df.with_columns(pl.lit(m.group("year"), dtype=pl.Utf8).alias(FILE_YEAR))
     return _normalise_text(df)
 
 
+# Spaces that look like a space: no-break (Word and Excel put one between "1-5" and "år"), thin,
+# narrow no-break and the other fixed-width spaces. Inside a code they are a space.
+_SPACES = "[\u00a0\u2000-\u200a\u202f\u205f\u3000]"
+
+
 def _normalise_text(df: pl.DataFrame) -> pl.DataFrame:
-    df = df.rename({c: unicodedata.normalize("NFC", c).strip() for c in df.columns})
+    df = df.rename({c: " ".join(unicodedata.normalize("NFC", c).split()) for c in df.columns})
     text = [c for c, t in df.schema.items() if t == pl.String]
-    # ASCII is NFC already: only a column with some other character is normalised (the costly part).
+    # ASCII is NFC already and holds none of the look-alike spaces: only a column with some other
+    # character is normalised (the costly part).
     other = df.select(pl.col(c).str.contains(r"[^\x00-\x7F]").any() for c in text).row(0) if text else ()
     cleaned = [
-        (pl.col(c).str.normalize("NFC") if normalise else pl.col(c)).str.strip_chars()
+        (pl.col(c).str.normalize("NFC").str.replace_all(_SPACES, " ") if normalise else pl.col(c)).str.strip_chars()
         for c, normalise in zip(text, other)
     ]
     return df.with_columns(cleaned).with_columns(
@@ -237,14 +256,18 @@ def scan_identity_numbers(
         return _scan_workbook(path, workbook)
     found: list[Violation] = []
     if raw is not None:
-        columns = [c for c in raw.columns if c != ROW and not c.startswith("_file_")]
+        # An SSB CSV is read long: "variable" holds the value columns' headers (the line scan names a
+        # header by its line), and a "value" is named by its delivered column.
+        long = table.format == "ssb_csv" and "variable" in raw.columns
+        columns = [c for c in raw.columns if c != ROW and not c.startswith("_file_") and not (long and c == "variable")]
         for col in columns:
-            candidates = raw.select(ROW, pl.col(col).cast(pl.Utf8).alias("cell")).filter(
+            named = pl.col("variable") if long and col == "value" else pl.lit(col)
+            candidates = raw.select(ROW, pl.col(col).cast(pl.Utf8).alias("cell"), named.alias("column")).filter(
                 pl.col("cell").str.contains(CELL_CANDIDATE)
             )
-            for row, cell in candidates.iter_rows():
+            for row, cell, column in candidates.iter_rows():
                 if find_identity_numbers_in_cell(cell):
-                    found.append(violation(file_label(path), "identity_number", row=row, column=col))
+                    found.append(violation(file_label(path), "identity_number", row=row, column=column))
         if table.format == "norwegian_csv":
             for left, right in zip(columns, columns[1:]):
                 pairs = raw.select(ROW, left, right).filter(
@@ -267,9 +290,10 @@ def scan_identity_numbers(
 _BIRTH_DATE_CANDIDATE = r"^\s*(?:\d{6}|\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4}-\d{2}-\d{2})\s*$"
 
 
-def _pair_text(next_column: str) -> str:
+def _pair_text(next_column: str | None) -> str:
+    beside = "ved siden av" if next_column is None else f"ved siden av (kolonne «{next_column}»)"
     return (
-        f"cellen og cellen ved siden av (kolonne «{next_column}») er til sammen et fødselsnummer eller "
+        f"{'to felt' if next_column is None else 'cellen og cellen'} {beside} er til sammen et fødselsnummer eller "
         "D-nummer (fødselsdato og personnummer)"
     )
 
@@ -352,36 +376,99 @@ def _scan_workbook(path: Path, workbook: Workbook) -> list[Violation]:
                     file,
                     rule,
                     detail_nb="arbeidsboka inneholder noe som ser ut som et fødselsnummer eller D-nummer utenfor "
-                    f"cellene (i delen {part}: tekstboks, topptekst, navn eller dokumentegenskaper)",
+                    f"cellene: {_package_place(part)} (delen {part})",
                 )
             )
     return found[:MAX_ROWS_NAMED]
 
 
+# Where in Excel a part of the package is seen (checked in order; the first match names it).
+_PACKAGE_PLACES = (
+    ("docProps/", "i dokumentegenskapene (Fil > Info)"),
+    ("xl/workbook.xml", "i et definert navn (Formler > Navnebehandling)"),
+    ("xl/worksheets/_rels/", "i en hyperkobling"),
+    ("xl/worksheets/", "i et ark, men ikke i en celle: topptekst, bunntekst, datavalidering eller lignende"),
+    ("xl/drawings/", "i en tekstboks, figur eller et diagram"),
+    ("xl/charts/", "i et diagram"),
+    ("xl/sharedStrings.xml", "i en tekst arbeidsboka har lagret, men som ikke står i noen celle (lagre fila på nytt)"),
+)
+
+
+def _package_place(part: str) -> str:
+    return next((place for prefix, place in _PACKAGE_PLACES if part.startswith(prefix)), "et sted utenfor arkene")
+
+
 # Between the fields of a line of CSV or JSON: a number cell may stand alone between them.
 _FIELD_SEPARATORS = re.compile(r'[;,\t\[\]{}:"\s]+')
-# Every form an identity number is found in (11 digits, DDMMYY with a separator, 10 digits that lost
-# the leading zero) has six digits in a row: a line without them needs no closer look.
-_SIX_DIGITS = re.compile(r"\d{6}")
+# Every form an identity number is found in has six digits in a row (11 digits, DDMMYY with a
+# separator, 10 digits that lost the leading zero), or three, a separator and three (a number shown
+# with thousands separators), or is a date next to a personal number ("31.12.39";"90008"): a line
+# with none of them needs no closer look.
+_LOOK_CLOSER = re.compile(r"\d{6}|\d{3}[ \u00a0\u2009\u202f.]\d{3}|\d[./-]\d{1,2}[./-]\d{2}")
+_JSON_FORMATS = ("ssb_jsonstat", "fhi_jsonstat", "udir_json")
+_CSV_FORMATS = ("norwegian_csv", "ssb_csv")
+
+
+def _scan_text(path: Path) -> str | None:
+    """The file as text for the identity-number scan: as the readers decode it, or, for a file they
+    refuse as UTF-16, as UTF-16 (it is refused either way, but for the identity number first)."""
+    try:
+        text, _ = read_text_detect_encoding(path)
+        return text
+    except ReaderError:
+        data = path.read_bytes()
+        if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+            return data.decode("utf-16", errors="replace")
+        if data[1::2].count(0) * 2 > len(data) // 2:  # UTF-16 without a byte order mark: a NUL after each letter
+            return data.decode("utf-16-le", errors="replace")
+        if data[0::2].count(0) * 2 > len(data) // 2:
+            return data.decode("utf-16-be", errors="replace")
+        return None
+
+
+# Two adjacent fields of a CSV line that may be a birth date and a personal number.
+_PAIR_IN_LINE = re.compile(
+    r'(?:^|[;,\t])"?\s*(\d{6}|\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4}-\d{2}-\d{2})\s*"?[;,\t]"?\s*(\d{5})\s*"?(?=[;,\t\r\n]|$)'
+)
+# A JSON string with an escape in it ("311239\\u00a090008"): the line shows the escape, not the text.
+_ESCAPED_JSON_STRING = re.compile(r'"(?:[^"\\\n]|\\.)*\\(?:[^"\\\n]|\\.)*"')
+
+
+def _decoded_strings(line: str) -> list[str]:
+    if "\\" not in line:
+        return []
+    out = []
+    for literal in _ESCAPED_JSON_STRING.findall(line):
+        try:
+            out.append(json.loads(literal))
+        except ValueError:
+            continue
+    return out
 
 
 def _identity_numbers_in_text(path: Path, table: TableSchema) -> list[Violation]:
     """The identity-number scan of a text file line by line: a file the reader refused, or what no
-    cell shows (a header, a JSON key)."""
+    cell shows (a header, an SSB title line, a JSON key or note); in a CSV also two adjacent fields that
+    together make one (birth date, personal number); in JSON also every string as JSON decodes it (a
+    note written with escapes, "311239\\u00a090008", shows no number on its line)."""
     if table.format == "xlsx":
         return []
-    try:
-        text, _ = read_text_detect_encoding(path)
-    except ReaderError:
+    text = _scan_text(path)
+    if text is None:
         return []
+    csv_file, json_file = table.format in _CSV_FORMATS, table.format in _JSON_FORMATS
     found: list[Violation] = []
-    if not _SIX_DIGITS.search(text):
+    if not _LOOK_CLOSER.search(text):
         return found
     for line_no, line in enumerate(io.StringIO(text, newline=""), start=1):
-        if not _SIX_DIGITS.search(line):
+        if not _LOOK_CLOSER.search(line):
             continue
-        if find_identity_numbers(line) or any(
-            find_identity_numbers_in_cell(field) for field in _FIELD_SEPARATORS.split(line)
+        pair = csv_file and any(is_identity_number_pair(a, b) for a, b in _PAIR_IN_LINE.findall(line))
+        if (
+            pair
+            or find_identity_numbers(line)
+            or any(find_identity_numbers_in_cell(field) for field in _FIELD_SEPARATORS.split(line))
+            or (json_file and any(find_identity_numbers_in_cell(t) for t in _decoded_strings(line)))
         ):
             found.append(
                 violation(
@@ -389,7 +476,7 @@ def _identity_numbers_in_text(path: Path, table: TableSchema) -> list[Violation]
                     "identity_number",
                     row=line_no,
                     row_word="linje",
-                    detail_nb=_RULE_NB["identity_number"],
+                    detail_nb=_pair_text(None) if pair else _RULE_NB["identity_number"],
                 )
             )
             if len(found) >= MAX_ROWS_NAMED:
@@ -407,9 +494,12 @@ _SPREADSHEET_NUMBER = re.compile(r"[+-]?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?")
 _DECIMAL_POINT = re.compile(r"[+-]?\d+\.\d+")
 
 
-def _parse_numbers(cells: pl.Series, prop: Property, spreadsheet: bool = False) -> tuple[pl.Series, pl.Series]:
-    """A text column as the property's number type, column-wise: (typed values, ok per cell; a cell
-    that is not ok is null). Text files must use the Norwegian form (decimal comma, SSB symbols);
+def _parse_numbers(
+    cells: pl.Series, prop: Property, spreadsheet: bool = False
+) -> tuple[pl.Series, pl.Series, pl.Series]:
+    """A text column as the property's number type, column-wise: (typed values, ok per cell, too
+    large per cell; a cell that is not ok or too large is null). Too large: a whole number beyond
+    int64 in an integer column. Text files must use the Norwegian form (decimal comma, SSB symbols);
     only spreadsheet cells may show a decimal point. Never NaN or infinity; an integer has no
     fraction."""
     parsed = parse_norwegian_numbers(cells)
@@ -427,10 +517,16 @@ def _parse_numbers(cells: pl.Series, prop: Property, spreadsheet: bool = False) 
         )
     value = pl.col("value")
     ok = pl.col("ok") & (value.is_null() | value.is_finite())
+    huge = pl.lit(False)
     if prop.logicalType == "integer":
         ok = ok & (value.is_null() | (value == value.floor()))
-    typed = parsed.select(pl.when(ok).then(value).cast(_POLARS_TYPE[prop.logicalType]).alias(prop.name), ok)
-    return typed[prop.name], typed["ok"]
+        huge = ok & value.is_not_null() & (value.abs() >= _INT64_LIMIT)
+    typed = parsed.select(
+        pl.when(ok & ~huge).then(value).cast(_POLARS_TYPE[prop.logicalType]).alias(prop.name),
+        ok,
+        huge.alias("huge"),
+    )
+    return typed[prop.name], typed["ok"], typed["huge"]
 
 
 def _bad_type_text(cell: str | None, prop: Property, spreadsheet: bool) -> str:
@@ -452,7 +548,7 @@ def type_frame(raw: pl.DataFrame, table: TableSchema, file: str) -> tuple[pl.Dat
                 "missing_column",
                 check=check,
                 column=col,
-                detail_nb=f"kolonnen «{col}» mangler (fant: {', '.join(c for c in raw.columns if c != ROW)})",
+                detail_nb=f"kolonnen «{col}» mangler (fant: {', '.join(c for c in raw.columns if not c.startswith('_'))})",
             )
         )
     if missing:
@@ -465,6 +561,11 @@ def type_frame(raw: pl.DataFrame, table: TableSchema, file: str) -> tuple[pl.Dat
             columns[prop.name] = series.cast(target).rename(prop.name)
             continue
         if series.dtype.is_numeric() and target == pl.Int64:
+            huge = series.is_not_null() & (series.cast(pl.Float64).abs() >= _INT64_LIMIT)
+            for row, value in raw.filter(huge).select(ROW, prop.physicalName).head(MAX_ROWS_NAMED).iter_rows():
+                problems.append(_out_of_bounds(file, table, prop, row, value))
+            if huge.any():
+                series = pl.select(pl.when(huge).then(None).otherwise(series)).to_series().rename(series.name)
             bad = series.is_not_null() & (series != series.round(0))
             for row, value in raw.filter(bad).select(ROW, prop.physicalName).head(MAX_ROWS_NAMED).iter_rows():
                 problems.append(
@@ -483,14 +584,21 @@ def type_frame(raw: pl.DataFrame, table: TableSchema, file: str) -> tuple[pl.Dat
         text = series.cast(pl.Utf8)
         spreadsheet = table.format == "xlsx"
         if prop.logicalType in ("integer", "number"):
-            columns[prop.name], ok = _parse_numbers(text, prop, spreadsheet)
+            columns[prop.name], ok, huge = _parse_numbers(text, prop, spreadsheet)
         else:  # boolean, date: as delivered
-            columns[prop.name], ok = (
-                pl.Series(prop.name, text.to_list(), dtype=target),
-                pl.repeat(True, len(text), eager=True),
-            )
-        failing = raw.select(ROW, pl.col(prop.physicalName).cast(pl.Utf8)).filter(~ok).head(MAX_ROWS_NAMED)
-        for row, cell in failing.iter_rows():
+            columns[prop.name] = pl.Series(prop.name, text.to_list(), dtype=target)
+            ok = pl.repeat(True, len(text), eager=True)
+            huge = ~ok
+        failing = (
+            raw.select(ROW, pl.col(prop.physicalName).cast(pl.Utf8), huge.alias("_huge"))
+            .filter(~ok | huge)
+            .head(MAX_ROWS_NAMED)
+        )
+        for row, cell, too_large in failing.iter_rows():
+            if too_large:
+                # A whole number no integer column holds (1e308 pupils): beyond every plausibility bound.
+                problems.append(_out_of_bounds(file, table, prop, row, cell))
+                continue
             problems.append(
                 violation(
                     file,
@@ -503,6 +611,29 @@ def type_frame(raw: pl.DataFrame, table: TableSchema, file: str) -> tuple[pl.Dat
                 )
             )
     return pl.DataFrame(columns), problems
+
+
+_INT64_LIMIT = 2**63
+
+
+def _out_of_bounds(file: str, table: TableSchema, prop: Property, row: int, value: object) -> Violation:
+    """A figure too large (or too small) for any integer: the column's maximum (minimum) rule, named
+    as that rule would name it."""
+    negative = str(value).strip().startswith(("-", "\u2212"))
+    kind = "minimum" if negative else "maximum"
+    bound = prop.logicalTypeOptions.minimum if negative else prop.logicalTypeOptions.maximum
+    text = f"verdien er {'under minimum' if negative else 'over maksimum'}" + (
+        f" {format_bound(bound)}" if bound is not None else ""
+    )
+    return violation(
+        file,
+        kind,
+        check=f"{table.name}__{prop.name}__{kind}",
+        row=row,
+        column=prop.physicalName,
+        value=value,
+        detail_nb=text,
+    )
 
 
 _TYPE_NB = {"integer": "heltall", "number": "tall", "boolean": "ja/nei-verdi", "date": "dato", "string": "tekst"}
@@ -626,7 +757,21 @@ def check_rules(
                 continue
             rows = con.execute(sql + f" ORDER BY 1 LIMIT {MAX_ROWS_NAMED}").fetchall()
             column = props[rule.column].physicalName if rule.column else None
+            if column == FILE_YEAR:
+                # The year is the file name's, the same on every row: the reason names the file name.
+                problems.append(
+                    violation(
+                        file,
+                        rule.kind,
+                        check=rule.name,
+                        detail_nb=f"årstallet {rows[0][1]} i filnavnet: {_rule_text(rule, props)}",
+                    )
+                )
+                continue
             for row, value in rows:
+                detail = _rule_text(rule, props)
+                if rule.kind == "valid_values":
+                    detail += _looks_like(value, rule.params)
                 problems.append(
                     violation(
                         file,
@@ -635,12 +780,44 @@ def check_rules(
                         row=row,
                         column=column,
                         value=value,
-                        detail_nb=_rule_text(rule, props),
+                        detail_nb=detail,
                     )
                 )
         return problems
     finally:
         con.close()
+
+
+def _skeleton(text: str) -> str:
+    """What a person sees of a code: compatibility forms folded (NFKC), every dash a hyphen, every run
+    of spaces one space, invisible characters gone, case ignored."""
+    text = unicodedata.normalize("NFKC", text)
+    text = "".join("-" if unicodedata.category(ch) == "Pd" else ch for ch in text)
+    text = "".join(ch for ch in text if unicodedata.category(ch) not in ("Cf", "Cc", "Mn"))
+    return " ".join(text.split()).casefold()
+
+
+def _looks_like(value: object, allowed: Sequence[object]) -> str:
+    """For an unknown code that looks like an allowed one (an en dash for a hyphen, a double space,
+    another case): which one, and what differs."""
+    if value is None:
+        return ""
+    shown = str(value)
+    twin = next((a for a in allowed if _skeleton(str(a)) == _skeleton(shown)), None)
+    if twin is None:
+        return ""
+    odd = [ch for ch in shown if _visible(ch) != ch or ch.casefold() not in str(twin).casefold()]
+    if odd:
+        what = "tegnet " + ", ".join(dict.fromkeys(f"«{_visible(ch)}» ({_char_name(ch)})" for ch in odd))
+    elif " ".join(shown.split()) != shown:
+        what = "flere mellomrom etter hverandre"
+    else:
+        what = "andre store og små bokstaver"
+    return f"; verdien ligner «{twin}», men har {what}"
+
+
+def _char_name(ch: str) -> str:
+    return f"U+{ord(ch):04X} {unicodedata.name(ch, '').lower()}".strip()
 
 
 def _rule_text(rule: Rule, props: dict[str, Property]) -> str:
@@ -930,14 +1107,17 @@ def _located(problems: list[Violation], raw: pl.DataFrame, table: TableSchema, f
     if table.format in ("ssb_jsonstat", "fhi_jsonstat"):
         dims = [c for c in raw.columns if f"{c}_label" in raw.columns]
         keys = {r[0]: ", ".join(f"{d}={v}" for d, v in zip(dims, r[1:])) for r in raw.select(ROW, *dims).iter_rows()}
+        # The derived "year" is the time dimension's code as delivered (Tid, AAR).
+        time_dim = next((d for d in dims if d.casefold() in ("tid", "år", "aar", "year", "time")), None)
         out = []
         for p in problems:
             if p.row in keys:
+                column = time_dim if p.column == "year" and time_dim else p.column
                 old = _where(file, p.row, p.column)
-                new = _where(file, p.row, p.column, row_word="celle").replace(
+                new = _where(file, p.row, column, row_word="celle").replace(
                     f"celle {p.row}", f"celle {p.row} (value[{p.row - 1}]: {keys[p.row]})", 1
                 )
-                p = Violation(p.file, p.rule, p.check, p.row, p.column, p.value, p.message_nb.replace(old, new, 1))
+                p = Violation(p.file, p.rule, p.check, p.row, column, p.value, p.message_nb.replace(old, new, 1))
             out.append(p)
         return out
     if table.format == "ssb_csv":

@@ -30,18 +30,24 @@ _WEIGHTS_K2 = (5, 4, 3, 2, 7, 6, 5, 4, 3, 2)
 
 # What people and spreadsheets put between the birth date and the personal number: any Unicode space
 # but a line break (no-break space, thin space, …, zero-width space), any dash (hyphen, non-breaking
-# hyphen, en and em dash, minus sign, …) or a full stop, with a space or two around it. The class is
-# written with literal characters so that Python's ``re`` and the Rust regex of Polars read it alike.
+# hyphen, en and em dash, minus sign, …) or a full stop, with a space or two around it; or, right
+# between the digits, a slash, a backslash or an underscore (a file or case name: "311239_90008";
+# " / " with spaces is a ratio, not a separator). The classes are written with literal characters so
+# that Python's ``re`` and the Rust regex of Polars read them alike.
 _SPACE = "(?:[^\\S\\r\\n]|[\u200b\u2060\ufeff])"
 _DASH_OR_DOT = "[\\-\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d.]"
-SEPARATOR = f"{_SPACE}{{0,2}}{_DASH_OR_DOT}?{_SPACE}{{0,2}}"
+SEPARATOR = f"(?:{_SPACE}{{0,2}}{_DASH_OR_DOT}?{_SPACE}{{0,2}}|[/\\\\_])"
 # 11 digits not part of a longer digit run, optionally written "DDMMYY IIIKK" / "DDMMYY-IIIKK" / "DDMMYY.IIIKK".
 _CANDIDATE = re.compile(rf"(?<!\d)(\d{{6}}){SEPARATOR}(\d{{5}})(?!\d)")
 _SPLIT = re.compile(rf"(\d{{6}}){SEPARATOR}(\d{{5}})")
-# A whole cell of 10 digits: an identity number that a spreadsheet stored as a number.
-_NUMBER_CELL = re.compile(r"\s*(\d{10})(?:\.0*)?\s*")
+# A whole cell that is a number of 10 or 11 digits: an identity number that a spreadsheet stored as a
+# number (10 digits when it lost its leading zero), also as the sheet shows it with thousands
+# separators (space, no-break or thin space, full stop: "31 123 990 008", "1 123 990 095") or a
+# decimal part of zeros ("1123990095,0").
+_GROUP = "[ \u00a0\u2009\u202f.]"
+_NUMBER_CELL = re.compile(rf"\s*(\d{{10,11}}|\d{{1,3}}(?:{_GROUP}\d{{3}}){{3}})(?:[.,]0*)?\s*")
 # Cells worth a closer look (for a vectorised pre-filter): either pattern above.
-CELL_CANDIDATE = rf"\d{{6}}{SEPARATOR}\d{{5}}|^\s*\d{{10}}(?:\.0*)?\s*$"
+CELL_CANDIDATE = rf"\d{{6}}{SEPARATOR}\d{{5}}|^\s*(?:\d{{10,11}}|\d{{1,3}}(?:{_GROUP}\d{{3}}){{3}})(?:[.,]0*)?\s*$"
 
 
 def _control_digit(digits: list[int], weights: tuple[int, ...]) -> int | None:
@@ -125,16 +131,19 @@ def find_identity_numbers(text: str) -> list[str]:
 def find_identity_numbers_in_cell(cell: str) -> list[str]:
     """Find valid identity numbers in one cell of a table.
 
-    As :func:`find_identity_numbers`, and also a cell that is nothing but 10 digits, checked with
-    a leading zero put back: Excel turns a pasted identity number into a number, so everyone born
-    on the 1st to the 9th of a month loses the first digit (and a CSV saved from that sheet keeps
-    the 10 digits). Each item is the text as it occurs in ``cell``.
+    As :func:`find_identity_numbers`, and also a cell that is nothing but a number of 10 or 11
+    digits, checked with a leading zero put back: Excel turns a pasted identity number into a number,
+    so everyone born on the 1st to the 9th of a month loses the first digit (and a CSV saved from
+    that sheet keeps the 10 digits), and a number format may show it with thousands separators.
+    Each item is the text as it occurs in ``cell``.
     """
     if not cell:
         return []
     number = _NUMBER_CELL.fullmatch(cell)
-    if number and is_valid_identity_number("0" + number.group(1)):
-        return [number.group(1)]
+    if number:
+        digits = re.sub(r"\D", "", number.group(1))
+        if is_valid_identity_number(digits.zfill(11)):
+            return [number.group(1)]
     return find_identity_numbers(cell)
 
 

@@ -430,8 +430,32 @@ def read_json_file(path: str | os.PathLike[str], *, publisher: str | None = None
             ),
         )
 
+    def finite(number: str) -> float:
+        # "1e999" is valid JSON, but Python reads it as infinity (and a 400-digit integer as a number no
+        # float holds): a figure no count can have, never a missing one.
+        value = float(number)
+        if math.isfinite(value):
+            return value
+        at = text.find(number)
+        line = _line_of_offset(text.encode("utf-8"), len(text[:at].encode("utf-8"))) if at >= 0 else None
+        shown = number if len(number) <= 20 else number[:12] + "…"
+        raise ReaderError(
+            f"invalid JSON number {shown}: too large for a figure",
+            rule="invalid_json",
+            path=path,
+            row=line,
+            detail_nb=(
+                f"Tallet «{shown}» er for stort til å være et tall i en statistikk"
+                + (f" (linje {line})" if line else "")
+                + "; et tall som mangler skrives null, eller med SSBs symbol «..»"
+            ),
+        )
+
+    def whole(number: str) -> int | float:
+        return int(number) if len(number) <= 18 else finite(number)
+
     try:
-        return json.loads(text, parse_constant=not_json)
+        return json.loads(text, parse_constant=not_json, parse_float=finite, parse_int=whole)
     except json.JSONDecodeError as exc:
         truncated = exc.pos >= len(text.rstrip())
         again = f"Last ned fila fra {publisher} på nytt" if publisher else "Last ned fila på nytt"

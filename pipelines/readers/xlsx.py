@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import posixpath
+import re
 import unicodedata
 import zipfile
 from collections.abc import Iterator
@@ -98,12 +99,22 @@ def cell_text(value: object) -> str | None:
     return str(value)
 
 
+# openpyxl's complaint about a number cell whose stored value is no number (<v>NaN</v>, <v>INF</v>).
+_NOT_A_NUMBER = re.compile(r"(?:invalid literal for int\(\) with base 10|could not convert string to float): '(.*)'")
+
+
 def _unreadable(path: Path, exc: Exception) -> ReaderError:
+    bad = _NOT_A_NUMBER.search(str(exc)) if isinstance(exc, ValueError) else None
     return ReaderError(
         f"not a readable xlsx workbook ({exc.__class__.__name__}: {exc})",
         rule="xlsx_unreadable",
         path=path,
-        detail_nb="Fila kan ikke åpnes som et Excel-ark (xlsx)",
+        detail_nb=(
+            f"Fila kan ikke åpnes som et Excel-ark (xlsx): en tallcelle har verdien «{bad.group(1)[:20]}», som ikke "
+            "er et tall (skrevet av et program, ikke av Excel). Skriv tallet inn, eller la cellen stå tom"
+            if bad
+            else "Fila kan ikke åpnes som et Excel-ark (xlsx)"
+        ),
     )
 
 
@@ -312,7 +323,12 @@ def sheet_frame(sheet: Sheet, path: str | Path) -> pl.DataFrame:
             ),
         )
     if not sheet.rows:
-        raise ReaderError("the sheet is empty", rule="empty_file", path=path, detail_nb="Arket er tomt")
+        raise ReaderError(
+            "the first sheet is empty",
+            rule="empty_file",
+            path=path,
+            detail_nb=f"Det første arket («{sheet.title}») er tomt; tallene leses bare fra det første arket",
+        )
     header_row, header_values = sheet.rows[0]
     width = max(len(values) for _, values in sheet.rows)
     names = [
