@@ -568,17 +568,7 @@ def type_frame(raw: pl.DataFrame, table: TableSchema, file: str) -> tuple[pl.Dat
                 series = pl.select(pl.when(huge).then(None).otherwise(series)).to_series().rename(series.name)
             bad = series.is_not_null() & (series != series.round(0))
             for row, value in raw.filter(bad).select(ROW, prop.physicalName).head(MAX_ROWS_NAMED).iter_rows():
-                problems.append(
-                    violation(
-                        file,
-                        "bad_type",
-                        check=f"{table.name}__{prop.name}__type",
-                        row=row,
-                        column=prop.physicalName,
-                        value=value,
-                        detail_nb="verdien er ikke et heltall",
-                    )
-                )
+                problems.append(_bad_type(file, table, prop, row, value, "verdien er ikke et heltall"))
             columns[prop.name] = series.cast(pl.Float64).round(0).cast(pl.Int64).rename(prop.name)
             continue
         text = series.cast(pl.Utf8)
@@ -599,18 +589,21 @@ def type_frame(raw: pl.DataFrame, table: TableSchema, file: str) -> tuple[pl.Dat
                 # A whole number no integer column holds (1e308 pupils): beyond every plausibility bound.
                 problems.append(_out_of_bounds(file, table, prop, row, cell))
                 continue
-            problems.append(
-                violation(
-                    file,
-                    "bad_type",
-                    check=f"{table.name}__{prop.name}__type",
-                    row=row,
-                    column=prop.physicalName,
-                    value=cell,
-                    detail_nb=_bad_type_text(cell, prop, spreadsheet),
-                )
-            )
+            problems.append(_bad_type(file, table, prop, row, cell, _bad_type_text(cell, prop, spreadsheet)))
     return pl.DataFrame(columns), problems
+
+
+def _bad_type(file: str, table: TableSchema, prop: Property, row: int, value: object, text_nb: str) -> Violation:
+    """A cell that is not of its column's type, named as the column's type check."""
+    return violation(
+        file,
+        "bad_type",
+        check=f"{table.name}__{prop.name}__type",
+        row=row,
+        column=prop.physicalName,
+        value=value,
+        detail_nb=text_nb,
+    )
 
 
 _INT64_LIMIT = 2**63

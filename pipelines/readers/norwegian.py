@@ -413,21 +413,29 @@ def read_json_file(path: str | os.PathLike[str], *, publisher: str | None = None
     cut short). ``publisher`` ("FHI") names where to download the file again."""
     text, _ = read_text_detect_encoding(path)
 
-    def not_json(constant: str) -> None:
-        # Python's json accepts NaN and Infinity; JSON has no such numbers, and a figure that is not a
-        # number must not become a missing one.
-        match = _JSON_CONSTANT.search(text)
-        line = _line_of_offset(text.encode("utf-8"), len(text[: match.start()].encode("utf-8"))) if match else None
-        raise ReaderError(
-            f"invalid JSON: {constant} is not a JSON number",
+    def number_error(at: int, what: str, what_nb: str) -> ReaderError:
+        # A number JSON or a statistic cannot hold, named with its line: never a missing figure.
+        line = _line_of_offset(text.encode("utf-8"), len(text[:at].encode("utf-8"))) if at >= 0 else None
+        return ReaderError(
+            f"invalid JSON: {what}",
             rule="invalid_json",
             path=path,
             row=line,
             detail_nb=(
-                f"Ugyldig JSON: «{constant}» er ikke et tall i JSON"
+                what_nb
                 + (f" (linje {line})" if line else "")
                 + "; et tall som mangler skrives null, eller med SSBs symbol «..»"
             ),
+        )
+
+    def not_json(constant: str) -> None:
+        # Python's json accepts NaN and Infinity; JSON has no such numbers, and a figure that is not a
+        # number must not become a missing one.
+        match = _JSON_CONSTANT.search(text)
+        raise number_error(
+            match.start() if match else -1,
+            f"{constant} is not a JSON number",
+            f"Ugyldig JSON: «{constant}» er ikke et tall i JSON",
         )
 
     def finite(number: str) -> float:
@@ -436,19 +444,11 @@ def read_json_file(path: str | os.PathLike[str], *, publisher: str | None = None
         value = float(number)
         if math.isfinite(value):
             return value
-        at = text.find(number)
-        line = _line_of_offset(text.encode("utf-8"), len(text[:at].encode("utf-8"))) if at >= 0 else None
         shown = number if len(number) <= 20 else number[:12] + "…"
-        raise ReaderError(
-            f"invalid JSON number {shown}: too large for a figure",
-            rule="invalid_json",
-            path=path,
-            row=line,
-            detail_nb=(
-                f"Tallet «{shown}» er for stort til å være et tall i en statistikk"
-                + (f" (linje {line})" if line else "")
-                + "; et tall som mangler skrives null, eller med SSBs symbol «..»"
-            ),
+        raise number_error(
+            text.find(number),
+            f"number {shown} is too large for a figure",
+            f"Tallet «{shown}» er for stort til å være et tall i en statistikk",
         )
 
     def whole(number: str) -> int | float:
