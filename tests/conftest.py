@@ -204,6 +204,14 @@ def landing_dir(demo_data_dir: Path) -> Path:
     return demo_data_dir / "landing"
 
 
+@pytest.fixture()
+def landing(demo_data_dir: Path, tmp_path: Path) -> Path:
+    """A copy of the demo landing files of the session, for a test that changes or adds deliveries."""
+    target = tmp_path / "landing"
+    shutil.copytree(demo_data_dir / "landing", target)
+    return target
+
+
 @dataclass
 class PlanData:
     """A data folder after a whole pipeline run (refresh and the latest year's report) of one plan."""

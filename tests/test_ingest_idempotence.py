@@ -15,7 +15,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import os
 import shutil
 from pathlib import Path
 
@@ -28,6 +27,7 @@ from pipelines.ingest import landing as landing_module
 from pipelines.ingest.contracts import contract_sources, load_contract
 from pipelines.ingest.landing import ingest_source
 from pipelines.warehouse import build_table
+from tests.helpers import make_newest
 
 NOW = dt.datetime(2025, 3, 1, 12, 0)
 LATER = dt.datetime(2025, 4, 1, 8, 30)
@@ -88,18 +88,6 @@ def export_hashes(
         con.execute(f"COPY (SELECT {select} FROM {schema}.{table} ORDER BY ALL) TO '{target}' (HEADER, DELIMITER ';')")
         out[f"{schema}.{table}"] = hashlib.sha256(target.read_bytes()).hexdigest()
     return out
-
-
-@pytest.fixture()
-def landing(demo_data_dir: Path, tmp_path: Path) -> Path:
-    target = tmp_path / "landing"
-    shutil.copytree(demo_data_dir / "landing", target)
-    return target
-
-
-def make_newest(path: Path) -> None:
-    newest = max(p.stat().st_mtime for p in path.parent.iterdir())
-    os.utime(path, (newest + 10, newest + 10))
 
 
 def file_loads(con: duckdb.DuckDBPyConnection, source: str) -> list[tuple]:

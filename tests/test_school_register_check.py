@@ -8,7 +8,6 @@ the register, the same file loads and the totals include its pupils.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import shutil
 from pathlib import Path
 
@@ -16,14 +15,10 @@ import duckdb
 import openpyxl
 
 from pipelines.ingest.landing import ingest_source
+from tests.helpers import make_newest
 
 NOW = dt.datetime(2025, 3, 1, 12, 0)
 LATER = dt.datetime(2025, 4, 1, 8, 30)
-
-
-def _newest(path: Path) -> None:
-    newest = max(p.stat().st_mtime for p in path.parent.iterdir())
-    os.utime(path, (newest + 10, newest + 10))
 
 
 def test_a_school_missing_from_the_register_is_rejected_naming_school_and_row(demo_data_dir: Path, tmp_path: Path):
@@ -51,7 +46,7 @@ def test_a_school_missing_from_the_register_is_rejected_naming_school_and_row(de
         delivery = landing / "absence" / "fravaer_2016-17_med_ny_skole.xlsx"
         book.save(delivery)
         delivery_bytes = delivery.read_bytes()
-        _newest(delivery)
+        make_newest(delivery)
         report = ingest_source(con, "absence", landing, quarantine, now=LATER)
         problems = report.quarantined[delivery.name]
         assert [(p.rule, p.row, p.value) for p in problems] == [("in_register", new_row, "9199")]

@@ -12,31 +12,16 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
-import os
-import shutil
 from pathlib import Path
 
 import duckdb
 import openpyxl
-import pytest
 
 from pipelines.ingest.landing import CONFIRM_SUFFIX, ingest_source
+from tests.helpers import make_newest
 
 NOW = dt.datetime(2025, 3, 1, 12, 0)
 LATER = dt.datetime(2025, 4, 1, 8, 30)
-
-
-@pytest.fixture()
-def landing(demo_data_dir: Path, tmp_path: Path) -> Path:
-    target = tmp_path / "landing"
-    shutil.copytree(demo_data_dir / "landing", target)
-    return target
-
-
-def _newest(path: Path) -> None:
-    """Make ``path`` the last delivery of its folder (files load in modification order)."""
-    newest = max(p.stat().st_mtime for p in path.parent.iterdir())
-    os.utime(path, (newest + 10, newest + 10))
 
 
 def test_a_correction_for_one_school_changes_that_school_only(landing: Path, tmp_path: Path) -> None:
@@ -68,7 +53,7 @@ def test_a_correction_for_one_school_changes_that_school_only(landing: Path, tmp
         assert count_before == len(data)
 
         book.save(correction)
-        _newest(correction)
+        make_newest(correction)
         report = ingest_source(con, "absence", landing, tmp_path / "q", now=LATER)
         assert report.loaded == [correction.name] and not report.quarantined
 
@@ -125,7 +110,7 @@ def test_an_extract_for_another_municipality_leaves_the_plan_municipality(landin
                 c[2] = f'"{int(c[2].strip(chr(34))) + 10}"'
         extract = landing / "ssb_outcomes" / "ssb_12971_gjennomforing_vgs_asker.csv"
         extract.write_text("\n".join([lines[0], *(";".join(c) for c in cells)]) + "\n", encoding="utf-8-sig")
-        _newest(extract)
+        make_newest(extract)
         expected_2018 = int(next(c for c in cells if c[1] == '"2018"')[2].strip('"'))
 
         report = ingest_source(con, "ssb_outcomes", landing, tmp_path / "q", now=LATER)
@@ -170,7 +155,7 @@ def test_a_delivery_that_would_remove_more_than_it_brings_is_held_until_confirme
         assert ostre == [(5,)]  # five age groups
 
         shrunk.write_bytes(shrunk_bytes)
-        _newest(shrunk)
+        make_newest(shrunk)
         report = ingest_source(con, "ppt", landing, quarantine, now=LATER)
         # Held: nothing loaded, nothing lost, the reason says what and how to confirm.
         assert report.loaded == [] and [p.rule for p in report.quarantined[shrunk.name]] == ["shrinks_slice"]
@@ -222,7 +207,7 @@ def test_a_register_of_one_new_school_is_held_naming_every_school_it_would_drop(
             '"Skolenr";"Skolenavn";"Skoletype";"Bydel";"Merknad"\r\n"9199";"Ny skole";"Barneskole";"Østre Bærum";""\r\n',
             encoding="utf-8",
         )
-        _newest(new)
+        make_newest(new)
         report = ingest_source(con, "school_register", landing, quarantine, now=LATER)
         assert [p.rule for p in report.quarantined[new.name]] == ["shrinks_slice"]
         assert con.execute("SELECT * FROM raw.school_register ORDER BY ALL").fetchall() == before
