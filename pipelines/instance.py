@@ -64,6 +64,12 @@ storage:
 """
 
 
+def sensor_interval_seconds(settings: Settings | None = None) -> int:
+    """Seconds between two evaluations of each sensor by the daemon (``SBU_SENSOR_INTERVAL_SECONDS``):
+    a property of the sensor definitions, so read when the code location loads."""
+    return (settings or get_settings()).sensor_interval_seconds
+
+
 def dagster_yaml(settings: Settings) -> str:
     """The instance configuration for these settings."""
     return _HEADER + (_POSTGRES if settings.dagster_postgres_url else "")

@@ -82,6 +82,12 @@ class Settings(BaseSettings):
         "postgresql://dagster:secret@db.example/dagster; unset: SQLite files in <data_dir>/dagster_home "
         "(docs/deployment.md). Read from the environment when the instance starts, never written to disk.",
     )
+    sensor_interval_seconds: int = Field(
+        default=30,
+        ge=1,
+        description="How often the Dagster daemon's sensors look for new landing files and a newly published "
+        "snapshot (seconds between their evaluations).",
+    )
 
     # Small-number rules (docs/domain.md, "Privacy"): one place for the thresholds.
     min_count: int = Field(default=5, description="Counts below this are suppressed.")

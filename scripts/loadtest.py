@@ -22,7 +22,13 @@ The load goes on until both the duration has passed and the refreshes have finis
 
 The last line of the output is one JSON object: ``sessions``, ``pages`` (page views measured),
 ``errors``, ``cold_errors`` (of them, in the cold start), ``p50_s``, ``p95_s``, ``warm_page_s``,
-``filter_change_s``, ``refreshes`` (seconds per refresh run) and ``duration_s``.
+``filter_change_s``, ``refreshes`` (seconds per refresh run), ``duration_s``, ``cpu_s`` and
+``server_cpu_per_page_s``.
+
+* Where the CPU went while the load ran (``cpu_s``, from /proc): the dashboard server, this script's
+  own browser (the load generator), the refresh runs, and the whole machine. On a small machine the
+  browser that makes the load takes most of it; ``server_cpu_per_page_s`` (the server's CPU seconds
+  per page view) is what a server alone needs, whatever machine the browsers run on.
 
 Bounded and local: at most 50 sessions and 600 seconds, only the server this script starts.
 
@@ -193,6 +199,8 @@ async def _load(url: str, data: Path, args: argparse.Namespace) -> dict:
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
+            port = int(url.rsplit(":", 1)[1])
+            cpu_before = cpu_split(port)
             started = time.perf_counter()
             sessions = [
                 asyncio.create_task(_session(browser, url, i, stop, tally, timeout_ms)) for i in range(args.sessions)
@@ -200,6 +208,8 @@ async def _load(url: str, data: Path, args: argparse.Namespace) -> dict:
             refreshing = asyncio.create_task(_refreshes(data, args.refreshes))
             await asyncio.sleep(args.duration)
             refreshes = await refreshing
+            cpu = {k: round(v - cpu_before[k], 1) for k, v in cpu_split(port).items()}
+            views = len(tally.times) + len(tally.errors)
             stop.set()
             await asyncio.gather(*sessions)
             duration = time.perf_counter() - started
@@ -220,6 +230,62 @@ async def _load(url: str, data: Path, args: argparse.Namespace) -> dict:
         "filter_change_s": round(change, 2),
         "refreshes": refreshes,
         "duration_s": round(duration, 1),
+        "cpu_s": cpu,
+        "server_cpu_per_page_s": round(cpu["server"] / views, 3) if views else None,
+    }
+
+
+# -- where the CPU goes: the server, the load's own browser, the refreshes -----------------------
+
+_TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _procs() -> dict[int, tuple[int, float, str]]:
+    """Every live process: its parent, its CPU seconds (its own and its reaped children's: utime,
+    stime, cutime, cstime of /proc/<pid>/stat) and its command line. Linux only."""
+    out = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:  # ended while we looked
+            continue
+        fields = stat[stat.rindex(")") + 2 :].split()
+        out[int(entry.name)] = (int(fields[1]), sum(int(f) for f in fields[11:15]) / _TICK, cmdline)
+    return out
+
+
+def cpu_split(server_port: int) -> dict[str, float]:
+    """CPU seconds so far of the dashboard server (the ``streamlit run`` on ``server_port`` and its
+    children), of this script's browser (Playwright's driver and the chromium it runs) and of the
+    refresh runs this script has waited for, and of the whole machine (every core, /proc/stat)."""
+    procs = _procs()
+
+    def tree(roots: list[int]) -> float:
+        seen, todo, total = set(), list(roots), 0.0
+        while todo:
+            pid = todo.pop()
+            if pid in seen or pid not in procs:
+                continue
+            seen.add(pid)
+            total += procs[pid][1]
+            todo += [child for child, (parent, _, _) in procs.items() if parent == pid]
+        return total
+
+    me = os.getpid()
+    children = [pid for pid, (parent, _, _) in procs.items() if parent == me]
+    server = [pid for pid in children if f"--server.port {server_port} " in procs[pid][2] + " "]
+    browser = [pid for pid in children if "playwright" in procs[pid][2]]
+    own = os.times()
+    machine = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+    busy = sum(int(v) for i, v in enumerate(machine[:8]) if i not in (3, 4)) / _TICK  # all but idle, iowait
+    return {
+        "server": tree(server),
+        "browser": tree(browser),
+        "refreshes": own.children_user + own.children_system,  # reaped children: the refresh runs
+        "machine": busy,
     }
 
 
@@ -275,6 +341,12 @@ def main(argv: list[str] | None = None) -> int:
         f"{result['pages']} page views, {result['errors']} errors ({result['cold_errors']} in the cold start); "
         f"page-ready p50 {result['p50_s']} s, p95 {result['p95_s']} s; one user: page {result['warm_page_s']} s, "
         f"filter change {result['filter_change_s']} s"
+    )
+    cpu = result["cpu_s"]
+    print(
+        f"CPU seconds under load: server {cpu['server']}, browser {cpu['browser']}, refreshes {cpu['refreshes']}, "
+        f"machine {cpu['machine']} ({os.cpu_count()} cores x {result['duration_s']} s available); "
+        f"server CPU per page view {result['server_cpu_per_page_s']} s"
     )
     print(json.dumps(result))
     return 0

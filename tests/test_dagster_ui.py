@@ -57,6 +57,7 @@ def _serve_ui(tmp_path: Path, data: Path, postgres_url: str):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SBU_", "DAGSTER_"))}
     env["SBU_DATA_DIR"] = str(data)
     env["SBU_DAGSTER_POSTGRES_URL"] = postgres_url
+    env["SBU_SENSOR_INTERVAL_SECONDS"] = "5"  # the sensors look every 5 s instead of 30: a shorter wait
     log = open(tmp_path / "dagster.log", "w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "pipelines.ui", "--port", str(port)],
@@ -120,6 +121,13 @@ def test_ui_shows_graph_and_runs_queue_on_the_warehouse(dagster_ui):
     groups = {n["assetKey"]["path"][0]: n["groupName"] for n in nodes}
     assert groups["ungdata"] == "sources" and groups["scorecard"] == "metrics"
     assert groups["published_snapshot"] == "serving"
+    # Both sensors look as often as the settings say (SBU_SENSOR_INTERVAL_SECONDS above).
+    sensors = _graphql(
+        port,
+        """{ sensorsOrError(repositorySelector: {repositoryName: "__repository__",
+            repositoryLocationName: "pipelines.definitions"}) { ... on Sensors { results { name minIntervalSeconds } } } }""",
+    )["sensorsOrError"]["results"]
+    assert {s["name"]: s["minIntervalSeconds"] for s in sensors} == {"landing_files": 5, "report_after_publish": 5}
 
     client = DagsterGraphQLClient("127.0.0.1", port_number=port)
     run_id = client.submit_job_execution("refresh_all")

@@ -17,6 +17,7 @@ import dagster as dg
 from pipelines.defs.resources import SbuSettings
 from pipelines.defs.serving.assets import REPORT_YEARS, SERVING_GROUP, published_snapshot
 from pipelines.defs.serving.snapshot import last_report, latest_report_year
+from pipelines.instance import sensor_interval_seconds
 from pipelines.report.build import ReportError, build_report
 
 
@@ -71,7 +72,7 @@ status_reports = dg.define_asset_job(
 @dg.asset_sensor(
     asset_key=published_snapshot.key,
     job=status_reports,
-    minimum_interval_seconds=30,
+    minimum_interval_seconds=sensor_interval_seconds(),
     default_status=dg.DefaultSensorStatus.RUNNING,
     description="Lager statusrapporten for siste rapportår hver gang et nytt datasett er publisert.",
 )

@@ -22,6 +22,7 @@ from pipelines.defs.jobs import REFRESH_SELECTION, refresh_all
 from pipelines.defs.resources import SbuSettings
 from pipelines.defs.serving.snapshot import last_snapshot
 from pipelines.ingest.contracts import contract_sources
+from pipelines.instance import sensor_interval_seconds
 
 
 def folder_fingerprint(landing_dir: Path, source: str) -> str:
@@ -53,7 +54,7 @@ def modified_after(path: Path, timestamp: float) -> bool:
 
 @dg.sensor(
     job=refresh_all,
-    minimum_interval_seconds=30,
+    minimum_interval_seconds=sensor_interval_seconds(),
     default_status=dg.DefaultSensorStatus.RUNNING,
     description="Starter innlasting når nye filer legges i landingsmappen til en kilde.",
 )
