@@ -3,8 +3,8 @@
 ``settings`` (:class:`SbuSettings`) holds what a run depends on: the plan, the data folders, the
 small-number thresholds, the status day and the demo flag. A field left unset (None) is the
 environment's value (``SBU_*``, :class:`pipelines.settings.Settings`), read when a run or a sensor
-tick asks for it, not when the code location loads, so a process that points ``SBU_DATA_DIR``
-elsewhere after loading (a test, a second data folder) is followed. A field set in the Dagster UI's
+tick first asks for it (once per run or tick), not when the code location loads, so a process that
+points ``SBU_DATA_DIR`` elsewhere after loading (a test, a second data folder) is followed. A field set in the Dagster UI's
 launchpad (``resources: settings: config: …``) or in code overrides the environment for that run.
 
 ``warehouse`` (:class:`WarehouseResource`) is the DuckDB file the pipeline writes: the settings'
@@ -90,15 +90,29 @@ class SbuSettings(dg.ConfigurableResource):
         description="FHI Statistikk's Open API base URL; turns the FHI fetches on. Unset: SBU_FHI_BASE_URL, else off.",
     )
 
+    # Within a run (or a sensor tick) the settings are read once, when a step first asks: every
+    # asset and check asks, and reading the environment into ``Settings`` costs milliseconds each.
+    _in_run: bool = PrivateAttr(default=False)
+    _read: Settings | None = PrivateAttr(default=None)
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        self._in_run, self._read = True, None
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        self._in_run, self._read = False, None
+
     def overrides(self) -> dict[str, object]:
         """The fields this resource sets, by name."""
         return {name: value for name in OVERRIDABLE if (value := getattr(self, name)) is not None}
 
     def effective(self) -> Settings:
         """The settings in force: this resource's fields over the environment, read now. Paths not
-        set anywhere are derived from the (possibly overridden) ``data_dir`` and ``plan``."""
+        set anywhere are derived from the (possibly overridden) ``data_dir`` and ``plan``. In a run,
+        read once (at the first call) and the same for all of its steps."""
+        if self._read is not None:
+            return self._read
         try:
-            return Settings(**{OVERRIDABLE[name]: value for name, value in self.overrides().items()})
+            settings = Settings(**{OVERRIDABLE[name]: value for name, value in self.overrides().items()})
         except ValidationError as err:
             field = {keyword: name for name, keyword in OVERRIDABLE.items()}
             problems = "; ".join(
@@ -106,6 +120,9 @@ class SbuSettings(dg.ConfigurableResource):
                 for e in err.errors(include_url=False)
             )
             raise ValueError(f"resource 'settings': {problems}") from err
+        if self._in_run:
+            self._read = settings
+        return settings
 
 
 class WarehouseResource(DuckDBResource):
