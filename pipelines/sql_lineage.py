@@ -17,6 +17,7 @@ here (``pipelines/defs/models``), and so are ``metric_base`` (the catalogue's me
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -93,9 +94,11 @@ def sql_models() -> list[SqlModel]:
     return [*(SqlModel("staging", name) for name in staging), *(SqlModel("marts", name) for name in MART_MODELS)]
 
 
+@functools.lru_cache(maxsize=4096)
 def tables_read(sql: str, origin: str = "SQL") -> frozenset[str]:
     """The stored tables one SELECT reads, as lower-case ``<schema>.<table>``. ``origin`` names the
-    SQL in errors (e.g. its file)."""
+    SQL in errors (e.g. its file). Remembered per text: the code location's deps and a run's
+    lineage parse the same SQL, and parsing is most of what they cost."""
     try:
         statements = [s for s in sqlglot.parse(sql, read=DIALECT) if s is not None]
     except ParseError as e:
