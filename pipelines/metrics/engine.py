@@ -136,14 +136,14 @@ def suppress(
     (every suppressed count keeps an attacker interval of at least ``protection_width``);
     blank what is suppressed."""
     out = []
+    by_metric = cells.partition_by("metric_id", as_dict=True, maintain_order=True)
     for metric in catalogue.metrics:
-        m_cells = cells.filter(pl.col("metric_id") == metric.id)
-        if m_cells.is_empty():
+        m_cells = by_metric.get((metric.id,))
+        if m_cells is None:
             continue
         rule = PROTECTION[metric.unit]
-        m_cells = m_cells.with_columns(_primary(m_cells, rule, min_count, min_n))
-        for (_year,), year_cells in m_cells.group_by(["year"], maintain_order=True):
-            year_cells = _protection_columns(year_cells, rule)
+        m_cells = _protection_columns(m_cells.with_columns(_primary(m_cells, rule, min_count, min_n)), rule)
+        for year_cells in m_cells.partition_by("year", maintain_order=True):
             constraints = cell_constraints(year_cells, parent_of)
             if constraints:
                 year_cells = suppression.complementary_suppression(
@@ -156,8 +156,8 @@ def suppress(
                     constraints=constraints,
                     protection_width=protection_width,
                 )
-            out.append(year_cells.drop("_size", "_value", "_upper"))
-    result = pl.concat(out)
+            out.append(year_cells)
+    result = pl.concat(out).drop("_size", "_value", "_upper")
     hidden = pl.col("suppression_reason").is_not_null()
     return result.with_columns(
         hidden.alias("suppressed"),
@@ -321,24 +321,30 @@ def audit_metric_values(
     ``truth`` (the unsuppressed cells) gives only what an attacker is assumed to know anyway:
     each cell's upper bound (a share's respondents). One row per suppressed cell with its
     interval, the width it needs and whether it has it."""
-    units = {m.id: m.unit for m in catalogue.metrics}
     keys = ["metric_id", "year", *CELL_KEY]
+    rules = {m.id: PROTECTION[m.unit] for m in catalogue.metrics}
+    # each cell's upper bound for every metric and year at once
+    upper = pl.concat(
+        [
+            frame.select(
+                *keys,
+                (pl.col(rules[metric_id].upper).fill_null(math.inf) if rules[metric_id].upper else pl.lit(math.inf))
+                .cast(pl.Float64)
+                .alias("_upper"),
+            )
+            for (metric_id,), frame in truth.partition_by("metric_id", as_dict=True).items()
+        ]
+    )
+    published = published.join(upper, on=keys, how="left", maintain_order="left").with_columns(
+        pl.col("_upper").fill_null(math.inf),
+        pl.when(pl.col("suppressed")).then(pl.lit("x")).otherwise(None).alias("_hidden"),
+    )
     rows = []
-    for (metric_id, year), cells in published.group_by(["metric_id", "year"], maintain_order=True):
-        rule = PROTECTION[units[metric_id]]
-        upper = truth.filter((pl.col("metric_id") == metric_id) & (pl.col("year") == year)).select(
-            *CELL_KEY,
-            (pl.col(rule.upper).fill_null(math.inf) if rule.upper else pl.lit(math.inf))
-            .cast(pl.Float64)
-            .alias("_upper"),
-        )
-        cells = cells.join(upper, on=CELL_KEY, how="left").with_columns(pl.col("_upper").fill_null(math.inf))
-        reason = pl.when(pl.col("suppressed")).then(pl.lit("x")).otherwise(None).alias("_hidden")
-        cells = cells.with_columns(reason)
+    for (metric_id, year), cells in published.partition_by(["metric_id", "year"], as_dict=True).items():
         for interval in suppression.audit_intervals(
             cells,
             key_cols=CELL_KEY,
-            value_col=rule.protected,
+            value_col=rules[metric_id].protected,
             reason_col="_hidden",
             constraints=cell_constraints(cells, parent_of),
             protection_width=protection_width,

@@ -122,17 +122,15 @@ def primary_suppression(
 # --------------------------------------------------------------------------- helpers
 
 
-def _key_ranks(cells: pl.DataFrame, key_cols: Sequence[str]) -> list[int]:
-    """Rank of each row when rows are sorted by their key (nulls last)."""
-    order = (
-        cells.select(key_cols)
-        .with_row_index("__row")
-        .sort(list(key_cols), nulls_last=True, maintain_order=True)
-        .get_column("__row")
-        .to_list()
-    )
-    ranks = [0] * cells.height
-    for rank, row in enumerate(order):
+def _sort_key(row: tuple) -> tuple:
+    """Sort key of a key tuple with nulls last in every column (Polars' ``nulls_last`` order)."""
+    return tuple((v is None, 0 if v is None else v) for v in row)
+
+
+def _key_ranks(keys: Sequence[Key]) -> list[int]:
+    """Rank of each key when the keys are sorted (nulls last; ties keep their order)."""
+    ranks = [0] * len(keys)
+    for rank, row in enumerate(sorted(range(len(keys)), key=lambda i: _sort_key(keys[i]))):
         ranks[row] = rank
     return ranks
 
@@ -162,13 +160,13 @@ class _Problem:
         upper_col: str | None = None,
         locked_col: str | None = None,
     ) -> None:
-        self.keys: list[Key] = list(cells.select(key_cols).iter_rows())
+        self.keys: list[Key] = cells.select(key_cols).rows()
         self.index: dict[Key, int] = {}
         for i, key in enumerate(self.keys):
             if key in self.index:
                 raise ValueError(f"duplicate key {key!r} in cells")
             self.index[key] = i
-        self.rank = _key_ranks(cells, key_cols)
+        self.rank = _key_ranks(self.keys)
         self.size = _floats(cells, size_col, 1.0, "a size")
         self.value = _floats(cells, value_col, 0.0, "a value")
         self.upper = _floats(cells, upper_col, math.inf, "an upper bound")
@@ -511,26 +509,23 @@ def hierarchy_constraints(
     _check_key_order(order, all_cols)
     build = _key_builder(order)
 
-    table = cells.select(all_cols).unique().sort(all_cols, nulls_last=True)
-    areas = table.get_column(area_col).unique(maintain_order=True).to_list()
+    rows = sorted(set(cells.select(all_cols).rows()), key=_sort_key)
+    combos_of: dict[object, set[tuple]] = {}  # area -> the other key values it has, in cells
+    for area, *combo in rows:
+        combos_of.setdefault(area, set()).add(tuple(combo))
     children_of: dict[str, list[str]] = {}
-    for area in areas:
+    for area in combos_of:  # in sorted order
         parent = parent_of.get(area)
         if parent is not None:
             children_of.setdefault(parent, []).append(area)
 
-    present = set(table.iter_rows())
     constraints: list[Constraint] = []
     for parent in sorted(children_of, key=str):
         children = children_of[parent]
-        group = table.filter(pl.col(area_col).is_in([parent, *children]))
-        if other_key_cols:
-            combos = list(group.select(other_key_cols).unique().sort(other_key_cols, nulls_last=True).iter_rows())
-        else:
-            combos = [()]
+        combos = sorted(set().union(*(combos_of.get(a, ()) for a in (parent, *children))), key=_sort_key)
         for combo in combos:
             others = dict(zip(other_key_cols, combo))
-            components = [build({area_col: child, **others}) for child in children if (child, *combo) in present]
+            components = [build({area_col: child, **others}) for child in children if combo in combos_of[child]]
             if components:
                 constraints.append((build({area_col: parent, **others}), components))
     return constraints
@@ -556,16 +551,14 @@ def category_constraints(
     _check_key_order(order, all_cols)
     build = _key_builder(order)
 
-    table = cells.select(all_cols).unique().sort(all_cols, nulls_last=True)
+    # per combination of the other keys (in order of first appearance when sorted by category
+    # first), its categories in sorted order
+    categories_of: dict[tuple, list] = {}
+    for category, *combo in sorted(set(cells.select(all_cols).rows()), key=_sort_key):
+        categories_of.setdefault(tuple(combo), []).append(category)
     constraints: list[Constraint] = []
-    if other_key_cols:
-        groups = table.group_by(other_key_cols, maintain_order=True)
-        combos = [(tuple(combo), frame) for combo, frame in groups]
-    else:
-        combos = [((), table)]
-    for combo, frame in combos:
+    for combo, categories in categories_of.items():
         others = dict(zip(other_key_cols, combo))
-        categories = frame.get_column(category_col).to_list()
         components = [build({category_col: c, **others}) for c in categories if c != total_category]
         if components:
             constraints.append((build({category_col: total_category, **others}), components))
