@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import polars as pl
 import pytest
 
@@ -281,3 +282,21 @@ def test_a_survey_metric_takes_hele_landet_from_the_fhi_period_containing_its_su
     # 21.895: Bærum is significantly higher -> dårligere
     assert rows[2022]["comparator_value"] == 21.0 and rows[2022]["comparison"] == codes.WORSE
     assert rows[2022]["comparator_ci_low"] is None and rows[2022]["comparator_suppressed"] is False
+
+
+def test_the_weighted_slope_is_statsmodels_wls_to_the_last_bit():
+    """The slope and p-value are computed as statsmodels' WLS with a fixed scale computes them, so
+    the published trends do not move by a bit (the years and variances of real series)."""
+    sm = pytest.importorskip("statsmodels.api")
+    rng = np.random.default_rng(13)
+    for n in (4, 5) * 200:
+        start = int(rng.integers(2005, 2020))
+        step = int(rng.choice([1, 3]))
+        x = [float(start + step * k) for k in range(n)]
+        y = list(rng.uniform(0, 100, n) * rng.choice([1e-3, 1.0, 1e3]))
+        variance = list(rng.uniform(0.01, 500, n))
+        fit = sm.WLS(np.asarray(y), sm.add_constant(np.asarray(x)), weights=1.0 / np.asarray(variance)).fit(
+            cov_type="fixed scale"
+        )
+        ours = weighted_slope(x, y, variance)
+        assert (ours.slope, ours.p_value) == (float(fit.params[1]), float(fit.pvalues[1]))

@@ -24,8 +24,8 @@ municipality's 95 % interval (Wilson for shares, exact Poisson for counts; ``pip
 
 **Recent trend** (:func:`recent_trend`): Fingertips' recent-trend marker, as an inverse-variance
 weighted least-squares slope over the most recent five consecutive periods up to the report year
-(consecutive in the metric's cadence: every third year for Ungdata), fitted by statsmodels' ``WLS``
-with the variances taken as known (``cov_type="fixed scale"``: a z-test of the slope, as the
+(consecutive in the metric's cadence: every third year for Ungdata), fitted as statsmodels' ``WLS``
+fits it, with the variances taken as known (``cov_type="fixed scale"``: a z-test of the slope, as the
 sampling variances of a share or a count are known). A trend is marked when the slope is significant at 99.8 % (two-sided
 p < 0.002) *and* stays so, with the same sign, when any one of the five points is left out;
 otherwise *ingen sikker endring*. Fewer than five consecutive periods, or a metric without a
@@ -41,7 +41,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
-import statsmodels.api as sm
+from scipy import special
 
 from pipelines.catalogue import Catalogue
 from pipelines.metrics import codes
@@ -203,13 +203,21 @@ class WeightedSlope:
 
 def weighted_slope(x: list[float], y: list[float], variance: list[float]) -> WeightedSlope:
     """The inverse-variance weighted least-squares slope of ``y`` on ``x`` and its two-sided p-value,
-    the variances taken as known (statsmodels ``WLS(...).fit(cov_type="fixed scale")``: the slope's
-    standard error is ``sqrt(1 / Σ w (x - x̄_w)²)`` and the test a z-test)."""
-    design = sm.add_constant(np.asarray(x, dtype=float))
-    fit = sm.WLS(np.asarray(y, dtype=float), design, weights=1.0 / np.asarray(variance, dtype=float)).fit(
-        cov_type="fixed scale"
-    )
-    return WeightedSlope(float(fit.params[1]), float(fit.pvalues[1]))
+    the variances taken as known: the slope's standard error is ``sqrt(1 / Σ w (x - x̄_w)²)`` and the
+    test a z-test. Computed as statsmodels ``WLS(...).fit(cov_type="fixed scale")`` computes it, step
+    for step (the whitened design's pseudo-inverse by SVD, ``statsmodels.tools.tools.pinv_extended``),
+    so the figures are the same to the last bit, without its per-fit overhead."""
+    root_weight = np.sqrt(1.0 / np.asarray(variance, dtype=float))
+    design = root_weight[:, None] * np.column_stack([np.ones(len(x)), np.asarray(x, dtype=float)])
+    u, singular, vt = np.linalg.svd(design, full_matrices=False)
+    kept = singular > 1e-15 * singular.max()
+    inverse = np.zeros_like(singular)
+    inverse[kept] = 1.0 / singular[kept]
+    pinv = np.dot(vt.T, inverse[:, None] * u.T)
+    params = np.dot(pinv, np.asarray(y, dtype=float) * root_weight)
+    std_error = np.sqrt(np.diag(np.dot(pinv, pinv.T)))
+    z = params[1] / std_error[1]
+    return WeightedSlope(float(params[1]), float(special.ndtr(-abs(z)) * 2))
 
 
 @dataclass(frozen=True)
