@@ -91,20 +91,21 @@ def cell_constraints(cells: pl.DataFrame, parent_of: dict[str, str | None]) -> l
     """The additive relations between one metric's cells for one year: the area hierarchy
     (parent = sum of children) for every survey group, and for survey metrics the groups
     themselves (alle = jenter + gutter, alle = ungdomsskole + videregående) in every area."""
+    keys = cells.select(CELL_KEY).rows()  # (area_code, school_level, gender)
     constraints = suppression.hierarchy_constraints(
-        cells, area_col="area_code", parent_of=parent_of, other_key_cols=["school_level", "gender"], key_order=CELL_KEY
+        keys, area_col="area_code", parent_of=parent_of, other_key_cols=["school_level", "gender"], key_order=CELL_KEY
     )
-    if cells["gender"].n_unique() > 1:
+    if len({gender for _, _, gender in keys}) > 1:
         constraints += suppression.category_constraints(
-            cells,
+            [(gender, area, level) for area, level, gender in keys],
             category_col="gender",
             total_category="alle",
             other_key_cols=["area_code", "school_level"],
             key_order=CELL_KEY,
         )
-    if cells["school_level"].n_unique() > 1:
+    if len({level for _, level, _ in keys}) > 1:
         constraints += suppression.category_constraints(
-            cells,
+            [(level, area, gender) for area, level, gender in keys],
             category_col="school_level",
             total_category="alle",
             other_key_cols=["area_code", "gender"],

@@ -474,20 +474,27 @@ def audit_intervals(
     ]
 
 
-def _key_builder(key_order: Sequence[str]):
-    def build(values: dict[str, object]) -> Key:
-        return tuple(values[c] for c in key_order)
+def _key_builder(columns: Sequence[str], key_order: Sequence[str] | None):
+    """From a row of ``columns`` to its key: the values in ``key_order`` (default ``columns``)."""
+    order = key_order or columns
+    if sorted(order) != sorted(columns):
+        raise ValueError(f"key_order {list(order)} must be a permutation of {list(columns)}")
+    positions = [list(columns).index(c) for c in order]
+
+    def build(row: tuple) -> Key:
+        return tuple(row[p] for p in positions)
 
     return build
 
 
-def _check_key_order(key_order: Sequence[str], expected: Sequence[str]) -> None:
-    if sorted(key_order) != sorted(expected):
-        raise ValueError(f"key_order {list(key_order)} must be a permutation of {list(expected)}")
+def _rows(cells: pl.DataFrame | Iterable[tuple], columns: list[str]) -> list[tuple]:
+    """The distinct rows of ``columns``, sorted (nulls last)."""
+    rows = cells.select(columns).rows() if isinstance(cells, pl.DataFrame) else cells
+    return sorted(set(rows), key=_sort_key)
 
 
 def hierarchy_constraints(
-    cells: pl.DataFrame,
+    cells: pl.DataFrame | Iterable[tuple],
     *,
     area_col: str,
     parent_of: dict[str, str | None],
@@ -502,16 +509,12 @@ def hierarchy_constraints(
     *other_key_cols)`` unless ``key_order`` (a permutation of those columns,
     e.g. the ``key_cols`` used for :func:`complementary_suppression`) is given.
     Areas not in ``parent_of`` are treated as having no parent. Output order is
-    independent of the row order of ``cells``.
+    independent of the row order of ``cells``, which may also be given as the
+    rows' ``(area_col, *other_key_cols)`` tuples.
     """
-    all_cols = [area_col, *other_key_cols]
-    order = key_order or all_cols
-    _check_key_order(order, all_cols)
-    build = _key_builder(order)
-
-    rows = sorted(set(cells.select(all_cols).rows()), key=_sort_key)
+    build = _key_builder([area_col, *other_key_cols], key_order)
     combos_of: dict[object, set[tuple]] = {}  # area -> the other key values it has, in cells
-    for area, *combo in rows:
+    for area, *combo in _rows(cells, [area_col, *other_key_cols]):
         combos_of.setdefault(area, set()).add(tuple(combo))
     children_of: dict[str, list[str]] = {}
     for area in combos_of:  # in sorted order
@@ -524,15 +527,14 @@ def hierarchy_constraints(
         children = children_of[parent]
         combos = sorted(set().union(*(combos_of.get(a, ()) for a in (parent, *children))), key=_sort_key)
         for combo in combos:
-            others = dict(zip(other_key_cols, combo))
-            components = [build({area_col: child, **others}) for child in children if combo in combos_of[child]]
+            components = [build((child, *combo)) for child in children if combo in combos_of[child]]
             if components:
-                constraints.append((build({area_col: parent, **others}), components))
+                constraints.append((build((parent, *combo)), components))
     return constraints
 
 
 def category_constraints(
-    cells: pl.DataFrame,
+    cells: pl.DataFrame | Iterable[tuple],
     *,
     category_col: str,
     total_category: str,
@@ -545,21 +547,17 @@ def category_constraints(
     permutation of those columns) is given - pass the ``key_cols`` of
     :func:`complementary_suppression` when combining with
     :func:`hierarchy_constraints` so that the linked tables share keys.
+    ``cells`` may also be given as the rows' ``(category_col, *other_key_cols)`` tuples.
     """
-    all_cols = [category_col, *other_key_cols]
-    order = key_order or all_cols
-    _check_key_order(order, all_cols)
-    build = _key_builder(order)
-
+    build = _key_builder([category_col, *other_key_cols], key_order)
     # per combination of the other keys (in order of first appearance when sorted by category
     # first), its categories in sorted order
     categories_of: dict[tuple, list] = {}
-    for category, *combo in sorted(set(cells.select(all_cols).rows()), key=_sort_key):
+    for category, *combo in _rows(cells, [category_col, *other_key_cols]):
         categories_of.setdefault(tuple(combo), []).append(category)
     constraints: list[Constraint] = []
     for combo, categories in categories_of.items():
-        others = dict(zip(other_key_cols, combo))
-        components = [build({category_col: c, **others}) for c in categories if c != total_category]
+        components = [build((c, *combo)) for c in categories if c != total_category]
         if components:
-            constraints.append((build({category_col: total_category, **others}), components))
+            constraints.append((build((total_category, *combo)), components))
     return constraints
