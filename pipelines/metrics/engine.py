@@ -416,17 +416,55 @@ def stale_after_year(metric: Metric, clock: dt.date) -> int:
 
 SCORECARD_BATCH = 4096  # rows judged and typed together
 
-SCORECARD_FLOATS = [
-    "baseline_value",
-    "target_value",
-    "status_value",
-    "status_ci_low",
-    "status_ci_high",
-    "expected_value",
-    "improvement",
-    "improvement_pp",
-    "p_value",
+# What a scorecard row reads of the values
+SCORECARD_VALUE_COLUMNS = [
+    *CELL_KEY,
+    "area_name",
+    "area_level",
+    "year",
+    "period",
+    "value",
+    "numerator",
+    "denominator",
+    "suppressed",
 ]
+
+# Typed explicitly: a plan whose targets are all directional has no numeric target value at all,
+# and an inferred all-null column would be typed NULL instead of DOUBLE.
+SCORECARD_SCHEMA = {
+    "metric_id": pl.Utf8,
+    "report_year": pl.Int64,
+    "area_code": pl.Utf8,
+    "area_name": pl.Utf8,
+    "area_level": pl.Utf8,
+    "school_level": pl.Utf8,
+    "gender": pl.Utf8,
+    "period_type": pl.Utf8,
+    "baseline_year": pl.Int64,
+    "baseline_period": pl.Utf8,
+    "baseline_value": pl.Float64,
+    "baseline_is_first_year": pl.Boolean,
+    "target_kind": pl.Utf8,
+    "target_value": pl.Float64,
+    "target_year": pl.Int64,
+    "target_version": pl.Int64,
+    "target_decided_at": pl.Date,
+    "target_decision_ref": pl.Utf8,
+    "status_year": pl.Int64,
+    "status_period": pl.Utf8,
+    "status_value": pl.Float64,
+    "status_ci_low": pl.Float64,
+    "status_ci_high": pl.Float64,
+    "expected_value": pl.Float64,
+    "improvement": pl.Float64,
+    "improvement_pp": pl.Float64,
+    "p_value": pl.Float64,
+    "status_class": pl.Utf8,
+    "stale": pl.Boolean,
+    "status_preliminary": pl.Boolean,
+    "explanation": pl.Utf8,
+    "as_of": pl.Date,
+}
 
 
 def build_scorecard(
@@ -445,11 +483,13 @@ def build_scorecard(
     )
     delivered = {r["source"]: r["year"] for r in delivered.to_dicts()}
 
-    def latest_expected(source: str, report_year: int) -> int:
-        years = [y for y in delivered.get(source, []) if y <= report_year]
-        return max(years) if years else report_year
-
     report_years = sorted(values["year"].unique().to_list())
+    latest_expected: dict[tuple[str, int], int] = {}
+    for source in source_of.values():
+        for report_year in report_years:
+            years = [y for y in delivered.get(source, []) if y <= report_year]
+            latest_expected[source, report_year] = max(years) if years else report_year
+    clocks = {report_year: report_clock(report_year, report_years[-1], as_of) for report_year in report_years}
     # A batch of rows at a time, so that only that many rows are Python objects at once (a city's
     # scorecard has hundreds of thousands of rows); the cells (metric, area, survey group) in the
     # order of the values.
@@ -462,11 +502,7 @@ def build_scorecard(
             [q.metric.unit for q in questions], [q.baseline for q in questions], [q.status for q in questions]
         )
         rows = [_scorecard_row(q, i, p, as_of) for q, i, p in zip(questions, intervals, p_values, strict=True)]
-        # Typed explicitly: a plan whose targets are all directional has no numeric target value at
-        # all, and an inferred all-null column would be typed NULL instead of DOUBLE.
-        frames.append(
-            pl.DataFrame(rows, infer_schema_length=None).with_columns(pl.col(SCORECARD_FLOATS).cast(pl.Float64))
-        )
+        frames.append(pl.DataFrame({c: [r[c] for r in rows] for c in SCORECARD_SCHEMA}, schema=SCORECARD_SCHEMA))
         questions.clear()
 
     by_metric = values.partition_by("metric_id", as_dict=True, maintain_order=True)
@@ -474,31 +510,39 @@ def build_scorecard(
         if (metric.id,) not in by_metric:
             continue
         target = targets[metric.id].current
+        counts = metric.interval_method != "none"  # without counts, no interval is drawn
         cells: dict[tuple, list[dict]] = {}
-        for row in by_metric.pop((metric.id,)).to_dicts():
+        for row in by_metric.pop((metric.id,)).select(SCORECARD_VALUE_COLUMNS).to_dicts():
             cells.setdefault(tuple(row[k] for k in CELL_KEY), []).append(row)
         for cell in cells.values():
             shown = sorted((r for r in cell if r["value"] is not None), key=lambda r: r["year"])
+            observed = [_obs(r, counts) for r in shown]
             first = cell[0]
             # The 0-punkt is the baseline year's value; only where the source starts later is it the
             # first year with data. A suppressed value there leaves the 0-punkt empty.
             years = [r["year"] for r in cell]
             base_year = metric.baseline_year if metric.baseline_year in years else min(years)
+            base = next((i for i, r in enumerate(shown) if r["year"] == base_year), None)
             hidden = {r["year"] for r in cell if r["suppressed"]}
+            upto = 0  # how many shown values are up to the report year
             for report_year in report_years:
-                upto = [r for r in shown if r["year"] <= report_year]
+                while upto < len(shown) and shown[upto]["year"] <= report_year:
+                    upto += 1
+                base_shown = base is not None and base < upto
                 questions.append(
                     _ScorecardQuestion(
                         metric,
                         target,
                         first,
-                        next((r for r in upto if r["year"] == base_year), None),
-                        upto[-1] if upto else None,
+                        shown[base] if base_shown else None,
+                        shown[upto - 1] if upto else None,
                         base_year,
                         report_year,
-                        latest_expected(metric.source, report_year),
-                        report_clock(report_year, report_years[-1], as_of),
+                        latest_expected[metric.source, report_year],
+                        clocks[report_year],
                         hidden,
+                        observed[base] if base_shown else None,
+                        observed[upto - 1] if upto else None,
                     )
                 )
             if len(questions) >= SCORECARD_BATCH:
@@ -558,11 +602,8 @@ class _ScorecardQuestion:
     latest_expected_year: int
     clock: dt.date
     hidden: set[int]
-
-    def __post_init__(self) -> None:
-        counts = self.metric.interval_method != "none"  # without counts, no interval is drawn
-        self.baseline = _obs(self.base_row, counts)
-        self.status = _obs(self.status_row, counts)
+    baseline: Observation | None  # base_row and status_row as observations
+    status: Observation | None
 
 
 def _scorecard_row(
