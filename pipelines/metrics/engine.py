@@ -91,7 +91,7 @@ def cell_constraints(cells: pl.DataFrame, parent_of: dict[str, str | None]) -> l
     """The additive relations between one metric's cells for one year: the area hierarchy
     (parent = sum of children) for every survey group, and for survey metrics the groups
     themselves (alle = jenter + gutter, alle = ungdomsskole + videregående) in every area."""
-    keys = cells.select(CELL_KEY).rows()  # (area_code, school_level, gender)
+    keys = suppression.key_tuples(cells, CELL_KEY)  # (area_code, school_level, gender)
     constraints = suppression.hierarchy_constraints(
         keys, area_col="area_code", parent_of=parent_of, other_key_cols=["school_level", "gender"], key_order=CELL_KEY
     )

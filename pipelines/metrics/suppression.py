@@ -79,6 +79,7 @@ __all__ = [
     "Interval",
     "hierarchy_constraints",
     "category_constraints",
+    "key_tuples",
 ]
 
 # Widths and bounds are compared with this slack: HiGHS solves in floating point.
@@ -127,6 +128,14 @@ def _sort_key(row: tuple) -> tuple:
     return tuple((v is None, 0 if v is None else v) for v in row)
 
 
+def key_tuples(cells: pl.DataFrame, columns: Sequence[str]) -> list[tuple]:
+    """Each row's values of ``columns`` as a tuple, read column by column (no query per call:
+    suppression runs per metric and year, on many small frames)."""
+    if not columns:
+        return [()] * cells.height
+    return list(zip(*(cells.get_column(c).to_list() for c in columns)))
+
+
 def _key_ranks(keys: Sequence[Key]) -> list[int]:
     """Rank of each key when the keys are sorted (nulls last; ties keep their order)."""
     ranks = [0] * len(keys)
@@ -160,7 +169,7 @@ class _Problem:
         upper_col: str | None = None,
         locked_col: str | None = None,
     ) -> None:
-        self.keys: list[Key] = cells.select(key_cols).rows()
+        self.keys: list[Key] = key_tuples(cells, key_cols)
         self.index: dict[Key, int] = {}
         for i, key in enumerate(self.keys):
             if key in self.index:
@@ -426,7 +435,9 @@ def complementary_suppression(
         _protect_intervals(problem, suppressed, added, protection_width)
 
     new_reasons = [SECONDARY if add and r is None else r for r, add in zip(reasons, added)]
-    return cells.with_columns(pl.Series(reason_col, new_reasons, dtype=pl.Utf8))
+    out = cells.clone()
+    out.replace_column(cells.get_column_index(reason_col), pl.Series(reason_col, new_reasons, dtype=pl.Utf8))
+    return out
 
 
 @dataclass(frozen=True)
@@ -463,10 +474,10 @@ def audit_intervals(
     Only the shown cells' ``value_col`` enter the LP (a suppressed cell's value may be
     null); ``upper_col`` is an upper bound the attacker knows. Sorted by key order.
     """
-    shown = pl.col(reason_col).is_null()
-    cells = cells.with_columns(pl.when(shown).then(pl.col(value_col)).otherwise(0.0).alias("__value"))
-    problem = _Problem(cells, key_cols, constraints, value_col="__value", upper_col=upper_col)
     suppressed = [r is not None for r in cells.get_column(reason_col).to_list()]
+    shown_values = [0.0 if hidden else v for v, hidden in zip(cells.get_column(value_col).to_list(), suppressed)]
+    cells = cells.hstack([pl.Series("__value", shown_values, dtype=pl.Float64)])
+    problem = _Problem(cells, key_cols, constraints, value_col="__value", upper_col=upper_col)
     intervals = _IntervalCache(problem).intervals(suppressed)
     return [
         Interval(problem.keys[i], lo, hi, problem.required_width(i, protection_width), problem.upper[i])
@@ -489,7 +500,7 @@ def _key_builder(columns: Sequence[str], key_order: Sequence[str] | None):
 
 def _rows(cells: pl.DataFrame | Iterable[tuple], columns: list[str]) -> list[tuple]:
     """The distinct rows of ``columns``, sorted (nulls last)."""
-    rows = cells.select(columns).rows() if isinstance(cells, pl.DataFrame) else cells
+    rows = key_tuples(cells, columns) if isinstance(cells, pl.DataFrame) else cells
     return sorted(set(rows), key=_sort_key)
 
 
