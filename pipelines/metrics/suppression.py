@@ -52,6 +52,7 @@ constraint with a single published cell cannot leak and needs no complement.
 from __future__ import annotations
 
 import math
+import operator
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -136,10 +137,19 @@ def key_tuples(cells: pl.DataFrame, columns: Sequence[str]) -> list[tuple]:
     return list(zip(*(cells.get_column(c).to_list() for c in columns)))
 
 
+def _sorted(rows: Iterable[tuple], key=lambda row: row) -> list:
+    """``rows`` (or what ``key`` takes a row to) sorted as Polars sorts them: nulls last in every
+    column, ties in their order."""
+    rows = list(rows)
+    if any(None in key(row) for row in rows):
+        return sorted(rows, key=lambda row: _sort_key(key(row)))
+    return sorted(rows, key=key)
+
+
 def _key_ranks(keys: Sequence[Key]) -> list[int]:
     """Rank of each key when the keys are sorted (nulls last; ties keep their order)."""
     ranks = [0] * len(keys)
-    for rank, row in enumerate(sorted(range(len(keys)), key=lambda i: _sort_key(keys[i]))):
+    for rank, row in enumerate(_sorted(range(len(keys)), key=keys.__getitem__)):
         ranks[row] = rank
     return ranks
 
@@ -275,15 +285,15 @@ def _components(problem: _Problem, suppressed: list[bool]) -> list[list[int]]:
 def _group_intervals(problem: _Problem, group: list[int]) -> dict[int, tuple[float, float]]:
     """The attacker's LP for one group: min and max of each hidden cell (HiGHS)."""
     column = {cell: c for c, cell in enumerate(group)}
-    rows: list[np.ndarray] = []
+    rows: list[dict[int, float]] = []  # per relation: its coefficient per hidden cell's column
     rhs: list[float] = []
     for c in sorted({c for i in group for c in problem.constraints_of[i]}):
         total, components = problem.constraints[c]
-        row = np.zeros(len(group))
+        row: dict[int, float] = {}
         known = 0.0  # total - sum(components) = 0, with the shown cells moved to the right
         for i, coef in [(total, 1.0), *((j, -1.0) for j in components)]:
             if i in column:
-                row[column[i]] += coef
+                row[column[i]] = row.get(column[i], 0.0) + coef
             else:
                 known += coef * problem.value[i]
         rows.append(row)
@@ -293,14 +303,15 @@ def _group_intervals(problem: _Problem, group: list[int]) -> dict[int, tuple[flo
         return {i: (lo, math.inf if hi is None else hi) for i, (lo, hi) in zip(group, bounds)}
     # One HiGHS model per group; each cell's min and max only change the objective, so every
     # solve after the first starts from the previous basis.
-    a_eq = np.vstack(rows)
     highs = highspy.Highs()
     highs.setOptionValue("output_flag", False)
     inf = highspy.kHighsInf
     highs.addVars(len(group), np.zeros(len(group)), np.array([inf if hi is None else hi for _, hi in bounds]))
-    for row, b in zip(a_eq, rhs, strict=True):
-        nonzero = np.flatnonzero(row)
-        highs.addRow(b, b, len(nonzero), nonzero.astype(np.int32), row[nonzero])
+    for row, b in zip(rows, rhs, strict=True):
+        nonzero = sorted(c for c, coef in row.items() if coef != 0.0)
+        highs.addRow(
+            b, b, len(nonzero), np.array(nonzero, dtype=np.int32), np.array([row[c] for c in nonzero], dtype=float)
+        )
     out: dict[int, tuple[float, float]] = {}
     for cell, c in column.items():
         ends = []
@@ -316,7 +327,7 @@ def _group_intervals(problem: _Problem, group: list[int]) -> dict[int, tuple[flo
                     f"({highs.modelStatusToString(status)}); the cells do not add up"
                 )
             else:
-                ends.append(sign * highs.getInfo().objective_function_value)
+                ends.append(sign * highs.getObjectiveValue())
         highs.changeColCost(c, 0.0)
         out[cell] = (ends[0], ends[1])
     return out
@@ -491,17 +502,17 @@ def _key_builder(columns: Sequence[str], key_order: Sequence[str] | None):
     if sorted(order) != sorted(columns):
         raise ValueError(f"key_order {list(order)} must be a permutation of {list(columns)}")
     positions = [list(columns).index(c) for c in order]
-
-    def build(row: tuple) -> Key:
-        return tuple(row[p] for p in positions)
-
-    return build
+    if positions == list(range(len(positions))):
+        return tuple
+    if len(positions) == 1:
+        return lambda row: (row[positions[0]],)
+    return operator.itemgetter(*positions)
 
 
 def _rows(cells: pl.DataFrame | Iterable[tuple], columns: list[str]) -> list[tuple]:
     """The distinct rows of ``columns``, sorted (nulls last)."""
     rows = key_tuples(cells, columns) if isinstance(cells, pl.DataFrame) else cells
-    return sorted(set(rows), key=_sort_key)
+    return _sorted(set(rows))
 
 
 def hierarchy_constraints(
@@ -536,7 +547,7 @@ def hierarchy_constraints(
     constraints: list[Constraint] = []
     for parent in sorted(children_of, key=str):
         children = children_of[parent]
-        combos = sorted(set().union(*(combos_of.get(a, ()) for a in (parent, *children))), key=_sort_key)
+        combos = _sorted(set().union(*(combos_of.get(a, ()) for a in (parent, *children))))
         for combo in combos:
             components = [build((child, *combo)) for child in children if combo in combos_of[child]]
             if components:
