@@ -136,6 +136,7 @@ def suppress(
     """Primary then complementary suppression per metric and year, with the interval audit
     (every suppressed count keeps an attacker interval of at least ``protection_width``);
     blank what is suppressed."""
+    _check_unique_cells(cells, "the metric cells")
     out = []
     by_metric = cells.partition_by("metric_id", as_dict=True, maintain_order=True)
     for metric in catalogue.metrics:
@@ -145,7 +146,8 @@ def suppress(
         rule = PROTECTION[metric.unit]
         m_cells = _protection_columns(m_cells.with_columns(_primary(m_cells, rule, min_count, min_n)), rule)
         for year_cells in m_cells.partition_by("year", maintain_order=True):
-            constraints = cell_constraints(year_cells, parent_of)
+            # A year without a primary suppression needs no complement: there is nothing to recover.
+            constraints = cell_constraints(year_cells, parent_of) if _any_hidden(year_cells) else []
             if constraints:
                 year_cells = suppression.complementary_suppression(
                     year_cells,
@@ -164,6 +166,18 @@ def suppress(
         hidden.alias("suppressed"),
         *[pl.when(hidden).then(None).otherwise(pl.col(c)).alias(c) for c in ("numerator", "denominator", "value")],
     )
+
+
+def _any_hidden(cells: pl.DataFrame) -> bool:
+    return cells.get_column("suppression_reason").is_not_null().any()
+
+
+def _check_unique_cells(cells: pl.DataFrame, what: str) -> None:
+    """Suppression and its audit know a cell by its key: each (metric, year, cell) once."""
+    duplicated = cells.select("metric_id", "year", *CELL_KEY).is_duplicated()
+    if duplicated.any():
+        example = cells.filter(duplicated).select("metric_id", "year", *CELL_KEY).row(0)
+        raise ValueError(f"{what} hold the cell {example!r} more than once")
 
 
 def with_intervals(values: pl.DataFrame, catalogue: Catalogue) -> pl.DataFrame:
@@ -340,6 +354,9 @@ def audit_metric_values(
         pl.col("_upper").fill_null(math.inf),
         pl.when(pl.col("suppressed")).then(pl.lit("x")).otherwise(None).alias("_hidden"),
     )
+    _check_unique_cells(published, "the published values with their upper bounds")
+    # A metric year without a suppressed cell has no interval to audit.
+    published = published.filter(pl.col("suppressed").any().over("metric_id", "year"))
     rows = []
     for (metric_id, year), cells in published.partition_by(["metric_id", "year"], as_dict=True).items():
         for interval in suppression.audit_intervals(
