@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
@@ -81,9 +82,32 @@ PROTECTION = {
 }
 
 
-def _primary(cells: pl.DataFrame, rule: Protection, min_count: int, min_n: int) -> pl.Series:
-    return suppression.primary_suppression(
-        cells, count_col=rule.protected, n_col=rule.respondents, total_col=rule.total, min_count=min_count, min_n=min_n
+def _by_rule(rules: dict[str, Protection], expr: Callable[[Protection], pl.Expr]) -> pl.Expr:
+    """``expr(rule)`` on each row, with the rule of the row's metric (``rules`` by metric id)."""
+    by_rule: dict[Protection, list[str]] = {}
+    for metric_id, rule in rules.items():
+        by_rule.setdefault(rule, []).append(metric_id)
+    out = None
+    for rule, metric_ids in by_rule.items():
+        out = (out.when if out is not None else pl.when)(pl.col("metric_id").is_in(metric_ids)).then(expr(rule))
+    return out.otherwise(None) if out is not None else pl.lit(None)
+
+
+def _with_protection(cells: pl.DataFrame, rules: dict[str, Protection], min_count: int, min_n: int) -> pl.DataFrame:
+    """Each cell's primary suppression reason and the non-null working columns of the suppression
+    module (size, value, upper bound), by its metric's rule, for every metric at once."""
+    return cells.with_columns(
+        _by_rule(
+            rules,
+            lambda rule: suppression.primary_reason(
+                count_col=rule.protected, n_col=rule.respondents, total_col=rule.total, min_count=min_count, min_n=min_n
+            ),
+        ).alias("suppression_reason"),
+        _by_rule(rules, lambda rule: pl.col(rule.size).fill_null(0)).alias("_size"),
+        _by_rule(rules, lambda rule: pl.col(rule.protected).fill_null(0)).alias("_value"),
+        _by_rule(rules, lambda rule: pl.col(rule.upper).fill_null(math.inf) if rule.upper else pl.lit(math.inf))
+        .cast(pl.Float64)
+        .alias("_upper"),
     )
 
 
@@ -114,16 +138,6 @@ def cell_constraints(cells: pl.DataFrame, parent_of: dict[str, str | None]) -> l
     return constraints
 
 
-def _protection_columns(cells: pl.DataFrame, rule: Protection) -> pl.DataFrame:
-    """Non-null working columns for the suppression module: size, value, upper bound."""
-    upper = pl.col(rule.upper).fill_null(math.inf) if rule.upper else pl.lit(math.inf)
-    return cells.with_columns(
-        pl.col(rule.size).fill_null(0).alias("_size"),
-        pl.col(rule.protected).fill_null(0).alias("_value"),
-        upper.cast(pl.Float64).alias("_upper"),
-    )
-
-
 def suppress(
     cells: pl.DataFrame,
     catalogue: Catalogue,
@@ -137,14 +151,15 @@ def suppress(
     (every suppressed count keeps an attacker interval of at least ``protection_width``);
     blank what is suppressed."""
     _check_unique_cells(cells, "the metric cells")
+    present = set(cells.get_column("metric_id").unique().to_list())
+    rules = {m.id: PROTECTION[m.unit] for m in catalogue.metrics if m.id in present}
+    cells = _with_protection(cells, rules, min_count, min_n)
     out = []
     by_metric = cells.partition_by("metric_id", as_dict=True, maintain_order=True)
     for metric in catalogue.metrics:
         m_cells = by_metric.get((metric.id,))
         if m_cells is None:
             continue
-        rule = PROTECTION[metric.unit]
-        m_cells = _protection_columns(m_cells.with_columns(_primary(m_cells, rule, min_count, min_n)), rule)
         for year_cells in m_cells.partition_by("year", maintain_order=True):
             # A year without a primary suppression needs no complement: there is nothing to recover.
             constraints = cell_constraints(year_cells, parent_of) if _any_hidden(year_cells) else []
@@ -169,7 +184,7 @@ def suppress(
 
 
 def _any_hidden(cells: pl.DataFrame) -> bool:
-    return cells.get_column("suppression_reason").is_not_null().any()
+    return cells.get_column("suppression_reason").null_count() < cells.height
 
 
 def _check_unique_cells(cells: pl.DataFrame, what: str) -> None:

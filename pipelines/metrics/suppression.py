@@ -75,6 +75,7 @@ __all__ = [
     "SECONDARY",
     "SuppressionError",
     "primary_suppression",
+    "primary_reason",
     "complementary_suppression",
     "audit_intervals",
     "Interval",
@@ -103,7 +104,20 @@ def primary_suppression(
     min_n: int,
     total_col: str | None = None,
 ) -> pl.Series:
-    """Reason code per row (Utf8, null = shown).
+    """Reason code per row (Utf8, null = shown): :func:`primary_reason` on ``df``."""
+    reason = primary_reason(count_col=count_col, n_col=n_col, min_count=min_count, min_n=min_n, total_col=total_col)
+    return df.with_columns(reason.alias("__reason")).get_column("__reason").alias("suppression_reason")
+
+
+def primary_reason(
+    *,
+    count_col: str | None,
+    n_col: str | None,
+    min_count: int,
+    min_n: int,
+    total_col: str | None = None,
+) -> pl.Expr:
+    """The primary reason code of a row (Utf8, null = shown), as an expression.
 
     ``PRIMARY_RESPONDENTS`` when ``n_col < min_n``, else ``PRIMARY_COUNT`` when
     ``count_col < min_count`` (zero included; a null count is not suppressed), else
@@ -118,7 +132,7 @@ def primary_suppression(
         expr = pl.when(pl.col(count_col) < min_count).then(pl.lit(PRIMARY_COUNT)).otherwise(expr)
     if n_col is not None:
         expr = pl.when(pl.col(n_col) < min_n).then(pl.lit(PRIMARY_RESPONDENTS)).otherwise(expr)
-    return df.with_columns(expr.cast(pl.Utf8).alias("__reason")).get_column("__reason").alias("suppression_reason")
+    return expr.cast(pl.Utf8)
 
 
 # --------------------------------------------------------------------------- helpers
