@@ -181,7 +181,11 @@ def _at_least_as_good(status: float, expected: float, direction: str, target: fl
 
 
 def _has(*values: float | None) -> bool:
-    return all(v is not None and not (isinstance(v, float) and math.isnan(v)) for v in values)
+    """Every value is there (not None, not NaN). A plain loop: it runs for every scorecard row."""
+    for v in values:
+        if v is None or (isinstance(v, float) and math.isnan(v)):
+            return False
+    return True
 
 
 def _column(values) -> np.ndarray:
