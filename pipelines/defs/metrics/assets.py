@@ -126,7 +126,7 @@ def _interval_check(intervals: pl.DataFrame, key_cols: list[str], protection_wid
     """Pass when every suppressed cell keeps its protection interval; say which is narrowest."""
     too_narrow = intervals.filter(~pl.col("protected"))
     metadata: dict[str, object] = {
-        "method": "attacker's linear program per suppressed cell (scipy HiGHS), as sdcTable attack() / tau-ARGUS audit",
+        "method": "attacker's linear program per suppressed cell (HiGHS, highspy), as sdcTable attack() / tau-ARGUS audit",
         "cells_audited": intervals.height,
         "too_narrow": too_narrow.height,
         "protection_width": protection_width,
