@@ -32,6 +32,7 @@ from pipelines.ingest.contracts import contract_sources, load_contract
 from pipelines.ingest.landing import ingest_source
 from pipelines.readers import find_identity_numbers
 from tests.conftest import AS_OF
+from tests.helpers import assert_same_rows, table_rows
 
 BAD = Path(__file__).resolve().parent / "bad_files"
 MANIFEST = yaml.safe_load((BAD / "expected.yaml").read_text(encoding="utf-8"))
@@ -95,27 +96,6 @@ def build_workbook(case: dict, target: Path) -> None:
 
 def raw_tables(source: str) -> list[str]:
     return [t.name for t in load_contract(source).tables]
-
-
-def table_rows(con: duckdb.DuckDBPyConnection, table: str) -> pa.Table:
-    """``raw.<table>`` as an Arrow table, in the order DuckDB scans it."""
-    return con.sql(f"SELECT * FROM raw.{table}").to_arrow_table()
-
-
-def assert_same_rows(con: duckdb.DuckDBPyConnection, table: str, expected: pa.Table) -> None:
-    """``raw.<table>`` holds exactly the rows of ``expected``, each as often, in any order.
-
-    A table nothing wrote to scans in the order it was stored, so the Arrow tables are compared
-    as they come first (equal: the same rows); only if they differ, sorted row for row as Python
-    tuples, which shows the difference (fetching and sorting 136,000 rows per case cost more than
-    the load under test)."""
-    found = table_rows(con, table)
-    if not found.equals(expected):
-        assert sorted_tuples(found) == sorted_tuples(expected), f"raw.{table}"
-
-
-def sorted_tuples(rows: pa.Table) -> list[tuple]:
-    return duckdb.connect().from_arrow(rows).query("t", "SELECT * FROM t ORDER BY ALL").fetchall()
 
 
 def landing_with_demo(demo_data_dir: Path, source: str, root: Path) -> Path:
