@@ -19,12 +19,12 @@ import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 import openpyxl
 import openpyxl.comments
 import openpyxl.workbook.defined_name
-import pyarrow as pa
 import pytest
 import yaml
 
@@ -33,6 +33,9 @@ from pipelines.ingest.landing import ingest_source
 from pipelines.readers import find_identity_numbers
 from tests.conftest import AS_OF
 from tests.helpers import assert_same_rows, table_rows
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 BAD = Path(__file__).resolve().parent / "bad_files"
 MANIFEST = yaml.safe_load((BAD / "expected.yaml").read_text(encoding="utf-8"))

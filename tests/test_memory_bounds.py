@@ -18,10 +18,10 @@ import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 import openpyxl
-import pyarrow as pa
 import pytest
 
 from pipelines.ingest.contracts import CustomProperty, load_contract
@@ -46,6 +46,9 @@ from scripts.file_memory import (
 )
 from tests.conftest import AS_OF
 from tests.helpers import assert_same_rows, table_rows
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 GIB_IN_MIB = 1024
 
