@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import os
+from collections import Counter
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 APP = Path(__file__).resolve().parent.parent / "dashboards" / "app.py"
 
@@ -17,6 +22,30 @@ def sql(path: Path, query: str, params: list | None = None) -> list[tuple]:
         return con.execute(query, params or []).fetchall()
     finally:
         con.close()
+
+
+def table_rows(con: duckdb.DuckDBPyConnection, table: str) -> pa.Table:
+    """``raw.<table>`` as an Arrow table, in the order DuckDB scans it."""
+    return con.sql(f"SELECT * FROM raw.{table}").to_arrow_table()
+
+
+def assert_same_rows(con: duckdb.DuckDBPyConnection, table: str, expected: pa.Table) -> None:
+    """``raw.<table>`` holds exactly the rows of ``expected``, each as often, in any order.
+
+    A table nothing wrote to scans in the order it was stored, so the Arrow tables are compared
+    as they come first (equal: the same rows); only if they differ, sorted row for row as Python
+    tuples, which shows the difference (fetching and sorting a large table row for row into Python
+    costs more than most loads under test)."""
+    found = table_rows(con, table)
+    if not found.equals(expected):
+        got, want = Counter(sorted_tuples(found)), Counter(sorted_tuples(expected))
+        assert got == want, (
+            f"raw.{table}: unexpected rows {list((got - want).elements())[:5]}, missing rows {list((want - got).elements())[:5]}"
+        )
+
+
+def sorted_tuples(rows: pa.Table) -> list[tuple]:
+    return duckdb.connect().from_arrow(rows).query("t", "SELECT * FROM t ORDER BY ALL").fetchall()
 
 
 def nb(x: float, decimals: int = 1) -> str:

@@ -19,6 +19,7 @@ import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 import openpyxl
@@ -31,6 +32,10 @@ from pipelines.ingest.contracts import contract_sources, load_contract
 from pipelines.ingest.landing import ingest_source
 from pipelines.readers import find_identity_numbers
 from tests.conftest import AS_OF
+from tests.helpers import assert_same_rows, table_rows
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 BAD = Path(__file__).resolve().parent / "bad_files"
 MANIFEST = yaml.safe_load((BAD / "expected.yaml").read_text(encoding="utf-8"))
@@ -96,10 +101,6 @@ def raw_tables(source: str) -> list[str]:
     return [t.name for t in load_contract(source).tables]
 
 
-def table_dump(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple]:
-    return con.execute(f"SELECT * FROM {table} ORDER BY ALL").fetchall()
-
-
 def landing_with_demo(demo_data_dir: Path, source: str, root: Path) -> Path:
     landing = root / "landing"
     shutil.copytree(demo_data_dir / "landing" / source, landing / source)
@@ -112,7 +113,7 @@ class Template:
 
     warehouse: Path
     files: list[str]  # file names loaded
-    rows: dict[str, list[tuple]]  # rows per raw table
+    rows: dict[str, pa.Table]  # rows per raw table
 
     def copy_to(self, root: Path) -> Path:
         """A copy of the template warehouse under ``root``, for a test to change."""
@@ -134,7 +135,7 @@ def reference(demo_data_dir: Path, tmp_path_factory) -> dict[str, Template]:
             assert report.loaded and not report.quarantined, (
                 f"demo files of {source} must be valid: {report.quarantined}"
             )
-            rows = {t: table_dump(con, f"raw.{t}") for t in raw_tables(source)}
+            rows = {t: table_rows(con, t) for t in raw_tables(source)}
         finally:
             con.close()
         out[source] = Template(root / "w.duckdb", sorted(report.loaded), rows)
@@ -209,7 +210,7 @@ def test_bad_file_is_quarantined_and_nothing_of_it_is_loaded(case, demo_data_dir
         assert list(report.quarantined) == [bad.name]
         assert report.loaded == [] and sorted(report.unchanged) == template.files
         for table in raw_tables(source):
-            assert table_dump(con, f"raw.{table}") == template.rows[table], table
+            assert_same_rows(con, table, template.rows[table])
             leaked = con.execute(
                 f"SELECT COUNT(*) FROM raw.{table} WHERE _source_file = ? OR _file_hash = ?", [bad.name, file_hash]
             ).fetchall()[0][0]
@@ -280,8 +281,9 @@ def test_bad_file_after_a_good_load_leaves_the_loaded_data_alone(bad_file, demo_
     quarantine = tmp_path / "quarantine"
     con = duckdb.connect(str(reference[source].copy_to(tmp_path)))
     try:
-        before = {t: table_dump(con, f"raw.{t}") for t in raw_tables(source)}
-        assert before == reference[source].rows
+        before = reference[source].rows
+        for table, rows in before.items():
+            assert_same_rows(con, table, rows)
         loads_before = con.execute("SELECT * FROM meta.file_loads ORDER BY ALL").fetchall()
 
         bad = write_case(case, landing / source)
@@ -290,7 +292,7 @@ def test_bad_file_after_a_good_load_leaves_the_loaded_data_alone(bad_file, demo_
         assert second.loaded == [] and sorted(second.unchanged) == reference[source].files
 
         for table, rows in before.items():
-            assert table_dump(con, f"raw.{table}") == rows, f"raw.{table} changed"
+            assert_same_rows(con, table, rows)
         loads_after = con.execute("SELECT * FROM meta.file_loads ORDER BY ALL").fetchall()
         assert [r for r in loads_after if r not in loads_before] == [
             r for r in loads_after if r[2] == bad.name and r[4] == "quarantined"
