@@ -38,7 +38,8 @@ def full_screenshot(page, path: Path) -> None:
         ".map(id => document.querySelector(`[data-testid=${id}]`)).filter(Boolean).map(e => e.scrollHeight))"
     )
     page.set_viewport_size({"width": size["width"], "height": min(int(height) + 80, 16000)})
-    page.wait_for_timeout(800)  # let Plotly re-layout to the new size
+    if page.locator(".js-plotly-plot").count():
+        page.wait_for_timeout(800)  # let Plotly re-layout to the new size
     page.screenshot(path=str(path), full_page=True)
     page.set_viewport_size(size)
 
