@@ -17,6 +17,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+import polars as pl
 from pydantic import BaseModel, ConfigDict, Field
 
 from pipelines.nb_format import format_number_nb
@@ -162,6 +163,17 @@ class TableSchema(BaseModel):
             f'coalesce({alias}."municipality", {alias}."region_code")'
             if c == "region_code" and "municipality" in names
             else f'{alias}."{c}"'
+            for c in self.slice_by
+        ]
+
+    def slice_key_exprs(self) -> list[pl.Expr]:
+        """:meth:`slice_key_sql` as Polars expressions (on a frame of the table's columns), each named
+        by its ``sliceBy`` column."""
+        names = {p.name for p in self.properties}
+        return [
+            pl.coalesce("municipality", "region_code").alias(c)
+            if c == "region_code" and "municipality" in names
+            else pl.col(c)
             for c in self.slice_by
         ]
 

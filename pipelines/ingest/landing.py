@@ -316,14 +316,20 @@ def ingest_source(
             report.quarantined[file_label(path)] = problems
             continue
         confirmation = path.with_name(path.name + CONFIRM_SUFFIX)
-        removed, vanishing = _rows_replaced(con, table, typed)
-        if removed > typed.height and not confirmation.is_file():
-            reason = _shrink_reason(table, file_label(path), removed, typed.height, vanishing)
-            problems = [violation(file_label(path), "shrinks_slice", detail_nb=reason)]
-            _quarantine(con, path, source, table, file_hash, problems, quarantine_dir, contract.version, now)
-            report.quarantined[file_label(path)] = problems
-            continue
-        _load_slice(con, source, table, typed, file_label(path), file_hash, contract.version, now, notes)
+        con.register("incoming", typed.to_arrow())
+        try:
+            in_slice = _rows_in_slice(con, table)
+            removed = sum(n for _, _, n, _ in in_slice)
+            if removed > typed.height and not confirmation.is_file():
+                vanishing = _vanishing_rows(con, table)
+                reason = _shrink_reason(table, file_label(path), removed, typed.height, vanishing)
+                problems = [violation(file_label(path), "shrinks_slice", detail_nb=reason)]
+                _quarantine(con, path, source, table, file_hash, problems, quarantine_dir, contract.version, now)
+                report.quarantined[file_label(path)] = problems
+                continue
+            _load_slice(con, source, table, typed, in_slice, file_label(path), file_hash, contract.version, now, notes)
+        finally:
+            con.unregister("incoming")
         confirmation.unlink(missing_ok=True)
         known.add((file_label(path), file_hash))
         report.loaded.append(file_label(path))
@@ -376,46 +382,51 @@ def _slice_condition(table: TableSchema) -> str:
     return f"EXISTS (SELECT 1 FROM incoming i WHERE {pairs})"
 
 
-def _slice_values(con: duckdb.DuckDBPyConnection, table: TableSchema) -> tuple[list, list | None]:
-    """The periods ``incoming`` carries (the first ``sliceBy`` column; ``["*"]``: the whole table) and
-    its units (the other ``sliceBy`` columns, one value or list per unit; None without units)."""
-    keys = table.slice_key_sql("i")
+def _slice_values(typed: pl.DataFrame, table: TableSchema) -> tuple[list, list | None]:
+    """The periods ``typed`` carries (the first ``sliceBy`` column; ``["*"]``: the whole table) and
+    its units (the other ``sliceBy`` columns, one value or list per unit; None without units), each
+    distinct and in order (nulls last)."""
+    keys = table.slice_key_exprs()
     if not keys:
         return ["*"], None
-    periods = [r[0] for r in con.execute(f"SELECT DISTINCT {keys[0]} FROM incoming i ORDER BY ALL").fetchall()]
+    periods = typed.select(keys[0]).unique().sort(pl.all(), nulls_last=True).to_series().to_list()
     if len(keys) == 1:
         return periods, None
-    rows = con.execute(f"SELECT DISTINCT {', '.join(keys[1:])} FROM incoming i ORDER BY ALL").fetchall()
+    units = typed.select(keys[1:]).unique()
+    rows = units.sort(units.columns, nulls_last=True).rows()
     return periods, [list(r) if len(r) > 1 else r[0] for r in rows]
 
 
-def _rows_replaced(con: duckdb.DuckDBPyConnection, table: TableSchema, typed: pl.DataFrame) -> tuple[int, list[tuple]]:
-    """How many rows of ``raw.<table>`` loading ``typed`` would remove (its slices' rows), and those of
-    them whose key the file does not carry (they would disappear): the ``sliceBy`` values, then the
-    other key columns, as stored."""
+def _rows_in_slice(con: duckdb.DuckDBPyConnection, table: TableSchema) -> list[tuple[str, str, int, int]]:
+    """The earlier deliveries (file name, hash) with rows in the slices of the registered ``incoming``:
+    each with those rows (the ones loading it removes) and all its rows in ``raw.<table>``, in one scan."""
+    return con.execute(
+        "SELECT _source_file, _file_hash, COUNT(*) FILTER (WHERE hit) AS n, COUNT(*) FROM "
+        f"(SELECT _source_file, _file_hash, {_slice_condition(table)} AS hit FROM raw.{table.name} t) "
+        "GROUP BY ALL HAVING n > 0 ORDER BY ALL"
+    ).fetchall()
+
+
+def _vanishing_rows(con: duckdb.DuckDBPyConnection, table: TableSchema) -> list[tuple]:
+    """The rows of ``raw.<table>`` in the slices of the registered ``incoming`` whose key it does not
+    carry (loading it would make them disappear): the ``sliceBy`` values, then the other key columns,
+    as stored."""
     names = {p.name for p in table.properties}
+    keys = table.primary_key
+    if not keys:
+        return []
 
     def key(alias: str, column: str) -> str:
         if column == "region_code" and "municipality" in names:
             return f'coalesce({alias}."municipality", {alias}."region_code")'
         return f'{alias}."{column}"'
 
-    con.register("incoming", typed.to_arrow())
-    try:
-        condition = _slice_condition(table)
-        removed = con.execute(f"SELECT COUNT(*) FROM raw.{table.name} t WHERE {condition}").fetchall()[0][0]
-        keys = table.primary_key
-        if not removed or not keys:
-            return removed, []
-        same = " AND ".join(f"{key('t', k)} IS NOT DISTINCT FROM {key('i', k)}" for k in keys)
-        shown = list(table.slice_by) + [k for k in keys if k not in table.slice_by]
-        vanishing = con.execute(
-            f"SELECT {', '.join(f't.{chr(34)}{c}{chr(34)}' for c in shown)} FROM raw.{table.name} t "
-            f"WHERE {condition} AND NOT EXISTS (SELECT 1 FROM incoming i WHERE {same}) ORDER BY ALL"
-        ).fetchall()
-        return removed, vanishing
-    finally:
-        con.unregister("incoming")
+    same = " AND ".join(f"{key('t', k)} IS NOT DISTINCT FROM {key('i', k)}" for k in keys)
+    shown = list(table.slice_by) + [k for k in keys if k not in table.slice_by]
+    return con.execute(
+        f"SELECT {', '.join(f't.{chr(34)}{c}{chr(34)}' for c in shown)} FROM raw.{table.name} t "
+        f"WHERE {_slice_condition(table)} AND NOT EXISTS (SELECT 1 FROM incoming i WHERE {same}) ORDER BY ALL"
+    ).fetchall()
 
 
 def _shrink_reason(table: TableSchema, file: str, removed: int, brings: int, vanishing: list[tuple]) -> str:
@@ -466,44 +477,41 @@ def _load_slice(
     source: str,
     table: TableSchema,
     typed: pl.DataFrame,
+    in_slice: list[tuple[str, str, int, int]],
     file_name: str,
     file_hash: str,
     version: str,
     now: dt.datetime,
     notes: list[LoadNote] | None = None,
 ) -> None:
-    frame = typed.with_columns(
-        pl.lit(file_name).alias("_source_file"),
-        pl.lit(file_hash).alias("_file_hash"),
-        pl.lit(now).alias("_loaded_at"),
-        pl.lit(version).alias("_contract_version"),
-    )
+    """Replace the slices of ``typed`` (registered as ``incoming``) in one transaction; ``in_slice``:
+    the earlier deliveries with rows in them (:func:`_rows_in_slice`)."""
+    slice_values, units = _slice_values(typed, table)
+    provenance = {"_source_file": file_name, "_file_hash": file_hash, "_loaded_at": now, "_contract_version": version}
     names = [p.name for p in table.properties] + PROVENANCE
-    frame = frame.select(names)
+    cols = ", ".join(f'"{c}"' for c in names)
+    values = ", ".join("?" if c in provenance else f'"{c}"' for c in names)
+    # A previous file is "replaced" once none of its rows remain. A delivery is its name and hash
+    # (equal bytes under another name are another delivery), so count by both.
+    gone = [
+        (name, h)
+        for name, h, removed, total in in_slice
+        if total - removed + (typed.height if (name, h) == (file_name, file_hash) else 0) == 0
+    ]
     con.execute("BEGIN TRANSACTION")
     try:
-        con.register("incoming", frame.to_arrow())
-        condition = _slice_condition(table)
-        replaced = con.execute(
-            f"SELECT DISTINCT _source_file, _file_hash FROM raw.{table.name} t WHERE {condition} ORDER BY ALL"
-        ).fetchall()
-        slice_values, units = _slice_values(con, table)
-        con.execute(f"DELETE FROM raw.{table.name} t WHERE {condition}")
-        cols = ", ".join(f'"{c}"' for c in names)
-        con.execute(f"INSERT INTO raw.{table.name} ({cols}) SELECT {cols} FROM incoming ORDER BY {ROW}")
-        con.unregister("incoming")
-        # A previous file is "replaced" once none of its rows remain. A delivery is its name and
-        # hash (equal bytes under another name are another delivery), so count by both.
-        for old_name, old_hash in replaced:
-            left = con.execute(
-                f"SELECT COUNT(*) FROM raw.{table.name} WHERE _source_file = ? AND _file_hash = ?", [old_name, old_hash]
-            ).fetchall()[0][0]
-            if left == 0:
-                con.execute(
-                    "UPDATE meta.file_loads SET status = 'replaced' WHERE source = ? AND table_name = ? "
-                    "AND file_name = ? AND file_hash = ? AND status = 'loaded'",
-                    [source, table.name, old_name, old_hash],
-                )
+        if in_slice:
+            con.execute(f"DELETE FROM raw.{table.name} t WHERE {_slice_condition(table)}")
+        con.execute(
+            f"INSERT INTO raw.{table.name} ({cols}) SELECT {values} FROM incoming ORDER BY {ROW}",
+            [provenance[c] for c in names if c in provenance],
+        )
+        for old_name, old_hash in gone:
+            con.execute(
+                "UPDATE meta.file_loads SET status = 'replaced' WHERE source = ? AND table_name = ? "
+                "AND file_name = ? AND file_hash = ? AND status = 'loaded'",
+                [source, table.name, old_name, old_hash],
+            )
         con.execute(
             f"INSERT INTO meta.file_loads ({FILE_LOADS_COLUMNS}) "
             "VALUES (?, ?, ?, ?, 'loaded', ?, ?, ?, ?, ?, NULL, NULL, ?, ?)",
@@ -512,9 +520,9 @@ def _load_slice(
                 table.name,
                 file_name,
                 file_hash,
-                frame.height,
+                typed.height,
                 json.dumps(slice_values, default=str),
-                json.dumps(sorted({h for _, h in replaced})),
+                json.dumps(sorted({h for _, h, _, _ in in_slice})),
                 version,
                 now,
                 "\n".join(n.message_nb for n in notes) if notes else None,

@@ -8,14 +8,13 @@ quarantine reason) and on the loaded DuckDB table as Dagster asset checks.
 from __future__ import annotations
 
 import datetime as dt
-import io
 import json
 import math
 import os
 import re
 import threading
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -446,6 +445,24 @@ def _decoded_strings(line: str) -> list[str]:
     return out
 
 
+def _lines_to_look_closer_at(text: str) -> Iterator[tuple[int, str]]:
+    """The lines of ``text`` that :data:`_LOOK_CLOSER` matches, with their 1-based numbers, split as
+    ``io.StringIO(text, newline="")`` splits them (after \\n, \\r\\n or \\r, the line end kept): found by
+    one search of the whole text, as no match spans a line end, not by a search of every line."""
+    breaks = ("\n", "\r") if "\r" in text else ("\n",)
+    line_no, counted = 1, 0  # the number of the line that starts at ``counted``
+    for match in _LOOK_CLOSER.finditer(text):
+        at = match.start()
+        if at < counted:
+            continue  # on the line just given
+        line_no += sum(text.count(b, counted, at) for b in breaks) - text.count("\r\n", counted, at)
+        begin = max(text.rfind(b, 0, at) for b in breaks) + 1
+        ends = [i for b in breaks if (i := text.find(b, at)) >= 0]
+        end = min(ends) + (2 if text.startswith("\r\n", min(ends)) else 1) if ends else len(text)
+        yield line_no, text[begin:end]
+        line_no, counted = line_no + 1, end
+
+
 def _identity_numbers_in_text(path: Path, table: TableSchema) -> list[Violation]:
     """The identity-number scan of a text file line by line: a file the reader refused, or what no
     cell shows (a header, an SSB title line, a JSON key or note); in a CSV also two adjacent fields that
@@ -460,9 +477,7 @@ def _identity_numbers_in_text(path: Path, table: TableSchema) -> list[Violation]
     found: list[Violation] = []
     if not _LOOK_CLOSER.search(text):
         return found
-    for line_no, line in enumerate(io.StringIO(text, newline=""), start=1):
-        if not _LOOK_CLOSER.search(line):
-            continue
+    for line_no, line in _lines_to_look_closer_at(text):
         pair = csv_file and any(is_identity_number_pair(a, b) for a, b in _PAIR_IN_LINE.findall(line))
         if (
             pair
