@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import math
 import os
@@ -398,8 +399,8 @@ ROW_COLUMN = "_row"
 @dataclass
 class _Table:
     header: list[str]
-    rows: list[list[str]]
-    lines: list[int]
+    frame: pl.DataFrame  # the data rows: one String column per header name
+    lines: pl.Series  # Int64: the 1-based line in the file where each data row starts
     separator: str
     encoding: str
 
@@ -504,10 +505,15 @@ def _detect_separator(header_line: str) -> str:
     return ";"
 
 
-_SHARED_VALUES = 10_000
 # The most columns a delimited file may have: a delivery has tens; a header line of ten million
 # separators (10 MB) would cost gigabytes of column names before anything else is checked.
 MAX_COLUMNS = 1000
+# Data rows are taken from the CSV reader in blocks of this many, each made into columns at once.
+_BLOCK_ROWS = 20_000
+
+
+def _blank(record: list[str]) -> bool:
+    return all(not field.strip() for field in record)
 
 
 def _parse_delimited(
@@ -519,7 +525,9 @@ def _parse_delimited(
 ) -> _Table:
     """Split ``text`` into header and rows, starting at 1-based ``first_line``.
 
-    Blank lines are skipped; line numbers refer to the whole file.
+    Blank lines are skipped; line numbers refer to the whole file. The first row (not blank) whose
+    number of fields is not the header's is refused (ragged_row); reading stops at a row wider than the
+    header, so a line of millions of fields is never held as columns.
     """
     # Walk to the header without copying the text: lines split exactly like the csv module will
     # (\n, \r\n, \r), so that line numbers agree; blank lines before the header are skipped.
@@ -548,48 +556,67 @@ def _parse_delimited(
         skipinitialspace=False,
         strict=False,
     )
-    # Cells repeat (years, districts, age groups): one string object per distinct value of a column
-    # (up to _SHARED_VALUES of them) instead of one per cell.
-    shared: dict[int, dict[str, str]] = {}
     header: list[str] | None = None
     header_line = start + 1
-    rows: list[list[str]] = []
-    lines: list[int] = []
-    wider: tuple[int, int] | None = None  # (line, fields) of a row wider than the header: reading stops there
-    previous = 0
+    blocks: list[pl.DataFrame] = []
+    odd: tuple[int, int] | None = None  # (line, fields) of the first row (not blank) of another width
+    follows = False  # a row (not blank) after a narrower ``odd``: it was not the file's last
+    previous = 0  # reader.line_num after the last record read
     try:
         for record in reader:
             line_no = start + previous + 1
             previous = reader.line_num
-            if not record or all(not field.strip() for field in record):
+            if _blank(record):
                 continue
-            if header is None:
-                if len(record) > MAX_COLUMNS:
-                    raise ReaderError(
-                        f"the header has {len(record)} columns, more than {MAX_COLUMNS}",
-                        rule="too_many_columns",
-                        path=path,
-                        row=line_no,
-                        detail_nb=(
-                            f"Overskriftsraden har {format_number_nb(len(record), 0)} kolonner, mer enn "
-                            f"{format_number_nb(MAX_COLUMNS, 0)} som tillates; "
-                            f"fila er ikke lest videre (er skilletegnet «{separator}» riktig?)"
-                        ),
-                    )
-                header = [_clean_header_name(f, i + 1) for i, f in enumerate(record)]
-                header_line = line_no
-                continue
-            if len(record) > len(header):
-                wider = (line_no, len(record))  # a ragged row whatever follows; hold no more of the file
+            if len(record) > MAX_COLUMNS:
+                raise ReaderError(
+                    f"the header has {len(record)} columns, more than {MAX_COLUMNS}",
+                    rule="too_many_columns",
+                    path=path,
+                    row=line_no,
+                    detail_nb=(
+                        f"Overskriftsraden har {format_number_nb(len(record), 0)} kolonner, mer enn "
+                        f"{format_number_nb(MAX_COLUMNS, 0)} som tillates; "
+                        f"fila er ikke lest videre (er skilletegnet «{separator}» riktig?)"
+                    ),
+                )
+            header = [_clean_header_name(f, i + 1) for i, f in enumerate(record)]
+            header_line = line_no
+            break
+        assert header is not None  # guaranteed: start points at a non-blank line
+        width = len(header)
+        while odd is None:
+            records: list[list[str]] = []
+            ends: list[int] = []  # reader.line_num after each record (a quoted field may span lines)
+            for record in itertools.islice(reader, _BLOCK_ROWS):
+                records.append(record)
+                ends.append(reader.line_num)
+            if not records:
                 break
-            for i, field in enumerate(record):
-                seen_values = shared.setdefault(i, {})
-                if len(seen_values) < _SHARED_VALUES:
-                    record[i] = seen_values.setdefault(field, field)
-                elif field in seen_values:
-                    record[i] = seen_values[field]
-            rows.append(record)
-            lines.append(line_no)
+            starts, previous = [previous, *ends[:-1]], ends[-1]
+            other = [j for j, r in enumerate(records) if len(r) != width and not _blank(r)]
+            if other:
+                j = other[0]
+                odd = (start + starts[j] + 1, len(records[j]))
+                if len(records[j]) < width:
+                    for later in itertools.chain(records[j + 1 :], reader):
+                        if not _blank(later):
+                            follows = True
+                            if len(later) > width:
+                                break
+                records, starts = records[:j], starts[:j]
+            kept = [j for j, r in enumerate(records) if len(r) == width]
+            if len(kept) < len(records):
+                records, starts = [records[j] for j in kept], [starts[j] for j in kept]
+            if records:
+                block = pl.DataFrame(
+                    [pl.Series(str(i), cells, dtype=pl.String) for i, cells in enumerate(zip(*records))]
+                ).with_columns(pl.Series("_line", starts, dtype=pl.Int64) + (start + 1))
+                blocks.append(
+                    block.filter(
+                        ~pl.all_horizontal(pl.col(str(i)).str.strip_chars(PY_WHITESPACE) == "" for i in range(width))
+                    )
+                )
     except csv.Error as exc:  # pragma: no cover - csv with strict=False rarely raises
         raise ReaderError(
             f"malformed CSV: {exc}",
@@ -598,8 +625,6 @@ def _parse_delimited(
             row=start + reader.line_num,
             detail_nb=f"Ugyldig CSV: {exc}",
         ) from exc
-    assert header is not None  # guaranteed: start points at a non-blank line
-
     seen: set[str] = set()
     for name in header:
         if name in seen or name == ROW_COLUMN:
@@ -612,20 +637,31 @@ def _parse_delimited(
                 detail_nb=f"Kolonnenavnet «{name}» finnes flere ganger (eller er reservert)",
             )
         seen.add(name)
+    rows = (
+        pl.concat(blocks)
+        if blocks
+        else pl.DataFrame(schema={**{str(i): pl.String for i in range(width)}, "_line": pl.Int64})
+    )
+    lines = rows["_line"]
+    rows = rows.drop("_line")
+    last = str(width - 1)
 
     # Tolerate a trailing separator on every line ("a;b;") -> drop the empty column.
     if (
-        wider is None
-        and len(header) > 1
-        and header[-1] == f"column_{len(header)}"
-        and rows
-        and all(len(r) == len(header) and not r[-1].strip() for r in rows)
+        odd is None
+        and width > 1
+        and header[-1] == f"column_{width}"
+        and rows.height
+        and (rows[last].str.strip_chars(PY_WHITESPACE) == "").all()
     ):
         header = header[:-1]
-        rows = [r[:-1] for r in rows]
+        rows = rows.drop(last)
 
-    def ragged(line_no: int, fields: int, cut_off: bool) -> ReaderError:
-        return ReaderError(
+    if odd is not None:
+        line_no, fields = odd
+        # A last row that is short and has no line end: the file was cut off mid-row.
+        cut_off = fields < len(header) and not follows and not text.endswith(("\n", "\r"))
+        raise ReaderError(
             f"line {line_no} has {fields} fields but the header "
             f"(line {header_line}) has {len(header)}"
             + ("; the file seems to be cut off in the middle of this line" if cut_off else ""),
@@ -642,15 +678,7 @@ def _parse_delimited(
                 )
             ),
         )
-
-    for position, (record, line_no) in enumerate(zip(rows, lines)):
-        if len(record) != len(header):
-            # A last row that is short and has no line end: the file was cut off mid-row.
-            last = position == len(rows) - 1 and wider is None
-            raise ragged(line_no, len(record), last and len(record) < len(header) and not text.endswith(("\n", "\r")))
-    if wider is not None:
-        raise ragged(*wider, cut_off=False)
-    if not rows:
+    if not rows.height:
         raise ReaderError(
             "the file has a header line but no data rows",
             rule="header_only",
@@ -658,6 +686,7 @@ def _parse_delimited(
             row=header_line,
             detail_nb="Fila har overskriftsrad, men ingen datarader",
         )
+    rows.columns = header
     return _Table(header, rows, lines, separator, encoding)
 
 
@@ -680,11 +709,8 @@ def _check_required(header: list[str], required: list[str] | None, path: str | o
 
 
 def _table_to_frame(table: _Table) -> pl.DataFrame:
-    frame = pl.DataFrame(
-        [pl.Series(name, cells, dtype=pl.String) for name, cells in zip(table.header, zip(*table.rows))]
-    )
     blank = [pl.when(pl.col(c).str.strip_chars(PY_WHITESPACE) != "").then(pl.col(c)).alias(c) for c in table.header]
-    return frame.with_columns(*blank, pl.Series(ROW_COLUMN, table.lines, dtype=pl.Int64))
+    return table.frame.with_columns(*blank, table.lines.alias(ROW_COLUMN))
 
 
 def read_norwegian_csv(path: str | os.PathLike[str], *, required_columns: list[str] | None = None) -> pl.DataFrame:

@@ -621,23 +621,23 @@ def read_ssb_csv(path: str | os.PathLike[str]) -> pl.DataFrame:
     table = _parse_delimited(text, path, encoding=encoding, first_line=_ssb_header_line(text))
     header = table.header
     allow_point = table.separator != ";"
-    columns = [pl.Series(cells, dtype=pl.String) for cells in zip(*table.rows)]
+    columns = table.frame.get_columns()
 
     n_values = 0
     for position in range(len(header) - 1, -1, -1):
-        if len(table.rows) * n_values > MAX_DATASET_CELLS:
+        if table.frame.height * n_values > MAX_DATASET_CELLS:
             break  # too many cells already: the other columns need not be classified
         if not _is_value_column(header[position], columns[position], allow_point):
             break
         n_values += 1
     n_values = max(n_values, 1)
-    if len(table.rows) * n_values > MAX_DATASET_CELLS:
+    if table.frame.height * n_values > MAX_DATASET_CELLS:
         raise ReaderError(
-            f"{len(table.rows)} lines x {n_values} or more value columns: more than {MAX_DATASET_CELLS} cells",
+            f"{table.frame.height} lines x {n_values} or more value columns: more than {MAX_DATASET_CELLS} cells",
             rule="ssb_csv_too_many_cells",
             path=path,
             detail_nb=(
-                f"Fila har {format_number_nb(len(table.rows), 0)} datalinjer med {format_number_nb(n_values, 0)} "
+                f"Fila har {format_number_nb(table.frame.height, 0)} datalinjer med {format_number_nb(n_values, 0)} "
                 f"eller flere verdikolonner, til sammen mer enn {format_number_nb(MAX_DATASET_CELLS, 0)} celler, "
                 "som er det som tillates; den er ikke lest videre. Hent et mindre uttrekk (færre regioner, år "
                 "eller variabler)"
@@ -682,11 +682,11 @@ def read_ssb_csv(path: str | os.PathLike[str]) -> pl.DataFrame:
             columns[dim_names.index(geo_dim)], lambda c: normalize_municipality(c, regions), pl.String
         )
     else:
-        municipality = pl.Series([None] * len(table.rows), dtype=pl.String)
+        municipality = pl.Series([None] * table.frame.height, dtype=pl.String)
     row_years = _per_distinct(time_codes, _year_of, pl.Int64) if time_codes is not None else None
-    lines = pl.Series(ROW_COLUMN, table.lines, dtype=pl.Int64)
+    lines = table.lines.alias(ROW_COLUMN)
 
-    n_rows = len(table.rows)
+    n_rows = table.frame.height
     long: list[pl.DataFrame] = []
     for k, variable in enumerate(value_names):
         years = row_years if row_years is not None else pl.Series([_header_year(variable)] * n_rows, dtype=pl.Int64)
