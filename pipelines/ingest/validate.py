@@ -8,13 +8,14 @@ quarantine reason) and on the loaded DuckDB table as Dagster asset checks.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import math
 import os
 import re
 import threading
 import unicodedata
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -445,22 +446,13 @@ def _decoded_strings(line: str) -> list[str]:
     return out
 
 
-def _lines_to_look_closer_at(text: str) -> Iterator[tuple[int, str]]:
+def _lines_to_look_closer_at(text: str) -> list[tuple[int, str]]:
     """The lines of ``text`` that :data:`_LOOK_CLOSER` matches, with their 1-based numbers, split as
-    ``io.StringIO(text, newline="")`` splits them (after \\n, \\r\\n or \\r, the line end kept): found by
-    one search of the whole text, as no match spans a line end, not by a search of every line."""
-    breaks = ("\n", "\r") if "\r" in text else ("\n",)
-    line_no, counted = 1, 0  # the number of the line that starts at ``counted``
-    for match in _LOOK_CLOSER.finditer(text):
-        at = match.start()
-        if at < counted:
-            continue  # on the line just given
-        line_no += sum(text.count(b, counted, at) for b in breaks) - text.count("\r\n", counted, at)
-        begin = max(text.rfind(b, 0, at) for b in breaks) + 1
-        ends = [i for b in breaks if (i := text.find(b, at)) >= 0]
-        end = min(ends) + (2 if text.startswith("\r\n", min(ends)) else 1) if ends else len(text)
-        yield line_no, text[begin:end]
-        line_no, counted = line_no + 1, end
+    ``io.StringIO(text, newline="")`` splits them (after \\n, \\r\\n or \\r, the line end kept); searched
+    column-wise (Rust's regex reads the pattern as Python's does)."""
+    lines = io.StringIO(text, newline="").readlines()
+    closer = pl.Series(lines, dtype=pl.String).str.contains(_LOOK_CLOSER.pattern).arg_true()
+    return [(i + 1, lines[i]) for i in closer.to_list()]
 
 
 def _identity_numbers_in_text(path: Path, table: TableSchema) -> list[Violation]:
@@ -475,8 +467,6 @@ def _identity_numbers_in_text(path: Path, table: TableSchema) -> list[Violation]
         return []
     csv_file, json_file = table.format in _CSV_FORMATS, table.format in _JSON_FORMATS
     found: list[Violation] = []
-    if not _LOOK_CLOSER.search(text):
-        return found
     for line_no, line in _lines_to_look_closer_at(text):
         pair = csv_file and any(is_identity_number_pair(a, b) for a, b in _PAIR_IN_LINE.findall(line))
         if (
@@ -664,15 +654,25 @@ def failing_counts(con: duckdb.DuckDBPyConnection, rules: list[Rule], relation: 
     found = [(rule, sql) for rule in rules if (sql := rule_failures_sql(rule, relation)) is not None]
     if not found:
         return []
-    conditions = {i: cond for i, (rule, _) in enumerate(found) if (cond := _row_condition(rule)) is not None}
+    counts = {i: count for i, (rule, _) in enumerate(found) if (count := _failing_count(rule)) is not None}
     parts = []
-    if conditions:
-        counts = ", ".join(f"COUNT(*) FILTER (WHERE {cond}) AS n{i}" for i, cond in conditions.items())
-        parts.append(f"(SELECT {counts} FROM {relation})")
-    parts += [f"(SELECT COUNT(*) AS n{i} FROM ({sql}))" for i, (_, sql) in enumerate(found) if i not in conditions]
+    if counts:
+        parts.append(f"(SELECT {', '.join(f'{count} AS n{i}' for i, count in counts.items())} FROM {relation})")
+    parts += [f"(SELECT COUNT(*) AS n{i} FROM ({sql}))" for i, (_, sql) in enumerate(found) if i not in counts]
     row = con.execute("SELECT * FROM " + ", ".join(parts)).fetchone()
-    failing = dict(zip(sorted(conditions) + [i for i in range(len(found)) if i not in conditions], row))
+    failing = dict(zip(list(counts) + [i for i in range(len(found)) if i not in counts], row))
     return [(rule, sql, failing[i]) for i, (rule, sql) in enumerate(found)]
+
+
+def _failing_count(rule: Rule) -> str | None:
+    """An aggregate counting the rows that break ``rule`` in one scan of the rows, for the rules that
+    have one: a row condition, or a duplicate key (every row of a key but its first: the rows less
+    the keys, nulls one key as in PARTITION BY)."""
+    if (condition := _row_condition(rule)) is not None:
+        return f"COUNT(*) FILTER (WHERE {condition})"
+    if rule.kind == "duplicate_key":
+        return "COUNT(*) - COUNT(DISTINCT row(" + ", ".join(f'"{k}"' for k in rule.params) + "))"
+    return None
 
 
 def _row_condition(rule: Rule) -> str | None:

@@ -113,16 +113,21 @@ class RuleOutcome:
         return self.failing_rows == 0
 
 
-def _schema_problems(con, rule: Rule, contract: Contract) -> list[str]:
-    """The loaded table has the contract's columns (columns_present) with its types (<col>__type);
-    fails on schema drift, e.g. a contract that gained a column after the table was created."""
-    table = next(t for t in contract.tables if t.name == rule.table)
-    actual = dict(
+def _loaded_columns(con, table: str) -> dict[str, str]:
+    """The columns of ``raw.<table>`` as loaded, with their DuckDB types."""
+    return dict(
         con.execute(
             "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = 'raw' AND table_name = ?",
-            [rule.table],
+            [table],
         ).fetchall()
     )
+
+
+def _schema_problems(actual: dict[str, str], rule: Rule, contract: Contract) -> list[str]:
+    """The loaded table (``actual``: its columns and types) has the contract's columns (columns_present)
+    with its types (<col>__type); fails on schema drift, e.g. a contract that gained a column after the
+    table was created."""
+    table = next(t for t in contract.tables if t.name == rule.table)
     if rule.kind == "missing_column":
         return [p.name for p in table.properties if p.name not in actual]
     prop = next(p for p in table.properties if p.name == rule.column)
@@ -134,9 +139,10 @@ def evaluate_rules(con, rules: list[Rule], contract: Contract) -> list[RuleOutco
     """Every rule of one table on ``raw.<table>``: the schema rules from the catalogue, the row
     rules' failing counts in one query, examples only for the rules that fail."""
     outcomes: dict[str, RuleOutcome] = {}
+    actual = _loaded_columns(con, rules[0].table) if rules else {}
     for rule in rules:
         if rule.kind in ("missing_column", "bad_type"):
-            problems = _schema_problems(con, rule, contract)
+            problems = _schema_problems(actual, rule, contract)
             outcomes[rule.name] = RuleOutcome(rule, len(problems), problems)
         else:
             outcomes[rule.name] = RuleOutcome(rule, 0, [])  # unless counted below
