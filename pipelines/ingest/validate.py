@@ -260,20 +260,31 @@ def scan_identity_numbers(
         # header by its line), and a "value" is named by its delivered column.
         long = table.format == "ssb_csv" and "variable" in raw.columns
         columns = [c for c in raw.columns if c != ROW and not c.startswith("_file_") and not (long and c == "variable")]
-        for col in columns:
+        cell_candidates = [pl.col(c).cast(pl.Utf8).str.contains(CELL_CANDIDATE) for c in columns]
+        adjacent = list(zip(columns, columns[1:])) if table.format == "norwegian_csv" else []
+        pair_candidates = [
+            pl.col(left).str.contains(_BIRTH_DATE_CANDIDATE) & pl.col(right).str.contains(r"^\s*\d{5}\s*$")
+            for left, right in adjacent
+        ]
+        # Which columns (and pairs) have a candidate at all, in one pass; nearly always none.
+        flags = (
+            raw.select(e.any().alias(str(i)) for i, e in enumerate(cell_candidates + pair_candidates)).row(0)
+            if columns
+            else ()
+        )
+        for col, candidate, flagged in zip(columns, cell_candidates, flags):
+            if not flagged:
+                continue
             named = pl.col("variable") if long and col == "value" else pl.lit(col)
-            candidates = raw.select(ROW, pl.col(col).cast(pl.Utf8).alias("cell"), named.alias("column")).filter(
-                pl.col("cell").str.contains(CELL_CANDIDATE)
+            candidates = raw.filter(candidate).select(
+                ROW, pl.col(col).cast(pl.Utf8).alias("cell"), named.alias("column")
             )
             for row, cell, column in candidates.iter_rows():
                 if find_identity_numbers_in_cell(cell):
                     found.append(violation(file_label(path), "identity_number", row=row, column=column))
-        if table.format == "norwegian_csv":
-            for left, right in zip(columns, columns[1:]):
-                pairs = raw.select(ROW, left, right).filter(
-                    pl.col(left).str.contains(_BIRTH_DATE_CANDIDATE) & pl.col(right).str.contains(r"^\s*\d{5}\s*$")
-                )
-                for row, a, b in pairs.iter_rows():
+        for (left, right), candidate, flagged in zip(adjacent, pair_candidates, flags[len(columns) :]):
+            if flagged:
+                for row, a, b in raw.filter(candidate).select(ROW, left, right).iter_rows():
                     if is_identity_number_pair(a, b):
                         found.append(
                             violation(
