@@ -2,8 +2,9 @@
 
 - Every file is identified by its SHA-256 (and name). The same file again is a no-op.
 - A valid file replaces the slice it carries (the contract's ``sliceBy`` values: its periods *and*
-  units, e.g. the school years of the schools in it) in one transaction, and ``meta.file_loads``
-  records what it replaced (previous hash). A file for one school replaces that school's rows only.
+  units, e.g. the school years of the schools in it) in one transaction (one per source and run, for all
+  its files), and ``meta.file_loads`` records what it replaced (previous hash). A file for one school
+  replaces that school's rows only.
 - A file that would remove more rows from its slice than it brings is held: quarantined with the
   reason ``shrinks_slice`` (nothing removed). Put it back with an empty ``<file name>.bekreftet``
   beside it to apply it anyway; the confirmation is used up by that load.
@@ -192,9 +193,9 @@ def _quarantine(
     version: str,
     now: dt.datetime,
 ) -> Path:
-    """Copy the file and its reasons into quarantine, record it, and only then take it out of the
-    landing folder: if the process dies on the way, the file is still in one of the two places and
-    the next run quarantines it again."""
+    """Copy the file and its reasons into quarantine and record it; :func:`ingest_source` takes it out
+    of the landing folder only once the record is committed: if the process dies on the way, the file
+    is still in one of the two places and the next run quarantines it again."""
     target_dir = quarantine_dir / source
     target_dir.mkdir(parents=True, exist_ok=True)
     target = target_dir / quarantine_name(file_hash, file_label(path))
@@ -234,7 +235,6 @@ def _quarantine(
             "\n".join(p.message_nb for p in problems),
         ],
     )
-    path.unlink()
     return target
 
 
@@ -269,6 +269,41 @@ def ingest_source(
             report.rebuilt.append(table.name)
         con.execute(f"CREATE TABLE IF NOT EXISTS raw.{table.name} ({_raw_columns(table)})")
 
+    # One transaction for the source's files: each file's slice is swapped whole, and a file leaves the
+    # landing folder (quarantined, or its confirmation used up) only once that is committed.
+    con.execute("BEGIN TRANSACTION")
+    try:
+        quarantined, confirmed = _ingest_files(
+            con, source, contract, landing_dir, quarantine_dir, plan, as_of, now, report
+        )
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    for path in quarantined:
+        path.unlink()
+    for confirmation in confirmed:
+        confirmation.unlink(missing_ok=True)
+    for table in contract.tables:
+        report.rows[table.name] = con.execute(f"SELECT COUNT(*) FROM raw.{table.name}").fetchall()[0][0]
+    return report
+
+
+def _ingest_files(
+    con: duckdb.DuckDBPyConnection,
+    source: str,
+    contract: Contract,
+    landing_dir: Path,
+    quarantine_dir: Path,
+    plan: Plan | None,
+    as_of: dt.date,
+    now: dt.datetime,
+    report: IngestReport,
+) -> tuple[list[Path], list[Path]]:
+    """Load or quarantine every new file of ``source`` (in the caller's transaction), filling ``report``;
+    returns the paths quarantined and the confirmations used, to be removed once committed."""
+    quarantined: list[Path] = []
+    confirmed: list[Path] = []
     folder = landing_dir / source
     if _links_out_of(folder, landing_dir):
         # The source's folder itself a link to a folder elsewhere: none of its files is read.
@@ -276,6 +311,7 @@ def ingest_source(
         problems = [violation(file_label(folder), "symlink", detail_nb=_SYMLINK_FOLDER_NB)]
         _quarantine(con, folder, source, None, file_hash, problems, quarantine_dir, contract.version, now)
         report.quarantined[file_label(folder)] = problems
+        return [folder], []
     files = (
         sorted(
             (p for p in folder.glob("*") if (p.is_symlink() or p.is_file()) and not p.name.endswith(CONFIRM_SUFFIX)),
@@ -293,6 +329,7 @@ def ingest_source(
             problems = [violation(file_label(path), "symlink", detail_nb=_SYMLINK_NB)]
             _quarantine(con, path, source, None, file_hash, problems, quarantine_dir, contract.version, now)
             report.quarantined[file_label(path)] = problems
+            quarantined.append(path)
             continue
         file_hash = sha256(path)
         if (file_label(path), file_hash) in known:
@@ -314,6 +351,7 @@ def ingest_source(
         if problems:
             _quarantine(con, path, source, table, file_hash, problems, quarantine_dir, contract.version, now)
             report.quarantined[file_label(path)] = problems
+            quarantined.append(path)
             continue
         confirmation = path.with_name(path.name + CONFIRM_SUFFIX)
         con.register("incoming", typed.to_arrow())
@@ -326,19 +364,17 @@ def ingest_source(
                 problems = [violation(file_label(path), "shrinks_slice", detail_nb=reason)]
                 _quarantine(con, path, source, table, file_hash, problems, quarantine_dir, contract.version, now)
                 report.quarantined[file_label(path)] = problems
+                quarantined.append(path)
                 continue
             _load_slice(con, source, table, typed, in_slice, file_label(path), file_hash, contract.version, now, notes)
         finally:
             con.unregister("incoming")
-        confirmation.unlink(missing_ok=True)
+        confirmed.append(confirmation)
         known.add((file_label(path), file_hash))
         report.loaded.append(file_label(path))
         if notes:
             report.notes[file_label(path)] = notes
-
-    for table in contract.tables:
-        report.rows[table.name] = con.execute(f"SELECT COUNT(*) FROM raw.{table.name}").fetchall()[0][0]
-    return report
+    return quarantined, confirmed
 
 
 _SYMLINK_NB = (
@@ -484,8 +520,8 @@ def _load_slice(
     now: dt.datetime,
     notes: list[LoadNote] | None = None,
 ) -> None:
-    """Replace the slices of ``typed`` (registered as ``incoming``) in one transaction; ``in_slice``:
-    the earlier deliveries with rows in them (:func:`_rows_in_slice`)."""
+    """Replace the slices of ``typed`` (registered as ``incoming``; in the caller's transaction) and
+    record the load; ``in_slice``: the earlier deliveries with rows in them (:func:`_rows_in_slice`)."""
     slice_values, units = _slice_values(typed, table)
     provenance = {"_source_file": file_name, "_file_hash": file_hash, "_loaded_at": now, "_contract_version": version}
     names = [p.name for p in table.properties] + PROVENANCE
@@ -498,38 +534,32 @@ def _load_slice(
         for name, h, removed, total in in_slice
         if total - removed + (typed.height if (name, h) == (file_name, file_hash) else 0) == 0
     ]
-    con.execute("BEGIN TRANSACTION")
-    try:
-        if in_slice:
-            con.execute(f"DELETE FROM raw.{table.name} t WHERE {_slice_condition(table)}")
+    if in_slice:
+        con.execute(f"DELETE FROM raw.{table.name} t WHERE {_slice_condition(table)}")
+    con.execute(
+        f"INSERT INTO raw.{table.name} ({cols}) SELECT {values} FROM incoming ORDER BY {ROW}",
+        [provenance[c] for c in names if c in provenance],
+    )
+    for old_name, old_hash in gone:
         con.execute(
-            f"INSERT INTO raw.{table.name} ({cols}) SELECT {values} FROM incoming ORDER BY {ROW}",
-            [provenance[c] for c in names if c in provenance],
+            "UPDATE meta.file_loads SET status = 'replaced' WHERE source = ? AND table_name = ? "
+            "AND file_name = ? AND file_hash = ? AND status = 'loaded'",
+            [source, table.name, old_name, old_hash],
         )
-        for old_name, old_hash in gone:
-            con.execute(
-                "UPDATE meta.file_loads SET status = 'replaced' WHERE source = ? AND table_name = ? "
-                "AND file_name = ? AND file_hash = ? AND status = 'loaded'",
-                [source, table.name, old_name, old_hash],
-            )
-        con.execute(
-            f"INSERT INTO meta.file_loads ({FILE_LOADS_COLUMNS}) "
-            "VALUES (?, ?, ?, ?, 'loaded', ?, ?, ?, ?, ?, NULL, NULL, ?, ?)",
-            [
-                source,
-                table.name,
-                file_name,
-                file_hash,
-                typed.height,
-                json.dumps(slice_values, default=str),
-                json.dumps(sorted({h for _, h, _, _ in in_slice})),
-                version,
-                now,
-                "\n".join(n.message_nb for n in notes) if notes else None,
-                None if units is None else json.dumps(units, default=str, ensure_ascii=False),
-            ],
-        )
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
+    con.execute(
+        f"INSERT INTO meta.file_loads ({FILE_LOADS_COLUMNS}) "
+        "VALUES (?, ?, ?, ?, 'loaded', ?, ?, ?, ?, ?, NULL, NULL, ?, ?)",
+        [
+            source,
+            table.name,
+            file_name,
+            file_hash,
+            typed.height,
+            json.dumps(slice_values, default=str),
+            json.dumps(sorted({h for _, h, _, _ in in_slice})),
+            version,
+            now,
+            "\n".join(n.message_nb for n in notes) if notes else None,
+            None if units is None else json.dumps(units, default=str, ensure_ascii=False),
+        ],
+    )

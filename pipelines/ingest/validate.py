@@ -595,6 +595,8 @@ def type_frame(raw: pl.DataFrame, table: TableSchema, file: str) -> tuple[pl.Dat
             columns[prop.name] = pl.Series(prop.name, text.to_list(), dtype=target)
             ok = pl.repeat(True, len(text), eager=True)
             huge = ~ok
+        if ok.all() and not huge.any():
+            continue
         failing = (
             raw.select(ROW, pl.col(prop.physicalName).cast(pl.Utf8), huge.alias("_huge"))
             .filter(~ok | huge)
