@@ -677,12 +677,22 @@ def failing_counts(con: duckdb.DuckDBPyConnection, rules: list[Rule], relation: 
     return [(rule, sql, failing[i]) for i, (rule, sql) in enumerate(found)]
 
 
+# A contract's SQL rule that counts the rows of its table meeting one condition, and that condition
+# one of a single row (no subquery, no clause after it): it is counted in the one scan as well.
+_COUNT_WHERE = re.compile(r"\s*SELECT\s+COUNT\(\*\)\s+FROM\s+\{object\}\s+WHERE\s+(.+?)\s*", re.IGNORECASE | re.DOTALL)
+_NOT_ONE_ROW = re.compile(
+    r"\b(?:SELECT|FROM|GROUP|HAVING|ORDER|LIMIT|OFFSET|UNION|EXCEPT|INTERSECT|QUALIFY|WINDOW|OVER)\b|;", re.IGNORECASE
+)
+
+
 def _failing_count(rule: Rule) -> str | None:
     """An aggregate counting the rows that break ``rule`` in one scan of the rows, for the rules that
-    have one: a row condition, or a duplicate key (every row of a key but its first: the rows less
-    the keys, nulls one key as in PARTITION BY)."""
+    have one: a row condition (also a SQL rule that counts the rows meeting one), or a duplicate key
+    (every row of a key but its first: the rows less the keys, nulls one key as in PARTITION BY)."""
     if (condition := _row_condition(rule)) is not None:
         return f"COUNT(*) FILTER (WHERE {condition})"
+    if rule.kind == "sql" and (m := _COUNT_WHERE.fullmatch(rule.params[0])) and not _NOT_ONE_ROW.search(m[1]):
+        return f"COUNT(*) FILTER (WHERE {m[1]})"
     if rule.kind == "duplicate_key":
         return "COUNT(*) - COUNT(DISTINCT row(" + ", ".join(f'"{k}"' for k in rule.params) + "))"
     return None
