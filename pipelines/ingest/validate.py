@@ -380,7 +380,9 @@ def _scan_workbook(path: Path, workbook: Workbook) -> list[Violation]:
                 )
     if not found:
         # What no cell shows: a text box, a header or footer, a defined name, the document's properties.
-        part = next((part for part, text in package_texts(path) if find_identity_numbers(text)), None)
+        # An identity number has six digits in a row (the birth date): a part without them is not parsed.
+        texts = package_texts(path, digit_run=6)
+        part = next((part for part, text in texts if find_identity_numbers(text)), None)
         if part is not None:
             found.append(
                 violation(

@@ -12,6 +12,7 @@ between. A formula cell counts with the result Excel saved with it; a formula sa
 from __future__ import annotations
 
 import datetime as dt
+import io
 import posixpath
 import re
 import unicodedata
@@ -366,19 +367,49 @@ def sheet_frame(sheet: Sheet, path: str | Path) -> pl.DataFrame:
     return frame.with_columns(pl.Series(ROW_COLUMN, [r for r, _ in data], dtype=pl.Int64))
 
 
-def package_texts(path: str | Path) -> Iterator[tuple[str, str]]:
+def package_texts(path: str | Path, *, digit_run: int = 0) -> Iterator[tuple[str, str]]:
     """(part, text) for every text and attribute value in every XML part of the workbook: what a cell
-    scan does not see (text boxes, headers and footers, defined names, document properties)."""
+    scan does not see (text boxes, headers and footers, defined names, document properties). With
+    ``digit_run``, only the parts whose texts may hold that many digits in a row (see
+    :func:`_may_hold_digit_run`): the others are not parsed."""
     with zipfile.ZipFile(path) as archive:
         for info in archive.infolist():
             if not info.filename.endswith((".xml", ".rels", ".vml")):
                 continue
             with archive.open(info) as part:
-                try:
-                    for _, element in ElementTree.iterparse(part, events=("end",)):
-                        for text in (element.text, element.tail, *element.attrib.values()):
-                            if text and text.strip():
-                                yield info.filename, text
-                        element.clear()
-                except ElementTree.ParseError:
-                    continue
+                data = part.read()
+            if digit_run and not _may_hold_digit_run(data, digit_run):
+                continue
+            try:
+                for _, element in ElementTree.iterparse(io.BytesIO(data), events=("end",)):
+                    for text in (element.text, element.tail, *element.attrib.values()):
+                        if text and text.strip():
+                            yield info.filename, text
+                    element.clear()
+            except ElementTree.ParseError:
+                continue
+
+
+_XML_ENCODING = re.compile(rb"""<\?xml[^>]*?encoding\s*=\s*["']([^"']+)["']""")
+
+
+def _may_hold_digit_run(data: bytes, digits: int) -> bool:
+    """False only when no text or attribute value the XML parser gives for ``data`` can hold ``digits``
+    digits in a row: UTF-8 (or ASCII) without such a run, and nothing that could join or make digits
+    the raw bytes do not show (a character reference, CDATA, a comment, a DTD and its entities, a
+    processing instruction after the declaration, NUL bytes of another encoding)."""
+    body = data.removeprefix(b"\xef\xbb\xbf")
+    declaration = _XML_ENCODING.match(body)
+    if (
+        b"\x00" in data
+        or b"&#" in data
+        or b"<!" in data
+        or body.find(b"<?", 1 if body.startswith(b"<?xml") else 0) >= 0
+        or (declaration and declaration[1].lower() not in (b"utf-8", b"utf8", b"us-ascii", b"ascii"))
+    ):
+        return True
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return True
+    return re.search(rf"\d{{{digits}}}", text) is not None
