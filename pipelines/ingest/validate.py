@@ -32,6 +32,7 @@ from pipelines.readers import (
     find_identity_numbers,
     find_identity_numbers_in_cell,
     is_identity_number_pair,
+    norwegian_number_exprs,
     parse_norwegian_numbers,
     read_norwegian_csv,
     read_ssb_csv,
@@ -572,7 +573,11 @@ def type_frame(raw: pl.DataFrame, table: TableSchema, file: str) -> tuple[pl.Dat
     if missing:
         return pl.DataFrame(), problems
     columns: dict[str, pl.Series] = {ROW: raw[ROW]}
+    clean = _clean_number_columns(raw, table)
     for prop in table.properties:
+        if prop.name in clean:
+            columns[prop.name] = clean[prop.name]
+            continue
         series = raw[prop.physicalName]
         target = _POLARS_TYPE[prop.logicalType]
         if series.dtype == target or (series.dtype.is_numeric() and target == pl.Float64):
@@ -611,6 +616,32 @@ def type_frame(raw: pl.DataFrame, table: TableSchema, file: str) -> tuple[pl.Dat
                 continue
             problems.append(_bad_type(file, table, prop, row, cell, _bad_type_text(cell, prop, spreadsheet)))
     return pl.DataFrame(columns), problems
+
+
+def _clean_number_columns(raw: pl.DataFrame, table: TableSchema) -> dict[str, pl.Series]:
+    """The number properties delivered as text whose every cell Polars parses (plain numbers, SSB
+    symbols, blanks) into a value their type holds, typed in one pass over the frame: what
+    :func:`_parse_numbers` gives them, without a failing cell. The others are left to it."""
+    props = [
+        p
+        for p in table.properties
+        if p.logicalType in ("integer", "number") and raw.schema[p.physicalName] == pl.String
+    ]
+    typed, clean = [], []
+    for i, prop in enumerate(props):
+        value, _, handled = norwegian_number_exprs(pl.col(prop.physicalName))
+        ok = value.is_null() | value.is_finite()
+        huge = pl.lit(False)
+        if prop.logicalType == "integer":
+            ok = ok & (value.is_null() | (value == value.floor()))
+            huge = ok & value.is_not_null() & (value.abs() >= _INT64_LIMIT)
+        typed.append(pl.when(ok & ~huge).then(value).cast(_POLARS_TYPE[prop.logicalType]).alias(prop.name))
+        clean.append((handled.all() & ok.all() & ~huge.any()).alias(f"_clean_{i}"))
+    if not props or raw.height == 0:
+        return {}
+    out = raw.select(*typed, *clean)
+    flags = out.select(pl.col(f"_clean_{i}") for i in range(len(props))).row(0)
+    return {prop.name: out[prop.name] for prop, flag in zip(props, flags) if flag}
 
 
 def _bad_type(file: str, table: TableSchema, prop: Property, row: int, value: object, text_nb: str) -> Violation:

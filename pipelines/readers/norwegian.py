@@ -34,6 +34,7 @@ __all__ = [
     "SSB_SYMBOLS",
     "parse_norwegian_number",
     "parse_norwegian_numbers",
+    "norwegian_number_exprs",
     "format_norwegian_number",
     "read_text_detect_encoding",
     "read_norwegian_csv",
@@ -220,6 +221,24 @@ _COLUMN_PLAIN = "^[-+\u2212]?[0-9]{1,15}(?:,[0-9]{1,15})?$"
 _COLUMN_POINT = "^[-+\u2212]?[0-9]{1,15}(?:[.,][0-9]{1,15})?$"
 
 
+def norwegian_number_exprs(cell: pl.Expr, *, allow_decimal_point: bool = False) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
+    """The column-wise part of :func:`parse_norwegian_numbers` on the String column ``cell``:
+    expressions for its ``value`` (Float64) and ``symbol`` (String), and ``handled``: False for a cell
+    they do not parse (thousands separators, a malformed number), which only
+    :func:`parse_norwegian_number` itself can."""
+    stripped = cell.str.strip_chars(PY_WHITESPACE)
+    number = stripped.str.contains(_COLUMN_POINT if allow_decimal_point else _COLUMN_PLAIN)
+    symbol = stripped.is_in(list(SSB_SYMBOLS))
+    digits = stripped.str.replace("\u2212", "-", literal=True).str.replace("+", "", literal=True)
+    value = (
+        pl.when(number)
+        .then(digits.str.replace(",", ".", literal=True).cast(pl.Float64, strict=False))
+        .when(stripped == "-")
+        .then(0.0)
+    )
+    return value, pl.when(symbol).then(stripped).cast(pl.String), cell.is_null() | (stripped == "") | symbol | number
+
+
 def parse_norwegian_numbers(cells: pl.Series, *, allow_decimal_point: bool = False) -> pl.DataFrame:
     """:func:`parse_norwegian_number` of every cell of a String column, column-wise.
 
@@ -230,24 +249,11 @@ def parse_norwegian_numbers(cells: pl.Series, *, allow_decimal_point: bool = Fal
     malformed number) once per distinct text by :func:`parse_norwegian_number` itself, so the
     result is that function's, cell for cell."""
     cells = cells.cast(pl.String)
-    cell = pl.col("cell")
-    stripped = cell.str.strip_chars(PY_WHITESPACE)
-    number = stripped.str.contains(_COLUMN_POINT if allow_decimal_point else _COLUMN_PLAIN)
-    symbol = stripped.is_in(list(SSB_SYMBOLS))
-    digits = stripped.str.replace("\u2212", "-", literal=True).str.replace("+", "", literal=True)
+    value, symbol, handled = norwegian_number_exprs(pl.col("cell"), allow_decimal_point=allow_decimal_point)
     frame = (
         cells.rename("cell")
         .to_frame()
-        .select(
-            pl.when(number)
-            .then(digits.str.replace(",", ".", literal=True).cast(pl.Float64, strict=False))
-            .when(stripped == "-")
-            .then(0.0)
-            .alias("value"),
-            pl.when(symbol).then(stripped).cast(pl.String).alias("symbol"),
-            pl.lit(True).alias("ok"),
-            (cell.is_null() | (stripped == "") | symbol | number).alias("handled"),
-        )
+        .select(value.alias("value"), symbol.alias("symbol"), pl.lit(True).alias("ok"), handled.alias("handled"))
     )
     handled = frame["handled"]
     frame = frame.drop("handled")
