@@ -627,20 +627,25 @@ def _clean_number_columns(raw: pl.DataFrame, table: TableSchema) -> dict[str, pl
         for p in table.properties
         if p.logicalType in ("integer", "number") and raw.schema[p.physicalName] == pl.String
     ]
+    if not props or raw.height == 0:
+        return {}
+    parts = [norwegian_number_exprs(pl.col(p.physicalName)) for p in props]
+    parsed = raw.select(
+        *(value.alias(f"value{i}") for i, (value, _, _) in enumerate(parts)),
+        *(handled.alias(f"handled{i}") for i, (_, _, handled) in enumerate(parts)),
+    )
     typed, clean = [], []
     for i, prop in enumerate(props):
-        value, _, handled = norwegian_number_exprs(pl.col(prop.physicalName))
+        value = pl.col(f"value{i}")
         ok = value.is_null() | value.is_finite()
         huge = pl.lit(False)
         if prop.logicalType == "integer":
             ok = ok & (value.is_null() | (value == value.floor()))
             huge = ok & value.is_not_null() & (value.abs() >= _INT64_LIMIT)
         typed.append(pl.when(ok & ~huge).then(value).cast(_POLARS_TYPE[prop.logicalType]).alias(prop.name))
-        clean.append((handled.all() & ok.all() & ~huge.any()).alias(f"_clean_{i}"))
-    if not props or raw.height == 0:
-        return {}
-    out = raw.select(*typed, *clean)
-    flags = out.select(pl.col(f"_clean_{i}") for i in range(len(props))).row(0)
+        clean.append((pl.col(f"handled{i}").all() & ok.all() & ~huge.any()).alias(f"clean{i}"))
+    out = parsed.select(*typed)
+    flags = parsed.select(*clean).row(0)
     return {prop.name: out[prop.name] for prop, flag in zip(props, flags) if flag}
 
 
