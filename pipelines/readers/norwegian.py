@@ -522,6 +522,54 @@ def _blank(record: list[str]) -> bool:
     return all(not field.strip() for field in record)
 
 
+# A character class of PY_WHITESPACE for Rust's regex.
+_WHITESPACE_CLASS = "".join(f"\\x{{{ord(ch):x}}}" for ch in PY_WHITESPACE)
+
+
+def _simple_rows(rest: str, separator: str, width: int, first_line: int) -> pl.DataFrame | None:
+    """The data rows after the header (``rest``, its first line numbered ``first_line``) as the CSV
+    reader gives them, read column-wise by Polars when every line is simple: no line end but \\n or
+    \\r\\n, no line as long as the reader's field limit, a quote only around a whole field ("a";b, no
+    "" inside), and every line that is not blank (blank: all its fields spaces) of the header's width.
+    A frame of columns "0", "1", … and "_line" without the blank lines; None when some line is not
+    simple (the caller then reads row by row, and names what is wrong)."""
+    if "\x00" in rest or rest.count("\r") != rest.count("\r\n"):
+        return None
+    lines = rest.replace("\r\n", "\n").split("\n")
+    if lines[-1] == "":
+        lines.pop()  # the text's last line end
+    if not lines:
+        return None
+    sep = {"\t": "\\t"}.get(separator, separator)
+    field = f'(?:"[^"]*"|[^"{sep}]*)'
+    blank_field = f'(?:"[{_WHITESPACE_CLASS}]*"|[{_WHITESPACE_CLASS}]*)'
+    cells = pl.Series(lines, dtype=pl.String)
+    checked = pl.select(
+        simple=cells.str.contains(f"^{field}(?:{sep}{field}){{{width - 1}}}$"),
+        blank=cells.str.contains(f"^{blank_field}(?:{sep}{blank_field})*$"),
+        length=cells.str.len_chars(),
+    )
+    if not ((checked["simple"] | checked["blank"]).all() and checked["length"].max() < csv.field_size_limit()):
+        return None
+    kept = (~checked["blank"]).arg_true()
+    if kept.len() == 0:
+        return None
+    try:
+        frame = pl.read_csv(
+            (cells if kept.len() == len(lines) else cells.gather(kept)).str.join("\n").item().encode("utf-8"),
+            has_header=False,
+            separator=separator,
+            quote_char='"',
+            schema={str(i): pl.String for i in range(width)},
+            empty_string_is_null=False,
+        )
+    except pl.exceptions.PolarsError:
+        return None
+    if frame.height != kept.len():
+        return None
+    return frame.with_columns((kept.cast(pl.Int64) + first_line).alias("_line"))
+
+
 def _parse_delimited(
     text: str,
     path: str | os.PathLike[str],
@@ -591,7 +639,10 @@ def _parse_delimited(
             break
         assert header is not None  # guaranteed: start points at a non-blank line
         width = len(header)
-        while odd is None:
+        simple = _simple_rows(text[buffer.tell() :], separator, width, first_line=start + previous + 1)
+        if simple is not None:
+            blocks.append(simple)
+        while odd is None and simple is None:
             records: list[list[str]] = []
             ends: list[int] = []  # reader.line_num after each record (a quoted field may span lines)
             for record in itertools.islice(reader, _BLOCK_ROWS):
