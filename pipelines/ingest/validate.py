@@ -233,12 +233,17 @@ def _normalise_text(df: pl.DataFrame) -> pl.DataFrame:
     df = df.rename({c: " ".join(unicodedata.normalize("NFC", c).split()) for c in df.columns})
     text = [c for c, t in df.schema.items() if t == pl.String]
     # ASCII is NFC already and holds none of the look-alike spaces: only a column with some other
-    # character is normalised (the costly part).
+    # character is normalised (the costly part), once per distinct value (labels repeat).
     other = df.select(pl.col(c).str.contains(r"[^\x00-\x7F]").any() for c in text).row(0) if text else ()
-    cleaned = [
-        (pl.col(c).str.normalize("NFC").str.replace_all(_SPACES, " ") if normalise else pl.col(c)).str.strip_chars()
-        for c, normalise in zip(text, other)
-    ]
+    cleaned = []
+    for c, normalise in zip(text, other):
+        column = pl.col(c)
+        if normalise:
+            values = df[c].drop_nulls().unique()
+            column = column.replace_strict(
+                values, values.str.normalize("NFC").str.replace_all(_SPACES, " "), default=None
+            )
+        cleaned.append(column.str.strip_chars())
     return df.with_columns(cleaned).with_columns(
         [pl.when(pl.col(c) == "").then(None).otherwise(pl.col(c)).alias(c) for c in text]
     )
