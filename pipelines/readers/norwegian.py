@@ -588,7 +588,8 @@ def _parse_delimited(
 
     Blank lines are skipped; line numbers refer to the whole file. The first row (not blank) whose
     number of fields is not the header's is refused (ragged_row); reading stops at a row wider than the
-    header, so a line of millions of fields is never held as columns.
+    header, so a line of millions of fields is never held as columns. A file of simple lines only (the
+    common case, :func:`_simple_rows`) is read by Polars; any other row by row by the csv module.
     """
     # Walk to the header without copying the text: lines split exactly like the csv module will
     # (\n, \r\n, \r), so that line numbers agree; blank lines before the header are skipped.
