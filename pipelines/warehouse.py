@@ -65,9 +65,26 @@ def replace_table(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFram
     """Write a Polars frame as ``table`` (schema-qualified), replacing what was there."""
     schema = table.split(".")[0]
     con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+    return _write(con, f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM _frame", frame)
+
+
+def append_table(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> int:
+    """Add a Polars frame's rows to ``table`` (its columns by name): a table too large to hold as
+    one frame is written a batch at a time."""
+    return _write(con, f"INSERT INTO {table} BY NAME SELECT * FROM _frame", frame)
+
+
+def swap_table(con: duckdb.DuckDBPyConnection, built: str, table: str) -> None:
+    """Put the finished table ``built`` in the place of ``table`` (both schema-qualified, the same
+    schema), in one transaction: a rename, not a copy. A table written in batches is built under
+    another name, so a failure halfway leaves the previous ``table`` as it was."""
+    con.execute(f"BEGIN; DROP TABLE IF EXISTS {table}; ALTER TABLE {built} RENAME TO {table.split('.')[-1]}; COMMIT")
+
+
+def _write(con: duckdb.DuckDBPyConnection, sql: str, frame: pl.DataFrame) -> int:
     con.register("_frame", to_arrow(frame))
     try:
-        con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM _frame")
+        con.execute(sql)
     finally:
         con.unregister("_frame")
     return frame.height

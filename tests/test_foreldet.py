@@ -17,6 +17,7 @@ from pipelines.catalogue import load_catalogue, load_targets
 from pipelines.metrics.codes import report_clock
 from pipelines.metrics.engine import build_scorecard, stale_after_year
 from pipelines.settings import Settings, resolve_as_of
+from pipelines.warehouse import query
 from tests.conftest import AS_OF
 from tests.helpers import sql
 
@@ -55,7 +56,8 @@ def test_scorecard_read_in_april_marks_the_latest_kostra_year_preliminary(pipeli
     cat = load_catalogue()
     con = duckdb.connect(str(warehouse))
     try:
-        card = build_scorecard(con, cat, load_targets(catalogue=cat), dt.date(2026, 4, 15))
+        build_scorecard(con, cat, load_targets(catalogue=cat), dt.date(2026, 4, 15))
+        card = query(con, "SELECT * FROM marts.scorecard")
     finally:
         con.close()
     baerum = card.filter(
@@ -150,7 +152,8 @@ def test_a_source_genuinely_late_is_still_foreldet(pipeline_result, demo_data_di
     con = duckdb.connect(str(warehouse))
     try:
         con.execute("DELETE FROM marts.metric_values WHERE year = 2025 AND metric_id IN (SELECT unnest(?))", [services])
-        card = build_scorecard(con, cat, load_targets(catalogue=cat), AS_OF)
+        build_scorecard(con, cat, load_targets(catalogue=cat), AS_OF)
+        card = query(con, "SELECT * FROM marts.scorecard")
     finally:
         con.close()
     latest = card.filter(

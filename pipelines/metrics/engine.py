@@ -25,7 +25,7 @@ from pipelines.metrics import stats, suppression
 from pipelines.metrics.codes import NO_DATA, report_clock
 from pipelines.metrics.status import Assessment, Observation, classify, intervals_and_pvalues
 from pipelines.plan import COMPARATOR_LEVEL
-from pipelines.warehouse import query, read_sql, replace_table
+from pipelines.warehouse import append_table, query, read_sql, replace_table, swap_table
 
 BASE_COLUMNS = ["area_code", "year", "school_level", "gender", "numerator", "denominator"]
 CELL_KEY = ["area_code", "school_level", "gender"]
@@ -501,7 +501,13 @@ SCORECARD_SCHEMA = {
 
 def build_scorecard(
     con: duckdb.DuckDBPyConnection, catalogue: Catalogue, targets: dict[str, MetricTargets], as_of: dt.date
-) -> pl.DataFrame:
+) -> int:
+    """Write ``marts.scorecard`` (and ``marts.source_schedule``) and return the scorecard's rows.
+
+    The scorecard is written a batch at a time, beside the previous one until it is complete (a
+    failure leaves the previous one): held whole, a city's scorecard (16x: 270 000 rows) and its copy
+    on the way into DuckDB were the peak of the refresh's memory. (Not in one transaction: DuckDB
+    holds a transaction's appended rows in memory until it commits.)"""
     # The plan's own areas: the comparators (level sammenligning) are compared in marts.comparisons.
     values = query(con, f"SELECT * FROM marts.metric_values WHERE area_level <> '{COMPARATOR_LEVEL}'")
     # The periods each source has delivered: a metric without a value for its source's latest
@@ -525,16 +531,19 @@ def build_scorecard(
     # A batch of rows at a time, so that only that many rows are Python objects at once (a city's
     # scorecard has hundreds of thousands of rows); the cells (metric, area, survey group) in the
     # order of the values.
-    frames: list[pl.DataFrame] = []
     questions: list[_ScorecardQuestion] = []
+    building = "marts.scorecard_building"
+    rows_written = replace_table(con, building, pl.DataFrame(schema=SCORECARD_SCHEMA))
 
     def judge() -> None:
         """The intervals and tests of the batch at once (column-wise), then each row's class."""
+        nonlocal rows_written
         intervals, p_values = intervals_and_pvalues(
             [q.metric.unit for q in questions], [q.baseline for q in questions], [q.status for q in questions]
         )
         rows = [_scorecard_row(q, i, p, as_of) for q, i, p in zip(questions, intervals, p_values, strict=True)]
-        frames.append(pl.DataFrame({c: [r[c] for r in rows] for c in SCORECARD_SCHEMA}, schema=SCORECARD_SCHEMA))
+        frame = pl.DataFrame({c: [r[c] for r in rows] for c in SCORECARD_SCHEMA}, schema=SCORECARD_SCHEMA)
+        rows_written += append_table(con, building, frame)
         questions.clear()
 
     by_metric = values.partition_by("metric_id", as_dict=True, maintain_order=True)
@@ -581,10 +590,9 @@ def build_scorecard(
                 judge()
     if questions:
         judge()
-    scorecard = pl.concat(frames, how="vertical_relaxed")
-    replace_table(con, "marts.scorecard", scorecard)
+    swap_table(con, building, "marts.scorecard")
     replace_table(con, "marts.source_schedule", source_schedule(values, catalogue, as_of))
-    return scorecard
+    return rows_written
 
 
 def source_schedule(values: pl.DataFrame, catalogue: Catalogue, as_of: dt.date) -> pl.DataFrame:

@@ -209,18 +209,25 @@ def scorecard(context: dg.AssetExecutionContext, warehouse: DuckDBResource, sett
     as_of = resolve_as_of(context.run.tags.get(AS_OF_TAG), effective)
     context.log.info(f"Status judged on {as_of.isoformat()}")
     with warehouse.get_connection() as con:
-        card = engine.build_scorecard(con, catalogue, load_targets(effective.targets_path, catalogue), as_of)
+        rows = engine.build_scorecard(con, catalogue, load_targets(effective.targets_path, catalogue), as_of)
         schedule = count(con, "marts.source_schedule")
-    headline = card.filter((pl.col("school_level") == "alle") & (pl.col("gender") == "alle"))
-    municipality = headline.filter(pl.col("area_level") == "kommune")
-    classes = municipality.filter(pl.col("report_year") == pl.col("report_year").max()).group_by("status_class").len()
+        # Summed in DuckDB: the scorecard is written in batches and never held whole.
+        (metrics,) = con.execute("SELECT COUNT(DISTINCT metric_id) FROM marts.scorecard").fetchone()
+        classes = con.execute(
+            """WITH municipality AS (
+                   SELECT report_year, status_class FROM marts.scorecard
+                   WHERE school_level = 'alle' AND gender = 'alle' AND area_level = 'kommune')
+               SELECT status_class, COUNT(*) FROM municipality
+               WHERE report_year = (SELECT MAX(report_year) FROM municipality)
+               GROUP BY status_class"""
+        ).fetchall()
     yield dg.MaterializeResult(
         asset_key="scorecard",
         metadata={
             "as_of": as_of.isoformat(),
-            "rows": card.height,
-            "metrics": card["metric_id"].n_unique(),
-            **{f"municipality_latest_{c}": n for c, n in classes.iter_rows()},
+            "rows": rows,
+            "metrics": metrics,
+            **{f"municipality_latest_{c}": n for c, n in classes},
         },
     )
     yield dg.MaterializeResult(asset_key="source_schedule", metadata={"as_of": as_of.isoformat(), "rows": schedule})
