@@ -591,6 +591,7 @@ def build_scorecard(
     if questions:
         judge()
     swap_table(con, building, "marts.scorecard")
+    _classify.cache_clear()  # its questions were this scorecard's: tens of MiB at 16x for the rest of the run
     replace_table(con, "marts.source_schedule", source_schedule(values, catalogue, as_of))
     return rows_written
 
