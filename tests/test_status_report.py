@@ -25,6 +25,7 @@ from pypdf import PdfReader
 
 from pipelines.metrics.codes import NO_TARGET, OFF_TRACK, ON_TRACK, UNCERTAIN
 from pipelines.report.build import (
+    ChartExport,
     ReportError,
     _read_snapshot,
     available_years,
@@ -532,3 +533,28 @@ def test_summary_says_what_changed_since_last_years_report():
     assert "Nye tall siden rapporten for 2023 for 1 av 2 indikatorer med mål; uten nye tall: A." in s.sentences
     unchanged = council_summary(previous, previous, year=2024)
     assert "Ingen mål har fått endret vurdering siden rapporten for 2023." in unchanged.sentences
+
+
+def test_a_browser_that_never_answers_is_given_up_with_a_clear_error(tmp_path: Path, monkeypatch) -> None:
+    """kaleido bounds each chart's render but not its browser's start: a Chromium that never answers
+    its DevTools pipe is closed after the start timeout, started once more, and then the charts fail
+    with an error that says so, instead of holding the report for good."""
+    import time
+
+    import plotly.graph_objects as go
+
+    silent = tmp_path / "chromium"
+    silent.write_text(f"#!/bin/sh\necho $$ >> {tmp_path / 'pids'}\nexec sleep 120\n", encoding="utf-8")
+    silent.chmod(0o755)
+    monkeypatch.setenv("BROWSER_PATH", str(silent))
+    started = time.monotonic()
+    with ChartExport(tabs=1, timeout=5, start_timeout=2) as charts:
+        with pytest.raises(ReportError, match="Chromium svarte ikke på 2 forsøk à 2 s"):
+            charts.write_svgs([go.Figure()], tmp_path)
+    assert time.monotonic() - started < 60
+    assert not (tmp_path / "graf_00.svg").exists()
+    # Both starts' browsers are gone, not left running.
+    pids = (tmp_path / "pids").read_text().split()
+    assert len(pids) == 2
+    time.sleep(0.5)
+    assert not [p for p in pids if Path(f"/proc/{p}").exists()]

@@ -22,11 +22,13 @@ Dagster builds it, one partition per report year (``pipelines/defs/serving/repor
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import logging
 import os
 import queue
 import re
+import signal
 import tempfile
 import threading
 import time
@@ -70,6 +72,7 @@ SHARED_OWNER = "Alle"  # the catalogue's owner for targets shared by every servi
 SHARED_OWNER_TITLE = "Alle tjenester (felles mål)"
 CHART_WIDTH, CHART_HEIGHT = 900, 230
 CHART_TABS = 2  # browser tabs rendering in parallel (the machine has 2 cores)
+START_ATTEMPTS = 2  # starts of kaleido's browser before the charts are given up
 
 
 class ReportError(RuntimeError):
@@ -244,11 +247,12 @@ class ChartExport:
     figures use no LaTeX. Use as a context manager so the browser is closed on every path.
     """
 
-    def __init__(self, tabs: int = 2, timeout: float = 120.0) -> None:
+    def __init__(self, tabs: int = 2, timeout: float = 120.0, start_timeout: float = 60.0) -> None:
         _ensure_browser()
         # choreographer logs unparsable DevTools messages with a full traceback; not our concern.
         logging.getLogger("choreographer").setLevel(logging.CRITICAL)
         self._timeout = timeout
+        self._start_timeout = start_timeout
         self._jobs: queue.Queue = queue.Queue(maxsize=1)
         self._done: queue.Queue = queue.Queue(maxsize=1)
         self._sent = False
@@ -262,13 +266,40 @@ class ChartExport:
             self._done.put(exc)
 
     async def _session(self, tabs: int) -> list:
-        import kaleido
-
-        async with kaleido.Kaleido(n=tabs, mathjax=False, timeout=self._timeout) as k:
+        async with contextlib.AsyncExitStack() as stack:
+            k = await self._start(tabs)
+            stack.push_async_exit(k)  # kaleido's own exit: the renders awaited, the browser closed
             specs = await asyncio.to_thread(self._jobs.get)
             if not specs:
                 return []
             return list(await k.write_fig_from_object(specs, cancel_on_error=False))
+
+    async def _start(self, tabs: int):  # -> kaleido.Kaleido
+        """A started kaleido browser. kaleido bounds each render, not the browser's start: a Chromium
+        that never answers its DevTools pipe (seen once in a test run) would hold the report for good.
+        A start is given ``start_timeout`` seconds, then the browser is closed and started afresh,
+        at most ``START_ATTEMPTS`` times."""
+        import kaleido
+
+        failure: BaseException | None = None
+        for _ in range(START_ATTEMPTS):
+            k = kaleido.Kaleido(n=tabs, mathjax=False, timeout=self._timeout)
+            try:
+                await asyncio.wait_for(k.open(), self._start_timeout)
+                return k
+            except Exception as err:  # noqa: BLE001 - a hung or failed start: close it, try once more
+                failure = err
+                # The processes first (choreographer starts the browser in a session of its own):
+                # its close waits for a browser that does not answer.
+                if (proc := getattr(k, "subprocess", None)) is not None and proc.poll() is None:
+                    with contextlib.suppress(ProcessLookupError):
+                        os.killpg(proc.pid, signal.SIGKILL)
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(k.close(), min(10, self._start_timeout))
+        raise TimeoutError(
+            f"Chromium svarte ikke på {START_ATTEMPTS} forsøk à {self._start_timeout:g} s "
+            f"({type(failure).__name__}: {failure})"
+        )
 
     def write_svgs(self, figures: list, directory: Path) -> list[Path]:
         paths = [Path(directory) / f"graf_{i:02d}.svg" for i in range(len(figures))]
@@ -282,7 +313,7 @@ class ChartExport:
         ]
         self._sent = True
         self._jobs.put(specs)
-        self._thread.join(self._timeout + 60)
+        self._thread.join(START_ATTEMPTS * (self._start_timeout + 10) + self._timeout + 60)
         outcome = self._done.get() if not self._done.empty() else TimeoutError("kaleido svarte ikke")
         if isinstance(outcome, BaseException):
             raise ReportError(
