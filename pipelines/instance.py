@@ -43,6 +43,10 @@ concurrency:
   pools:
     granularity: run
     default_limit: 1
+# The daemon looks at the run queue every second (Dagster's default: 5 s), so a run launched from
+# the UI, a schedule or a sensor starts as soon as the warehouse is free.
+run_queue:
+  dequeue_interval_seconds: 1
 # The daemon marks runs failed whose worker process died (LocalRunLauncher checks the process).
 run_launcher:
   module: pipelines.instance
