@@ -105,3 +105,38 @@ def test_schema_checks_fail_on_a_table_that_drifted_from_its_contract():
     assert not pupils.passed  # VARCHAR, not BIGINT
     con.execute("ALTER TABLE raw.absence ALTER pupils TYPE BIGINT")
     assert evaluate_rules(con, [rules["absence__pupils__type"]], contract)[0].passed
+
+
+def test_rule_counts_of_the_one_scan_equal_each_rules_own_query(loaded_data_dir: Path):
+    """``failing_counts`` counts most rules in one scan of the table (a row condition, a duplicate
+    key, a contract SQL rule of the form SELECT COUNT(*) … WHERE <one-row condition>): on tables
+    damaged on purpose (negated and tripled numbers, blanks, over-long texts, duplicated rows) every
+    rule's count equals the count of that rule's own query."""
+    from pipelines.ingest.contracts import contract_sources
+    from pipelines.ingest.landing import load_registers
+    from pipelines.ingest.validate import failing_counts
+
+    con = duckdb.connect(str(loaded_data_dir / "warehouse" / "sbu.duckdb"))
+    registers = load_registers(con)
+    failing_rules = 0
+    for source in contract_sources():
+        for table in load_contract(source).tables:
+            con.execute(f"CREATE OR REPLACE TEMP TABLE damaged AS SELECT * FROM raw.{table.name}")
+            columns = con.execute(
+                "SELECT column_name, data_type FROM information_schema.columns "
+                "WHERE table_schema = 'raw' AND table_name = ? AND column_name NOT LIKE '\\_%' ESCAPE '\\'",
+                [table.name],
+            ).fetchall()
+            for column, kind in columns:
+                if kind in ("BIGINT", "INTEGER", "DOUBLE"):
+                    con.execute(f'UPDATE damaged SET "{column}" = -"{column}" * 3 WHERE rowid % 7 = 1')
+                if kind == "VARCHAR":
+                    con.execute(f"UPDATE damaged SET \"{column}\" = repeat('x', 400) WHERE rowid % 13 = 3")
+                con.execute(f'UPDATE damaged SET "{column}" = NULL WHERE rowid % 11 = 2')
+            con.execute("INSERT INTO damaged SELECT * FROM damaged WHERE rowid % 17 = 4")
+            for rule, sql, failing in failing_counts(con, rules_for(table, None, None, registers), "damaged"):
+                (own,) = con.execute(f"SELECT COUNT(*) FROM ({sql})").fetchone()
+                assert failing == own, (source, table.name, rule.name)
+                failing_rules += own > 0
+    con.close()
+    assert failing_rules > 50  # the damage breaks many rules, so the counts compared are not all 0

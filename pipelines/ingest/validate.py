@@ -22,7 +22,10 @@ from typing import TYPE_CHECKING
 
 import duckdb
 import polars as pl
+import sqlglot
 from openpyxl.utils.cell import column_index_from_string, coordinate_from_string, get_column_letter
+from sqlglot import exp
+from sqlglot.errors import SqlglotError
 
 from pipelines.ingest.contracts import REGISTER_NB, Property, Rule, TableSchema, format_bound, rules_for
 from pipelines.nb_format import format_number_nb
@@ -720,12 +723,23 @@ def failing_counts(con: duckdb.DuckDBPyConnection, rules: list[Rule], relation: 
     return [(rule, sql, failing[i]) for i, (rule, sql) in enumerate(found)]
 
 
-# A contract's SQL rule that counts the rows of its table meeting one condition, and that condition
-# one of a single row (no subquery, no clause after it): it is counted in the one scan as well.
+# A contract's SQL rule that counts the rows of its table meeting one condition: the condition is
+# counted in the one scan as well, when it is one of a single row (:func:`_one_row_condition`).
 _COUNT_WHERE = re.compile(r"\s*SELECT\s+COUNT\(\*\)\s+FROM\s+\{object\}\s+WHERE\s+(.+?)\s*", re.IGNORECASE | re.DOTALL)
-_NOT_ONE_ROW = re.compile(
-    r"\b(?:SELECT|FROM|GROUP|HAVING|ORDER|LIMIT|OFFSET|UNION|EXCEPT|INTERSECT|QUALIFY|WINDOW|OVER)\b|;", re.IGNORECASE
-)
+
+
+def _one_row_condition(query: str) -> str | None:
+    """The condition of a contract SQL rule ``SELECT COUNT(*) FROM {object} WHERE <condition>`` when
+    it is one expression (parsed by sqlglot, as the SQL lineage parses SQL) about one row: no
+    subquery, no window; else None (the rule is counted by its own query)."""
+    if not (m := _COUNT_WHERE.fullmatch(query)):
+        return None
+    try:
+        condition = sqlglot.parse_one(m[1], read="duckdb")
+    except SqlglotError:
+        return None
+    one_row = isinstance(condition, exp.Condition) and condition.find(exp.Select, exp.Window) is None
+    return m[1] if one_row else None
 
 
 def _failing_count(rule: Rule) -> str | None:
@@ -734,8 +748,8 @@ def _failing_count(rule: Rule) -> str | None:
     (every row of a key but its first: the rows less the keys, nulls one key as in PARTITION BY)."""
     if (condition := _row_condition(rule)) is not None:
         return f"COUNT(*) FILTER (WHERE {condition})"
-    if rule.kind == "sql" and (m := _COUNT_WHERE.fullmatch(rule.params[0])) and not _NOT_ONE_ROW.search(m[1]):
-        return f"COUNT(*) FILTER (WHERE {m[1]})"
+    if rule.kind == "sql" and (condition := _one_row_condition(rule.params[0])) is not None:
+        return f"COUNT(*) FILTER (WHERE {condition})"
     if rule.kind == "duplicate_key":
         return "COUNT(*) - COUNT(DISTINCT row(" + ", ".join(f'"{k}"' for k in rule.params) + "))"
     return None
