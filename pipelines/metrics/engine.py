@@ -105,10 +105,13 @@ def _with_protection(cells: pl.DataFrame, rules: dict[str, Protection], min_coun
         ).alias("suppression_reason"),
         _by_rule(rules, lambda rule: pl.col(rule.size).fill_null(0)).alias("_size"),
         _by_rule(rules, lambda rule: pl.col(rule.protected).fill_null(0)).alias("_value"),
-        _by_rule(rules, lambda rule: pl.col(rule.upper).fill_null(math.inf) if rule.upper else pl.lit(math.inf))
-        .cast(pl.Float64)
-        .alias("_upper"),
+        _by_rule(rules, _upper_bound).alias("_upper"),
     )
+
+
+def _upper_bound(rule: Protection) -> pl.Expr:
+    """What an attacker knows bounds a cell's protected count (Float64; no bound: infinity)."""
+    return (pl.col(rule.upper).fill_null(math.inf) if rule.upper else pl.lit(math.inf)).cast(pl.Float64)
 
 
 def cell_constraints(cells: pl.DataFrame, parent_of: dict[str, str | None]) -> list[suppression.Constraint]:
@@ -356,12 +359,7 @@ def audit_metric_values(
     # each cell's upper bound for every metric and year at once
     upper = pl.concat(
         [
-            frame.select(
-                *keys,
-                (pl.col(rules[metric_id].upper).fill_null(math.inf) if rules[metric_id].upper else pl.lit(math.inf))
-                .cast(pl.Float64)
-                .alias("_upper"),
-            )
+            frame.select(*keys, _upper_bound(rules[metric_id]).alias("_upper"))
             for (metric_id,), frame in truth.partition_by("metric_id", as_dict=True).items()
         ]
     )
