@@ -23,9 +23,10 @@ import warnings
 from collections.abc import Sequence
 
 import numpy as np
-from scipy.stats import binom, chi2, norm
-from statsmodels.stats.proportion import proportion_confint
-from statsmodels.stats.rates import test_poisson_2indep
+
+# scipy.stats and statsmodels (with the pandas it pulls in) are imported where they are used: they
+# cost about 0.6 s, and every process that loads the code location (the Dagster code server, each
+# sensor tick's process, a run that only builds the report) would otherwise pay it.
 
 NAN = float("nan")
 
@@ -67,6 +68,8 @@ def wilson_intervals(successes: ArrayLike, n: ArrayLike, alpha: float = 0.05) ->
     ``statsmodels.stats.proportion.proportion_confint(method="wilson")`` on the whole column.
     ``n <= 0`` or a missing input gives ``nan`` bounds.
     """
+    from statsmodels.stats.proportion import proportion_confint
+
     _check_alpha(alpha)
     x, n = np.broadcast_arrays(_array(successes), _array(n))
     ok = np.isfinite(x) & np.isfinite(n) & (n > 0)
@@ -84,6 +87,8 @@ def poisson_intervals(counts: ArrayLike, alpha: float = 0.05) -> tuple[np.ndarra
     lower = chi2.ppf(alpha/2, 2k) / 2 (0 when k = 0), upper = chi2.ppf(1 - alpha/2, 2k + 2) / 2,
     with ``scipy.stats.chi2`` on the whole column. A missing count gives ``nan`` bounds.
     """
+    from scipy.stats import chi2
+
     _check_alpha(alpha)
     k = _array(counts)
     ok = np.isfinite(k)
@@ -105,6 +110,8 @@ def two_proportion_pvalues(x1: ArrayLike, n1: ArrayLike, x2: ArrayLike, n2: Arra
     p-value = 2 * norm.sf(|z|). ``nan`` when undefined: a missing input, ``n <= 0``, or both
     proportions 0 or both 1 (zero variance). Identical, non-degenerate proportions give ``1.0``.
     """
+    from scipy.stats import norm
+
     x1, n1, x2, n2 = np.broadcast_arrays(_array(x1), _array(n1), _array(x2), _array(n2))
     ok = np.isfinite(x1) & np.isfinite(n1) & np.isfinite(x2) & np.isfinite(n2) & (n1 > 0) & (n2 > 0)
     _check_shares(x1, n1, ok)
@@ -140,6 +147,8 @@ def _binary_search(pmf, d: np.ndarray, lo: np.ndarray, hi: np.ndarray, n, p, sig
 def _binom_two_sided(k: np.ndarray, n: np.ndarray, p: np.ndarray) -> np.ndarray:
     """``scipy.stats.binomtest(k, n, p).pvalue`` (two-sided, "minlike") column-wise: the same
     search for the other tail, for every element at once."""
+    from scipy.stats import binom
+
     d = binom.pmf(k, n, p)
     rerr = 1 + 1e-7
     pval = np.ones(k.shape)
@@ -169,6 +178,8 @@ def poisson_rate_pvalues(
     undefined: a missing input, non-positive exposure, or ``c1 + c2 == 0`` (no events, no
     information).
     """
+    from statsmodels.stats.rates import test_poisson_2indep
+
     c1, c2, e1, e2 = np.broadcast_arrays(_array(c1), _array(c2), _array(exposure1), _array(exposure2))
     ok = np.isfinite(c1) & np.isfinite(c2) & np.isfinite(e1) & np.isfinite(e2) & (e1 > 0) & (e2 > 0)
     if np.any(ok & ((c1 < 0) | (c2 < 0))):
