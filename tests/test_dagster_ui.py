@@ -126,7 +126,7 @@ def test_ui_shows_graph_and_runs_queue_on_the_warehouse(dagster_ui):
     sensors = _graphql(
         port,
         """{ sensorsOrError(repositorySelector: {repositoryName: "__repository__",
-            repositoryLocationName: "pipelines.definitions"}) { ... on Sensors { results { name minIntervalSeconds } } } }""",
+            repositoryLocationName: "sbu"}) { ... on Sensors { results { name minIntervalSeconds } } } }""",
     )["sensorsOrError"]["results"]
     assert {s["name"]: s["minIntervalSeconds"] for s in sensors} == {"landing_files": 5, "report_after_publish": 5}
 
