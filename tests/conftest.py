@@ -1,20 +1,25 @@
-"""Shared fixtures: one real pipeline run on freshly generated demo data per test session.
+"""Shared fixtures: one real pipeline run on freshly generated demo data per test run.
 
 The whole asset graph is materialized with Dagster into a DuckDB file under a temporary data
 folder (``SBU_DATA_DIR``, read by the unconfigured settings resource), exactly as ``make run`` does,
-and its published snapshot is what the dashboard tests read.
+and its published snapshot is what the dashboard tests read. That folder, the template, is built
+once and shared by the pytest-xdist workers (``build_once``): tests read it and copy what they change.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import shutil
+import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import dagster as dg
 import pytest
+from filelock import FileLock
 
 from pipelines.defs.resources import SbuSettings, pipeline_resources
 from pipelines.settings import AS_OF_TAG, REPO_ROOT, get_settings
@@ -145,24 +150,132 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
+# -- the session's demo template: built once per test run, shared by the xdist workers ---------
+
+
 @pytest.fixture(scope="session")
-def demo_data_dir(tmp_path_factory) -> Path:
-    """A data folder holding freshly generated demo landing files (nothing loaded yet)."""
+def demo_template_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The folder of the session's demo template: ``data`` (the data folder, ``demo_data_dir``),
+    ``dagster_home`` (the instance of its pipeline run) and the build's lock and marker files.
+    Under pytest-xdist it is in the run's common temporary folder (the parent of each worker's
+    own), so the workers build it once and share it; without xdist it is this session's own."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = tmp_path_factory.getbasetemp().parent / "demo_template"
+        root.mkdir(exist_ok=True)
+        return root
+    return tmp_path_factory.mktemp("demo_template")
+
+
+def build_once(root: Path, stage: str, build: Callable[[], str]) -> str:
+    """What ``build`` returned when it built ``stage`` of the shared template in ``root``: the first
+    worker to ask builds it under a file lock, the others wait for the lock and read the result
+    from ``<stage>.done``, written only after success. A stage is tried once per test run: if it
+    failed (or its worker died), its ``<stage>.attempt`` is left with the reason, and every later
+    caller fails with it instead of building on a half-made template."""
+    done, attempt = root / f"{stage}.done", root / f"{stage}.attempt"
+    with FileLock(root / f"{stage}.lock"):
+        if done.exists():
+            return done.read_text(encoding="utf-8")
+        if attempt.exists():
+            pytest.fail(
+                f"building the demo template's {stage} ({root}) failed, not retried:\n"
+                + attempt.read_text(encoding="utf-8"),
+                pytrace=False,
+            )
+        worker = os.environ.get("PYTEST_XDIST_WORKER", "the only process")
+        attempt.write_text(f"begun by {worker} (pid {os.getpid()}), which did not finish it\n", encoding="utf-8")
+        try:
+            result = build()
+        except BaseException as error:
+            with attempt.open("a", encoding="utf-8") as f:
+                f.write("".join(traceback.format_exception(error)))
+            raise
+        done.write_text(result, encoding="utf-8")
+        attempt.unlink()
+        return result
+
+
+@pytest.fixture(scope="session")
+def demo_data_dir(demo_template_root: Path) -> Path:
+    """The session's demo data folder (the template): freshly generated demo landing files; once
+    ``pipeline_result`` is set up, also what the pipeline made of them. Shared by the xdist workers,
+    so a test only reads it: it copies what it changes (``materialized_data_dir``,
+    ``loaded_data_dir``, ``landing``) and points no writer (a run, a dashboard) at it."""
     from pipelines.demo import generate
 
-    data_dir = tmp_path_factory.mktemp("sbu_data")
-    generate(data_dir / "landing", as_of=AS_OF)
+    data_dir = demo_template_root / "data"
+
+    def landing() -> str:
+        generate(data_dir / "landing", as_of=AS_OF)
+        return ""
+
+    build_once(demo_template_root, "landing", landing)
     return data_dir
 
 
+@dataclass(frozen=True)
+class RecordedRun:
+    """A finished Dagster run as its instance recorded it, so any process can inspect it."""
+
+    success: bool
+    materializations: list[dg.DagsterEvent]
+    check_evaluations: list[dg.AssetCheckEvaluation]
+
+    @classmethod
+    def read(cls, instance: dg.DagsterInstance, run_id: str) -> RecordedRun:
+        run = instance.get_run_by_id(run_id)
+        assert run is not None, f"run {run_id} is not in the instance at {instance.root_directory}"
+
+        def events(kind: dg.DagsterEventType) -> list[dg.DagsterEvent]:
+            return [entry.dagster_event for entry in instance.all_logs(run_id, of_type=kind)]
+
+        return cls(
+            success=run.is_success,
+            materializations=events(dg.DagsterEventType.ASSET_MATERIALIZATION),
+            check_evaluations=[
+                e.asset_check_evaluation_data for e in events(dg.DagsterEventType.ASSET_CHECK_EVALUATION)
+            ],
+        )
+
+
+@dataclass(frozen=True)
+class TemplateRun:
+    """The session's demo pipeline run on the template (``materialize_all``: the refresh, then the
+    latest year's status report), read back from its persistent Dagster instance."""
+
+    refresh: RecordedRun
+    report: RecordedRun
+
+    @property
+    def success(self) -> bool:
+        return self.refresh.success and self.report.success
+
+
 @pytest.fixture(scope="session")
-def pipeline_result(demo_data_dir: Path) -> PipelineRun:
-    result = materialize_all(demo_data_dir)
-    assert result.success, "the demo pipeline run failed"
-    return result
+def pipeline_result(demo_template_root: Path, demo_data_dir: Path) -> TemplateRun:
+    """Materializes the template (``demo_data_dir``) once per test run, on a Dagster instance in
+    ``<root>/dagster_home`` (outside the data folder, so not copied with it), and gives every worker
+    the run as that instance recorded it. Leaves the ``SBU_*`` environment pointing at the template."""
+    home = demo_template_root / "dagster_home"
+
+    def run() -> str:
+        home.mkdir()
+        (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n", encoding="utf-8")
+        with dg.DagsterInstance.from_config(str(home)) as instance:
+            result = materialize_all(demo_data_dir, instance)
+        failed = [e.message for e in result.refresh.all_events if e.is_step_failure]
+        assert result.success, f"the demo pipeline run failed: {failed}"
+        return json.dumps({"refresh": result.refresh.run_id, "report": result.report.run_id})
+
+    run_ids = json.loads(build_once(demo_template_root, "pipeline", run))
+    use_data_dir(demo_data_dir)
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        return TemplateRun(
+            RecordedRun.read(instance, run_ids["refresh"]), RecordedRun.read(instance, run_ids["report"])
+        )
 
 
-# What a pipeline run leaves in its data folder (the Dagster instance of the session run was ephemeral).
+# What a pipeline run leaves in its data folder (the session run's Dagster instance is beside it).
 MATERIALIZED = ("landing", "warehouse", "published", "reports")
 
 
@@ -176,7 +289,7 @@ def copy_materialized(demo_data_dir: Path, target: Path, parts: tuple[str, ...] 
 
 
 @pytest.fixture()
-def materialized_data_dir(pipeline_result: PipelineRun, demo_data_dir: Path, tmp_path: Path) -> Path:
+def materialized_data_dir(pipeline_result: TemplateRun, demo_data_dir: Path, tmp_path: Path) -> Path:
     """A data folder of the test's own that starts where the session's demo pipeline run left off:
     its landing files, warehouse, published snapshot and reports, copied; no Dagster instance. For
     tests that need data already loaded, or a last good snapshot, rather than a run from nothing."""
@@ -184,7 +297,7 @@ def materialized_data_dir(pipeline_result: PipelineRun, demo_data_dir: Path, tmp
 
 
 @pytest.fixture()
-def loaded_data_dir(pipeline_result: PipelineRun, demo_data_dir: Path, tmp_path: Path) -> Path:
+def loaded_data_dir(pipeline_result: TemplateRun, demo_data_dir: Path, tmp_path: Path) -> Path:
     """Like ``materialized_data_dir``, but only the landing files and the warehouse they are loaded
     into: nothing published, no report, so whatever a test finds there its own run made."""
     return copy_materialized(demo_data_dir, tmp_path / "data", ("landing", "warehouse"))

@@ -43,7 +43,7 @@ def test_full_asset_graph_materializes_into_duckdb(pipeline_result, demo_data_di
     from pipelines.definitions import defs
 
     refresh = pipeline_result.refresh
-    materialized = {e.asset_key.to_user_string() for e in refresh.get_asset_materialization_events()}
+    materialized = {e.asset_key.to_user_string() for e in refresh.materializations}
     graph = defs.resolve_asset_graph()
     # every asset but the report and the fetch assets (group "fetch": off without SBU_SSB_BASE_URL,
     # and not in refresh_all)
@@ -62,11 +62,11 @@ def test_full_asset_graph_materializes_into_duckdb(pipeline_result, demo_data_di
     } <= materialized
     # Then the report, for the newest year the demo data reach (2025: PPT, the services and KOSTRA
     # had published it by 15 April 2026), as its sensor asks.
-    (report,) = pipeline_result.report.get_asset_materialization_events()
+    (report,) = pipeline_result.report.materializations
     assert (report.asset_key.to_user_string(), report.partition) == ("status_report", "2025")
 
     # Every contract check ran and passed on the demo data.
-    checks = refresh.get_asset_check_evaluations()
+    checks = refresh.check_evaluations
     contract_checks = [c for c in checks if c.check_name.endswith("__contract")]
     assert sum(c.metadata["rules"].value for c in contract_checks) > 50  # every rule, one check per table
     assert [c.check_name for c in checks if not c.passed] == []
