@@ -558,3 +558,18 @@ def test_a_browser_that_never_answers_is_given_up_with_a_clear_error(tmp_path: P
     assert len(pids) == 2
     time.sleep(0.5)
     assert not [p for p in pids if Path(f"/proc/{p}").exists()]
+
+
+def test_charts_are_rendered_without_reloading_the_tab_between_them() -> None:
+    """The report keeps kaleido's tab loaded between charts by overriding kaleido's private
+    ``_return_kaleido_tab`` (it reloads plotly.js after every chart). A kaleido release that renames
+    it, or stops reloading there, would make the override a silent no-op or wrong: fail here instead."""
+    import inspect
+
+    import kaleido
+
+    from pipelines.report.build import _kaleido_class
+
+    assert "tab.reload()" in inspect.getsource(kaleido.Kaleido._return_kaleido_tab)
+    assert "tabs_ready" in inspect.getsource(kaleido.Kaleido._get_kaleido_tab)
+    assert _kaleido_class()._return_kaleido_tab is not kaleido.Kaleido._return_kaleido_tab

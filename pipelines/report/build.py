@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import functools
 import logging
 import os
 import queue
@@ -71,7 +72,9 @@ DEBIAN_CHROMIUM = Path("/usr/bin/chromium")
 SHARED_OWNER = "Alle"  # the catalogue's owner for targets shared by every service
 SHARED_OWNER_TITLE = "Alle tjenester (felles mål)"
 CHART_WIDTH, CHART_HEIGHT = 900, 230
-CHART_TABS = 2  # browser tabs rendering in parallel (the machine has 2 cores)
+# ONE browser tab: without kaleido's reload after each chart a render takes some 40 ms, and a second
+# tab costs more (its own plotly.js load, ~1 s of start on this machine) than it saves.
+CHART_TABS = 1
 START_ATTEMPTS = 2  # starts of kaleido's browser before the charts are given up
 
 
@@ -237,17 +240,35 @@ def _ensure_browser() -> None:
         os.environ["BROWSER_PATH"] = str(DEBIAN_CHROMIUM)
 
 
+@functools.cache
+def _kaleido_class() -> type:  # -> type[kaleido.Kaleido]
+    """kaleido 1.x reloads a tab after every chart (plotly.js read, parsed and run again): some
+    0.3 s of browser work per chart, most of the export's time. A render needs no fresh page:
+    ``Plotly.toImage`` draws each figure in a new, detached element that it purges afterwards (as
+    kaleido 0.x rendered every figure in one page), and the SVGs are the same (attribute order
+    apart). So the tab is put back as it is. kaleido has no option for this: its
+    ``_return_kaleido_tab`` is overridden (tests/test_status_report.py checks that it still exists)."""
+    import kaleido
+
+    class _KeepTabsKaleido(kaleido.Kaleido):
+        async def _return_kaleido_tab(self, tab: Any) -> None:
+            await self.tabs_ready.put(tab)
+
+    return _KeepTabsKaleido
+
+
 class ChartExport:
     """ONE kaleido session (one Chromium start) for all charts of a report.
 
     The browser is started in a background thread as soon as the object is created, so it boots
     while the figures are being built; :meth:`write_svgs` then renders every figure in one batch
-    over ``tabs`` browser tabs. kaleido's own API is used rather than ``plotly.io.write_images``
-    only to switch MathJax off: the export page would otherwise load it from a CDN, and the
-    figures use no LaTeX. Use as a context manager so the browser is closed on every path.
+    over ``tabs`` browser tabs, without reloading a tab between charts (:func:`_kaleido_class`).
+    kaleido's own API is used rather than ``plotly.io.write_images`` to switch MathJax off (the
+    export page would otherwise load it from a CDN, and the figures use no LaTeX) and to keep the
+    tabs loaded. Use as a context manager so the browser is closed on every path.
     """
 
-    def __init__(self, tabs: int = 2, timeout: float = 120.0, start_timeout: float = 60.0) -> None:
+    def __init__(self, tabs: int = CHART_TABS, timeout: float = 120.0, start_timeout: float = 60.0) -> None:
         _ensure_browser()
         # choreographer logs unparsable DevTools messages with a full traceback; not our concern.
         logging.getLogger("choreographer").setLevel(logging.CRITICAL)
@@ -279,11 +300,9 @@ class ChartExport:
         that never answers its DevTools pipe (seen once in a test run) would hold the report for good.
         A start is given ``start_timeout`` seconds, then the browser is closed and started afresh,
         at most ``START_ATTEMPTS`` times."""
-        import kaleido
-
         failure: BaseException | None = None
         for _ in range(START_ATTEMPTS):
-            k = kaleido.Kaleido(n=tabs, mathjax=False, timeout=self._timeout)
+            k = _kaleido_class()(n=tabs, mathjax=False, timeout=self._timeout)
             try:
                 await asyncio.wait_for(k.open(), self._start_timeout)
                 return k
@@ -301,8 +320,13 @@ class ChartExport:
             f"({type(failure).__name__}: {failure})"
         )
 
+    @staticmethod
+    def paths(count: int, directory: Path) -> list[Path]:
+        """The files :meth:`write_svgs` writes ``count`` figures to (known before they are rendered)."""
+        return [Path(directory) / f"graf_{i:02d}.svg" for i in range(count)]
+
     def write_svgs(self, figures: list, directory: Path) -> list[Path]:
-        paths = [Path(directory) / f"graf_{i:02d}.svg" for i in range(len(figures))]
+        paths = self.paths(len(figures), directory)
         specs = [
             {
                 "fig": fig.to_plotly_json(),
@@ -823,8 +847,6 @@ def build_report(
     ``out_path`` defaults to ``<reports_dir>/statusrapport_<year>.pdf`` (``reports_dir`` defaults
     to the settings' one); the leaders' commentaries are read from ``data_dir`` (default: the settings').
     """
-    from weasyprint import CSS, HTML
-
     started = time.perf_counter()
     timings: dict[str, float] = {}
 
@@ -844,7 +866,9 @@ def build_report(
     snap = _read_snapshot(Path(snapshot_path), report_year)  # an unknown year fails before the browser starts
     commentaries = commentary.current(Path(data_dir), snap.year)
     t = lap("les_data", t)
-    with ChartExport(tabs=CHART_TABS) as charts:  # the browser boots while the figures are built
+    # The browser boots (some 1.5 s: most of it plotly.js loading in its tab) while the figures are
+    # built, WeasyPrint is imported and the page is written and parsed; none of that needs the charts.
+    with ChartExport(tabs=CHART_TABS) as charts:
         view, figures, metrics = _build_view(snap, commentaries)
         t = lap("figurer", t)
         out = Path(out_path) if out_path is not None else report_path(Path(reports_dir), snap.year)
@@ -852,14 +876,19 @@ def build_report(
         remove_stale(out.parent)  # what a killed report build left
         with tempfile.TemporaryDirectory(prefix=".statusrapport.", suffix=temp_suffix(), dir=out.parent) as tmp:
             tmpdir = Path(tmp)
-            paths = charts.write_svgs(figures, tmpdir)
-            for metric, path in zip(metrics, paths, strict=True):
+            for metric, path in zip(metrics, ChartExport.paths(len(figures), tmpdir), strict=True):
                 metric["chart"] = path.name
-            t = lap("grafer_svg", t)
             page = render_html(view)
             if keep_html is not None:
                 Path(keep_html).write_text(page, encoding="utf-8")
-            document = HTML(string=page, base_url=str(tmpdir)).render(stylesheets=[CSS(filename=str(STYLESHEET))])
+            from weasyprint import CSS, HTML
+
+            html = HTML(string=page, base_url=str(tmpdir))  # the charts are read by render(), below
+            stylesheet = CSS(filename=str(STYLESHEET))
+            t = lap("html", t)
+            paths = charts.write_svgs(figures, tmpdir)
+            t = lap("grafer_svg", t)
+            document = html.render(stylesheets=[stylesheet])
             pages = len(document.pages)
             tmp_pdf = temp_path(out)
             try:
