@@ -260,7 +260,7 @@ def test_definitions_validate_from_workspace_yaml(tmp_path):
         timeout=300,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "sbu" in proc.stdout + proc.stderr  # the code location's name (workspace.yaml, pyproject's [tool.dg])
+    assert "code location sbu" in proc.stdout + proc.stderr  # its name (workspace.yaml, pyproject's [tool.dg])
     # The name in pyproject.toml matches the workspace's (Dagster warns on every load otherwise).
     assert "does not match" not in proc.stdout + proc.stderr
 

@@ -840,8 +840,8 @@ def _gc_paused() -> Iterator[None]:
     """Python's cyclic garbage collector paused. WeasyPrint allocates millions of short-lived
     objects while it lays out and draws the report, and every few thousand of them the collector
     walks the whole heap (polars, plotly, Dagster in a pipeline process): some 0.4 s of a 3 s
-    render. The report's own garbage is small (the peak memory does not change); it is collected
-    once afterwards."""
+    render. The report's own garbage is small (the peak memory does not change); the collector
+    takes it once it runs again."""
     enabled = gc.isenabled()
     gc.disable()
     try:
