@@ -58,7 +58,7 @@ def _serve_ui(tmp_path: Path, data: Path, postgres_url: str):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SBU_", "DAGSTER_"))}
     env["SBU_DATA_DIR"] = str(data)
     env["SBU_DAGSTER_POSTGRES_URL"] = postgres_url
-    env["SBU_SENSOR_INTERVAL_SECONDS"] = "5"  # the sensors look every 5 s instead of 30: a shorter wait
+    env["SBU_SENSOR_INTERVAL_SECONDS"] = "2"  # the sensors look every 2 s instead of 30: a shorter wait
     log = open(tmp_path / "dagster.log", "w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "pipelines.ui", "--port", str(port)],
@@ -76,7 +76,7 @@ def _serve_ui(tmp_path: Path, data: Path, postgres_url: str):
                 break
             except OSError:
                 assert proc.poll() is None, (tmp_path / "dagster.log").read_text()
-                time.sleep(1)
+                time.sleep(0.25)
         else:
             pytest.fail("the Dagster UI did not start: " + (tmp_path / "dagster.log").read_text()[-3000:])
         assert "postgres:" in (data / "dagster_home" / "dagster.yaml").read_text()  # the production profile
@@ -98,7 +98,7 @@ def _wait_for_runs(port: int, run_ids: set[str], timeout: float) -> list[dict]:
         runs = runs["runsOrError"]["results"]
         if run_ids <= {r["runId"] for r in runs} and all(r["status"] in _FINISHED for r in runs):
             return runs
-        time.sleep(2)
+        time.sleep(0.5)
     pytest.fail(f"runs did not finish in {timeout} s: {runs}")
 
 
@@ -128,7 +128,7 @@ def test_ui_shows_graph_and_runs_queue_on_the_warehouse(dagster_ui):
         """{ sensorsOrError(repositorySelector: {repositoryName: "__repository__",
             repositoryLocationName: "sbu"}) { ... on Sensors { results { name minIntervalSeconds } } } }""",
     )["sensorsOrError"]["results"]
-    assert {s["name"]: s["minIntervalSeconds"] for s in sensors} == {"landing_files": 5, "report_after_publish": 5}
+    assert {s["name"]: s["minIntervalSeconds"] for s in sensors} == {"landing_files": 2, "report_after_publish": 2}
 
     client = DagsterGraphQLClient("127.0.0.1", port_number=port)
     # Launched while the landing sensor's run (the demo files are new to the sensor) holds the warehouse.
@@ -170,7 +170,7 @@ def test_ui_shows_graph_and_runs_queue_on_the_warehouse(dagster_ui):
         if any(r["status"] == "SUCCESS" for r in runs):
             break
         assert not any(r["status"] == "FAILURE" for r in runs), runs
-        time.sleep(2)
+        time.sleep(0.5)
     done = [r for r in runs if r["status"] == "SUCCESS"]
     assert done, runs
     assert {"key": "dagster/partition", "value": str(latest)} in done[0]["tags"]
@@ -187,7 +187,7 @@ def test_ui_shows_graph_and_runs_queue_on_the_warehouse(dagster_ui):
             for entry in event.get("metadataEntries") or []:
                 if entry["label"] == "pid":
                     pid = int(entry["text"])
-        time.sleep(1)
+        time.sleep(0.25)
     assert pid, "the run worker never reported its process"
     os.kill(pid, signal.SIGKILL)
     runs = _wait_for_runs(port, {killed_id}, timeout=120)
