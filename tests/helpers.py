@@ -24,6 +24,18 @@ def sql(path: Path, query: str, params: list | None = None) -> list[tuple]:
         con.close()
 
 
+def pdf_pages(path: Path) -> list[str]:
+    """The text of each page of a PDF, read with pdfium (PDFium's own text layer: some 30 times
+    faster than pypdf on the status report, and the same words and lines)."""
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument(str(path))
+    try:
+        return [pdf[i].get_textpage().get_text_range().replace("\r\n", "\n") for i in range(len(pdf))]
+    finally:
+        pdf.close()
+
+
 def table_rows(con: duckdb.DuckDBPyConnection, table: str) -> pa.Table:
     """``raw.<table>`` as an Arrow table, in the order DuckDB scans it."""
     return con.sql(f"SELECT * FROM raw.{table}").to_arrow_table()

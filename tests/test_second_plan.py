@@ -14,13 +14,12 @@ from pathlib import Path
 import openpyxl
 import pytest
 import yaml
-from pypdf import PdfReader
 from streamlit.testing.v1 import AppTest
 
 from pipelines.settings import REPO_ROOT
 from tests.conftest import SECOND_PLAN, PlanData
+from tests.helpers import pdf_pages, sql
 from tests.helpers import run_app as app
-from tests.helpers import sql
 
 pytestmark = pytest.mark.slow
 
@@ -123,7 +122,7 @@ def test_the_scorecard_uses_the_plans_own_targets_and_target_years(second_plan: 
 
 def test_the_report_speaks_of_the_second_plan(second_plan: PlanData):
     (pdf,) = sorted(second_plan.reports_dir.glob("*.pdf"))
-    text = re.sub(r"\s+", " ", " ".join(page.extract_text() for page in PdfReader(pdf).pages))
+    text = re.sub(r"\s+", " ", " ".join(pdf_pages(pdf)))
     # The latest report year: PPT's and the services' 2025 figures are out on 15 April 2026.
     assert PLAN["report"]["title"].replace("{year}", "2025") in text
     assert "Fjordvik kommune" in text

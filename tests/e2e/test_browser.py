@@ -17,7 +17,7 @@ import openpyxl
 import pytest
 from playwright.sync_api import expect
 
-from tests.helpers import nb, sql
+from tests.helpers import nb, pdf_pages, sql
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -274,9 +274,7 @@ def test_status_report_pdf_download(page, dashboard_url: str, published_snapshot
         page.get_by_role("button", name=re.compile(rf"Last ned .*{year}.*\.pdf")).first.click()
     target = downloads / info.value.suggested_filename
     info.value.save_as(target)
-    from pypdf import PdfReader
-
-    text = " ".join(page_.extract_text() or "" for page_ in PdfReader(target).pages)
+    text = " ".join(pdf_pages(target))
     text = re.sub(r"\s+", " ", text)
     for (label,) in sql(published_snapshot, "SELECT label FROM metric_catalogue"):
         assert re.sub(r"\s+", " ", label) in text, f"{label!r} missing in the PDF"
