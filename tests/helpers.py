@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from collections import Counter
 from pathlib import Path
@@ -66,15 +67,34 @@ def nb(x: float, decimals: int = 1) -> str:
     return f"{x:,.{decimals}f}".replace(",", " ").replace(".", ",")
 
 
+@functools.cache
+def _components():  # -> streamlit's BidiComponentManager
+    """Streamlit's installed components, discovered once per test process. Each new AppTest scans
+    every installed package's metadata for them (0.1-0.2 s, some 60 times a suite); the dashboard
+    uses none, and the packages do not change while the tests run."""
+    from streamlit.components.v2.component_manager import BidiComponentManager
+
+    manager = BidiComponentManager()
+    manager.discover_and_register_components(start_file_watching=False)
+    return manager
+
+
+def new_app_test():  # -> AppTest
+    """``AppTest`` of the dashboard, sharing :func:`_components` (AppTest scans only when it has none)."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at._bidi_component_manager = _components()
+    return at
+
+
 def run_app(page: str | None = None, *, user: dict | None = None, **params: str):
     """The dashboard in Streamlit's AppTest on ``page`` (default: the overview) with query
     parameters; fails on any exception the page raised. Reads the snapshot the ``SBU_*``
     environment points at. ``user`` is what the page reads as ``st.user`` (default: AppTest's, which
     is what a dashboard without an identity provider sees; ``{"is_logged_in": True, ...}`` is a
     signed-in identity's ID-token claims)."""
-    from streamlit.testing.v1 import AppTest
-
-    at = AppTest.from_file(str(APP), default_timeout=60)
+    at = new_app_test()
     if user is not None:
         at.user = user
     if page and page != "oversikt":
