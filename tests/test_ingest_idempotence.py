@@ -363,11 +363,12 @@ def test_every_metric_figure_traces_back_to_delivered_files(pipeline_result, pub
         assert len({m for m, _ in figures}) == len(sources)
         traced: dict[tuple[str, int], set[tuple[str, str]]] = {}
         repo = Path(__file__).resolve().parent.parent
+        staged = [(s, t) for s in contract_sources() for t in tables_of(s)]
         for metric_id, year in figures:
             source = sources[metric_id]
             sql = (repo / "sql" / "metrics" / f"{metric_id}.sql").read_text(encoding="utf-8")
             # Every staged table the metric's SQL reads, from any source (rates use population too).
-            read = [(s, t) for s in contract_sources() for t in tables_of(s) if f"staging.stg_{t}" in sql]
+            read = [(s, t) for s, t in staged if f"staging.stg_{t}" in sql]
             assert any(s == source for s, _ in read), metric_id
             files = set()
             for _, table in read:
