@@ -68,10 +68,11 @@ format: setup
 	$(PY) -m ruff format .
 
 ## The suite on TEST_WORKERS pytest-xdist workers, a test file (or a group of files sharing a fixture,
-## tests/conftest.py) per work unit, tests marked `slow` first.
+## tests/conftest.py) per work unit, tests marked `slow` first. SCREENSHOTS=1 also saves full-page
+## screenshots of the pages the browser tests visit to test-artifacts/screenshots/.
 TEST_WORKERS ?= 2
 test: setup browser postgres lint
-	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadscope --no-loadscope-reorder
+	$(if $(filter 1,$(SCREENSHOTS)),SBU_TEST_SCREENSHOTS=1) $(PY) -m pytest -n $(TEST_WORKERS) --dist loadscope --no-loadscope-reorder
 
 ## LOAD=0 skips the dashboard under load (scripts/loadtest.py).
 benchmark: setup browser

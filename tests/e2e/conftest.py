@@ -32,6 +32,10 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 SCREENSHOTS = REPO / "test-artifacts" / "screenshots"
+# Full-page screenshots of the pages the browser tests visit, for a person to look at (nothing
+# asserts on them): only when asked for (`make test SCREENSHOTS=1`), since growing each page to its
+# full height and back lays it out twice more (some 10 s of a test run).
+SCREENSHOTS_WANTED = os.environ.get("SBU_TEST_SCREENSHOTS") == "1"
 DOWNLOADS = REPO / "test-artifacts" / "downloads"
 
 

@@ -1,7 +1,8 @@
 """End-to-end: the real Streamlit server in Debian's headless chromium (Playwright, sync API).
 
 Every page is opened and its visible content checked, a deep link is followed, the Excel download
-is opened with openpyxl, and a screenshot of each page is saved under test-artifacts/screenshots/.
+is opened with openpyxl, and (with ``SBU_TEST_SCREENSHOTS=1``) a screenshot of each page is saved under
+test-artifacts/screenshots/.
 The time to first load of the overview page is printed (run with ``-s`` to see it, or read
 test-artifacts/screenshots/timings.txt).
 """
@@ -17,6 +18,7 @@ import openpyxl
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.conftest import SCREENSHOTS_WANTED
 from tests.helpers import nb, pdf_pages, sql
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -31,7 +33,10 @@ def wait_for_app(page, selector: str) -> None:
 
 
 def full_screenshot(page, path: Path) -> None:
-    """Streamlit scrolls inside its own container: grow the viewport to the content, then shoot."""
+    """Streamlit scrolls inside its own container: grow the viewport to the content, then shoot.
+    Only when screenshots are asked for (``SCREENSHOTS_WANTED``)."""
+    if not SCREENSHOTS_WANTED:
+        return
     size = page.viewport_size
     height = page.evaluate(
         "() => Math.max(...['stMain', 'stAppViewContainer', 'stMainBlockContainer']"
