@@ -80,7 +80,9 @@ def _components():  # -> streamlit's BidiComponentManager
 
 
 def new_app_test():  # -> AppTest
-    """``AppTest`` of the dashboard, sharing :func:`_components` (AppTest scans only when it has none)."""
+    """``AppTest`` of the dashboard, sharing :func:`_components`: AppTest scans only when its private
+    ``_bidi_component_manager`` is unset (were that renamed, each AppTest would scan again: slower,
+    not wrong)."""
     from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_file(str(APP), default_timeout=60)

@@ -21,9 +21,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from presentation import vocabulary as voc
-from tests.helpers import nb, run_app, sql
+from tests.helpers import nb, new_app_test, run_app, sql
 
-APP = Path(__file__).resolve().parent.parent / "dashboards" / "app.py"
 PAGES = ["oversikt", "indikator", "resultatavtale", "omrader", "datakvalitet"]
 DEMO_BANNER = "Syntetiske demodata – ikke Bærums tall"
 TIMEOUT = 60
@@ -631,7 +630,7 @@ def test_data_quality_lists_every_source_and_quarantine(snapshot: Path) -> None:
 
 def test_missing_snapshot_says_how_to_run_the_pipeline(snapshot: Path, tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setenv("SBU_PUBLISHED_PATH", str(tmp_path / "nothing" / "sbu.duckdb"))
-    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT).run()
+    at = new_app_test().run()
     assert not at.exception
     assert any("make run" in e.value for e in at.error)
 

@@ -247,7 +247,10 @@ def test_written_atomically_and_in_reasonable_time(report: Report):
     assert report.path.read_bytes()[:5] == b"%PDF-"
     import pypdfium2 as pdfium
 
-    assert pdfium.PdfDocument(str(report.path)).get_metadata_dict()["Title"].startswith(f"Årlig statusrapport {YEAR}")
+    pdf = pdfium.PdfDocument(str(report.path))
+    title = pdf.get_metadata_dict()["Title"]
+    pdf.close()
+    assert title.startswith(f"Årlig statusrapport {YEAR}")
     # ~10 s on an idle 2-core machine; the bound only catches a per-chart browser start.
     assert report.seconds < 90
 
