@@ -29,6 +29,8 @@ from pipelines.ingest.landing import ingest_source
 from pipelines.warehouse import build_table
 from tests.helpers import make_newest
 
+pytestmark = pytest.mark.slow  # started first in a parallel run (pyproject: markers)
+
 NOW = dt.datetime(2025, 3, 1, 12, 0)
 LATER = dt.datetime(2025, 4, 1, 8, 30)
 

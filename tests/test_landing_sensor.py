@@ -7,6 +7,7 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
+import pytest
 
 from pipelines.settings import get_settings
 from tests.conftest import use_data_dir
@@ -25,6 +26,7 @@ def _evaluate(defs, instance, cursor, name="landing_files"):
         return result, context.cursor
 
 
+@pytest.mark.slow
 def test_new_file_launches_its_source_and_downstream(tmp_path: Path, materialized_data_dir: Path, demo_data_dir: Path):
     data = materialized_data_dir  # loaded and published, but on a Dagster instance that knows nothing of it
     use_data_dir(data)

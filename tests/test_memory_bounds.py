@@ -47,6 +47,8 @@ from scripts.file_memory import (
 from tests.conftest import AS_OF
 from tests.helpers import assert_same_rows, table_rows
 
+pytestmark = pytest.mark.slow  # started first in a parallel run (pyproject: markers)
+
 if TYPE_CHECKING:
     import pyarrow as pa
 

@@ -7,12 +7,14 @@ import re
 from pathlib import Path
 
 import dagster as dg
+import pytest
 
 from pipelines.commentary import commentary_path
 from pipelines.settings import get_settings
 from tests.conftest import AS_OF, use_data_dir
 
 
+@pytest.mark.slow
 def test_a_line_per_step_then_a_second_run_rebuilds_nothing(
     tmp_path: Path, loaded_data_dir: Path, demo_data_dir: Path, monkeypatch, capsys
 ):

@@ -35,6 +35,8 @@ from presentation.formatting import format_value_nb, status_text
 from tests.conftest import use_data_dir
 from tests.helpers import nb, pdf_pages
 
+pytestmark = pytest.mark.slow  # started first in a parallel run (pyproject: markers)
+
 REPO = Path(__file__).resolve().parent.parent
 ARTIFACTS = REPO / "test-artifacts" / "report"
 
